@@ -1,0 +1,231 @@
+"""Small real fixtures generated in code, and the registry of one fixture per artifact.
+
+``FIXTURES`` maps an artifact id to a builder returning ``ArtifactFixture`` (the acquired item, the parse
+context and the number of records the parser must yield). Artifacts written elsewhere may instead define
+``fixture_for_tests() -> tuple[AcquiredItem, ParseContext, int]`` in their own module; see test_registry.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from PIL import Image, TiffImagePlugin
+
+from extractor.artifacts.spec import AcquiredItem, ParseContext, Platform
+
+
+@dataclass(frozen=True)
+class ArtifactFixture:
+    item: AcquiredItem
+    ctx: ParseContext
+    expected_records: int
+
+
+def make_item(data: bytes, device_path: str, companions: dict[str, bytes] | None = None) -> AcquiredItem:
+    """An ``AcquiredItem`` over bytes in memory (each ``open()`` gives a fresh stream)."""
+    return AcquiredItem(
+        device_path=device_path,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        mtime=None,
+        opener=lambda: io.BytesIO(data),
+        companions={
+            suffix: (lambda blob=blob: io.BytesIO(blob)) for suffix, blob in (companions or {}).items()
+        },
+    )
+
+
+def make_file_item(path: Path, device_path: str) -> AcquiredItem:
+    """An ``AcquiredItem`` over a file on disk (for big streamed fixtures)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return AcquiredItem(
+        device_path=device_path,
+        sha256=digest.hexdigest(),
+        size=path.stat().st_size,
+        mtime=None,
+        opener=lambda: path.open("rb"),
+    )
+
+
+# --- photos ---------------------------------------------------------------------------------------------
+
+
+def _rational(value: float) -> TiffImagePlugin.IFDRational:
+    return TiffImagePlugin.IFDRational(round(value * 10000), 10000)
+
+
+def _dms(degrees: float) -> tuple[TiffImagePlugin.IFDRational, ...]:
+    degrees = abs(degrees)
+    whole = int(degrees)
+    minutes_float = (degrees - whole) * 60
+    minutes = int(minutes_float)
+    seconds = (minutes_float - minutes) * 60
+    return (
+        TiffImagePlugin.IFDRational(whole, 1),
+        TiffImagePlugin.IFDRational(minutes, 1),
+        _rational(seconds),
+    )
+
+
+def make_exif(
+    *,
+    make: str | None = "Google",
+    model: str | None = "Pixel 7",
+    lat: float | None = None,
+    lon: float | None = None,
+    altitude_m: float | None = None,
+    gps_utc: datetime | None = None,
+    local_time_text: str | None = None,
+    offset_text: str | None = None,
+    subsec_text: str | None = None,
+    h_error_m: float | None = None,
+    little_endian: bool = False,
+) -> Image.Exif:
+    """A real Pillow ``Exif`` with IFD0, Exif IFD and GPS IFD filled as asked."""
+    exif = Image.Exif()
+    if little_endian:
+        exif.endian = "<"
+    if make is not None:
+        exif[0x010F] = make
+    if model is not None:
+        exif[0x0110] = model
+    exif_ifd = exif.get_ifd(0x8769)
+    if local_time_text is not None:
+        exif_ifd[0x9003] = local_time_text
+    if offset_text is not None:
+        exif_ifd[0x9011] = offset_text
+    if subsec_text is not None:
+        exif_ifd[0x9291] = subsec_text
+    if lat is not None and lon is not None:
+        gps = exif.get_ifd(0x8825)
+        gps[0] = b"\x02\x02\x00\x00"
+        gps[1] = "N" if lat >= 0 else "S"
+        gps[2] = _dms(lat)
+        gps[3] = "E" if lon >= 0 else "W"
+        gps[4] = _dms(lon)
+        if altitude_m is not None:
+            gps[5] = b"\x01" if altitude_m < 0 else b"\x00"
+            gps[6] = _rational(abs(altitude_m))
+        if gps_utc is not None:
+            utc = gps_utc.astimezone(UTC)
+            gps[7] = (
+                TiffImagePlugin.IFDRational(utc.hour, 1),
+                TiffImagePlugin.IFDRational(utc.minute, 1),
+                _rational(utc.second + utc.microsecond / 1e6),
+            )
+            gps[29] = utc.strftime("%Y:%m:%d")
+        if h_error_m is not None:
+            gps[31] = _rational(h_error_m)
+    return exif
+
+
+def make_jpeg(exif: Image.Exif | None = None, *, size: tuple[int, int] = (32, 24)) -> bytes:
+    """A real JPEG written by Pillow, with the EXIF given (or none)."""
+    image = Image.new("RGB", size, (40, 90, 160))
+    buffer = io.BytesIO()
+    if exif is None:
+        image.save(buffer, "JPEG")
+    else:
+        image.save(buffer, "JPEG", exif=exif)
+    return buffer.getvalue()
+
+
+def _box(box_type: bytes, body: bytes) -> bytes:
+    return struct.pack(">I4s", 8 + len(body), box_type) + body
+
+
+def _full_box(box_type: bytes, version: int, body: bytes) -> bytes:
+    return _box(box_type, bytes([version, 0, 0, 0]) + body)
+
+
+def make_heif(exif: Image.Exif | None, *, in_idat: bool = False, mdat_padding: int = 0) -> bytes:
+    """A structurally valid HEIF (ftyp, meta with hdlr/pitm/iinf/iloc[/idat], mdat) with an Exif item.
+
+    The image item's payload is filler (no HEVC codec is needed to test metadata); the Exif item holds the
+    4-byte TIFF-header offset followed by ``Exif\\0\\0`` and the TIFF block, as iPhones write it.
+    ``mdat_padding`` bytes of filler are placed in mdat before the Exif payload.
+    """
+    ftyp = _box(b"ftyp", b"heic" + struct.pack(">I", 0) + b"mif1heic")
+    hdlr = _full_box(b"hdlr", 0, struct.pack(">I", 0) + b"pict" + b"\x00" * 12 + b"\x00")
+    pitm = _full_box(b"pitm", 0, struct.pack(">H", 1))
+    infe_image = _full_box(b"infe", 2, struct.pack(">HH", 1, 0) + b"hvc1" + b"\x00")
+    entries = [infe_image]
+    exif_payload = b""
+    if exif is not None:
+        entries.append(_full_box(b"infe", 2, struct.pack(">HH", 2, 0) + b"Exif" + b"\x00"))
+        exif_payload = struct.pack(">I", 6) + exif.tobytes()
+    iinf = _full_box(b"iinf", 0, struct.pack(">H", len(entries)) + b"".join(entries))
+    image_payload = b"\x00" * 64
+
+    def build(meta_len_guess: int) -> bytes:
+        # iloc version 1: offset_size 4, length_size 4, base_offset_size 0, index_size 0.
+        mdat_start = len(ftyp) + meta_len_guess + 8
+        image_offset = mdat_start + mdat_padding
+        items = [(1, 0, image_offset, len(image_payload))]
+        if exif is not None:
+            if in_idat:
+                items.append((2, 1, 0, len(exif_payload)))
+            else:
+                items.append((2, 0, image_offset + len(image_payload), len(exif_payload)))
+        body = bytes([0x44, 0x00]) + struct.pack(">H", len(items))
+        for item_id, method, offset, length in items:
+            body += struct.pack(">HHHH", item_id, method, 0, 1) + struct.pack(">II", offset, length)
+        iloc = _full_box(b"iloc", 1, body)
+        children = hdlr + pitm + iinf + iloc
+        if in_idat and exif is not None:
+            children += _box(b"idat", exif_payload)
+        return _full_box(b"meta", 0, children)
+
+    meta = build(0)
+    meta = build(len(meta))
+    mdat_body = b"\xaa" * mdat_padding + image_payload + (b"" if in_idat else exif_payload)
+    return ftyp + meta + _box(b"mdat", mdat_body)
+
+
+JOURNEY_GPS_UTC = datetime(2024, 3, 1, 8, 15, 30, tzinfo=UTC)
+
+
+def android_photo_fixture() -> ArtifactFixture:
+    exif = make_exif(
+        make="Google",
+        model="Pixel 7",
+        lat=37.9838,
+        lon=23.7275,
+        altitude_m=70.0,
+        gps_utc=JOURNEY_GPS_UTC,
+        local_time_text="2024:03:01 10:15:31",
+        offset_text="+02:00",
+        h_error_m=4.5,
+    )
+    item = make_item(make_jpeg(exif), "/sdcard/DCIM/Camera/PXL_20240301_081531.jpg")
+    ctx = ParseContext(device_make="Google", device_model="Pixel 7", platform=Platform.ANDROID)
+    return ArtifactFixture(item, ctx, 1)
+
+
+def ios_photo_fixture() -> ArtifactFixture:
+    exif = make_exif(
+        make="Apple",
+        model="iPhone 13 Pro",
+        lat=41.0082,
+        lon=28.9784,
+        local_time_text="2024:02:20 18:00:00",
+        offset_text="+03:00",
+    )
+    item = make_item(make_heif(exif), "/DCIM/100APPLE/IMG_0001.HEIC")
+    ctx = ParseContext(device_make="Apple", device_model="iPhone14,2", platform=Platform.IOS)
+    return ArtifactFixture(item, ctx, 1)
+
+
+FIXTURES: dict[str, Callable[[], ArtifactFixture]] = {
+    "android.dcim_exif": android_photo_fixture,
+    "ios.afc_photos_exif": ios_photo_fixture,
+}
