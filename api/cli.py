@@ -1,0 +1,141 @@
+"""The ``reisroute`` command line."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from api.settings import Settings
+
+app = typer.Typer(help="reisroute: scoped phone location extraction, route reconstruction, fair claim matching.",
+                  no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+user_app = typer.Typer(help="Local users.", no_args_is_help=True)
+audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+simulate_app = typer.Typer(help="Simulated phones for trying the service without hardware.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(audit_app, name="audit")
+app.add_typer(simulate_app, name="simulate")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    demo: Annotated[bool, typer.Option(help="Seed demo users, simulated phones and a demo case")] = False,
+) -> None:
+    """Run the service (migrates the database first)."""
+    import uvicorn
+
+    from api.app import build_state, create_app
+
+    settings = Settings()
+    if demo:
+        settings = settings.model_copy(update={"demo": True})
+    state = build_state(settings)
+    if demo:
+        from api.demo import seed_demo
+
+        for line in seed_demo(state):
+            typer.echo(line)
+    application = create_app(settings, state=state)
+    typer.echo(f"reisroute on http://{host}:{port}/  (API docs: /docs; database: {state.engine.dialect.name})")
+    uvicorn.run(application, host=host, port=port, log_level="info")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply all migrations to REISROUTE_DATABASE_URL (or the SQLite file under REISROUTE_DATA_DIR)."""
+    from store.db import make_engine
+    from store.migrate import upgrade
+
+    settings = Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.resolved_database_url())
+    upgrade(engine)
+    typer.echo(f"database at head ({engine.dialect.name})")
+
+
+@user_app.command("add")
+def user_add(
+    username: str,
+    role: Annotated[list[str], typer.Option("--role", "-r", help="Role; repeat for several")],
+    full_name: Annotated[str, typer.Option(help="Full name")] = "",
+    password_env: Annotated[str | None, typer.Option(help="Read the password from this env var")] = None,
+) -> None:
+    """Add a local user (asks for the password unless --password-env names a variable)."""
+    from api.app import build_state
+    from api.users import UserError, add_user
+    from store import audit
+    from store.db import unit_of_work
+
+    password = os.environ.get(password_env, "") if password_env else getpass.getpass("Password: ")
+    state = build_state(Settings())
+    try:
+        with unit_of_work(state.session_factory) as session:
+            add_user(session, username=username, password=password, roles=role, full_name=full_name)
+            audit.append(session, actor="cli", role="admin", action="user.add", object_type="user",
+                         object_id=username, details={"roles": role})
+    except (UserError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"user {username} added with roles {', '.join(role)}")
+
+
+@audit_app.command("verify")
+def audit_verify(as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False) -> None:
+    """Walk the chain and check it against the anchors; exit 1 on the first broken link."""
+    from api.app import build_state
+    from store import audit
+
+    settings = Settings()
+    state = build_state(settings)
+    with state.session_factory() as session:
+        result = audit.verify_chain(session, anchors=audit.read_anchors(audit.anchor_path(settings.data_dir)))
+    if as_json:
+        typer.echo(json.dumps({f: getattr(result, f) for f in result.__slots__}, indent=2))  # type: ignore[attr-defined]
+    else:
+        typer.echo(f"entries checked: {result.entries_checked}; anchors checked: {result.anchors_checked}")
+        typer.echo(f"head: {result.head_seq} {result.head_hash}")
+        for problem in result.problems:
+            typer.echo(f"BROKEN: {problem}")
+        typer.echo("chain intact" if result.ok else f"chain broken at entry {result.first_broken_seq}")
+    raise typer.Exit(0 if result.ok else 1)
+
+
+@simulate_app.command("android")
+def simulate_android(
+    root: Annotated[Path | None, typer.Option(help="Phone file tree; a demo phone is built if omitted")] = None,
+    port: Annotated[int, typer.Option(help="Loopback TCP port")] = 5555,
+    photos: Annotated[int, typer.Option(help="Photos in a built demo phone")] = 40,
+) -> None:
+    """Run a simulated Android phone speaking the ADB protocol on 127.0.0.1."""
+    from api.simulators import run_android
+
+    run_android(root=root, port=port, photos=photos)
+
+
+@simulate_app.command("iphone")
+def simulate_iphone(
+    socket: Annotated[Path, typer.Option(help="Unix socket path for the simulated usbmuxd")] = Path(
+        "./data/usbmuxd.sock"),
+    root: Annotated[Path | None, typer.Option(help="Media tree; a demo one is built if omitted")] = None,
+) -> None:
+    """Run a simulated iPhone behind a simulated usbmuxd socket."""
+    from api.simulators import run_iphone
+
+    run_iphone(socket_path=socket, root=root)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+"""Demo seeding for ``reisroute serve --demo``: users for every role (and, once the pipeline exists, a case)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sqlalchemy import select
+
+from api.state import AppState
+from api.users import add_user
+from legal_basis.roles import Role
+from store import audit
+from store.db import unit_of_work
+from store.models import User
+
+DEMO_PASSWORD = "demo-password"
+DEMO_USERS: tuple[tuple[str, str, Role], ...] = (
+    ("intake", "Ida Intake (demo)", Role.INTAKE_OFFICER),
+    ("intake2", "Ivo Intake (demo)", Role.INTAKE_OFFICER),
+    ("authoriser", "Anna Authoriser (demo)", Role.AUTHORISING_OFFICIAL),
+    ("caseworker", "Cas Caseworker (demo)", Role.CASEWORKER),
+    ("reviewer", "Lotte Legal Reviewer (demo)", Role.LEGAL_REVIEWER),
+    ("auditor", "Cor Compliance (demo)", Role.COMPLIANCE_AUDITOR),
+    ("admin", "Ada Admin (demo)", Role.ADMIN),
+)
+
+
+def seed_users(state: AppState) -> list[str]:
+    created = []
+    with unit_of_work(state.session_factory) as session:
+        for username, full_name, role in DEMO_USERS:
+            if session.scalar(select(User.id).where(User.username == username)) is None:
+                add_user(session, username=username, password=DEMO_PASSWORD, roles=[role.value], full_name=full_name)
+                audit.append(session, actor="demo", role="admin", action="user.add", object_type="user",
+                             object_id=username, details={"roles": [role.value]})
+                created.append(username)
+    return created
+
+
+def seed_demo(state: AppState) -> Iterator[str]:
+    seed_users(state)
+    yield "demo users (password for all: %s):" % DEMO_PASSWORD
+    for username, _full_name, role in DEMO_USERS:
+        yield f"  {username:<11} {role.value}"
+    try:
+        from api.demo_case import seed_demo_cases
+    except ModuleNotFoundError:
+        return
+    yield from seed_demo_cases(state)

@@ -1,0 +1,102 @@
+"""FastAPI dependencies: the session (one unit of work per request), the current user, role gates.
+
+Deny by default: every route must declare ``allow(...)``; a test walks every route and fails on one that
+does not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.state import AppState
+from api.security import token_digest
+from legal_basis.roles import Role
+from legal_basis.services import Actor
+from store.models import ApiToken
+from store.types import utcnow
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def get_state(request: Request) -> AppState:
+    return request.app.state.reisroute  # type: ignore[no-any-return]
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+def get_session(state: StateDep) -> Iterator[Session]:
+    """One transaction per request: the action and its audit entries commit together, or neither."""
+    session = state.session_factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_actor(session: SessionDep, token: Annotated[str | None, Depends(oauth2_scheme)]) -> Actor:
+    if not token:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "not signed in: obtain a token at /api/v1/auth/token",
+                            headers={"WWW-Authenticate": "Bearer"})
+    row = session.scalar(select(ApiToken).where(ApiToken.token_sha256 == token_digest(token)))
+    if row is None or row.expires_at <= utcnow() or not row.user.active:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "the token is unknown or expired: sign in again",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return Actor(user_id=row.user_id, username=row.user.username, role=Role(row.role))
+
+
+CurrentActor = Annotated[Actor, Depends(get_actor)]
+
+
+@dataclass(frozen=True)
+class RoleGate:
+    """A dependency that admits only the named roles. Routes carry it so tests can read the rule."""
+
+    roles: frozenset[Role]
+
+    def __call__(self, actor: CurrentActor) -> Actor:
+        if actor.role not in self.roles:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                f"role {actor.role} may not do this; allowed: {', '.join(sorted(self.roles))}",
+            )
+        return actor
+
+    def __hash__(self) -> int:
+        return hash(self.roles)
+
+
+def allow(*roles: Role) -> RoleGate:
+    if not roles:
+        raise ValueError("name at least one role")
+    return RoleGate(frozenset(roles))
+
+
+PUBLIC = "public"  # marker for routes that need no sign-in (health, token, docs)
+
+
+R = Role
+INTAKE = allow(R.INTAKE_OFFICER, R.ADMIN)
+INTAKE_OR_AUTHORISER = allow(R.INTAKE_OFFICER, R.AUTHORISING_OFFICIAL, R.ADMIN)
+AUTHORISER = allow(R.AUTHORISING_OFFICIAL)
+CASE_READERS = allow(R.INTAKE_OFFICER, R.AUTHORISING_OFFICIAL, R.CASEWORKER, R.LEGAL_REVIEWER,
+                     R.COMPLIANCE_AUDITOR, R.ADMIN)
+FINDINGS_READERS = allow(R.CASEWORKER, R.LEGAL_REVIEWER, R.COMPLIANCE_AUDITOR)
+CASEWORK = allow(R.CASEWORKER)
+REVIEWER = allow(R.LEGAL_REVIEWER)
+AUDITOR = allow(R.COMPLIANCE_AUDITOR, R.ADMIN)
+ADMIN_ONLY = allow(R.ADMIN)

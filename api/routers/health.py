@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+from sqlalchemy import text
+
+from api.deps import StateDep
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+def healthz(state: StateDep) -> dict[str, str]:
+    with state.engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+    return {"status": "ok", "database": state.engine.dialect.name, "policy": state.policy.full_version}

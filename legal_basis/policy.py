@@ -1,0 +1,116 @@
+"""The versioned policy of legal grounds and their conditions. Configuration, not code (LEGAL.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from extractor.artifacts.spec import NEVER_ACQUIRABLE, DataCategory
+from legal_basis.errors import PolicyError
+
+DEFAULT_POLICY_FILE = Path(__file__).parent / "policies" / "default.yaml"
+
+
+@dataclass(frozen=True, slots=True)
+class LegalGround:
+    id: str
+    statute: str
+    title_en: str
+    title_nl: str
+    rationale: str
+    requires_consent: bool
+    requires_information_notice: bool
+    requires_milder_means: bool
+    allowed_categories: frozenset[DataCategory]
+    max_window_days: int
+    max_validity_days: int
+    retention_days: int
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    policy_id: str
+    version: str
+    title_en: str
+    title_nl: str
+    information_notice_version: str
+    retention_days_default: int
+    grounds: tuple[LegalGround, ...]
+    source_file: str
+
+    @property
+    def full_version(self) -> str:
+        return f"{self.policy_id}@{self.version}"
+
+    def ground(self, ground_id: str) -> LegalGround | None:
+        return next((g for g in self.grounds if g.id == ground_id), None)
+
+
+def _require(raw: dict[str, object], key: str, path: Path) -> object:
+    if key not in raw:
+        raise PolicyError(f"policy {path}: missing required field {key!r}")
+    return raw[key]
+
+
+def load_policy(path: Path | None = None) -> Policy:
+    path = Path(path) if path else DEFAULT_POLICY_FILE
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise PolicyError(f"policy file {path} does not exist") from exc
+    except yaml.YAMLError as exc:
+        raise PolicyError(f"policy file {path} is not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise PolicyError(f"policy file {path} must hold a mapping")
+    grounds = []
+    seen: set[str] = set()
+    for item in _require(raw, "grounds", path) or []:  # type: ignore[union-attr]
+        ground_id = str(_require(item, "id", path))
+        if ground_id in seen:
+            raise PolicyError(f"policy {path}: ground {ground_id!r} appears twice")
+        seen.add(ground_id)
+        try:
+            categories = frozenset(DataCategory(c) for c in item.get("allowed_categories", []))
+        except ValueError as exc:
+            raise PolicyError(f"policy {path}: ground {ground_id}: unknown data category: {exc}") from exc
+        forbidden = categories & NEVER_ACQUIRABLE
+        if forbidden:
+            raise PolicyError(
+                f"policy {path}: ground {ground_id} allows {sorted(forbidden)}, which reisroute never acquires"
+            )
+        grounds.append(
+            LegalGround(
+                id=ground_id,
+                statute=str(_require(item, "statute", path)),
+                title_en=str(item.get("title_en", ground_id)),
+                title_nl=str(item.get("title_nl", ground_id)),
+                rationale=str(item.get("rationale", "")).strip(),
+                requires_consent=bool(_require(item, "requires_consent", path)),
+                requires_information_notice=bool(item.get("requires_information_notice", True)),
+                requires_milder_means=bool(item.get("requires_milder_means", True)),
+                allowed_categories=categories,
+                max_window_days=int(item.get("max_window_days", 365)),
+                max_validity_days=int(item.get("max_validity_days", 30)),
+                retention_days=int(item.get("retention_days", raw.get("retention_days_default", 365))),
+            )
+        )
+    if not grounds:
+        raise PolicyError(f"policy {path} defines no legal grounds")
+    return Policy(
+        policy_id=str(_require(raw, "policy_id", path)),
+        version=str(_require(raw, "version", path)),
+        title_en=str(raw.get("title_en", "")),
+        title_nl=str(raw.get("title_nl", "")),
+        information_notice_version=str(raw.get("information_notice_version", "notice")),
+        retention_days_default=int(raw.get("retention_days_default", 365)),
+        grounds=tuple(grounds),
+        source_file=str(path),
+    )
+
+
+@lru_cache(maxsize=8)
+def cached_policy(path: str | None) -> Policy:
+    return load_policy(Path(path) if path else None)

@@ -1,0 +1,17 @@
+"""One exception root for the store package."""
+
+
+class StoreError(Exception):
+    """Root of errors raised by the store."""
+
+
+class EvidenceIntegrityError(StoreError):
+    """Stored evidence no longer matches the hash recorded at acquisition."""
+
+
+class EvidenceKeyDestroyed(StoreError):
+    """The case's evidence key was destroyed (retention ended): its evidence is unreadable by design."""
+
+
+class AuditChainBroken(StoreError):
+    """The audit chain failed verification."""
