@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from extractor.records import LocationRecord
 
@@ -75,3 +76,14 @@ def collect(records: Iterator[LocationRecord]) -> tuple[list[LocationRecord], Pa
         except StopIteration as stop:
             summary = stop.value if isinstance(stop.value, ParseSummary) else None
             return out, summary
+
+
+def build_record(counter: SummaryCounter, **fields: Any) -> LocationRecord | None:
+    """Make a ``LocationRecord``; on out-of-range values count the row as invalid and return None."""
+    try:
+        record = LocationRecord(**fields)
+    except (ValueError, TypeError) as exc:
+        counter.invalid(str(fields.get("row_ref", "?")), str(exc))
+        return None
+    counter.records += 1
+    return record

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -229,3 +230,122 @@ FIXTURES: dict[str, Callable[[], ArtifactFixture]] = {
     "android.dcim_exif": android_photo_fixture,
     "ios.afc_photos_exif": ios_photo_fixture,
 }
+
+
+# --- Google Timeline (on-device export, 2024+) -----------------------------------------------------------
+
+
+def _deg(lat: float, lon: float) -> str:
+    return f"{lat:.7f}°, {lon:.7f}°"
+
+
+def timeline_android_document() -> dict:
+    """A small Android ``Timeline.json``: path (3 points), visit, activity, 3 raw positions, 1 wifi scan."""
+    return {
+        "semanticSegments": [
+            {
+                "startTime": "2024-03-01T10:00:00.000+02:00",
+                "endTime": "2024-03-01T12:00:00.000+02:00",
+                "timelinePath": [
+                    {"point": _deg(37.9838, 23.7275), "time": "2024-03-01T10:00:00.000+02:00"},
+                    {"point": _deg(38.2466, 21.7346), "time": "2024-03-01T11:00:00.000+02:00"},
+                    {"point": _deg(39.6243, 19.9217), "time": "2024-03-01T12:00:00.000+02:00"},
+                ],
+            },
+            {
+                "startTime": "2024-03-01T12:00:00.000+02:00",
+                "endTime": "2024-03-01T15:30:00.000+02:00",
+                "startTimeTimezoneUtcOffsetMinutes": 120,
+                "endTimeTimezoneUtcOffsetMinutes": 120,
+                "visit": {
+                    "hierarchyLevel": 0,
+                    "probability": 0.9,
+                    "topCandidate": {
+                        "placeId": "ChIJ_fixture",
+                        "semanticType": "UNKNOWN",
+                        "probability": 0.8,
+                        "placeLocation": {"latLng": _deg(39.6243, 19.9217)},
+                    },
+                },
+            },
+            {
+                "startTime": "2024-03-01T15:30:00.000+02:00",
+                "endTime": "2024-03-01T18:00:00.000+01:00",
+                "activity": {
+                    "start": {"latLng": _deg(39.6243, 19.9217)},
+                    "end": {"latLng": _deg(41.3275, 19.8187)},
+                    "distanceMeters": 210000.0,
+                    "topCandidate": {"type": "IN_BUS", "probability": 0.7},
+                },
+            },
+        ],
+        "rawSignals": [
+            {
+                "position": {
+                    "LatLng": _deg(41.3275, 19.8187),
+                    "accuracyMeters": 12,
+                    "altitudeMeters": 110.5,
+                    "source": "GPS",
+                    "deviceTag": 12345,
+                    "timestamp": "2024-03-01T18:05:00.000+01:00",
+                }
+            },
+            {"wifiScan": {"deliveryTime": "2024-03-01T18:06:00.000+01:00", "devicesRecords": []}},
+            {
+                "position": {
+                    "LatLng": _deg(41.3300, 19.8200),
+                    "accuracyMeters": 40,
+                    "source": "WIFI",
+                    "timestamp": "2024-03-01T18:10:00.000+01:00",
+                }
+            },
+            {
+                "position": {
+                    "LatLng": _deg(41.3400, 19.8300),
+                    "accuracyMeters": 900,
+                    "source": "CELL",
+                    "timestamp": "2024-03-01T18:20:00.000+01:00",
+                }
+            },
+        ],
+        "userLocationProfile": {"frequentPlaces": [{"placeId": "x", "placeLocation": _deg(52.0, 4.0)}]},
+    }
+
+
+def timeline_ios_document() -> list:
+    """A small iOS ``location-history.json``: a visit and an activity with a 1-point path."""
+    return [
+        {
+            "startTime": "2024-02-20T18:00:00.000+03:00",
+            "endTime": "2024-02-21T08:00:00.000+03:00",
+            "visit": {
+                "probability": "0.95",
+                "topCandidate": {
+                    "probability": "0.6",
+                    "semanticType": "Unknown",
+                    "placeLocation": "geo:41.008200,28.978400",
+                },
+            },
+        },
+        {
+            "startTime": "2024-02-21T08:00:00.000+03:00",
+            "endTime": "2024-02-21T12:00:00.000+03:00",
+            "activity": {
+                "start": "geo:41.008200,28.978400",
+                "end": "geo:41.677100,26.555700",
+                "topCandidate": {"type": "in passenger vehicle", "probability": "0.8"},
+                "distanceMeters": "230000",
+            },
+            "timelinePath": [
+                {"point": "geo:41.300000,27.900000", "durationMinutesOffsetFromStartTime": "90"}
+            ],
+        },
+    ]
+
+
+def timeline_fixture() -> ArtifactFixture:
+    data = json.dumps(timeline_android_document(), ensure_ascii=False).encode("utf-8")
+    return ArtifactFixture(make_item(data, "/sdcard/Download/Timeline.json"), ParseContext(), 10)
+
+
+FIXTURES["common.google_timeline"] = timeline_fixture
