@@ -26,8 +26,13 @@ def build_state(settings: Settings, *, migrate: bool = True) -> AppState:
         upgrade(engine)
     factory = make_session_factory(engine)
     audit.install_anchor_hook(factory, settings.data_dir)
-    return AppState(settings=settings, engine=engine, session_factory=factory,
-                    policy=load_policy(settings.policy_file), evidence=EvidenceStore(settings.data_dir))
+    return AppState(
+        settings=settings,
+        engine=engine,
+        session_factory=factory,
+        policy=load_policy(settings.policy_file),
+        evidence=EvidenceStore(settings.data_dir),
+    )
 
 
 def create_app(settings: Settings | None = None, *, state: AppState | None = None) -> FastAPI:

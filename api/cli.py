@@ -12,12 +12,16 @@ import typer
 
 from api.settings import Settings
 
-app = typer.Typer(help="reisroute: scoped phone location extraction, route reconstruction, fair claim matching.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="reisroute: scoped phone location extraction, route reconstruction, fair claim matching.",
+    no_args_is_help=True,
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="Local users.", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
-simulate_app = typer.Typer(help="Simulated phones for trying the service without hardware.", no_args_is_help=True)
+simulate_app = typer.Typer(
+    help="Simulated phones for trying the service without hardware.", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
@@ -45,7 +49,9 @@ def serve(
         for line in seed_demo(state):
             typer.echo(line)
     application = create_app(settings, state=state)
-    typer.echo(f"reisroute on http://{host}:{port}/  (API docs: /docs; database: {state.engine.dialect.name})")
+    typer.echo(
+        f"reisroute on http://{host}:{port}/  (API docs: /docs; database: {state.engine.dialect.name})"
+    )
     uvicorn.run(application, host=host, port=port, log_level="info")
 
 
@@ -80,8 +86,15 @@ def user_add(
     try:
         with unit_of_work(state.session_factory) as session:
             add_user(session, username=username, password=password, roles=role, full_name=full_name)
-            audit.append(session, actor="cli", role="admin", action="user.add", object_type="user",
-                         object_id=username, details={"roles": role})
+            audit.append(
+                session,
+                actor="cli",
+                role="admin",
+                action="user.add",
+                object_type="user",
+                object_id=username,
+                details={"roles": role},
+            )
     except (UserError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -111,7 +124,9 @@ def audit_verify(as_json: Annotated[bool, typer.Option("--json", help="Print JSO
 
 @simulate_app.command("android")
 def simulate_android(
-    root: Annotated[Path | None, typer.Option(help="Phone file tree; a demo phone is built if omitted")] = None,
+    root: Annotated[
+        Path | None, typer.Option(help="Phone file tree; a demo phone is built if omitted")
+    ] = None,
     port: Annotated[int, typer.Option(help="Loopback TCP port")] = 5555,
     photos: Annotated[int, typer.Option(help="Photos in a built demo phone")] = 40,
 ) -> None:
@@ -124,7 +139,8 @@ def simulate_android(
 @simulate_app.command("iphone")
 def simulate_iphone(
     socket: Annotated[Path, typer.Option(help="Unix socket path for the simulated usbmuxd")] = Path(
-        "./data/usbmuxd.sock"),
+        "./data/usbmuxd.sock"
+    ),
     root: Annotated[Path | None, typer.Option(help="Media tree; a demo one is built if omitted")] = None,
 ) -> None:
     """Run a simulated iPhone behind a simulated usbmuxd socket."""

@@ -30,16 +30,29 @@ def seed_users(state: AppState) -> list[str]:
     with unit_of_work(state.session_factory) as session:
         for username, full_name, role in DEMO_USERS:
             if session.scalar(select(User.id).where(User.username == username)) is None:
-                add_user(session, username=username, password=DEMO_PASSWORD, roles=[role.value], full_name=full_name)
-                audit.append(session, actor="demo", role="admin", action="user.add", object_type="user",
-                             object_id=username, details={"roles": [role.value]})
+                add_user(
+                    session,
+                    username=username,
+                    password=DEMO_PASSWORD,
+                    roles=[role.value],
+                    full_name=full_name,
+                )
+                audit.append(
+                    session,
+                    actor="demo",
+                    role="admin",
+                    action="user.add",
+                    object_type="user",
+                    object_id=username,
+                    details={"roles": [role.value]},
+                )
                 created.append(username)
     return created
 
 
 def seed_demo(state: AppState) -> Iterator[str]:
     seed_users(state)
-    yield "demo users (password for all: %s):" % DEMO_PASSWORD
+    yield f"demo users (password for all: {DEMO_PASSWORD}):"
     for username, _full_name, role in DEMO_USERS:
         yield f"  {username:<11} {role.value}"
     try:

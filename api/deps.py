@@ -15,8 +15,8 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.state import AppState
 from api.security import token_digest
+from api.state import AppState
 from legal_basis.roles import Role
 from legal_basis.services import Actor
 from store.models import ApiToken
@@ -50,12 +50,18 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 def get_actor(session: SessionDep, token: Annotated[str | None, Depends(oauth2_scheme)]) -> Actor:
     if not token:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "not signed in: obtain a token at /api/v1/auth/token",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "not signed in: obtain a token at /api/v1/auth/token",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     row = session.scalar(select(ApiToken).where(ApiToken.token_sha256 == token_digest(token)))
     if row is None or row.expires_at <= utcnow() or not row.user.active:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "the token is unknown or expired: sign in again",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "the token is unknown or expired: sign in again",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     return Actor(user_id=row.user_id, username=row.user.username, role=Role(row.role))
 
 
@@ -93,8 +99,9 @@ R = Role
 INTAKE = allow(R.INTAKE_OFFICER, R.ADMIN)
 INTAKE_OR_AUTHORISER = allow(R.INTAKE_OFFICER, R.AUTHORISING_OFFICIAL, R.ADMIN)
 AUTHORISER = allow(R.AUTHORISING_OFFICIAL)
-CASE_READERS = allow(R.INTAKE_OFFICER, R.AUTHORISING_OFFICIAL, R.CASEWORKER, R.LEGAL_REVIEWER,
-                     R.COMPLIANCE_AUDITOR, R.ADMIN)
+CASE_READERS = allow(
+    R.INTAKE_OFFICER, R.AUTHORISING_OFFICIAL, R.CASEWORKER, R.LEGAL_REVIEWER, R.COMPLIANCE_AUDITOR, R.ADMIN
+)
 FINDINGS_READERS = allow(R.CASEWORKER, R.LEGAL_REVIEWER, R.COMPLIANCE_AUDITOR)
 CASEWORK = allow(R.CASEWORKER)
 REVIEWER = allow(R.LEGAL_REVIEWER)

@@ -14,7 +14,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="REISROUTE_", extra="ignore")
 
     data_dir: Path = Field(default=Path("./data"), description="Evidence, keys, audit anchors, SQLite file")
-    database_url: str | None = Field(default=None, description="SQLAlchemy URL; SQLite under data_dir if unset")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; SQLite under data_dir if unset"
+    )
     policy_file: Path | None = Field(default=None, description="Organisation's legal-basis policy (YAML)")
     token_ttl_minutes: int = 480
     run_worker: bool = True

@@ -14,7 +14,9 @@ class UserError(ValueError):
     pass
 
 
-def add_user(session: Session, *, username: str, password: str, roles: list[str], full_name: str = "") -> User:
+def add_user(
+    session: Session, *, username: str, password: str, roles: list[str], full_name: str = ""
+) -> User:
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise UserError(f"user {username!r} already exists")
     try:

@@ -71,7 +71,13 @@ def extraction_conditions(
     """Everything that stops an extraction from starting now; empty means it may start."""
     unmet: list[UnmetCondition] = []
     if not case_open:
-        unmet.append(_c("case_closed", "The case is closed or its data was deleted.", "De zaak is gesloten of de gegevens zijn verwijderd."))
+        unmet.append(
+            _c(
+                "case_closed",
+                "The case is closed or its data was deleted.",
+                "De zaak is gesloten of de gegevens zijn verwijderd.",
+            )
+        )
     if authorisation is None:
         unmet.append(
             _c(
@@ -83,14 +89,30 @@ def extraction_conditions(
         return unmet
     if authorisation.device_id is not None and device_id is not None and authorisation.device_id != device_id:
         unmet.append(
-            _c("wrong_device", "The authorisation is for another device of this case.", "De machtiging geldt voor een ander toestel van deze zaak.")
+            _c(
+                "wrong_device",
+                "The authorisation is for another device of this case.",
+                "De machtiging geldt voor een ander toestel van deze zaak.",
+            )
         )
     if authorisation.status == "requested":
-        unmet.append(_c("not_approved", "The authorisation has not been approved yet.", "De machtiging is nog niet goedgekeurd."))
+        unmet.append(
+            _c(
+                "not_approved",
+                "The authorisation has not been approved yet.",
+                "De machtiging is nog niet goedgekeurd.",
+            )
+        )
     elif authorisation.status == "refused":
         unmet.append(_c("refused", "The authorisation was refused.", "De machtiging is geweigerd."))
     elif authorisation.status == "withdrawn":
-        unmet.append(_c("withdrawn", "The authorisation was withdrawn (consent withdrawn).", "De machtiging is ingetrokken (toestemming ingetrokken)."))
+        unmet.append(
+            _c(
+                "withdrawn",
+                "The authorisation was withdrawn (consent withdrawn).",
+                "De machtiging is ingetrokken (toestemming ingetrokken).",
+            )
+        )
     if authorisation.decided_by is not None and authorisation.decided_by == authorisation.requested_by:
         unmet.append(
             _c(
@@ -114,9 +136,12 @@ def extraction_conditions(
         if not authorisation.purpose.strip():
             unmet.append(_c("purpose_missing", "The purpose is not stated.", "Het doel is niet vermeld."))
         if not authorisation.necessity.strip():
-            unmet.append(_c("necessity_missing", "The necessity is not stated.", "De noodzaak is niet vermeld."))
+            unmet.append(
+                _c("necessity_missing", "The necessity is not stated.", "De noodzaak is niet vermeld.")
+            )
         if ground.requires_milder_means and not any(
-            (m.get("means") or "").strip() and (m.get("result") or "").strip() for m in authorisation.milder_means
+            (m.get("means") or "").strip() and (m.get("result") or "").strip()
+            for m in authorisation.milder_means
         ):
             unmet.append(
                 _c(
@@ -125,7 +150,9 @@ def extraction_conditions(
                     "Er zijn geen lichtere middelen (documenten, registers, ander onderzoek) met hun resultaat vastgelegd.",
                 )
             )
-        not_allowed = sorted(c for c in authorisation.categories if c not in {str(x) for x in ground.allowed_categories})
+        not_allowed = sorted(
+            c for c in authorisation.categories if c not in {str(x) for x in ground.allowed_categories}
+        )
         if not_allowed:
             unmet.append(
                 _c(
@@ -144,12 +171,16 @@ def extraction_conditions(
             )
         if ground.requires_consent:
             valid = [
-                c
-                for c in consents
-                if c.authorisation_id == authorisation.id and c.given and not c.withdrawn
+                c for c in consents if c.authorisation_id == authorisation.id and c.given and not c.withdrawn
             ]
             if any(c.withdrawn for c in consents if c.authorisation_id == authorisation.id) and not valid:
-                unmet.append(_c("consent_withdrawn", "The applicant withdrew consent.", "De aanvrager heeft de toestemming ingetrokken."))
+                unmet.append(
+                    _c(
+                        "consent_withdrawn",
+                        "The applicant withdrew consent.",
+                        "De aanvrager heeft de toestemming ingetrokken.",
+                    )
+                )
             elif not valid:
                 unmet.append(
                     _c(

@@ -24,14 +24,24 @@ from store.models import (
 from store.types import utcnow
 
 
-def delete_case_data(session: Session, actor: Actor, evidence: EvidenceStore, case_id: int, *, reason: str,
-                     keep_case_open: bool = False) -> dict[str, object]:
+def delete_case_data(
+    session: Session,
+    actor: Actor,
+    evidence: EvidenceStore,
+    case_id: int,
+    *,
+    reason: str,
+    keep_case_open: bool = False,
+) -> dict[str, object]:
     case = get_case(session, case_id)
     counts: dict[str, int] = {}
     for model in (LocationRow, CustodyRecord, RouteVersion):
-        counts[model.__tablename__] = session.scalar(
-            select(func.count()).select_from(model).where(model.case_id == case_id)  # type: ignore[attr-defined]
-        ) or 0
+        counts[model.__tablename__] = (
+            session.scalar(
+                select(func.count()).select_from(model).where(model.case_id == case_id)  # type: ignore[attr-defined]
+            )
+            or 0
+        )
     set_ids = list(session.scalars(select(FindingSet.id).where(FindingSet.case_id == case_id)))
     if set_ids:
         session.execute(delete(FindingRow).where(FindingRow.finding_set_id.in_(set_ids)))
@@ -44,13 +54,27 @@ def delete_case_data(session: Session, actor: Actor, evidence: EvidenceStore, ca
         if job.state in ("queued", "running", "interrupted"):
             job.state = "cancelled"
     proof = evidence.destroy_case(session, case_id)
-    proof.update({"rows_deleted": counts, "finding_sets_deleted": len(set_ids), "reason": reason,
-                  "at": utcnow().isoformat()})
+    proof.update(
+        {
+            "rows_deleted": counts,
+            "finding_sets_deleted": len(set_ids),
+            "reason": reason,
+            "at": utcnow().isoformat(),
+        }
+    )
     if not keep_case_open:
         session.execute(delete(ClaimRow).where(ClaimRow.case_id == case_id))
         case.status = "deleted"
     case.deleted_at = utcnow()
     case.deletion_proof = proof
-    record(session, actor, "case.delete_data", case_id=case_id, object_type="case", object_id=case_id,
-           reason=reason, details=proof)
+    record(
+        session,
+        actor,
+        "case.delete_data",
+        case_id=case_id,
+        object_type="case",
+        object_id=case_id,
+        reason=reason,
+        details=proof,
+    )
     return proof

@@ -42,8 +42,17 @@ class Actor:
     role: Role
 
 
-def record(session: Session, actor: Actor, action: str, *, case_id: int | None = None, object_type: str = "",
-           object_id: str | int = "", reason: str = "", details: dict[str, object] | None = None) -> None:
+def record(
+    session: Session,
+    actor: Actor,
+    action: str,
+    *,
+    case_id: int | None = None,
+    object_type: str = "",
+    object_id: str | int = "",
+    reason: str = "",
+    details: dict[str, object] | None = None,
+) -> None:
     audit.append(
         session,
         actor=actor.username,
@@ -76,23 +85,55 @@ def create_case(session: Session, actor: Actor, *, reference: str, title: str = 
     case = Case(reference=reference, title=title, created_by=actor.user_id)
     session.add(case)
     session.flush()
-    record(session, actor, "case.create", case_id=case.id, object_type="case", object_id=case.id,
-           details={"reference": reference})
+    record(
+        session,
+        actor,
+        "case.create",
+        case_id=case.id,
+        object_type="case",
+        object_id=case.id,
+        details={"reference": reference},
+    )
     return case
 
 
-def register_device(session: Session, actor: Actor, case_id: int, *, platform: str, make: str, model: str,
-                    serial: str | None, seal_number: str | None, notes: str = "") -> Device:
+def register_device(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    *,
+    platform: str,
+    make: str,
+    model: str,
+    serial: str | None,
+    seal_number: str | None,
+    notes: str = "",
+) -> Device:
     case = get_case(session, case_id)
     _require_open(case)
     if platform not in {"android", "ios", "offline"}:
         raise Conflict(f"platform must be android, ios or offline, not {platform!r}")
-    device = Device(case_id=case_id, platform=platform, make=make, model=model, serial=serial,
-                    seal_number=seal_number, notes=notes, registered_by=actor.user_id)
+    device = Device(
+        case_id=case_id,
+        platform=platform,
+        make=make,
+        model=model,
+        serial=serial,
+        seal_number=seal_number,
+        notes=notes,
+        registered_by=actor.user_id,
+    )
     session.add(device)
     session.flush()
-    record(session, actor, "device.register", case_id=case_id, object_type="device", object_id=device.id,
-           details={"platform": platform, "make": make, "model": model, "serial": serial, "seal": seal_number})
+    record(
+        session,
+        actor,
+        "device.register",
+        case_id=case_id,
+        object_type="device",
+        object_id=device.id,
+        details={"platform": platform, "make": make, "model": model, "serial": serial, "seal": seal_number},
+    )
     return device
 
 
@@ -124,8 +165,10 @@ def request_authorisation(
     _require_open(case)
     ground = policy.ground(ground_id)
     if ground is None:
-        raise Conflict(f"legal ground {ground_id!r} is not in the policy {policy.full_version}; "
-                       f"choose one of {[g.id for g in policy.grounds]}")
+        raise Conflict(
+            f"legal ground {ground_id!r} is not in the policy {policy.full_version}; "
+            f"choose one of {[g.id for g in policy.grounds]}"
+        )
     unknown = sorted(set(categories) - known_categories())
     if unknown:
         raise Conflict(f"unknown data categories: {unknown}")
@@ -154,10 +197,21 @@ def request_authorisation(
     )
     session.add(authorisation)
     session.flush()
-    record(session, actor, "authorisation.request", case_id=case_id, object_type="authorisation",
-           object_id=authorisation.id, reason=purpose,
-           details={"ground": ground_id, "policy": policy.full_version, "categories": authorisation.categories,
-                    "window": [window_start.isoformat(), window_end.isoformat()]})
+    record(
+        session,
+        actor,
+        "authorisation.request",
+        case_id=case_id,
+        object_type="authorisation",
+        object_id=authorisation.id,
+        reason=purpose,
+        details={
+            "ground": ground_id,
+            "policy": policy.full_version,
+            "categories": authorisation.categories,
+            "window": [window_start.isoformat(), window_end.isoformat()],
+        },
+    )
     return authorisation
 
 
@@ -168,14 +222,22 @@ def get_authorisation(session: Session, authorisation_id: int) -> Authorisation:
     return authorisation
 
 
-def decide_authorisation(session: Session, actor: Actor, authorisation_id: int, *, approve: bool,
-                         reason: str) -> Authorisation:
+def decide_authorisation(
+    session: Session, actor: Actor, authorisation_id: int, *, approve: bool, reason: str
+) -> Authorisation:
     authorisation = get_authorisation(session, authorisation_id)
     if authorisation.status != "requested":
         raise Conflict(f"authorisation {authorisation_id} is already {authorisation.status}")
     if authorisation.requested_by == actor.user_id:
-        record(session, actor, "authorisation.decide.refused_same_person", case_id=authorisation.case_id,
-               object_type="authorisation", object_id=authorisation_id, reason=reason)
+        record(
+            session,
+            actor,
+            "authorisation.decide.refused_same_person",
+            case_id=authorisation.case_id,
+            object_type="authorisation",
+            object_id=authorisation_id,
+            reason=reason,
+        )
         raise NotPermitted(
             "the requester cannot decide on their own authorisation: another authorising official must",
             ["same_approver"],
@@ -184,24 +246,52 @@ def decide_authorisation(session: Session, actor: Actor, authorisation_id: int, 
     authorisation.decided_by = actor.user_id
     authorisation.decided_at = utcnow()
     authorisation.decision_reason = reason
-    record(session, actor, "authorisation.approve" if approve else "authorisation.refuse",
-           case_id=authorisation.case_id, object_type="authorisation", object_id=authorisation_id, reason=reason)
+    record(
+        session,
+        actor,
+        "authorisation.approve" if approve else "authorisation.refuse",
+        case_id=authorisation.case_id,
+        object_type="authorisation",
+        object_id=authorisation_id,
+        reason=reason,
+    )
     return authorisation
 
 
-def record_consent(session: Session, actor: Actor, authorisation_id: int, *, language: str, interpreter: str | None,
-                   refusal_without_consequence_explained: bool, given: bool, given_at: datetime) -> ConsentRecord:
+def record_consent(
+    session: Session,
+    actor: Actor,
+    authorisation_id: int,
+    *,
+    language: str,
+    interpreter: str | None,
+    refusal_without_consequence_explained: bool,
+    given: bool,
+    given_at: datetime,
+) -> ConsentRecord:
     authorisation = get_authorisation(session, authorisation_id)
     _require_open(get_case(session, authorisation.case_id))
     consent = ConsentRecord(
-        case_id=authorisation.case_id, authorisation_id=authorisation_id, language=language, interpreter=interpreter,
-        refusal_without_consequence_explained=refusal_without_consequence_explained, given=given,
-        given_at=given_at, recorded_by=actor.user_id,
+        case_id=authorisation.case_id,
+        authorisation_id=authorisation_id,
+        language=language,
+        interpreter=interpreter,
+        refusal_without_consequence_explained=refusal_without_consequence_explained,
+        given=given,
+        given_at=given_at,
+        recorded_by=actor.user_id,
     )
     session.add(consent)
     session.flush()
-    record(session, actor, "consent.record", case_id=authorisation.case_id, object_type="consent",
-           object_id=consent.id, details={"given": given, "language": language, "interpreter": interpreter})
+    record(
+        session,
+        actor,
+        "consent.record",
+        case_id=authorisation.case_id,
+        object_type="consent",
+        object_id=consent.id,
+        details={"given": given, "language": language, "interpreter": interpreter},
+    )
     return consent
 
 
@@ -212,8 +302,9 @@ def withdraw_consent(session: Session, actor: Actor, authorisation_id: int, *, r
     """
     authorisation = get_authorisation(session, authorisation_id)
     consents = session.scalars(
-        select(ConsentRecord).where(ConsentRecord.authorisation_id == authorisation_id,
-                                    ConsentRecord.withdrawn_at.is_(None))
+        select(ConsentRecord).where(
+            ConsentRecord.authorisation_id == authorisation_id, ConsentRecord.withdrawn_at.is_(None)
+        )
     ).all()
     if not consents:
         raise Conflict(f"authorisation {authorisation_id} has no active consent to withdraw")
@@ -223,37 +314,76 @@ def withdraw_consent(session: Session, actor: Actor, authorisation_id: int, *, r
         consent.withdrawal_recorded_by = actor.user_id
     authorisation.status = "withdrawn"
     jobs = session.scalars(
-        select(ExtractionJob).where(ExtractionJob.authorisation_id == authorisation_id,
-                                    ExtractionJob.state.in_(["queued", "running", "interrupted"]))
+        select(ExtractionJob).where(
+            ExtractionJob.authorisation_id == authorisation_id,
+            ExtractionJob.state.in_(["queued", "running", "interrupted"]),
+        )
     ).all()
     for job in jobs:
         job.cancel_requested = True
         if job.state in ("queued", "interrupted"):
             job.state = "cancelled"
-    record(session, actor, "consent.withdraw", case_id=authorisation.case_id, object_type="authorisation",
-           object_id=authorisation_id, reason=reason, details={"jobs_stopped": [j.id for j in jobs]})
+    record(
+        session,
+        actor,
+        "consent.withdraw",
+        case_id=authorisation.case_id,
+        object_type="authorisation",
+        object_id=authorisation_id,
+        reason=reason,
+        details={"jobs_stopped": [j.id for j in jobs]},
+    )
     return [j.id for j in jobs]
 
 
-def record_notice(session: Session, actor: Actor, policy: Policy, case_id: int, *, language: str,
-                  interpreter: str | None, given_at: datetime) -> InformationNotice:
+def record_notice(
+    session: Session,
+    actor: Actor,
+    policy: Policy,
+    case_id: int,
+    *,
+    language: str,
+    interpreter: str | None,
+    given_at: datetime,
+) -> InformationNotice:
     _require_open(get_case(session, case_id))
     if not language.strip():
         raise Conflict("state the language the notice was given in")
-    notice = InformationNotice(case_id=case_id, language=language, interpreter=interpreter, given_at=given_at,
-                               notice_version=policy.information_notice_version, recorded_by=actor.user_id)
+    notice = InformationNotice(
+        case_id=case_id,
+        language=language,
+        interpreter=interpreter,
+        given_at=given_at,
+        notice_version=policy.information_notice_version,
+        recorded_by=actor.user_id,
+    )
     session.add(notice)
     session.flush()
-    record(session, actor, "notice.record", case_id=case_id, object_type="notice", object_id=notice.id,
-           details={"language": language, "version": notice.notice_version})
+    record(
+        session,
+        actor,
+        "notice.record",
+        case_id=case_id,
+        object_type="notice",
+        object_id=notice.id,
+        details={"language": language, "version": notice.notice_version},
+    )
     return notice
 
 
 # --- the gate ------------------------------------------------------------------------------------------
 
 
-def gate_for(session: Session, policy: Policy, authorisation_id: int | None, *, case_id: int, device_id: int | None,
-             requested_categories: list[str] | None = None, now: datetime | None = None) -> list[UnmetCondition]:
+def gate_for(
+    session: Session,
+    policy: Policy,
+    authorisation_id: int | None,
+    *,
+    case_id: int,
+    device_id: int | None,
+    requested_categories: list[str] | None = None,
+    now: datetime | None = None,
+) -> list[UnmetCondition]:
     """Load the facts from the store and ask the pure gate. Empty list = extraction may start."""
     case = get_case(session, case_id)
     authorisation = session.get(Authorisation, authorisation_id) if authorisation_id is not None else None
@@ -263,26 +393,51 @@ def gate_for(session: Session, policy: Policy, authorisation_id: int | None, *, 
     consents: list[ConsentFacts] = []
     if authorisation is not None:
         facts = AuthorisationFacts(
-            id=authorisation.id, case_id=authorisation.case_id, device_id=authorisation.device_id,
-            status=authorisation.status, ground_id=authorisation.ground_id, purpose=authorisation.purpose,
-            necessity=authorisation.necessity, milder_means=tuple(authorisation.milder_means or ()),
-            categories=frozenset(authorisation.categories or ()), window_start=authorisation.window_start,
-            window_end=authorisation.window_end, valid_until=authorisation.valid_until,
-            requested_by=authorisation.requested_by, decided_by=authorisation.decided_by,
+            id=authorisation.id,
+            case_id=authorisation.case_id,
+            device_id=authorisation.device_id,
+            status=authorisation.status,
+            ground_id=authorisation.ground_id,
+            purpose=authorisation.purpose,
+            necessity=authorisation.necessity,
+            milder_means=tuple(authorisation.milder_means or ()),
+            categories=frozenset(authorisation.categories or ()),
+            window_start=authorisation.window_start,
+            window_end=authorisation.window_end,
+            valid_until=authorisation.valid_until,
+            requested_by=authorisation.requested_by,
+            decided_by=authorisation.decided_by,
         )
         consents = [
-            ConsentFacts(authorisation_id=c.authorisation_id, given=c.given, language=c.language,
-                         refusal_without_consequence_explained=c.refusal_without_consequence_explained,
-                         withdrawn=c.withdrawn_at is not None)
-            for c in session.scalars(select(ConsentRecord).where(ConsentRecord.authorisation_id == authorisation.id))
+            ConsentFacts(
+                authorisation_id=c.authorisation_id,
+                given=c.given,
+                language=c.language,
+                refusal_without_consequence_explained=c.refusal_without_consequence_explained,
+                withdrawn=c.withdrawn_at is not None,
+            )
+            for c in session.scalars(
+                select(ConsentRecord).where(ConsentRecord.authorisation_id == authorisation.id)
+            )
         ]
-    notices = [NoticeFacts(language=n.language)
-               for n in session.scalars(select(InformationNotice).where(InformationNotice.case_id == case_id))]
-    requested = frozenset(requested_categories if requested_categories is not None
-                          else (authorisation.categories if authorisation else []))
+    notices = [
+        NoticeFacts(language=n.language)
+        for n in session.scalars(select(InformationNotice).where(InformationNotice.case_id == case_id))
+    ]
+    requested = frozenset(
+        requested_categories
+        if requested_categories is not None
+        else (authorisation.categories if authorisation else [])
+    )
     return extraction_conditions(
-        policy=policy, authorisation=facts, consents=consents, notices=notices, requested_categories=requested,
-        device_id=device_id, case_open=case.status == "open", now=now or utcnow(),
+        policy=policy,
+        authorisation=facts,
+        consents=consents,
+        notices=notices,
+        requested_categories=requested,
+        device_id=device_id,
+        case_open=case.status == "open",
+        now=now or utcnow(),
     )
 
 
@@ -298,6 +453,13 @@ def release_findings(session: Session, actor: Actor, finding_set_id: int, *, not
     finding_set.released_by = actor.user_id
     finding_set.released_at = utcnow()
     finding_set.release_note = note
-    record(session, actor, "findings.release", case_id=finding_set.case_id, object_type="finding_set",
-           object_id=finding_set_id, reason=note)
+    record(
+        session,
+        actor,
+        "findings.release",
+        case_id=finding_set.case_id,
+        object_type="finding_set",
+        object_id=finding_set_id,
+        reason=note,
+    )
     return finding_set

@@ -117,7 +117,9 @@ def append(
         # Serialise writers on the chain head; released at commit/rollback.
         session.execute(text("SELECT pg_advisory_xact_lock(724311)"))
     session.flush()
-    head = session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
+    head = session.execute(
+        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
     seq, prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS_HASH)
     at = utcnow()
     clean_details = json.loads(_canonical(details or {}))
@@ -287,5 +289,7 @@ def verify_chain(session: Session, *, anchors: list[Anchor] | None = None) -> Ve
 
 
 def head(session: Session) -> tuple[int, str]:
-    row = session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
+    row = session.execute(
+        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
     return (row[0], row[1]) if row else (0, GENESIS_HASH)

@@ -71,14 +71,18 @@ class EvidenceStore:
     def case_key(self, session: Session, case_id: int) -> bytes:
         row = session.get(CaseKey, case_id)
         if row is None:
-            raise EvidenceKeyDestroyed(f"case {case_id} has no evidence key (destroyed at the end of retention)")
+            raise EvidenceKeyDestroyed(
+                f"case {case_id} has no evidence key (destroyed at the end of retention)"
+            )
         return self._unwrap(case_id, row.wrapped_key)
 
     def _unwrap(self, case_id: int, wrapped: bytes) -> bytes:
         try:
             return self._master.decrypt(wrapped[:12], wrapped[12:], f"case:{case_id}".encode())
         except InvalidTag as exc:
-            raise StoreError(f"the key of case {case_id} does not unwrap with this station's master key") from exc
+            raise StoreError(
+                f"the key of case {case_id} does not unwrap with this station's master key"
+            ) from exc
 
     # blobs ---------------------------------------------------------------------------------------------
     def _case_dir(self, case_id: int) -> Path:
@@ -140,7 +144,9 @@ class EvidenceStore:
                     except InvalidTag:
                         continue
                 else:
-                    raise EvidenceIntegrityError(f"evidence blob {blob_name} chunk {index} fails authentication")
+                    raise EvidenceIntegrityError(
+                        f"evidence blob {blob_name} chunk {index} fails authentication"
+                    )
                 yield chunk
                 if final:
                     return
@@ -183,7 +189,11 @@ class EvidenceStore:
             path.rmdir()
         if self._case_dir(case_id).exists():
             self._case_dir(case_id).rmdir()
-        return {"key_fingerprint": fingerprint, "blobs_deleted": len(names), "blob_names_sha256": names_digest}
+        return {
+            "key_fingerprint": fingerprint,
+            "blobs_deleted": len(names),
+            "blob_names_sha256": names_digest,
+        }
 
 
 def _nonce(blob_name: str, index: int) -> bytes:

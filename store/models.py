@@ -100,7 +100,9 @@ class Authorisation(Base):
     window_start: Mapped[datetime] = mapped_column()
     window_end: Mapped[datetime] = mapped_column()
     valid_until: Mapped[datetime] = mapped_column()
-    status: Mapped[str] = mapped_column(String(20), default="requested")  # requested|approved|refused|withdrawn
+    status: Mapped[str] = mapped_column(
+        String(20), default="requested"
+    )  # requested|approved|refused|withdrawn
     requested_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
@@ -142,7 +144,9 @@ class AuditEntry(Base):
 
     __tablename__ = "audit_entries"
 
-    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    )
     at: Mapped[datetime] = mapped_column()
     actor: Mapped[str] = mapped_column(String(120))
     role: Mapped[str] = mapped_column(String(40))

@@ -21,7 +21,9 @@ from legal_basis.roles import Role
 from store.db import make_engine, unit_of_work
 from store.migrate import upgrade
 
-PG_ADMIN_URL = os.environ.get("REISROUTE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get(
+    "REISROUTE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 PASSWORD = "test-password-1"
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)]
 
@@ -107,8 +109,12 @@ def users(state: AppState) -> dict[str, Role]:
         for username, role in USERS.items():
             add_user(session, username=username, password=PASSWORD, roles=[role.value])
         # one person who is both: requester and approver roles (for the same-person rule)
-        add_user(session, username="dual", password=PASSWORD,
-                 roles=[Role.INTAKE_OFFICER.value, Role.AUTHORISING_OFFICIAL.value])
+        add_user(
+            session,
+            username="dual",
+            password=PASSWORD,
+            roles=[Role.INTAKE_OFFICER.value, Role.AUTHORISING_OFFICIAL.value],
+        )
     return USERS
 
 

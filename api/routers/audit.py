@@ -17,20 +17,30 @@ router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
 
 @router.get("", response_model=list[AuditEntryRead])
-def list_entries(session: SessionDep, actor: Annotated[Actor, Depends(AUDITOR)],
-                 case_id: int | None = None, after_seq: int = 0,
-                 limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[AuditEntry]:
+def list_entries(
+    session: SessionDep,
+    actor: Annotated[Actor, Depends(AUDITOR)],
+    case_id: int | None = None,
+    after_seq: int = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[AuditEntry]:
     query = select(AuditEntry).where(AuditEntry.seq > after_seq).order_by(AuditEntry.seq).limit(limit)
     if case_id is not None:
         query = query.where(AuditEntry.case_id == case_id)
     rows = list(session.scalars(query))
     session.expunge_all()
-    record(session, actor, "audit.list", case_id=case_id, details={"after_seq": after_seq, "count": len(rows)})
+    record(
+        session, actor, "audit.list", case_id=case_id, details={"after_seq": after_seq, "count": len(rows)}
+    )
     return rows
 
 
 @router.get("/verify", response_model=AuditVerifyRead)
-def verify(session: SessionDep, state: StateDep, actor: Annotated[Actor, Depends(AUDITOR)]) -> AuditVerifyRead:
-    result = audit.verify_chain(session, anchors=audit.read_anchors(audit.anchor_path(state.settings.data_dir)))
+def verify(
+    session: SessionDep, state: StateDep, actor: Annotated[Actor, Depends(AUDITOR)]
+) -> AuditVerifyRead:
+    result = audit.verify_chain(
+        session, anchors=audit.read_anchors(audit.anchor_path(state.settings.data_dir))
+    )
     record(session, actor, "audit.verify", details={"ok": result.ok, "head_seq": result.head_seq})
     return AuditVerifyRead(**{f: getattr(result, f) for f in AuditVerifyRead.model_fields})

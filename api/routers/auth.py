@@ -23,13 +23,17 @@ ANY_ROLE = allow(*ALL_ROLES)
 
 
 @router.post("/token", response_model=TokenRead)
-def sign_in(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep,
-            state: StateDep) -> TokenRead:
+def sign_in(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, state: StateDep
+) -> TokenRead:
     user = session.scalar(select(User).where(User.username == form.username))
     if user is None or not user.active or not verify_password(user.password_hash, form.password):
         audit.append(session, actor=form.username[:120], role="-", action="auth.sign_in_failed")
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong user name or password",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "wrong user name or password",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     wanted = form.scopes[0] if form.scopes else user.roles[0]
     if wanted not in user.roles:
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"user {user.username} does not hold role {wanted}")

@@ -44,14 +44,24 @@ router = APIRouter(prefix="/api/v1", tags=["cases"])
 def read_policy(state: StateDep, actor: Annotated[Actor, Depends(CASE_READERS)]) -> PolicyRead:
     policy = state.policy
     return PolicyRead(
-        version=policy.full_version, title_en=policy.title_en, title_nl=policy.title_nl,
-        grounds=[PolicyGroundRead(id=g.id, statute=g.statute, title_en=g.title_en, title_nl=g.title_nl,
-                                  requires_consent=g.requires_consent,
-                                  requires_information_notice=g.requires_information_notice,
-                                  requires_milder_means=g.requires_milder_means,
-                                  allowed_categories=sorted(str(c) for c in g.allowed_categories),
-                                  max_window_days=g.max_window_days, max_validity_days=g.max_validity_days)
-                 for g in policy.grounds],
+        version=policy.full_version,
+        title_en=policy.title_en,
+        title_nl=policy.title_nl,
+        grounds=[
+            PolicyGroundRead(
+                id=g.id,
+                statute=g.statute,
+                title_en=g.title_en,
+                title_nl=g.title_nl,
+                requires_consent=g.requires_consent,
+                requires_information_notice=g.requires_information_notice,
+                requires_milder_means=g.requires_milder_means,
+                allowed_categories=sorted(str(c) for c in g.allowed_categories),
+                max_window_days=g.max_window_days,
+                max_validity_days=g.max_validity_days,
+            )
+            for g in policy.grounds
+        ],
     )
 
 
@@ -75,39 +85,69 @@ def read_case(case_id: int, session: SessionDep, actor: Annotated[Actor, Depends
 
 
 @router.post("/cases/{case_id}/devices", response_model=DeviceRead, status_code=status.HTTP_201_CREATED)
-def register_device(case_id: int, body: DeviceCreate, session: SessionDep,
-                    actor: Annotated[Actor, Depends(INTAKE)]) -> Device:
-    return services.register_device(session, actor, case_id, platform=body.platform, make=body.make,
-                                    model=body.model, serial=body.serial, seal_number=body.seal_number,
-                                    notes=body.notes)
+def register_device(
+    case_id: int, body: DeviceCreate, session: SessionDep, actor: Annotated[Actor, Depends(INTAKE)]
+) -> Device:
+    return services.register_device(
+        session,
+        actor,
+        case_id,
+        platform=body.platform,
+        make=body.make,
+        model=body.model,
+        serial=body.serial,
+        seal_number=body.seal_number,
+        notes=body.notes,
+    )
 
 
 @router.get("/cases/{case_id}/devices", response_model=list[DeviceRead])
-def list_devices(case_id: int, session: SessionDep, actor: Annotated[Actor, Depends(CASE_READERS)]) -> list[Device]:
+def list_devices(
+    case_id: int, session: SessionDep, actor: Annotated[Actor, Depends(CASE_READERS)]
+) -> list[Device]:
     services.get_case(session, case_id)
     services.record(session, actor, "device.list", case_id=case_id)
     return list(session.scalars(select(Device).where(Device.case_id == case_id).order_by(Device.id)))
 
 
-@router.post("/cases/{case_id}/authorisations", response_model=AuthorisationRead,
-             status_code=status.HTTP_201_CREATED)
-def request_authorisation(case_id: int, body: AuthorisationCreate, session: SessionDep, state: StateDep,
-                          actor: Annotated[Actor, Depends(INTAKE)]) -> Authorisation:
+@router.post(
+    "/cases/{case_id}/authorisations", response_model=AuthorisationRead, status_code=status.HTTP_201_CREATED
+)
+def request_authorisation(
+    case_id: int,
+    body: AuthorisationCreate,
+    session: SessionDep,
+    state: StateDep,
+    actor: Annotated[Actor, Depends(INTAKE)],
+) -> Authorisation:
     return services.request_authorisation(
-        session, actor, state.policy, case_id, device_id=body.device_id, ground_id=body.ground_id,
-        purpose=body.purpose, necessity=body.necessity,
-        milder_means=[m.model_dump() for m in body.milder_means], categories=body.categories,
-        window_start=body.window_start, window_end=body.window_end, valid_days=body.valid_days,
+        session,
+        actor,
+        state.policy,
+        case_id,
+        device_id=body.device_id,
+        ground_id=body.ground_id,
+        purpose=body.purpose,
+        necessity=body.necessity,
+        milder_means=[m.model_dump() for m in body.milder_means],
+        categories=body.categories,
+        window_start=body.window_start,
+        window_end=body.window_end,
+        valid_days=body.valid_days,
     )
 
 
 @router.get("/cases/{case_id}/authorisations", response_model=list[AuthorisationRead])
-def list_authorisations(case_id: int, session: SessionDep,
-                        actor: Annotated[Actor, Depends(CASE_READERS)]) -> list[Authorisation]:
+def list_authorisations(
+    case_id: int, session: SessionDep, actor: Annotated[Actor, Depends(CASE_READERS)]
+) -> list[Authorisation]:
     services.get_case(session, case_id)
     services.record(session, actor, "authorisation.list", case_id=case_id)
-    return list(session.scalars(select(Authorisation).where(Authorisation.case_id == case_id)
-                                .order_by(Authorisation.id)))
+    return list(
+        session.scalars(
+            select(Authorisation).where(Authorisation.case_id == case_id).order_by(Authorisation.id)
+        )
+    )
 
 
 def _authorisation_of_case(session: SessionDep, case_id: int, authorisation_id: int) -> Authorisation:
@@ -118,76 +158,148 @@ def _authorisation_of_case(session: SessionDep, case_id: int, authorisation_id: 
 
 
 @router.post("/cases/{case_id}/authorisations/{authorisation_id}/approve", response_model=AuthorisationRead)
-def approve(case_id: int, authorisation_id: int, body: Decision, session: SessionDep,
-            actor: Annotated[Actor, Depends(AUTHORISER)]) -> Authorisation:
+def approve(
+    case_id: int,
+    authorisation_id: int,
+    body: Decision,
+    session: SessionDep,
+    actor: Annotated[Actor, Depends(AUTHORISER)],
+) -> Authorisation:
     _authorisation_of_case(session, case_id, authorisation_id)
     return services.decide_authorisation(session, actor, authorisation_id, approve=True, reason=body.reason)
 
 
 @router.post("/cases/{case_id}/authorisations/{authorisation_id}/refuse", response_model=AuthorisationRead)
-def refuse(case_id: int, authorisation_id: int, body: Decision, session: SessionDep,
-           actor: Annotated[Actor, Depends(AUTHORISER)]) -> Authorisation:
+def refuse(
+    case_id: int,
+    authorisation_id: int,
+    body: Decision,
+    session: SessionDep,
+    actor: Annotated[Actor, Depends(AUTHORISER)],
+) -> Authorisation:
     _authorisation_of_case(session, case_id, authorisation_id)
     return services.decide_authorisation(session, actor, authorisation_id, approve=False, reason=body.reason)
 
 
-@router.post("/cases/{case_id}/authorisations/{authorisation_id}/consent", response_model=ConsentRead,
-             status_code=status.HTTP_201_CREATED)
-def record_consent(case_id: int, authorisation_id: int, body: ConsentCreate, session: SessionDep,
-                   actor: Annotated[Actor, Depends(INTAKE)]) -> ConsentRecord:
+@router.post(
+    "/cases/{case_id}/authorisations/{authorisation_id}/consent",
+    response_model=ConsentRead,
+    status_code=status.HTTP_201_CREATED,
+)
+def record_consent(
+    case_id: int,
+    authorisation_id: int,
+    body: ConsentCreate,
+    session: SessionDep,
+    actor: Annotated[Actor, Depends(INTAKE)],
+) -> ConsentRecord:
     _authorisation_of_case(session, case_id, authorisation_id)
-    return services.record_consent(session, actor, authorisation_id, language=body.language,
-                                   interpreter=body.interpreter,
-                                   refusal_without_consequence_explained=body.refusal_without_consequence_explained,
-                                   given=body.given, given_at=body.given_at)
+    return services.record_consent(
+        session,
+        actor,
+        authorisation_id,
+        language=body.language,
+        interpreter=body.interpreter,
+        refusal_without_consequence_explained=body.refusal_without_consequence_explained,
+        given=body.given,
+        given_at=body.given_at,
+    )
 
 
 @router.get("/cases/{case_id}/authorisations/{authorisation_id}/consent", response_model=list[ConsentRead])
-def list_consent(case_id: int, authorisation_id: int, session: SessionDep,
-                 actor: Annotated[Actor, Depends(CASE_READERS)]) -> list[ConsentRecord]:
+def list_consent(
+    case_id: int, authorisation_id: int, session: SessionDep, actor: Annotated[Actor, Depends(CASE_READERS)]
+) -> list[ConsentRecord]:
     _authorisation_of_case(session, case_id, authorisation_id)
     services.record(session, actor, "consent.list", case_id=case_id, object_id=authorisation_id)
-    return list(session.scalars(select(ConsentRecord).where(ConsentRecord.authorisation_id == authorisation_id)))
+    return list(
+        session.scalars(select(ConsentRecord).where(ConsentRecord.authorisation_id == authorisation_id))
+    )
 
 
-@router.post("/cases/{case_id}/authorisations/{authorisation_id}/withdraw-consent", response_model=AuthorisationRead)
-def withdraw_consent(case_id: int, authorisation_id: int, body: WithdrawConsent, session: SessionDep,
-                     state: StateDep, actor: Annotated[Actor, Depends(INTAKE_OR_AUTHORISER)]) -> Authorisation:
+@router.post(
+    "/cases/{case_id}/authorisations/{authorisation_id}/withdraw-consent", response_model=AuthorisationRead
+)
+def withdraw_consent(
+    case_id: int,
+    authorisation_id: int,
+    body: WithdrawConsent,
+    session: SessionDep,
+    state: StateDep,
+    actor: Annotated[Actor, Depends(INTAKE_OR_AUTHORISER)],
+) -> Authorisation:
     authorisation = _authorisation_of_case(session, case_id, authorisation_id)
     services.withdraw_consent(session, actor, authorisation_id, reason=body.reason)
-    retention.delete_case_data(session, actor, state.evidence, case_id,
-                               reason=f"consent withdrawn: {body.reason}", keep_case_open=True)
+    retention.delete_case_data(
+        session,
+        actor,
+        state.evidence,
+        case_id,
+        reason=f"consent withdrawn: {body.reason}",
+        keep_case_open=True,
+    )
     return authorisation
 
 
 @router.post("/cases/{case_id}/notices", response_model=NoticeRead, status_code=status.HTTP_201_CREATED)
-def record_notice(case_id: int, body: NoticeCreate, session: SessionDep, state: StateDep,
-                  actor: Annotated[Actor, Depends(INTAKE)]) -> InformationNotice:
-    return services.record_notice(session, actor, state.policy, case_id, language=body.language,
-                                  interpreter=body.interpreter, given_at=body.given_at)
+def record_notice(
+    case_id: int,
+    body: NoticeCreate,
+    session: SessionDep,
+    state: StateDep,
+    actor: Annotated[Actor, Depends(INTAKE)],
+) -> InformationNotice:
+    return services.record_notice(
+        session,
+        actor,
+        state.policy,
+        case_id,
+        language=body.language,
+        interpreter=body.interpreter,
+        given_at=body.given_at,
+    )
 
 
 @router.get("/cases/{case_id}/notices", response_model=list[NoticeRead])
-def list_notices(case_id: int, session: SessionDep,
-                 actor: Annotated[Actor, Depends(CASE_READERS)]) -> list[InformationNotice]:
+def list_notices(
+    case_id: int, session: SessionDep, actor: Annotated[Actor, Depends(CASE_READERS)]
+) -> list[InformationNotice]:
     services.get_case(session, case_id)
     services.record(session, actor, "notice.list", case_id=case_id)
     return list(session.scalars(select(InformationNotice).where(InformationNotice.case_id == case_id)))
 
 
 @router.get("/cases/{case_id}/authorisations/{authorisation_id}/gate", response_model=GateRead)
-def gate(case_id: int, authorisation_id: int, session: SessionDep, state: StateDep,
-         actor: Annotated[Actor, Depends(CASE_READERS)], device_id: int | None = None) -> GateRead:
+def gate(
+    case_id: int,
+    authorisation_id: int,
+    session: SessionDep,
+    state: StateDep,
+    actor: Annotated[Actor, Depends(CASE_READERS)],
+    device_id: int | None = None,
+) -> GateRead:
     _authorisation_of_case(session, case_id, authorisation_id)
     unmet = services.gate_for(session, state.policy, authorisation_id, case_id=case_id, device_id=device_id)
-    services.record(session, actor, "gate.check", case_id=case_id, object_type="authorisation",
-                    object_id=authorisation_id, details={"unmet": [u.code for u in unmet]})
+    services.record(
+        session,
+        actor,
+        "gate.check",
+        case_id=case_id,
+        object_type="authorisation",
+        object_id=authorisation_id,
+        details={"unmet": [u.code for u in unmet]},
+    )
     return gate_read(unmet)
 
 
 @router.post("/cases/{case_id}/delete", response_model=CaseRead)
-def delete_case(case_id: int, body: Decision, session: SessionDep, state: StateDep,
-                actor: Annotated[Actor, Depends(AUTHORISER)]) -> Case:
+def delete_case(
+    case_id: int,
+    body: Decision,
+    session: SessionDep,
+    state: StateDep,
+    actor: Annotated[Actor, Depends(AUTHORISER)],
+) -> Case:
     """End of retention: destroy the case key, delete the data, keep the audit trail."""
     retention.delete_case_data(session, actor, state.evidence, case_id, reason=body.reason)
     return services.get_case(session, case_id)

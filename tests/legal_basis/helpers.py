@@ -43,28 +43,43 @@ def new_case(intake: TestClient, reference: str = "V-1234567") -> tuple[int, int
     response = intake.post("/api/v1/cases", json={"reference": reference, "title": "Test"})
     assert response.status_code == 201, response.text
     case_id = response.json()["id"]
-    response = intake.post(f"/api/v1/cases/{case_id}/devices",
-                           json={"platform": "android", "make": "Samsung", "model": "SM-A515F",
-                                 "serial": "R58M123", "seal_number": "BAG-001"})
+    response = intake.post(
+        f"/api/v1/cases/{case_id}/devices",
+        json={
+            "platform": "android",
+            "make": "Samsung",
+            "model": "SM-A515F",
+            "serial": "R58M123",
+            "seal_number": "BAG-001",
+        },
+    )
     assert response.status_code == 201, response.text
     return case_id, response.json()["id"]
 
 
-def approved_case(intake: TestClient, authoriser: TestClient, reference: str = "V-7654321",
-                  **authorisation: Any) -> tuple[int, int, int]:
+def approved_case(
+    intake: TestClient, authoriser: TestClient, reference: str = "V-7654321", **authorisation: Any
+) -> tuple[int, int, int]:
     """A case with a device, an approved authorisation, consent and notice: the gate says yes."""
     case_id, device_id = new_case(intake, reference)
-    response = intake.post(f"/api/v1/cases/{case_id}/authorisations",
-                           json=authorisation_body(device_id=device_id, **authorisation))
+    response = intake.post(
+        f"/api/v1/cases/{case_id}/authorisations",
+        json=authorisation_body(device_id=device_id, **authorisation),
+    )
     assert response.status_code == 201, response.text
     authorisation_id = response.json()["id"]
-    response = authoriser.post(f"/api/v1/cases/{case_id}/authorisations/{authorisation_id}/approve",
-                               json={"reason": "Necessary and proportionate"})
+    response = authoriser.post(
+        f"/api/v1/cases/{case_id}/authorisations/{authorisation_id}/approve",
+        json={"reason": "Necessary and proportionate"},
+    )
     assert response.status_code == 200, response.text
-    response = intake.post(f"/api/v1/cases/{case_id}/authorisations/{authorisation_id}/consent", json=consent_body())
+    response = intake.post(
+        f"/api/v1/cases/{case_id}/authorisations/{authorisation_id}/consent", json=consent_body()
+    )
     assert response.status_code == 201, response.text
-    response = intake.post(f"/api/v1/cases/{case_id}/notices",
-                           json={"language": "ar", "given_at": datetime.now(UTC).isoformat()})
+    response = intake.post(
+        f"/api/v1/cases/{case_id}/notices", json={"language": "ar", "given_at": datetime.now(UTC).isoformat()}
+    )
     assert response.status_code == 201, response.text
     return case_id, device_id, authorisation_id
 
