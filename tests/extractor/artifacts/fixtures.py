@@ -349,3 +349,123 @@ def timeline_fixture() -> ArtifactFixture:
 
 
 FIXTURES["common.google_timeline"] = timeline_fixture
+
+
+# --- Google Takeout ---------------------------------------------------------------------------------------
+
+
+def records_document() -> dict:
+    """Takeout ``Records.json``: 5 usable locations (ISO and ms times, several sources, one int32-wrapped)."""
+    return {
+        "locations": [
+            {
+                "latitudeE7": 379838000,
+                "longitudeE7": 237275000,
+                "accuracy": 15,
+                "altitude": 70,
+                "source": "GPS",
+                "deviceTag": 111,
+                "timestamp": "2022-05-01T08:00:00.123Z",
+            },
+            {
+                "latitudeE7": 382466000,
+                "longitudeE7": 217346000,
+                "accuracy": 30,
+                "source": "WIFI",
+                "deviceTag": 111,
+                "timestampMs": "1651395600000",
+            },
+            {
+                "latitudeE7": 396243000,
+                "longitudeE7": 199217000,
+                "accuracy": 1500,
+                "source": "CELL",
+                "deviceTag": 111,
+                "timestamp": "2022-05-01T10:00:00Z",
+            },
+            {
+                "latitudeE7": 413275000,
+                "longitudeE7": 198187000,
+                "accuracy": 20,
+                "deviceTag": 222,
+                "timestamp": "2022-05-01T11:00:00+01:00",
+            },
+            # -29.5000000° latitude stored as an unsigned overflowed int32 (4294967296 - 295000000).
+            {
+                "latitudeE7": 3999967296,
+                "longitudeE7": 311000000,
+                "accuracy": 10,
+                "source": "GPS",
+                "timestamp": "2022-05-02T00:00:00Z",
+            },
+        ]
+    }
+
+
+def records_fixture() -> ArtifactFixture:
+    data = json.dumps(records_document()).encode()
+    return ArtifactFixture(
+        make_item(data, "/offline/Takeout/Location History/Records.json"), ParseContext(), 5
+    )
+
+
+def semantic_document() -> dict:
+    """Takeout ``2024_MARCH.json``: a place visit (ISO), an activity (ms) with 2 raw-path points."""
+    return {
+        "timelineObjects": [
+            {
+                "placeVisit": {
+                    "location": {
+                        "latitudeE7": 410082000,
+                        "longitudeE7": 289784000,
+                        "placeId": "ChIJ_fixture",
+                        "address": "Sultanahmet, Istanbul",
+                        "name": "Sultanahmet",
+                    },
+                    "duration": {
+                        "startTimestamp": "2024-03-01T06:00:00Z",
+                        "endTimestamp": "2024-03-01T18:00:00.500Z",
+                    },
+                    "placeConfidence": "HIGH_CONFIDENCE",
+                    "centerLatE7": 410080000,
+                    "centerLngE7": 289780000,
+                }
+            },
+            {
+                "activitySegment": {
+                    "startLocation": {"latitudeE7": 410082000, "longitudeE7": 289784000},
+                    "endLocation": {"latitudeE7": 416771000, "longitudeE7": 265557000},
+                    "duration": {"startTimestampMs": "1709316000000", "endTimestampMs": "1709330400000"},
+                    "distance": 230000,
+                    "activityType": "IN_BUS",
+                    "waypointPath": {"waypoints": [{"latE7": 412000000, "lngE7": 280000000}]},
+                    "simplifiedRawPath": {
+                        "points": [
+                            {
+                                "latE7": 413000000,
+                                "lngE7": 279000000,
+                                "accuracyMeters": 25,
+                                "timestampMs": "1709320000000",
+                            },
+                            {
+                                "latE7": 415000000,
+                                "lngE7": 270000000,
+                                "accuracyMeters": 40,
+                                "timestamp": "2024-03-01T21:00:00Z",
+                            },
+                        ]
+                    },
+                }
+            },
+        ]
+    }
+
+
+def semantic_fixture() -> ArtifactFixture:
+    data = json.dumps(semantic_document()).encode()
+    path = "/offline/Takeout/Location History/Semantic Location History/2024/2024_MARCH.json"
+    return ArtifactFixture(make_item(data, path), ParseContext(), 6)
+
+
+FIXTURES["common.google_records"] = records_fixture
+FIXTURES["common.google_semantic"] = semantic_fixture
