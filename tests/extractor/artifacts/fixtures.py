@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import sqlite3
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -469,3 +470,137 @@ def semantic_fixture() -> ArtifactFixture:
 
 FIXTURES["common.google_records"] = records_fixture
 FIXTURES["common.google_semantic"] = semantic_fixture
+
+
+# --- iPhone Photos.sqlite ----------------------------------------------------------------------------------
+
+PHOTOS_COCOA_BASE_S = 730_000_000.0  # 2024-02-19T01:46:40Z
+
+
+def write_photos_db(
+    path: Path,
+    rows: list[dict],
+    *,
+    table: str = "ZASSET",
+    wal_rows: list[dict] | None = None,
+) -> None:
+    """A Photos.sqlite with the Core Data layout the parser reads.
+
+    Each row: pk, lat, lon, created (Cocoa s), filename, and optionally imported_by, make, model, accuracy.
+    ``wal_rows`` are committed after switching to WAL with checkpoints off, so they live only in ``-wal``.
+    """
+    connection = sqlite3.connect(path)
+    connection.executescript(
+        f"""
+        CREATE TABLE {table} (Z_PK INTEGER PRIMARY KEY, Z_ENT INTEGER, Z_OPT INTEGER, ZKIND INTEGER,
+            ZTRASHEDSTATE INTEGER, ZADDITIONALATTRIBUTES INTEGER, ZEXTENDEDATTRIBUTES INTEGER,
+            ZDATECREATED TIMESTAMP, ZLATITUDE FLOAT, ZLONGITUDE FLOAT, ZDIRECTORY VARCHAR, ZFILENAME VARCHAR);
+        CREATE TABLE ZADDITIONALASSETATTRIBUTES (Z_PK INTEGER PRIMARY KEY, ZASSET INTEGER, ZIMPORTEDBY INTEGER,
+            ZGPSHORIZONTALACCURACY FLOAT, ZORIGINALFILENAME VARCHAR);
+        CREATE TABLE ZEXTENDEDATTRIBUTES (Z_PK INTEGER PRIMARY KEY, ZASSET INTEGER, ZCAMERAMAKE VARCHAR,
+            ZCAMERAMODEL VARCHAR, ZLATITUDE FLOAT, ZLONGITUDE FLOAT);
+        """
+    )
+
+    def insert(row: dict) -> None:
+        pk = row["pk"]
+        connection.execute(
+            f"INSERT INTO {table} VALUES (?, 3, 1, 0, ?, ?, ?, ?, ?, ?, 'DCIM/100APPLE', ?)",
+            (
+                pk,
+                row.get("trashed", 0),
+                pk + 1000,
+                pk + 2000,
+                row["created"],
+                row["lat"],
+                row["lon"],
+                row["filename"],
+            ),
+        )
+        connection.execute(
+            "INSERT INTO ZADDITIONALASSETATTRIBUTES VALUES (?, ?, ?, ?, ?)",
+            (pk + 1000, pk, row.get("imported_by"), row.get("accuracy"), row["filename"]),
+        )
+        connection.execute(
+            "INSERT INTO ZEXTENDEDATTRIBUTES VALUES (?, ?, ?, ?, ?, ?)",
+            (pk + 2000, pk, row.get("make"), row.get("model"), row["lat"], row["lon"]),
+        )
+
+    for row in rows:
+        insert(row)
+    connection.commit()
+    if wal_rows:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA wal_autocheckpoint=0")
+        for row in wal_rows:
+            insert(row)
+        connection.commit()
+        # Copy the three files while this connection still holds them open (as on a live phone).
+        path.with_name(path.name + ".snapshot").write_bytes(path.read_bytes())
+        path.with_name(path.name + "-wal.snapshot").write_bytes(
+            path.with_name(path.name + "-wal").read_bytes()
+        )
+    connection.close()
+
+
+def photos_rows() -> list[dict]:
+    own = {"imported_by": 1, "make": "Apple", "model": "iPhone 13"}
+    return [
+        {
+            "pk": 1,
+            "lat": 37.9838,
+            "lon": 23.7275,
+            "created": PHOTOS_COCOA_BASE_S,
+            "filename": "IMG_0001.HEIC",
+            "accuracy": 5.0,
+            **own,
+        },
+        {
+            "pk": 2,
+            "lat": -180.0,
+            "lon": -180.0,
+            "created": PHOTOS_COCOA_BASE_S + 60,
+            "filename": "IMG_0002.HEIC",
+            **own,
+        },
+        {
+            "pk": 3,
+            "lat": 41.0082,
+            "lon": 28.9784,
+            "created": PHOTOS_COCOA_BASE_S + 3600,
+            "filename": "IMG_0003.JPG",
+            "imported_by": 6,
+        },
+        {
+            "pk": 4,
+            "lat": 42.0,
+            "lon": 21.4,
+            "created": PHOTOS_COCOA_BASE_S + 7200,
+            "filename": "IMG_0004.JPG",
+            "imported_by": 1,
+            "make": "samsung",
+            "model": "SM-A525F",
+        },
+        {
+            "pk": 5,
+            "lat": 123.0,
+            "lon": 21.4,
+            "created": PHOTOS_COCOA_BASE_S + 7300,
+            "filename": "IMG_0005.JPG",
+            **own,
+        },
+    ]
+
+
+def photos_sqlite_fixture() -> ArtifactFixture:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "Photos.sqlite"
+        write_photos_db(path, photos_rows())
+        data = path.read_bytes()
+    ctx = ParseContext(device_make="Apple", device_model="iPhone14,5", platform=Platform.IOS)  # iPhone 13
+    return ArtifactFixture(make_item(data, "Media/PhotoData/Photos.sqlite"), ctx, 3)
+
+
+FIXTURES["ios.photos_sqlite"] = photos_sqlite_fixture
