@@ -1,0 +1,582 @@
+"""The generic acquisition runner: the same lifecycle for every source (Android, iPhone, backup, folder).
+
+plan (the artifacts in scope) → enumerate each artifact's items on the source (bounded walk that never
+follows symlinks, globs with ``**``, files over ``spec.max_file_bytes`` refused, unsafe names refused) →
+skip items committed by an earlier run (``sink.done_item_keys()``) → acquire each item into a staging file
+named from a hash (never from the device path) while hashing → parse the staged bytes → correct device-clock
+times by the measured offset → drop records outside the authorised window (counted) → ``sink.commit_item``.
+
+The window is applied to corrected times: a phone whose clock is a year off must not have its data
+dropped (or kept) because of that error.
+
+One broken artifact or item never stops the run: typed errors become the artifact's outcome or a logged,
+counted item failure. Losing the device does stop it: ``DeviceDisconnected`` / ``DeviceTimeout`` propagate
+to the caller, which reconnects and runs again; finished items are not read twice.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import posixpath
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO, Protocol, runtime_checkable
+
+from extractor.artifacts.spec import AcquiredItem, AcquireMode, Artifact, ParseContext
+from extractor.errors import (
+    ArtifactCorrupted,
+    DeviceDisconnected,
+    DeviceNotFound,
+    DeviceTimeout,
+    DeviceUnauthorised,
+    ExtractionError,
+    HostileInput,
+)
+from extractor.records import ClockReading, CustodyItem, LocationRecord
+from extractor.sink import ArtifactOutcome, JobSink
+from extractor.sources.base import Source, SourceEntry, walk
+
+# Errors that mean the device is gone: the run stops and the caller reconnects and resumes.
+DEVICE_LOST_ERRORS: tuple[type[ExtractionError], ...] = (
+    DeviceDisconnected,
+    DeviceTimeout,
+    DeviceUnauthorised,
+    DeviceNotFound,
+)
+MAX_DEVICE_PATH_BYTES = 4096
+WALK_MAX_DEPTH = 24
+WHOLE_READ_CHUNK_BYTES = 1024 * 1024
+PROGRESS_INTERVAL_S = 0.25
+
+
+# --- optional source capabilities -------------------------------------------------------------------------
+
+
+@runtime_checkable
+class CommandCapable(Protocol):
+    def run_command(self, command: str) -> bytes: ...
+
+
+@runtime_checkable
+class StreamingCapable(Protocol):
+    def pull_into(self, path: str, writer: BinaryIO, *, max_bytes: int) -> int: ...
+
+
+@runtime_checkable
+class HeadBatchCapable(Protocol):
+    def read_heads(self, paths: Sequence[str], head_bytes: int) -> Iterator[object]: ...
+
+
+# --- names ------------------------------------------------------------------------------------------------
+
+
+def printable_device_path(path: str) -> str:
+    """A device path safe to store and show: bytes that are not UTF-8 become ``\\xNN``, control characters
+    become escapes and a backslash is doubled, so an escape can be told apart from the original text."""
+    out: list[str] = []
+    for character in path:
+        code = ord(character)
+        if character == "\\":
+            out.append("\\\\")
+        elif 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8 (surrogateescape)
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif code < 0x20 or code == 0x7F:
+            out.append({"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(character, f"\\x{code:02x}"))
+        else:
+            out.append(character)
+    return "".join(out)
+
+
+def unsafe_name_reason(path: str) -> str | None:
+    """Why a device path must not be acquired, or None. Catches names a hostile phone may report."""
+    raw = path.encode("utf-8", "surrogateescape")
+    if b"\x00" in raw:
+        return "the name contains a NUL byte"
+    if len(raw) > MAX_DEVICE_PATH_BYTES:
+        return f"the path is {len(raw)} bytes long (limit {MAX_DEVICE_PATH_BYTES})"
+    segments = path.split("/")[1:]
+    if any(segment in ("", ".", "..") for segment in segments):
+        return "the path has an empty, '.' or '..' component (a name with '/' or a traversal)"
+    if posixpath.normpath(path) != path:
+        return "the path is not in normal form"
+    return None
+
+
+def item_key(artifact_id: str, locator: str) -> str:
+    digest = hashlib.sha256(locator.encode("utf-8", "surrogateescape")).hexdigest()
+    return f"{artifact_id}:{digest}"
+
+
+# --- globs ------------------------------------------------------------------------------------------------
+
+
+def _has_magic(segment: str) -> bool:
+    return any(c in segment for c in "*?[")
+
+
+def glob_root(pattern: str) -> str:
+    """The directory to walk for a glob: its leading segments without wildcards."""
+    segments = pattern.split("/")
+    fixed: list[str] = []
+    for segment in segments[:-1]:
+        if _has_magic(segment):
+            break
+        fixed.append(segment)
+    return "/".join(fixed) or "/"
+
+
+def glob_match(pattern: str, path: str) -> bool:
+    """POSIX glob on path segments; ``**`` matches zero or more whole directories. Case-sensitive."""
+    pattern_parts = pattern.strip("/").split("/")
+    path_parts = path.strip("/").split("/")
+    memo: dict[tuple[int, int], bool] = {}
+
+    def match(pi: int, si: int) -> bool:
+        key = (pi, si)
+        if key in memo:
+            return memo[key]
+        if pi == len(pattern_parts):
+            result = si == len(path_parts)
+        elif pattern_parts[pi] == "**":
+            result = match(pi + 1, si) or (si < len(path_parts) and match(pi, si + 1))
+        else:
+            result = (
+                si < len(path_parts)
+                and fnmatch.fnmatchcase(path_parts[si], pattern_parts[pi])
+                and match(pi + 1, si + 1)
+            )
+        memo[key] = result
+        return result
+
+    return match(0, 0)
+
+
+# --- plan -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedItem:
+    artifact: Artifact
+    key: str
+    locator: str  # device path (raw, as the source gave it) or the command
+    size: int | None
+    mtime: datetime | None
+    is_command: bool = False
+
+    @property
+    def expected_bytes(self) -> int:
+        spec = self.artifact.spec
+        if self.is_command or self.size is None:
+            return 0
+        if spec.mode is AcquireMode.HEAD:
+            return min(self.size, spec.head_bytes)
+        return self.size
+
+
+@dataclass(slots=True)
+class _Tally:
+    artifact_id: str
+    items: int = 0
+    records: int = 0
+    dropped: int = 0
+    item_failures: int = 0
+    items_refused: int = 0
+    errors: list[str] = field(default_factory=list)
+    fatal: str | None = None
+
+    def outcome(self) -> ArtifactOutcome:
+        if self.fatal is not None:
+            return ArtifactOutcome(
+                self.artifact_id, "failed", self.items, self.records, self.dropped, self.fatal
+            )
+        error = None
+        if self.errors:
+            error = f"{self.item_failures + self.items_refused} item(s) not usable; first: {self.errors[0]}"
+        if self.items == 0 and self.item_failures == 0 and self.items_refused == 0:
+            return ArtifactOutcome(self.artifact_id, "not_found", 0, 0, 0, error)
+        if self.items == 0:
+            return ArtifactOutcome(self.artifact_id, "failed", 0, 0, 0, error)
+        status = "found" if self.records or self.dropped else "empty"
+        return ArtifactOutcome(self.artifact_id, status, self.items, self.records, self.dropped, error)
+
+
+def enumerate_items(source: Source, artifact: Artifact, sink: JobSink) -> tuple[list[PlannedItem], int]:
+    """The items of one artifact on this source, and how many entries were refused (logged on the sink)."""
+    spec = artifact.spec
+    if spec.mode is AcquireMode.COMMAND:
+        if not isinstance(source, CommandCapable):
+            raise ExtractionError(f"{spec.id} needs a device shell, which this source does not have")
+        return [
+            PlannedItem(artifact, item_key(spec.id, "cmd:" + c), c, None, None, True) for c in spec.commands
+        ], 0
+    roots = sorted({glob_root(p) for p in spec.path_globs})
+    minimal_roots = [r for r in roots if not any(r != o and r.startswith(o.rstrip("/") + "/") for o in roots)]
+    seen: set[str] = set()
+    items: list[PlannedItem] = []
+    refused = 0
+    for root in minimal_roots:
+        for entry in walk(source, root, max_depth=WALK_MAX_DEPTH):
+            if entry.path in seen:
+                continue
+            seen.add(entry.path)
+            if not any(glob_match(p, entry.path) for p in spec.path_globs):
+                continue
+            reason = _refusal(entry, spec.max_file_bytes)
+            if reason is not None:
+                refused += 1
+                sink.log(f"{spec.id}: refused {printable_device_path(entry.path)[:300]}: {reason}")
+                continue
+            items.append(
+                PlannedItem(artifact, item_key(spec.id, entry.path), entry.path, entry.size, entry.mtime)
+            )
+    return items, refused
+
+
+def _refusal(entry: SourceEntry, max_file_bytes: int) -> str | None:
+    reason = unsafe_name_reason(entry.path)
+    if reason is not None:
+        return reason
+    if entry.is_symlink:
+        return "a symbolic link (links are never followed)"
+    if entry.size is not None and entry.size > max_file_bytes:
+        return f"{entry.size} bytes is over the {max_file_bytes}-byte limit for this artifact"
+    return None
+
+
+# --- the run ----------------------------------------------------------------------------------------------
+
+
+class _Progress:
+    def __init__(
+        self, sink: JobSink, items_total: int, bytes_total: int, items_done: int, bytes_done: int
+    ) -> None:
+        self.sink = sink
+        self.items_total, self.bytes_total = items_total, bytes_total
+        self.items_done, self.bytes_done = items_done, bytes_done
+        self._last = 0.0
+
+    def add(self, *, items: int, bytes_read: int, force: bool = False) -> None:
+        self.items_done += items
+        self.bytes_done += bytes_read
+        now = time.monotonic()
+        if force or now - self._last >= PROGRESS_INTERVAL_S:
+            self._last = now
+            self.sink.report_progress(
+                items_done=self.items_done,
+                items_total=self.items_total,
+                bytes_done=self.bytes_done,
+                bytes_total=max(self.bytes_total, self.bytes_done),
+            )
+
+
+def run_acquisition(
+    source: Source,
+    *,
+    artifacts: list[Artifact],
+    sink: JobSink,
+    window_start: datetime | None,
+    window_end: datetime | None,
+    parse_context: ParseContext,
+    clock_offset_s: float,
+) -> list[ArtifactOutcome]:
+    """Acquire, parse and commit every in-scope artifact; return (and record on the sink) their outcomes.
+
+    ``clock_offset_s`` is device minus host (``ClockReading.offset_s``); it is subtracted from device-clock
+    times only. Raises ``DeviceDisconnected``/``DeviceTimeout`` when the device is lost (resume by calling
+    again with a new source; committed items are skipped).
+    """
+    done = sink.done_item_keys()
+    tallies = {a.spec.id: _Tally(a.spec.id) for a in artifacts}
+    plans: list[tuple[Artifact, list[PlannedItem]]] = []
+    for artifact in artifacts:
+        tally = tallies[artifact.spec.id]
+        try:
+            items, refused = enumerate_items(source, artifact, sink)
+        except DEVICE_LOST_ERRORS:
+            raise
+        except ExtractionError as exc:
+            tally.fatal = f"could not list the artifact's files: {exc}"
+            sink.log(f"{artifact.spec.id}: {tally.fatal}")
+            continue
+        tally.items_refused = refused
+        if refused:
+            tally.errors.append(f"{refused} entries refused (unsafe name, symbolic link or too large)")
+        plans.append((artifact, items))
+
+    all_items = [item for _, items in plans for item in items]
+    finished = [item for item in all_items if item.key in done]
+    progress = _Progress(
+        sink,
+        items_total=len(all_items),
+        bytes_total=sum(i.expected_bytes for i in all_items),
+        items_done=len(finished),
+        bytes_done=sum(i.expected_bytes for i in finished),
+    )
+    progress.add(items=0, bytes_read=0, force=True)
+    context = _RunContext(source, sink, parse_context, clock_offset_s, window_start, window_end, progress)
+    cancelled = False
+    for artifact, items in plans:
+        tally = tallies[artifact.spec.id]
+        tally.items += sum(1 for item in items if item.key in done)
+        pending = [item for item in items if item.key not in done]
+        if cancelled or sink.is_cancelled():
+            cancelled = True
+            tally.fatal = "cancelled before this artifact finished"
+            continue
+        if artifact.spec.mode is AcquireMode.HEAD:
+            completed = context.acquire_heads(pending, tally)
+        else:
+            completed = context.acquire_each(pending, tally)
+        if not completed:
+            cancelled = True
+            tally.fatal = "cancelled before this artifact finished"
+    progress.add(items=0, bytes_read=0, force=True)
+    outcomes = [tallies[a.spec.id].outcome() for a in artifacts]
+    sink.record_outcomes(outcomes)
+    return outcomes
+
+
+@dataclass(slots=True)
+class _RunContext:
+    source: Source
+    sink: JobSink
+    parse_context: ParseContext
+    clock_offset_s: float
+    window_start: datetime | None
+    window_end: datetime | None
+    progress: _Progress
+
+    def staging_path(self, key: str) -> Path:
+        name = hashlib.sha256(key.encode("utf-8")).hexdigest()[:40] + ".part"
+        return self.sink.staging_dir() / name
+
+    # acquisition ------------------------------------------------------------------------------------------
+
+    def acquire_each(self, items: list[PlannedItem], tally: _Tally) -> bool:
+        for item in items:
+            if self.sink.is_cancelled():
+                return False
+            staged = self.staging_path(item.key)
+            try:
+                digest, size, method = self._acquire_one(item, staged)
+            except DEVICE_LOST_ERRORS:
+                staged.unlink(missing_ok=True)
+                raise
+            except ExtractionError as exc:
+                staged.unlink(missing_ok=True)
+                self._item_failed(item, tally, str(exc))
+                self.progress.add(items=1, bytes_read=0)
+                continue
+            whole = digest if (not item.is_command and item.size is not None and size == item.size) else None
+            self._parse_and_commit(item, tally, staged, digest, size, whole, method)
+        return True
+
+    def _acquire_one(self, item: PlannedItem, staged: Path) -> tuple[str, int, str]:
+        spec = item.artifact.spec
+        hasher = hashlib.sha256()
+        staged.unlink(missing_ok=True)
+        if item.is_command:
+            if not isinstance(self.source, CommandCapable):
+                raise ExtractionError(f"{spec.id} needs a device shell")
+            output = self.source.run_command(item.locator)
+            if len(output) > spec.max_file_bytes:
+                raise HostileInput(
+                    f"command output of {len(output)} bytes is over the {spec.max_file_bytes}-byte limit"
+                )
+            staged.write_bytes(output)
+            hasher.update(output)
+            return hasher.hexdigest(), len(output), f"{self.source.method}; shell command {item.locator!r}"
+        with open(staged, "wb") as handle:
+            writer = _HashingWriter(handle, hasher)
+            if isinstance(self.source, StreamingCapable):
+                size = self.source.pull_into(item.locator, writer, max_bytes=spec.max_file_bytes)
+                method = f"{self.source.method}; whole file (sync RECV)"
+            else:
+                size = self._read_whole(item, writer, spec.max_file_bytes)
+                method = f"{self.source.method}; whole file"
+        return hasher.hexdigest(), size, method
+
+    def _read_whole(self, item: PlannedItem, writer: _HashingWriter, max_bytes: int) -> int:
+        offset = 0
+        while True:
+            chunk = self.source.read_range(item.locator, offset, WHOLE_READ_CHUNK_BYTES)
+            if not chunk:
+                return offset
+            offset += len(chunk)
+            if offset > max_bytes:
+                raise HostileInput(f"the file grew past the {max_bytes}-byte limit while being read")
+            writer.write(chunk)
+            if len(chunk) < WHOLE_READ_CHUNK_BYTES and item.size is not None and offset >= item.size:
+                return offset
+
+    def acquire_heads(self, items: list[PlannedItem], tally: _Tally, batch_files: int = 100) -> bool:
+        spec_head = items[0].artifact.spec.head_bytes if items else 0
+        for start in range(0, len(items), batch_files):
+            if self.sink.is_cancelled():
+                return False
+            batch = items[start : start + batch_files]
+            for item, (head, size, whole, error) in zip(batch, self._heads(batch, spec_head), strict=True):
+                if head is None:
+                    self._item_failed(item, tally, error or "could not be read")
+                    self.progress.add(items=1, bytes_read=0)
+                    continue
+                staged = self.staging_path(item.key)
+                staged.write_bytes(head)
+                digest = hashlib.sha256(head).hexdigest()
+                if whole is None and size is not None and len(head) == size:
+                    whole = digest
+                method = (
+                    f"{self.source.method}; first {spec_head} bytes (head -c) and sha256sum on the device"
+                )
+                self._parse_and_commit(item, tally, staged, digest, len(head), whole, method, size=size)
+        return True
+
+    def _heads(
+        self, batch: list[PlannedItem], head_bytes: int
+    ) -> list[tuple[bytes | None, int | None, str | None, str | None]]:
+        if isinstance(self.source, HeadBatchCapable):
+            results = list(self.source.read_heads([i.locator for i in batch], head_bytes))
+            return [
+                (
+                    getattr(r, "head", None),
+                    getattr(r, "size", None),
+                    getattr(r, "sha256_whole", None),
+                    getattr(r, "error", None),
+                )
+                for r in results
+            ]
+        answers: list[tuple[bytes | None, int | None, str | None, str | None]] = []
+        for item in batch:
+            try:
+                head = self.source.read_range(item.locator, 0, head_bytes)
+                whole = self.source.sha256(item.locator)
+            except DEVICE_LOST_ERRORS:
+                raise
+            except ExtractionError as exc:
+                answers.append((None, item.size, None, str(exc)))
+                continue
+            answers.append((head, item.size, whole, None))
+        return answers
+
+    # parse and commit -------------------------------------------------------------------------------------
+
+    def _parse_and_commit(
+        self,
+        item: PlannedItem,
+        tally: _Tally,
+        staged: Path,
+        digest: str,
+        bytes_acquired: int,
+        whole: str | None,
+        method: str,
+        *,
+        size: int | None = None,
+    ) -> None:
+        spec = item.artifact.spec
+        shown_path = ("cmd:" + item.locator) if item.is_command else printable_device_path(item.locator)
+        file_size = size if size is not None else (bytes_acquired if item.is_command else item.size)
+        acquired = AcquiredItem(
+            device_path=shown_path,
+            sha256=digest,
+            size=file_size,
+            mtime=item.mtime,
+            opener=lambda: open(staged, "rb"),
+        )
+        records, parse_error = parse_item(item.artifact, acquired, self.parse_context)
+        kept: list[LocationRecord] = []
+        dropped = 0
+        for record in records:
+            corrected = record.with_clock_offset(self.clock_offset_s)
+            if (self.window_start is not None and corrected.time_utc < self.window_start) or (
+                self.window_end is not None and corrected.time_utc > self.window_end
+            ):
+                dropped += 1
+                continue
+            kept.append(corrected)
+        custody = CustodyItem(
+            device_path=shown_path,
+            size=file_size,
+            mtime=item.mtime,
+            sha256_acquired=digest,
+            bytes_acquired=bytes_acquired,
+            sha256_whole_file=whole,
+            artifact_id=spec.id,
+            acquired_at=datetime.now(UTC),
+            method=method,
+        )
+        self.sink.commit_item(
+            item_key=item.key,
+            custody=custody,
+            staged_file=staged,
+            records=kept,
+            dropped_outside_window=dropped,
+        )
+        staged.unlink(missing_ok=True)
+        tally.items += 1
+        tally.records += len(kept)
+        tally.dropped += dropped
+        if parse_error is not None:
+            tally.item_failures += 1
+            tally.errors.append(f"{shown_path[:200]}: {parse_error}")
+            self.sink.log(f"{spec.id}: {shown_path[:300]} acquired but not parsed: {parse_error}")
+        self.progress.add(items=1, bytes_read=bytes_acquired)
+
+    def _item_failed(self, item: PlannedItem, tally: _Tally, reason: str) -> None:
+        tally.item_failures += 1
+        shown = printable_device_path(item.locator)[:300]
+        tally.errors.append(f"{shown}: {reason}")
+        self.sink.log(f"{item.artifact.spec.id}: could not acquire {shown}: {reason}")
+
+
+class _HashingWriter:
+    def __init__(self, handle: BinaryIO, hasher: hashlib._Hash) -> None:
+        self._handle = handle
+        self._hasher = hasher
+
+    def write(self, data: bytes) -> int:
+        self._hasher.update(data)
+        return self._handle.write(data)
+
+
+def parse_item(
+    artifact: Artifact, item: AcquiredItem, ctx: ParseContext
+) -> tuple[list[LocationRecord], str | None]:
+    """Run one parser on one item. Any failure becomes ``ArtifactCorrupted`` text; records are all or none.
+
+    This is the one place that catches every ``Exception`` from a parser, as the per-module status wrapper
+    of MVT does: a parser bug on one hostile file must not end the extraction of a whole phone.
+    """
+    records: list[LocationRecord] = []
+    try:
+        generator = artifact.parse(item, ctx)
+        records.extend(generator)
+    except ExtractionError as exc:
+        return [], str(exc)
+    except Exception as exc:  # noqa: BLE001 - converted to a typed, reported error (see docstring)
+        error = ArtifactCorrupted(f"{type(exc).__name__}: {exc}")
+        return [], str(error)
+    return records, None
+
+
+def measure_clock(
+    read_device_time: Callable[[], datetime],
+    *,
+    host_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    device_timezone: str | None = None,
+    samples: int = 3,
+) -> ClockReading:
+    """Bracket the device clock with the host clock; of ``samples`` readings keep the tightest bracket."""
+    best: ClockReading | None = None
+    for _ in range(max(1, samples)):
+        before = host_clock()
+        device_time = read_device_time()
+        after = host_clock()
+        reading = ClockReading(before, device_time, after, device_timezone)
+        if best is None or reading.uncertainty_s < best.uncertainty_s:
+            best = reading
+    assert best is not None
+    return best
