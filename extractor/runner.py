@@ -130,7 +130,10 @@ def glob_root(pattern: str) -> str:
 
 
 def glob_match(pattern: str, path: str) -> bool:
-    """POSIX glob on path segments; ``**`` matches zero or more whole directories. Case-sensitive."""
+    """POSIX glob on path segments; ``**`` matches zero or more whole directories. Case-sensitive.
+
+    A pattern without a leading ``/`` (``**/Timeline.json``) is matched from the root too; which folders are
+    walked for it is the source's ``relative_glob_roots`` (a phone: ``/sdcard``, never ``/proc``)."""
     pattern_parts = pattern.strip("/").split("/")
     path_parts = path.strip("/").split("/")
     memo: dict[tuple[int, int], bool] = {}
@@ -213,7 +216,11 @@ def enumerate_items(source: Source, artifact: Artifact, sink: JobSink) -> tuple[
         return [
             PlannedItem(artifact, item_key(spec.id, "cmd:" + c), c, None, None, True) for c in spec.commands
         ], 0
-    roots = sorted({glob_root(p) for p in spec.path_globs})
+    relative_roots = tuple(getattr(source, "relative_glob_roots", ("/",)))
+    roots = sorted(
+        {glob_root(p) for p in spec.path_globs if p.startswith("/")}
+        | {r for p in spec.path_globs if not p.startswith("/") for r in relative_roots}
+    )
     minimal_roots = [r for r in roots if not any(r != o and r.startswith(o.rstrip("/") + "/") for o in roots)]
     seen: set[str] = set()
     items: list[PlannedItem] = []

@@ -244,6 +244,7 @@ class AdbSource:
     ):
         self._device = device
         self.method = method
+        self.relative_glob_roots: tuple[str, ...] = ("/sdcard",)  # where "**/name" globs are searched
         self.read_timeout_s = read_timeout_s
         self.head_batch_files = head_batch_files
         self._broken: ExtractionError | None = None
