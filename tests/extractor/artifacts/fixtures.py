@@ -604,3 +604,39 @@ def photos_sqlite_fixture() -> ArtifactFixture:
 
 
 FIXTURES["ios.photos_sqlite"] = photos_sqlite_fixture
+
+
+# --- Android command outputs (artifacts written by the ADB engineer; their modules may take these over as
+# fixture_for_tests(), which the registry test consults when FIXTURES has no entry) --------------------------
+
+
+def dumpsys_location_fixture() -> ArtifactFixture:
+    from extractor.artifacts.android.dumpsys_location import ANCHOR_ELAPSED_MS, ANCHOR_WALL_MS
+
+    text = (
+        "Location Manager State:\n"
+        "  gps provider:\n"
+        "    last location=Location[gps 37.983800,23.727500 hAcc=5.0 et=+2h0m0s0ms alt=70.0 vel=0.0]\n"
+        "    last coarse location=Location[gps 37.980000,23.730000 hAcc=2000.0 et=+2h0m0s0ms]\n"
+        "  network provider:\n"
+        "    last location=Location[network 37.984000,23.728000 hAcc=30.0 et=+2h1m0s0ms]\n"
+    )
+    # Anchor: wall clock 2024-03-01T10:00:00Z when the phone had been up for 3 hours.
+    anchors = {ANCHOR_WALL_MS: "1709287200000", ANCHOR_ELAPSED_MS: str(3 * 3600 * 1000)}
+    item = make_item(text.encode(), "dumpsys location")
+    return ArtifactFixture(item, ParseContext(platform=Platform.ANDROID, anchors=anchors), 2)
+
+
+def mediastore_fixture() -> ArtifactFixture:
+    text = (
+        "Row: 0 _id=12, _data=/storage/emulated/0/DCIM/Camera/PXL_1.jpg, datetaken=1709280930000, "
+        "latitude=37.9838, longitude=23.7275\n"
+        "Row: 1 _id=13, _data=/storage/emulated/0/DCIM/Camera/PXL_2.jpg, datetaken=1709280990000, "
+        "latitude=NULL, longitude=NULL\n"
+    )
+    item = make_item(text.encode(), "content query --uri content://media/external/images/media")
+    return ArtifactFixture(item, ParseContext(platform=Platform.ANDROID), 1)
+
+
+FIXTURES["android.dumpsys_location"] = dumpsys_location_fixture
+FIXTURES["android.mediastore_images"] = mediastore_fixture
