@@ -14,12 +14,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from api.app import build_state, create_app
+from api.security import hash_password
 from api.settings import Settings
 from api.state import AppState
-from api.users import add_user
 from legal_basis.roles import Role
 from store.db import make_engine, unit_of_work
 from store.migrate import upgrade
+from store.models import User
 
 PG_ADMIN_URL = os.environ.get(
     "REISROUTE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -103,17 +104,23 @@ USERS: dict[str, Role] = {
 }
 
 
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    return hash_password(PASSWORD)  # argon2 is slow on purpose: hash once per test session
+
+
 @pytest.fixture
-def users(state: AppState) -> dict[str, Role]:
+def users(state: AppState, password_hash: str) -> dict[str, Role]:
     with unit_of_work(state.session_factory) as session:
         for username, role in USERS.items():
-            add_user(session, username=username, password=PASSWORD, roles=[role.value])
-        # one person who is both: requester and approver roles (for the same-person rule)
-        add_user(
-            session,
-            username="dual",
-            password=PASSWORD,
-            roles=[Role.INTAKE_OFFICER.value, Role.AUTHORISING_OFFICIAL.value],
+            session.add(User(username=username, password_hash=password_hash, roles=[role.value]))
+        # one person who holds both roles (for the rule that a requester never approves their own request)
+        session.add(
+            User(
+                username="dual",
+                password_hash=password_hash,
+                roles=[Role.INTAKE_OFFICER.value, Role.AUTHORISING_OFFICIAL.value],
+            )
         )
     return USERS
 

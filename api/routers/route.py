@@ -1,0 +1,132 @@
+"""The case's route as GeoJSON (versioned). Caseworkers see it only after a legal reviewer released findings."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.deps import FINDINGS_READERS, REVIEWER, SessionDep, StateDep
+from legal_basis import services
+from legal_basis.roles import Role
+from legal_basis.services import Actor
+from store.models import FindingSet, RouteVersion
+
+router = APIRouter(prefix="/api/v1", tags=["route"])
+
+
+def require_release_for_caseworker(session: Session, actor: Actor, case_id: int) -> None:
+    """LEGAL 4: findings, map and report reach a caseworker only after a legal reviewer released them."""
+    if actor.role != Role.CASEWORKER:
+        return
+    released = session.scalar(
+        select(FindingSet.id)
+        .where(FindingSet.case_id == case_id, FindingSet.released_at.is_not(None))
+        .limit(1)
+    )
+    if released is None:
+        raise services.NotPermitted(
+            "the findings of this case have not been released by a legal reviewer yet", ["not_released"]
+        )
+
+
+def _route_version(session: Session, case_id: int, version: int | None) -> RouteVersion:
+    query = select(RouteVersion).where(RouteVersion.case_id == case_id)
+    query = (
+        query.where(RouteVersion.version == version)
+        if version
+        else query.order_by(RouteVersion.version.desc())
+    )
+    row = session.scalars(query.limit(1)).first()
+    if row is None:
+        raise services.NotFound(f"case {case_id} has no route{f' version {version}' if version else ''} yet")
+    return row
+
+
+@router.get("/cases/{case_id}/route")
+def read_route(
+    case_id: int,
+    session: SessionDep,
+    actor: Annotated[Actor, Depends(FINDINGS_READERS)],
+    version: int | None = None,
+) -> dict[str, Any]:
+    services.get_case(session, case_id)
+    require_release_for_caseworker(session, actor, case_id)
+    row = _route_version(session, case_id, version)
+    services.record(
+        session, actor, "route.read", case_id=case_id, object_type="route_version", object_id=row.id
+    )
+    geojson = dict(row.geojson)
+    geojson["properties"] = {
+        **geojson.get("properties", {}),
+        "version": row.version,
+        "code_version": row.code_version,
+        "parameters": row.parameters,
+        "records": row.records_count,
+        "created_at": row.created_at.isoformat(),
+    }
+    return geojson
+
+
+@router.get("/cases/{case_id}/route/summary")
+def read_route_summary(
+    case_id: int,
+    session: SessionDep,
+    actor: Annotated[Actor, Depends(FINDINGS_READERS)],
+    version: int | None = None,
+) -> dict[str, Any]:
+    """Stays, legs, countries, crossings and gaps as data (statistics from the full data)."""
+    services.get_case(session, case_id)
+    require_release_for_caseworker(session, actor, case_id)
+    row = _route_version(session, case_id, version)
+    services.record(
+        session, actor, "route.summary.read", case_id=case_id, object_type="route_version", object_id=row.id
+    )
+    summary = {k: v for k, v in row.route.items() if k != "points"}
+    return {"version": row.version, "created_at": row.created_at.isoformat(), **summary}
+
+
+@router.get("/cases/{case_id}/route/versions")
+def list_route_versions(
+    case_id: int, session: SessionDep, actor: Annotated[Actor, Depends(FINDINGS_READERS)]
+) -> list[dict[str, Any]]:
+    services.get_case(session, case_id)
+    require_release_for_caseworker(session, actor, case_id)
+    rows = session.scalars(
+        select(RouteVersion).where(RouteVersion.case_id == case_id).order_by(RouteVersion.version)
+    )
+    services.record(session, actor, "route.versions.read", case_id=case_id)
+    return [
+        {
+            "version": r.version,
+            "created_at": r.created_at.isoformat(),
+            "parameters": r.parameters,
+            "code_version": r.code_version,
+            "records": r.records_count,
+        }
+        for r in rows
+    ]
+
+
+@router.post("/cases/{case_id}/route/rebuild")
+def rebuild(
+    case_id: int,
+    session: SessionDep,
+    state: StateDep,
+    actor: Annotated[Actor, Depends(REVIEWER)],
+    parameters: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Recompute the route (e.g. with other parameters): a new version; older versions stay."""
+    from api.pipeline import rebuild_route
+
+    services.get_case(session, case_id)
+    services.record(
+        session, actor, "route.rebuild.request", case_id=case_id, details={"parameters": parameters}
+    )
+    session.commit()
+    row = rebuild_route(state, case_id, parameters=parameters, actor=actor.username)
+    if row is None:
+        raise services.NotFound(f"case {case_id} has no location records to build a route from")
+    return {"version": row.version, "records": row.records_count}

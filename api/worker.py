@@ -1,0 +1,284 @@
+"""The extraction worker: claims durable job rows and runs them; survives restarts and pulled cables.
+
+A job is a row, not a request. The worker claims one with a compare-and-set on its state (safe with several
+workers on PostgreSQL and on SQLite), re-checks the legal gate (consent may have been withdrawn since), opens
+the source, records identity and the clock before and after, and runs the generic acquisition runner. A
+disconnect leaves the job ``interrupted``; it is retried with the items already committed skipped. On start,
+jobs left ``running`` by a dead process become ``interrupted`` and resume.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+
+import extractor
+from api.state import AppState
+from api.targets import Target, open_target
+from extractor.artifacts import default_registry
+from extractor.artifacts.spec import DataCategory
+from extractor.errors import DeviceDisconnected, DeviceTimeout, ExtractionError, IdentityMismatch
+from legal_basis.services import gate_for
+from store import audit
+from store.job_sink import DbJobSink
+from store.models import Authorisation, Device, ExtractionJob
+from store.types import utcnow
+
+log = logging.getLogger("reisroute.worker")
+RETRYABLE = (DeviceDisconnected, DeviceTimeout)
+
+
+class JobCancelled(Exception):
+    pass
+
+
+class JobWorker:
+    def __init__(
+        self,
+        state: AppState,
+        *,
+        poll_s: float | None = None,
+        max_attempts: int = 6,
+        retry_delay_s: float = 1.0,
+    ) -> None:
+        self.state = state
+        self.poll_s = poll_s if poll_s is not None else state.settings.worker_poll_s
+        self.max_attempts = max_attempts
+        self.retry_delay_s = retry_delay_s
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # lifecycle -------------------------------------------------------------------------------------------
+    def start(self) -> None:
+        self.recover_orphans()
+        self._thread = threading.Thread(target=self._loop, name="reisroute-worker", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                worked = self.run_once()
+            except Exception:  # noqa: BLE001 - the loop must survive; the job row holds the error
+                log.exception("worker iteration failed")
+                worked = False
+            if not worked:
+                self._stop.wait(self.poll_s)
+
+    def recover_orphans(self, *, stale_after_s: float = 0.0) -> int:
+        """Jobs left running by a process that died become interrupted (and so resumable)."""
+        cutoff = utcnow() - timedelta(seconds=stale_after_s)
+        with self.state.session_factory.begin() as session:
+            result = session.execute(
+                update(ExtractionJob)
+                .where(
+                    ExtractionJob.state == "running",
+                    or_(ExtractionJob.heartbeat_at.is_(None), ExtractionJob.heartbeat_at <= cutoff),
+                )
+                .values(state="interrupted", worker_id=None)
+            )
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    # claiming --------------------------------------------------------------------------------------------
+    def claim(self) -> int | None:
+        with self.state.session_factory() as session:
+            candidates = list(
+                session.scalars(
+                    select(ExtractionJob.id)
+                    .where(
+                        ExtractionJob.state.in_(["queued", "interrupted"]),
+                        ExtractionJob.cancel_requested.is_(False),
+                    )
+                    .order_by(ExtractionJob.id)
+                    .limit(5)
+                )
+            )
+        for job_id in candidates:
+            with self.state.session_factory.begin() as session:
+                result = session.execute(
+                    update(ExtractionJob)
+                    .where(ExtractionJob.id == job_id, ExtractionJob.state.in_(["queued", "interrupted"]))
+                    .values(
+                        state="running",
+                        worker_id=self.worker_id,
+                        heartbeat_at=utcnow(),
+                        attempts=ExtractionJob.attempts + 1,
+                    )
+                )
+                if result.rowcount == 1:  # type: ignore[attr-defined]
+                    return job_id
+        return None
+
+    def run_once(self) -> bool:
+        job_id = self.claim()
+        if job_id is None:
+            return False
+        self.run_job(job_id)
+        return True
+
+    # running ---------------------------------------------------------------------------------------------
+    def _finish(self, job_id: int, state: str, *, error: str | None = None, action: str) -> None:
+        with self.state.session_factory.begin() as session:
+            job = session.get(ExtractionJob, job_id)
+            assert job is not None
+            job.state = state
+            job.error = error
+            job.worker_id = None
+            if state in ("completed", "failed", "cancelled"):
+                job.finished_at = utcnow()
+            audit.append(
+                session,
+                actor="worker",
+                role="system",
+                action=action,
+                case_id=job.case_id,
+                object_type="job",
+                object_id=job_id,
+                reason=error or "",
+                details={"attempt": job.attempts, "items_done": job.items_done},
+            )
+
+    def run_job(self, job_id: int) -> str:
+        state = self.state
+        with state.session_factory() as session:
+            job = session.get(ExtractionJob, job_id)
+            assert job is not None
+            authorisation = session.get(Authorisation, job.authorisation_id)
+            device = session.get(Device, job.device_id)
+            assert authorisation is not None and device is not None
+            unmet = gate_for(
+                session, state.policy, job.authorisation_id, case_id=job.case_id, device_id=job.device_id
+            )
+            kind, params, attempts = job.kind, dict(job.params or {}), job.attempts
+            categories = {DataCategory(c) for c in authorisation.categories}
+            window = (authorisation.window_start, authorisation.window_end)
+            registered = {"serial": device.serial, "model": device.model, "make": device.make}
+            case_id = job.case_id
+        if unmet:
+            self._finish(
+                job_id,
+                "failed",
+                error="legal gate closed: " + ", ".join(u.code for u in unmet),
+                action="job.refused_by_gate",
+            )
+            return "failed"
+        secrets: dict[str, str] = state.extras.get("job_secrets", {}).get(job_id, {})
+        target: Target | None = None
+        try:
+            target = open_target(kind, params, data_dir=state.settings.data_dir, secrets=secrets)
+            outcome = self._acquire(job_id, case_id, target, categories, window, registered)
+        except RETRYABLE as exc:
+            if attempts >= self.max_attempts:
+                self._finish(
+                    job_id,
+                    "failed",
+                    error=f"{type(exc).__name__}: {exc} (gave up after {attempts} attempts)",
+                    action="job.failed",
+                )
+                return "failed"
+            self._finish(
+                job_id, "interrupted", error=f"{type(exc).__name__}: {exc}", action="job.interrupted"
+            )
+            time.sleep(self.retry_delay_s)
+            return "interrupted"
+        except JobCancelled:
+            self._finish(job_id, "cancelled", action="job.cancelled")
+            return "cancelled"
+        except ExtractionError as exc:
+            self._finish(job_id, "failed", error=f"{type(exc).__name__}: {exc}", action="job.failed")
+            return "failed"
+        finally:
+            if target is not None:
+                try:
+                    target.close()
+                except ExtractionError:
+                    pass
+        self._finish(job_id, "completed", action="job.completed")
+        after = state.extras.get("after_job")
+        if after is not None:
+            after(state, case_id, job_id)
+        return outcome
+
+    def _acquire(
+        self,
+        job_id: int,
+        case_id: int,
+        target: Target,
+        categories: set[DataCategory],
+        window: tuple[Any, Any],
+        registered: dict[str, str | None],
+    ) -> str:
+        from extractor.runner import run_acquisition
+
+        state = self.state
+        sink = DbJobSink(
+            state.session_factory,
+            state.evidence,
+            job_id=job_id,
+            case_id=case_id,
+            data_dir=state.settings.data_dir,
+        )
+        identity = target.identity()
+        if identity is not None:
+            sink.record_identity(identity)
+            if registered["serial"] and identity.serial and registered["serial"] != identity.serial:
+                raise IdentityMismatch(
+                    f"the connected device reports serial {identity.serial!r}, the case registered "
+                    f"{registered['serial']!r}: check the seal and the cable"
+                )
+        start_clock = target.read_clock()
+        offset_s = 0.0
+        if start_clock is not None:
+            sink.record_clock(start_clock, phase="start")
+            offset_s = start_clock.offset_s
+        else:
+            sink.log("no live device clock (offline input): device-clock times are not corrected")
+        sink.clock_offset_s = offset_s
+        artifacts = default_registry().in_scope(categories, target.platform)
+        with state.session_factory.begin() as session:
+            job = session.get(ExtractionJob, job_id)
+            assert job is not None
+            if job.started_at is None:
+                job.started_at = utcnow()
+            job.tool_versions = {
+                "reisroute": extractor.__version__,
+                **target.tool_versions,
+                "parsers": {a.spec.id: a.spec.id for a in artifacts},
+            }
+            job.scope = {
+                "categories": sorted(str(c) for c in categories),
+                "artifacts_in_scope": [a.spec.id for a in artifacts],
+                "window": [window[0].isoformat(), window[1].isoformat()],
+                "notes": target.notes,
+            }
+        if sink.is_cancelled():
+            raise JobCancelled()
+        outcomes = run_acquisition(
+            target.source,
+            artifacts=artifacts,
+            sink=sink,
+            window_start=window[0],
+            window_end=window[1],
+            parse_context=target.parse_context({a.spec.id for a in artifacts}),
+            clock_offset_s=offset_s,
+        )
+        sink.record_outcomes(outcomes)
+        if sink.is_cancelled():
+            raise JobCancelled()
+        end_clock = target.read_clock()
+        if end_clock is not None:
+            sink.record_clock(end_clock, phase="end")
+        sink.clean_staging()
+        return "completed"
