@@ -19,6 +19,7 @@ DateTimeOriginal is kept as text because it has no zone of its own.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import struct
 from dataclasses import dataclass
@@ -546,8 +547,4 @@ def read_photo_metadata(head: bytes) -> PhotoMetadata:
     if block is None:
         return PhotoMetadata(container=container, has_exif=False)
     metadata = parse_tiff(block, where=f"{container.upper()} EXIF")
-    return PhotoMetadata(**{**_as_dict(metadata), "container": container})
-
-
-def _as_dict(metadata: PhotoMetadata) -> dict[str, object]:
-    return {name: getattr(metadata, name) for name in PhotoMetadata.__slots__}
+    return dataclasses.replace(metadata, container=container)

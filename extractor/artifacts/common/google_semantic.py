@@ -120,7 +120,8 @@ def _place_visit(
     except GoogleRowError as exc:
         counter.invalid(ref, str(exc))
         return
-    location = visit.get("location") if isinstance(visit.get("location"), dict) else {}
+    raw_location = visit.get("location")
+    location: dict[str, Any] = raw_location if isinstance(raw_location, dict) else {}
     name = location.get("name") or location.get("address") or location.get("placeId") or "unnamed place"
     note = f"place visit ({str(name)[:80]}), a place centre inferred by Google, not a fix"
     for suffix, moment in (("start", start), ("end", end)):

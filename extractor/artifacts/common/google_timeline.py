@@ -114,6 +114,10 @@ def _number(value: Any) -> float | None:
     return float(value)
 
 
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _stream(item: AcquiredItem, prefix: str) -> Iterator[Any]:
     with item.open() as handle:
         try:
@@ -187,7 +191,10 @@ def _segment(
                 lat, lon = parse_point(point.get("point"))
                 if ios:
                     start = start or _time(segment.get("startTime"))
-                    minutes = float(point.get("durationMinutesOffsetFromStartTime"))
+                    offset = point.get("durationMinutesOffsetFromStartTime")
+                    if offset is None:
+                        raise _BadRow("path point without durationMinutesOffsetFromStartTime")
+                    minutes = float(offset)
                     moment = start + timedelta(minutes=minutes)
                 else:
                     moment = _time(point.get("time"))
@@ -222,7 +229,7 @@ def _visit(
     ios: bool,
 ) -> Iterator[LocationRecord]:
     counter.rows_read += 1
-    candidate = visit.get("topCandidate") if isinstance(visit.get("topCandidate"), dict) else {}
+    candidate = _object(visit.get("topCandidate"))
     try:
         location = candidate.get("placeLocation")
         lat, lon = parse_point(
@@ -259,7 +266,7 @@ def _activity(
     *,
     ios: bool,
 ) -> Iterator[LocationRecord]:
-    candidate = activity.get("topCandidate") if isinstance(activity.get("topCandidate"), dict) else {}
+    candidate = _object(activity.get("topCandidate"))
     mode = candidate.get("type", "?")
     for suffix, time_key in (("start", "startTime"), ("end", "endTime")):
         row_ref = f"{ref}.activity.{suffix}"

@@ -21,6 +21,7 @@ import re
 from collections.abc import Generator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from extractor.artifacts.common.exif import PhotoMetadata, read_photo_metadata
 from extractor.artifacts.common.parse_summary import ParseSummary, SummaryCounter
@@ -85,6 +86,7 @@ def _normalise(text: str) -> str:
     return " ".join(text.casefold().replace("_", " ").split())
 
 
+@lru_cache(maxsize=64)
 def _apple_display_name(product_type: str) -> str | None:
     """Map an Apple ProductType (``iPhone14,2``) to the model name EXIF uses (``iPhone 13 Pro``)."""
     try:
