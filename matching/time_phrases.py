@@ -442,7 +442,14 @@ def _parse_range(first_text: str, second_text: str, reference_year: int | None) 
     default_year, default_month = _defaults_from(second)
     first = _parse_single(first_text, default_year=default_year, default_month=default_month)
     year_was_given = bool(re.search(r"\d{4}", first_text))
-    if _as_datetime(first.start, end=False) > _as_datetime(second.end, end=True) and not year_was_given:
+    first_month = first.start.month
+    second_month = second.end.month
+    wraps_new_year = first_month > second_month  # "from December to February 2023"
+    if (
+        _as_datetime(first.start, end=False) > _as_datetime(second.end, end=True)
+        and not year_was_given
+        and wraps_new_year
+    ):
         first = _parse_single(first_text, default_year=default_year - 1, default_month=default_month)
     if _as_datetime(first.start, end=False) >= _as_datetime(second.end, end=True):
         raise _NotUnderstood("the range ends before it starts")
