@@ -50,16 +50,6 @@ def test_adb_shell_client_shell_list_stat_and_pull(
     assert "sync:RECV" in services and "sync:LIST" in services and "exec" in services
 
 
-def test_refused_key_never_gets_a_connection(
-    small_phone: PhoneManifest, start_simulator: Callable[..., RunningSimulator], station_key_dir: Path
-) -> None:
-    simulator = start_simulator(small_phone, SimulatorConfig(accept_new_keys=False))
-    with pytest.raises(Exception):  # noqa: B017 - adb-shell raises its own errors; AdbSource types them
-        _client(simulator, station_key_dir)
-    assert [r.argument for r in simulator.requested("AUTH")] == ["public key refused"]
-    assert not simulator.requested("shell") and not simulator.requested("sync")
-
-
 def test_known_key_is_accepted_by_signature_without_a_prompt(
     small_phone: PhoneManifest, start_simulator: Callable[..., RunningSimulator], station_key_dir: Path
 ) -> None:
