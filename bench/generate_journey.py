@@ -85,6 +85,21 @@ def _distance_m(lat0: float, lon0: float, lat1: float, lon1: float) -> float:
     return float(np.hypot(dx, dy))
 
 
+def _on_land(lat: float, lon: float) -> bool:
+    from routing.geography import countries_of
+
+    return bool(countries_of(np.array([lat]), np.array([lon]))[0] != "")
+
+
+def _place_near(rng: np.random.Generator, lat: float, lon: float, spread_m: float) -> tuple[float, float]:
+    """A random place within spread_m of (lat, lon), on land (people do not lodge in the sea)."""
+    for _ in range(200):
+        place = _offset(lat, lon, *rng.uniform(-spread_m, spread_m, size=2))
+        if _on_land(*place):
+            return place
+    return lat, lon
+
+
 def build_timeline(rng: np.random.Generator) -> tuple[list[Segment], list[tuple[float, float, float, float]]]:
     """Segments of the journey and the true stays (start_s, end_s, lat, lon)."""
     segments: list[Segment] = []
@@ -125,7 +140,7 @@ def build_timeline(rng: np.random.Generator) -> tuple[list[Segment], list[tuple[
         t += duration
 
     for number, (_, lat, lon, days, next_mode) in enumerate(ITINERARY):
-        lodging = _offset(lat, lon, *rng.uniform(-800, 800, size=2))
+        lodging = _place_near(rng, lat, lon, 800)
         here = lodging
         end_of_town = t + days * DAY_S
         if number:
@@ -142,7 +157,7 @@ def build_timeline(rng: np.random.Generator) -> tuple[list[Segment], list[tuple[
                 target = lodging
             else:
                 while True:
-                    target = _offset(lat, lon, *rng.uniform(-3000, 3000, size=2))
+                    target = _place_near(rng, lat, lon, 3000)
                     if _distance_m(*here, *target) > 600:
                         break
             add_move(*here, *target, "walk")

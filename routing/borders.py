@@ -105,8 +105,13 @@ def visits_and_crossings(
         notes = []
         corrected = {CountryConfidence.TIME_ZONE_CORRECTED.value, CountryConfidence.TIME_ZONE_ONLY.value}
         if confidence[i] in corrected or confidence[j] in corrected:
-            notes.append("near a border: country taken from the time-zone second opinion (polygons are 1-5 km off)")
-        if confidence[i] == CountryConfidence.DISAGREE.value or confidence[j] == CountryConfidence.DISAGREE.value:
+            notes.append(
+                "near a border: country taken from the time-zone second opinion (polygons are 1-5 km off)"
+            )
+        if (
+            confidence[i] == CountryConfidence.DISAGREE.value
+            or confidence[j] == CountryConfidence.DISAGREE.value
+        ):
             notes.append("polygon and time zone disagree at a bracket point: check by hand")
         for index in (i, j):
             around = nearby_countries(float(lat[index]), float(lon[index]), within_m=border_tolerance_m)
@@ -115,7 +120,9 @@ def visits_and_crossings(
                 break
         bracket = float(time_s[j] - time_s[i])
         if bracket > long_bracket_s:
-            notes.append(f"no points for {bracket / 3600:.1f} h around the crossing: only the bracket is known")
+            notes.append(
+                f"no points for {bracket / 3600:.1f} h around the crossing: only the bracket is known"
+            )
         crossings.append(
             BorderCrossing(
                 from_iso_a2=before[0],

@@ -100,11 +100,13 @@ class CleaningParameters:
     duplicate_max_dt_s: float = 5.0
     duplicate_min_distance_m: float = 25.0
     max_speed_mps: float = 300.0
-    spike_speed_mps: float = 50.0
+    spike_speed_mps: float = 10.0
     spike_return_ratio: float = 0.25
     accuracy_allowance: float = 2.0
     max_outlier_run: int = 3
     future_tolerance_s: float = 3600.0
+    noise_window_s: float = 300.0
+    noise_ceiling_m: float = 400.0
 
     def __post_init__(self) -> None:
         if self.duplicate_max_dt_s < 0 or self.max_speed_mps <= 0 or self.spike_speed_mps <= 0:
@@ -143,10 +145,10 @@ def clean_points(
     clock = clock or ClockEvidence()
     n = len(points)
     flags = np.zeros(n, dtype=np.uint16)
-    flags[points.observation == OBSERVATION_RECEIVED_CODE] |= PointFlag.RECEIVED
+    flags[points.observation == OBSERVATION_RECEIVED_CODE] |= int(PointFlag.RECEIVED)
     flags |= _clock_flags(points, clock, params)
     duplicate_of = _find_duplicates(points, params, candidates=flags == 0)
-    flags[duplicate_of >= 0] |= PointFlag.DUPLICATE
+    flags[duplicate_of >= 0] |= int(PointFlag.DUPLICATE)
     flags |= _outlier_flags(points, params, candidates=flags == 0)
     return CleanedPoints(points=points, flags=flags, duplicate_of=duplicate_of, parameters=params)
 
@@ -155,15 +157,17 @@ def clean_points(
 def _clock_flags(points: PointTable, clock: ClockEvidence, params: CleaningParameters) -> np.ndarray:
     t = points.time_s
     flags = np.zeros(len(t), dtype=np.uint16)
-    flags[t < EARLIEST_PLAUSIBLE_UTC.timestamp()] |= PointFlag.CLOCK_BEFORE_2007
+    flags[t < EARLIEST_PLAUSIBLE_UTC.timestamp()] |= int(PointFlag.CLOCK_BEFORE_2007)
     if clock.device_first_seen_utc is not None:
-        flags[t < clock.device_first_seen_utc.timestamp()] |= PointFlag.CLOCK_BEFORE_DEVICE
+        flags[t < clock.device_first_seen_utc.timestamp()] |= int(PointFlag.CLOCK_BEFORE_DEVICE)
     if clock.extraction_time_utc is not None:
-        flags[t > clock.extraction_time_utc.timestamp() + params.future_tolerance_s] |= PointFlag.CLOCK_FUTURE
+        flags[t > clock.extraction_time_utc.timestamp() + params.future_tolerance_s] |= int(
+            PointFlag.CLOCK_FUTURE
+        )
     device_clock = points.time_source == TIME_SOURCE_DEVICE_CLOCK_CODE
     for start, end in clock.suspect_intervals:
         inside = (t >= start.timestamp()) & (t <= end.timestamp()) & device_clock
-        flags[inside] |= PointFlag.CLOCK_SUSPECT_PERIOD
+        flags[inside] |= int(PointFlag.CLOCK_SUSPECT_PERIOD)
     return flags
 
 
@@ -244,9 +248,24 @@ def _outlier_flags(points: PointTable, params: CleaningParameters, *, candidates
     return flags
 
 
+def _typical_noise_m(t: np.ndarray, lat: np.ndarray, lon: np.ndarray, params: CleaningParameters) -> float:
+    """Typical position noise of the data: median step between fixes < ``noise_window_s`` apart / 1.665.
+
+    Phones under-report their error (accuracy is a scale, not a bound), so the allowance for noise in the
+    speed tests is never less than what the data themselves show.
+    """
+    close = np.flatnonzero(np.diff(t) <= params.noise_window_s)
+    if len(close) < 10:
+        return 0.0
+    close = close[:: max(1, len(close) // 100_000)]
+    step = haversine_m(lat[close], lon[close], lat[close + 1], lon[close + 1])
+    return float(min(np.median(step) / 1.665, params.noise_ceiling_m))
+
+
 def _outlier_pass(points: PointTable, params: CleaningParameters, idx: np.ndarray) -> np.ndarray:
     t = points.time_s[idx]
-    lat, lon, acc = points.lat[idx], points.lon[idx], points.accuracy_m[idx]
+    lat, lon = points.lat[idx], points.lon[idx]
+    acc = np.maximum(points.accuracy_m[idx], _typical_noise_m(t, lat, lon, params))
     m = len(idx)
     result = np.zeros(m, dtype=np.uint16)
 
@@ -280,5 +299,5 @@ def _outlier_pass(points: PointTable, params: CleaningParameters, idx: np.ndarra
         ):
             starts = first[hit & (result[first] == 0)]
             for offset in range(width):
-                result[starts + offset] |= code
+                result[starts + offset] |= int(code)
     return result

@@ -63,7 +63,9 @@ def find_gaps(
                 start_lon=float(points.lon[before]),
                 end_lat=float(points.lat[after]),
                 end_lon=float(points.lon[after]),
-                distance_m=float(haversine_m(points.lat[before], points.lon[before], points.lat[after], points.lon[after])),
+                distance_m=float(
+                    haversine_m(points.lat[before], points.lon[before], points.lat[after], points.lon[after])
+                ),
                 start_record_id=int(points.record_id[before]),
                 end_record_id=int(points.record_id[after]),
                 same_stay=bool(same),

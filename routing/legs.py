@@ -11,15 +11,16 @@ Mode guess (:class:`TravelMode`), from the usable points between the two stays:
   sampled every kilometre when there are fewer than three points — and no faster than a ferry.
 - ``walk``: cruising speed at most ``walk_max_speed_mps``.
 - ``road``: cruising speed between walking and ``road_max_speed_mps`` over land.
-- ``unknown``: not enough evidence (e.g. no points and not fast), or the numbers fit no mode.
+- ``unknown``: not enough evidence (e.g. no points and not fast, or one gap covering more than
+  ``max_unobserved_share`` of the leg), or the numbers fit no mode.
 
 *Cruising speed* is the 80th percentile of speeds measured over baselines of ``speed_baseline_s``
 (10 min), so 100–300 m of phone jitter adds well under 1 m/s.
 
-Over-water test: ``global-land-mask`` (PyPI, MIT; a 1 km global land/sea grid from GLOBE elevation data,
-2.5 MB, 1e6 points in 0.04 s). Its coarse coast misreads some waterfront points as sea, which does not
-matter for a share over a whole leg; lakes count as land. Natural Earth land polygons would cost far more
-per point for no gain at this scale.
+Over-water test: a point is over water when it lies in no Natural Earth 1:10m admin-0 polygon (the
+polygons already loaded for countries, see :mod:`routing.geography`; coast accurate to a few hundred
+metres, lakes count as land). ``global-land-mask`` (1 km grid) was measured and rejected: it keeps a
+933 MB boolean grid in memory and takes ~5 s to load, for a coarser coast.
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ from datetime import datetime
 import numpy as np
 
 from routing.cleaning import CleanedPoints
-from routing.errors import GeodataError
 from routing.geodesy import haversine_m
+from routing.geography import countries_of
 from routing.stays import Stay
 
 
@@ -55,6 +56,7 @@ class LegParameters:
     walk_max_speed_mps: float = 2.5
     road_max_speed_mps: float = 45.0
     speed_baseline_s: float = 600.0
+    max_unobserved_share: float = 0.5
     water_sample_step_m: float = 1000.0
 
 
@@ -82,15 +84,8 @@ class Leg:
 
 
 def is_water(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    """True where the point is at sea by global-land-mask (degrees WGS84)."""
-    try:
-        from global_land_mask import globe
-    except ModuleNotFoundError as error:
-        raise GeodataError("package global-land-mask is not installed (pip install global-land-mask)") from error
-    lat = np.clip(np.asarray(lat, dtype=np.float64), -89.999, 89.999)
-    lon = np.asarray(lon, dtype=np.float64)
-    lon = np.where(lon >= 180.0, lon - 360.0, lon)
-    return np.asarray(globe.is_ocean(lat, lon), dtype=bool)
+    """True where the point lies in no country polygon, i.e. at sea (degrees WGS84)."""
+    return countries_of(np.asarray(lat, dtype=np.float64), np.asarray(lon, dtype=np.float64)) == ""
 
 
 def build_legs(
@@ -129,10 +124,19 @@ def _leg(k: int, a: Stay, b: Stay, rows: np.ndarray, cleaned: CleanedPoints, par
     else:
         steps = int(min(max(distance / params.water_sample_step_m, 1), 500))
         fractions = np.linspace(0.0, 1.0, steps + 2)[1:-1]
-        water = float(is_water(a.lat + (b.lat - a.lat) * fractions, a.lon + (b.lon - a.lon) * fractions).mean())
+        water = float(
+            is_water(a.lat + (b.lat - a.lat) * fractions, a.lon + (b.lon - a.lon) * fractions).mean()
+        )
     altitude = points.altitude_m[rows]
     max_altitude = float(np.nanmax(altitude)) if len(altitude) and np.isfinite(altitude).any() else None
     mode, reason = _guess_mode(distance, speed, cruising, water, max_altitude, len(rows), params)
+    if (
+        mode is not TravelMode.FLIGHT
+        and duration > 0
+        and longest_gap > params.max_unobserved_share * duration
+    ):
+        mode = TravelMode.UNKNOWN
+        reason = f"no points for {longest_gap / 3600:.1f} h of the {duration / 3600:.1f} h leg"
     return Leg(
         from_stay=k,
         to_stay=k + 1,
@@ -182,8 +186,15 @@ def _guess_mode(
     params: LegParameters,
 ) -> tuple[TravelMode, str]:
     if distance >= params.flight_min_distance_m and speed >= params.flight_min_speed_mps:
-        return TravelMode.FLIGHT, f"{distance / 1000:.0f} km at an average {speed:.0f} m/s: faster than ground travel"
-    if max_altitude is not None and max_altitude >= params.flight_min_altitude_m and (cruising or 0) >= params.flight_min_speed_mps:
+        return (
+            TravelMode.FLIGHT,
+            f"{distance / 1000:.0f} km at an average {speed:.0f} m/s: faster than ground travel",
+        )
+    if (
+        max_altitude is not None
+        and max_altitude >= params.flight_min_altitude_m
+        and (cruising or 0) >= params.flight_min_speed_mps
+    ):
         return TravelMode.FLIGHT, f"points at {max_altitude:.0f} m altitude moving at {cruising:.0f} m/s"
     moving = cruising if cruising is not None else speed
     if water >= params.boat_min_water_share and moving <= params.boat_max_speed_mps:

@@ -286,6 +286,7 @@ def _grow_runs(bins: _Bins, params: StayParameters) -> list[tuple[int, int, list
     radius = params.radius_m
     z = params.tolerance_sigma
     runs: list[tuple[int, int, list[int]]] = []
+    excursion_bins = max(1, int(params.max_excursion_s // params.bin_s))
 
     def start(b: int) -> list:
         inv = 1.0 / se[b] ** 2
@@ -317,11 +318,17 @@ def _grow_runs(bins: _Bins, params: StayParameters) -> list[tuple[int, int, list
         elif fits(run, b):
             add(run, b)
         else:
+            # look ahead: does the position come back within max_excursion_s of observed time
+            # out of place (or within the next few bins when fixes are sparse)?
             back = -1
             probe = b + 1
-            while probe < nb and t_first[probe] - t_last[run[1]] <= params.max_excursion_s + params.bin_s:
+            while probe < nb and probe - b <= excursion_bins:
+                if t_first[probe] - t_last[run[1]] > params.merge_max_gap_s:
+                    break
                 if fits(run, probe):
                     back = probe
+                    break
+                if t_last[probe] - t_first[b] > params.max_excursion_s:
                     break
                 probe += 1
             if back >= 0:
@@ -346,12 +353,19 @@ def _merge_same_place(runs: list, bins: _Bins, params: StayParameters) -> list:
     for run in runs[1:]:
         previous = merged[-1]
         gap_s = bins.t_first[run[0]] - bins.t_last[previous[1]]
-        between = range(previous[1] + 1, run[0])
-        moving_s = (bins.t_last[run[0] - 1] - bins.t_first[previous[1] + 1]) if len(between) else 0.0
         c1, se1 = _run_centre(previous, bins)
         c2, se2 = _run_centre(run, bins)
         tolerance = params.radius_m + params.tolerance_sigma * float(np.hypot(se1, se2))
         same_place = float(np.linalg.norm(c1 - c2)) <= tolerance
+        # time observed away from the place between the two stays (bins that do not fit the place)
+        between = np.arange(previous[1] + 1, run[0])
+        moving_s = 0.0
+        if len(between) and same_place:
+            centre = (c1 + c2) / 2
+            distance = np.linalg.norm(bins.centre[between] - centre, axis=1)
+            limit = params.radius_m + params.tolerance_sigma * np.hypot(bins.standard_error_m[between], se1)
+            away = between[distance > limit]
+            moving_s = float(np.maximum(bins.t_last[away] - bins.t_first[away], params.bin_s).sum())
         if same_place and gap_s <= params.merge_max_gap_s and moving_s <= params.max_excursion_s:
             merged[-1] = (previous[0], run[1], previous[2] + run[2])
         else:
