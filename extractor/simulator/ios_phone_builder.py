@@ -38,8 +38,8 @@ class IphonePhoto:
     utc_offset_minutes: int = 0  # the local zone the camera wrote DateTimeOriginal in
     make: str = "Apple"
     model: str = "iPhone 13"
-    width_px: int = 320
-    height_px: int = 240
+    width_px: int = 640  # noise pixels: about 300 kB, larger than any metadata head read
+    height_px: int = 480
 
     @property
     def device_path(self) -> str:
