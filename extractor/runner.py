@@ -427,6 +427,8 @@ class _RunContext:
                 return False
             batch = items[start : start + batch_files]
             for item, (head, size, whole, error) in zip(batch, self._heads(batch, spec_head), strict=True):
+                if self.sink.is_cancelled():
+                    return False
                 if head is None:
                     self._item_failed(item, tally, error or "could not be read")
                     self.progress.add(items=1, bytes_read=0)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from extractor.simulator.adb_protocol import FileStat
 
+_PRIMARY_STORAGE = b"/storage/emulated/0"
 HOSTILE_DIRECTORY = b"/storage/emulated/0/DCIM/Camera"
 HOSTILE_NAMES: tuple[bytes, ...] = (
     b"../../etc/x.jpg",
@@ -56,9 +57,13 @@ class PhoneFilesystem:
     def add_virtual(
         self, directory: bytes, name: bytes, content: bytes, mtime_s: int = 1_700_000_000
     ) -> None:
-        full = directory.rstrip(b"/") + b"/" + name
-        self.virtual[full] = VirtualFile(content, mtime_s)
-        self.virtual_children.setdefault(directory.rstrip(b"/"), []).append(name)
+        """Add a file that exists only in listings and reads, under ``directory`` and its ``/sdcard`` alias."""
+        directories = [directory.rstrip(b"/")]
+        if directories[0].startswith(_PRIMARY_STORAGE):
+            directories.append(b"/sdcard" + directories[0][len(_PRIMARY_STORAGE) :])
+        for folder in directories:
+            self.virtual[folder + b"/" + name] = VirtualFile(content, mtime_s)
+            self.virtual_children.setdefault(folder, []).append(name)
 
     # --- path resolution ---------------------------------------------------------------------------------
 
