@@ -175,6 +175,7 @@ class _Connection:
                 self.sim._stalled.wait()
                 raise _ConnectionDropped("simulated stall ended by shutdown")
         self.bytes_sent += len(message.data)
+        self.sim.bytes_sent_total += len(packed)  # one writer per connection; a benchmark reads it at rest
         self.sock.sendall(packed)
 
     # --- handshake ---------------------------------------------------------------------------------------
@@ -402,6 +403,7 @@ class RunningSimulator:
         )
         self.shell = Shell(self.filesystem, self.state)
         self.requests: list[RequestLogEntry] = []
+        self.bytes_sent_total = 0  # bytes the phone sent on all connections (headers included)
         self._keys: list[object] = [proto.decode_android_public_key(k) for k in config.authorized_keys]
         self._lock = threading.Lock()
         self._connections = 0
