@@ -70,11 +70,12 @@ class MatchParameters:
     max_evidence: int = 10
 
     def travel_time_s(self, distance_m: np.ndarray) -> np.ndarray:
-        """Shortest plausible time to cover ``distance_m`` (0 for 0 m)."""
+        """Shortest plausible time in seconds to cover ``distance_m`` (>= 0; 0 m takes 0 s)."""
         distance = np.asarray(distance_m, dtype=np.float64)
-        surface = distance / self.max_surface_speed_mps
-        flight = self.flight_overhead_s + distance / self.max_air_speed_mps
-        return np.where(distance > 0, np.minimum(surface, flight), 0.0)
+        surface = distance * (1.0 / self.max_surface_speed_mps)
+        flight = distance * (1.0 / self.max_air_speed_mps)
+        flight += self.flight_overhead_s
+        return np.minimum(surface, flight, out=surface)
 
     @property
     def near_window_s(self) -> float:
@@ -164,6 +165,11 @@ class _Prepared:
     disregarded_t: np.ndarray
     disregarded_id: np.ndarray
     max_clock_s: float
+    unit_x: np.ndarray  # unit vectors on the sphere, for fast great-circle distances
+    unit_y: np.ndarray
+    unit_z: np.ndarray
+    at_tolerance_m: np.ndarray  # at_place_accuracy_factor x accuracy
+    impossibility_widening_m: np.ndarray  # impossibility_accuracy_factor x accuracy + margin
 
 
 def _effective_accuracy(points: MatchPoints, params: MatchParameters) -> np.ndarray:
@@ -216,7 +222,16 @@ def _prepare(points: MatchPoints, params: MatchParameters) -> _Prepared:
         conflict = _pair_conflicts(t, lat, lon, accuracy, clock, params)
     else:
         disregarded_t, disregarded_id = np.empty(0), np.empty(0, dtype=np.int64)
+    phi = np.radians(lat)
+    lam = np.radians(lon)
+    cos_phi = np.cos(phi)
     return _Prepared(
+        unit_x=cos_phi * np.cos(lam),
+        unit_y=cos_phi * np.sin(lam),
+        unit_z=np.sin(phi),
+        at_tolerance_m=params.at_place_accuracy_factor * accuracy,
+        impossibility_widening_m=params.impossibility_accuracy_factor * accuracy
+        + params.impossibility_margin_m,
         t=t,
         lat=lat,
         lon=lon,
@@ -230,13 +245,25 @@ def _prepare(points: MatchPoints, params: MatchParameters) -> _Prepared:
     )
 
 
-def _edge_distance_m(claim: Claim, lat: np.ndarray, lon: np.ndarray, params: MatchParameters) -> np.ndarray:
+def _edge_distance_m(claim: Claim, data: _Prepared, lo: int, hi: int, params: MatchParameters) -> np.ndarray:
+    """Distance in metres from each point of the slice to the edge of the claimed place (0 inside)."""
     place = claim.place
     if place.kind is PlaceKind.COUNTRY:
         iso2 = place.country_iso2 or ""
-        distance = distance_to_country_m(iso2, lat, lon)
+        distance = distance_to_country_m(iso2, data.lat[lo:hi], data.lon[lo:hi])
         return np.maximum(distance - params.country_border_tolerance_m, 0.0)
-    return np.maximum(_haversine_m(lat, lon, place.lat, place.lon) - float(place.extent_radius_m or 0.0), 0.0)
+    phi = math.radians(place.lat)
+    lam = math.radians(place.lon)
+    dot = (
+        data.unit_x[lo:hi] * (math.cos(phi) * math.cos(lam))
+        + data.unit_y[lo:hi] * (math.cos(phi) * math.sin(lam))
+        + data.unit_z[lo:hi] * math.sin(phi)
+    )
+    np.clip(dot, -1.0, 1.0, out=dot)
+    distance = np.arccos(dot)
+    distance *= EARTH_RADIUS_M
+    distance -= float(place.extent_radius_m or 0.0)
+    return np.maximum(distance, 0.0, out=distance)
 
 
 def _utc(seconds: float) -> datetime:
@@ -387,14 +414,16 @@ def _match_one(claim: Claim, data: _Prepared, params: MatchParameters, route_ver
     t = data.t[lo:hi]
     clock = data.clock_s[lo:hi]
     accuracy = data.accuracy_m[lo:hi]
-    distance = _edge_distance_m(claim, data.lat[lo:hi], data.lon[lo:hi], params)
-    at_place = distance <= params.at_place_accuracy_factor * accuracy
-    lower_bound = np.maximum(
-        distance - params.impossibility_accuracy_factor * accuracy - params.impossibility_margin_m, 0.0
-    )
+    distance = _edge_distance_m(claim, data, lo, hi, params)
+    at_place = distance <= data.at_tolerance_m[lo:hi]
+    lower_bound = np.maximum(distance - data.impossibility_widening_m[lo:hi], 0.0)
     travel = params.travel_time_s(lower_bound)
     in_interval = (t + clock >= t0) & (t - clock < t1)
-    time_difference = np.where(t < t0, t - t0, np.where(t >= t1, t - t1, 0.0))
+    for_index = np.flatnonzero(in_interval & at_place)
+    stayed = claim.kind is ClaimKind.STAYED
+
+    def time_difference(i: int) -> float:
+        return float(t[i] - t0 if t[i] < t0 else (t[i] - t1 if t[i] >= t1 else 0.0))
 
     def evidence(indices: np.ndarray) -> tuple[Evidence, ...]:
         return tuple(
@@ -402,39 +431,26 @@ def _match_one(claim: Claim, data: _Prepared, params: MatchParameters, route_ver
                 record_id=int(data.record_id[lo + i]),
                 time_utc=_utc(t[i]),
                 distance_m=round(float(distance[i]), 1),
-                time_difference_s=round(float(time_difference[i]), 1),
+                time_difference_s=round(time_difference(int(i)), 1),
                 accuracy_m=float(accuracy[i]),
                 travel_time_needed_s=round(float(travel[i]), 1),
             )
             for i in indices[: params.max_evidence]
         )
 
-    # Windows in which the device could have been at the place.
-    starts = t + travel - clock  # earliest arrival after each record
-    ends = t - travel + clock  # latest departure to reach each record
-    window_start = starts[:-1]
-    window_end = ends[1:]
-    if lo == 0:
-        window_start = np.r_[-np.inf, window_start]
-        window_end = np.r_[ends[0], window_end]
-    if hi == n:
-        window_start = np.r_[window_start, starts[-1]]
-        window_end = np.r_[window_end, np.inf]
-    clipped_start = np.maximum(window_start, t0)
-    clipped_end = np.minimum(window_end, t1)
-    possible = (window_start <= window_end) & (clipped_start <= clipped_end)
-    possible_somewhere = bool(possible.any())
-    longest_impossible_s = _longest_uncovered(clipped_start[possible], clipped_end[possible], t0, t1)
-
-    for_index = np.flatnonzero(in_interval & at_place)
+    if not stayed and len(for_index):
+        # At the place at some moment: possible by definition, no need for the travel windows.
+        possible_somewhere, longest_impossible_s = True, 0.0
+    else:
+        possible_somewhere, longest_impossible_s = _possible_windows(
+            t, travel, clock, t0, t1, lo, hi, n, stayed
+        )
     away_in_interval = np.flatnonzero(in_interval & ~at_place)
-    disregarded = tuple(
-        int(record)
-        for record, when in zip(data.disregarded_id, data.disregarded_t, strict=True)
-        if t0 - near <= when <= t1 + near
+    first_disregarded, last_disregarded = np.searchsorted(
+        data.disregarded_t, [t0 - near, t1 + near], side="left"
     )
+    disregarded = tuple(int(record) for record in data.disregarded_id[first_disregarded:last_disregarded])
     slice_conflict = bool(data.conflict_after[lo : max(hi - 1, lo)].any())
-    stayed = claim.kind is ClaimKind.STAYED
     place_name = claim.place.name
     clock_used = float(clock.max()) if len(clock) else 0.0
 
@@ -443,8 +459,9 @@ def _match_one(claim: Claim, data: _Prepared, params: MatchParameters, route_ver
     )
     if impossible:
         # The records that rule it out: those whose travel time closes the windows.
-        against = np.flatnonzero(travel > 0)
-        order = against[np.argsort(np.abs(time_difference[against]), kind="stable")]
+        ruling_out = travel > 0
+        against_count = int(np.count_nonzero(ruling_out))
+        order = _ruling_out_evidence(ruling_out, t, t0, t1, params.max_evidence)
         accuracy_used = float(accuracy[order[: params.max_evidence]].max()) if len(order) else 0.0
         if slice_conflict:
             return finish(
@@ -458,7 +475,7 @@ def _match_one(claim: Claim, data: _Prepared, params: MatchParameters, route_ver
                 evidence(for_index),
                 evidence(order),
                 len(for_index),
-                len(against),
+                against_count,
                 accuracy_used,
                 clock_used,
                 disregarded,
@@ -496,7 +513,7 @@ def _match_one(claim: Claim, data: _Prepared, params: MatchParameters, route_ver
             evidence(for_index),
             evidence(order),
             len(for_index),
-            len(against),
+            against_count,
             accuracy_used,
             clock_used,
             disregarded,
@@ -590,13 +607,70 @@ def _match_one(claim: Claim, data: _Prepared, params: MatchParameters, route_ver
         f"{_km_nl(nearest)} van {place_name}), maar er was tijd om binnen de geclaimde tijd naar {place_name} "
         "te reizen, dus de gegevens bevestigen noch weerspreken de verklaring.",
         (),
-        evidence(away_in_interval[np.argsort(distance[away_in_interval], kind="stable")]),
+        evidence(_closest(away_in_interval, distance[away_in_interval], params.max_evidence)),
         0,
         len(away_in_interval),
         float(accuracy[away_in_interval[: params.max_evidence]].max()),
         clock_used,
         disregarded,
     )
+
+
+def _possible_windows(
+    t: np.ndarray,
+    travel: np.ndarray,
+    clock: np.ndarray,
+    t0: float,
+    t1: float,
+    lo: int,
+    hi: int,
+    n: int,
+    stayed: bool,
+) -> tuple[bool, float]:
+    """(could the device be at the place at some moment of [t0, t1], longest stretch it could not).
+
+    Between consecutive records i, j the device could be at the place in [t_i + travel_i - clock_i,
+    t_j - travel_j + clock_j]; before the first and after the last record, without limit.
+    """
+    starts = t + travel - clock  # earliest arrival after each record
+    ends = t - travel + clock  # latest departure to reach each record
+    window_start = starts[:-1]
+    window_end = ends[1:]
+    if lo == 0:
+        window_start = np.r_[-np.inf, window_start]
+        window_end = np.r_[ends[0], window_end]
+    if hi == n:
+        window_start = np.r_[window_start, starts[-1]]
+        window_end = np.r_[window_end, np.inf]
+    clipped_start = np.maximum(window_start, t0)
+    clipped_end = np.minimum(window_end, t1)
+    possible = (window_start <= window_end) & (clipped_start <= clipped_end)
+    if not possible.any():
+        return False, max(t1 - t0, 0.0)
+    if not stayed:
+        return True, 0.0
+    return True, _longest_uncovered(clipped_start[possible], clipped_end[possible], t0, t1)
+
+
+def _ruling_out_evidence(
+    ruling_out: np.ndarray, t: np.ndarray, t0: float, t1: float, count: int
+) -> np.ndarray:
+    """The records that rule a claim out, to cite (indices into the slice, in time order): the last one
+    before the interval, the first ones within it, and the first one after it."""
+    first_inside = int(np.searchsorted(t, t0, "left"))
+    after_inside = int(np.searchsorted(t, t1, "left"))
+    before = np.flatnonzero(ruling_out[:first_inside])[-1:]
+    within = np.flatnonzero(ruling_out[first_inside:after_inside])[: max(count - 2, 1)] + first_inside
+    after = np.flatnonzero(ruling_out[after_inside:])[:1] + after_inside
+    return np.concatenate([before, within, after]).astype(np.int64)[:count]
+
+
+def _closest(indices: np.ndarray, keys: np.ndarray, count: int) -> np.ndarray:
+    """The ``count`` indices with the smallest keys, in key order (ties by index)."""
+    if len(indices) > count:
+        chosen = np.argpartition(keys, count)[:count]
+        indices, keys = indices[chosen], keys[chosen]
+    return indices[np.lexsort((indices, keys))]
 
 
 def _longest_uncovered(starts: np.ndarray, ends: np.ndarray, t0: float, t1: float) -> float:
