@@ -26,13 +26,19 @@ def build_state(settings: Settings, *, migrate: bool = True) -> AppState:
         upgrade(engine)
     factory = make_session_factory(engine)
     audit.install_anchor_hook(factory, settings.data_dir)
-    return AppState(
+    from api.pipeline import after_job
+    from api.worker import JobWorker
+
+    app_state = AppState(
         settings=settings,
         engine=engine,
         session_factory=factory,
         policy=load_policy(settings.policy_file),
         evidence=EvidenceStore(settings.data_dir),
     )
+    app_state.extras["worker_factory"] = JobWorker
+    app_state.extras["after_job"] = after_job
+    return app_state
 
 
 def create_app(settings: Settings | None = None, *, state: AppState | None = None) -> FastAPI:

@@ -80,7 +80,7 @@ def clock_evidence(session: Session, case_id: int) -> dict[str, Any]:
 def rebuild_route(
     state: AppState, case_id: int, *, parameters: dict[str, Any] | None = None, actor: str = "pipeline"
 ) -> RouteVersion | None:
-    from routing.route import RouteParameters, build_route, route_to_dict, route_to_geojson
+    from routing.route import build_route, route_to_dict, route_to_geojson
 
     with state.session_factory() as session:
         table = load_point_table(session, case_id)
@@ -90,10 +90,9 @@ def rebuild_route(
         ]
     if table is None:
         return None
-    params = RouteParameters(**(parameters or {}))
-    nearest_place = _nearest_place_function(state)
     extracted_at = max(extraction_times) if extraction_times else datetime.now(UTC)
-    route = build_route(table, params=params, nearest_place=nearest_place, extracted_at=extracted_at)
+    params = route_parameters(parameters or {}, extraction_time_utc=extracted_at)
+    route = build_route(table, params=params, nearest_place=_nearest_place_function(state))
     stored = route_to_dict(route)
     geojson = route_to_geojson(route, simplify_tolerance_m=50.0)
     with state.session_factory.begin() as session:
@@ -122,6 +121,25 @@ def rebuild_route(
             details={"version": version, "points": len(table)},
         )
     return row
+
+
+def route_parameters(overrides: dict[str, Any], *, extraction_time_utc: datetime):  # type: ignore[no-untyped-def]
+    """RouteParameters from a JSON-like dict: top-level numbers and the nested groups cleaning/stays/legs."""
+    import dataclasses
+
+    from routing.route import ClockEvidence, RouteParameters
+
+    defaults = RouteParameters()
+    changes: dict[str, Any] = {}
+    for name, value in overrides.items():
+        if name in ("cleaning", "stays", "legs") and isinstance(value, dict):
+            changes[name] = dataclasses.replace(getattr(defaults, name), **value)
+        elif name in {f.name for f in dataclasses.fields(RouteParameters)} and name != "clock":
+            changes[name] = value
+        else:
+            raise ValueError(f"unknown route parameter {name!r}")
+    changes["clock"] = ClockEvidence(extraction_time_utc=extraction_time_utc)
+    return dataclasses.replace(defaults, **changes)
 
 
 def _nearest_place_function(state: AppState):  # type: ignore[no-untyped-def]

@@ -39,7 +39,7 @@ def consent_body(**overrides: Any) -> dict[str, Any]:
     return body
 
 
-def new_case(intake: TestClient, reference: str = "V-1234567") -> tuple[int, int]:
+def new_case(intake: TestClient, reference: str = "V-1234567", serial: str = "R58M123") -> tuple[int, int]:
     response = intake.post("/api/v1/cases", json={"reference": reference, "title": "Test"})
     assert response.status_code == 201, response.text
     case_id = response.json()["id"]
@@ -49,7 +49,7 @@ def new_case(intake: TestClient, reference: str = "V-1234567") -> tuple[int, int
             "platform": "android",
             "make": "Samsung",
             "model": "SM-A515F",
-            "serial": "R58M123",
+            "serial": serial,
             "seal_number": "BAG-001",
         },
     )
@@ -58,10 +58,14 @@ def new_case(intake: TestClient, reference: str = "V-1234567") -> tuple[int, int
 
 
 def approved_case(
-    intake: TestClient, authoriser: TestClient, reference: str = "V-7654321", **authorisation: Any
+    intake: TestClient,
+    authoriser: TestClient,
+    reference: str = "V-7654321",
+    serial: str = "R58M123",
+    **authorisation: Any,
 ) -> tuple[int, int, int]:
     """A case with a device, an approved authorisation, consent and notice: the gate says yes."""
-    case_id, device_id = new_case(intake, reference)
+    case_id, device_id = new_case(intake, reference, serial)
     response = intake.post(
         f"/api/v1/cases/{case_id}/authorisations",
         json=authorisation_body(device_id=device_id, **authorisation),
