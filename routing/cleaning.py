@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from routing.errors import ParameterError
-from routing.geodesy import haversine_m
+from routing.geodesy import haversine_m, to_xyz_m
 from routing.points import OBSERVATION_RECEIVED_CODE, TIME_SOURCE_DEVICE_CLOCK_CODE, PointTable
 
 
@@ -268,21 +268,33 @@ def _outlier_pass(points: PointTable, params: CleaningParameters, idx: np.ndarra
     acc = np.maximum(points.accuracy_m[idx], _typical_noise_m(t, lat, lon, params))
     m = len(idx)
     result = np.zeros(m, dtype=np.uint16)
+    xyz = to_xyz_m(lat, lon)  # chord distances: equal to great-circle ones within 0.1 % below 1000 km
 
-    def effective_speed(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        distance = haversine_m(lat[a], lon[a], lat[b], lon[b])
+    def chord(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.sqrt(((xyz[a] - xyz[b]) ** 2).sum(axis=1))
+
+    def effective_speed(a: np.ndarray, b: np.ndarray, distance: np.ndarray) -> np.ndarray:
         effective = np.maximum(distance - params.accuracy_allowance * (acc[a] + acc[b]), 0.0)
-        return effective / np.maximum(np.abs(t[b] - t[a]), 1.0), distance
+        return effective / np.maximum(np.abs(t[b] - t[a]), 1.0)
 
+    steps = np.arange(m - 1)
+    step_distance = np.sqrt((np.diff(xyz, axis=0) ** 2).sum(axis=1)) if m > 1 else np.zeros(0)
+    step_speed = effective_speed(steps, steps + 1, step_distance)
+    fast = step_speed > min(params.max_speed_mps, params.spike_speed_mps)
     for width in range(1, params.max_outlier_run + 1):
-        first = np.arange(1, m - width)  # run = first .. first+width-1, neighbours first-1 and first+width
+        # run = first .. first+width-1; its neighbours are first-1 and first+width
+        first = np.arange(1, m - width)
         if len(first) == 0:
             break
+        first = first[fast[first - 1] & fast[first + width - 1]]
+        if len(first) == 0:
+            continue
         last = first + width - 1
         before, after = first - 1, first + width
-        speed_in, distance_in = effective_speed(before, first)
-        speed_out, distance_out = effective_speed(last, after)
-        speed_bridge, distance_bridge = effective_speed(before, after)
+        distance_in, distance_out = step_distance[before], step_distance[last]
+        speed_in, speed_out = step_speed[before], step_speed[last]
+        distance_bridge = chord(before, after)
+        speed_bridge = effective_speed(before, after, distance_bridge)
         impossible = (
             (speed_in > params.max_speed_mps)
             & (speed_out > params.max_speed_mps)
