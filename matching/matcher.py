@@ -170,6 +170,63 @@ class _Prepared:
     unit_z: np.ndarray
     at_tolerance_m: np.ndarray  # at_place_accuracy_factor x accuracy
     impossibility_widening_m: np.ndarray  # impossibility_accuracy_factor x accuracy + margin
+    blocks: _Blocks
+
+
+BLOCK_SIZE = 32
+
+
+@dataclass(frozen=True, eq=False)
+class _Blocks:
+    """Summaries of consecutive runs of BLOCK_SIZE points, to skip runs that are certainly far away.
+
+    For block k (points k*B .. k*B+B-1): the centre (unit vector) and the angular radius in metres of a
+    cap containing every point, the largest step between consecutive points inside it, and the largest
+    clock uncertainty and impossibility widening of its points.
+    """
+
+    centre_x: np.ndarray
+    centre_y: np.ndarray
+    centre_z: np.ndarray
+    cap_radius_m: np.ndarray
+    max_inner_step_s: np.ndarray
+    max_clock_s: np.ndarray
+    max_widening_m: np.ndarray
+    min_at_tolerance_m: np.ndarray
+    span_s: np.ndarray
+
+
+def _block_summaries(
+    t: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    z: np.ndarray,
+    clock: np.ndarray,
+    widening: np.ndarray,
+    at_tolerance: np.ndarray,
+) -> _Blocks:
+    count = len(t) // BLOCK_SIZE  # only full blocks; the tail is always evaluated point by point
+    size = count * BLOCK_SIZE
+    shape = (count, BLOCK_SIZE)
+    bx, by, bz = (a[:size].reshape(shape) for a in (x, y, z))
+    cx, cy, cz = bx.mean(axis=1), by.mean(axis=1), bz.mean(axis=1)
+    norm = np.sqrt(cx * cx + cy * cy + cz * cz)
+    norm[norm == 0] = 1.0
+    cx, cy, cz = cx / norm, cy / norm, cz / norm
+    dots = bx * cx[:, None] + by * cy[:, None] + bz * cz[:, None]
+    cap = np.arccos(np.clip(dots.min(axis=1), -1.0, 1.0)) * EARTH_RADIUS_M + 1.0  # +1 m for rounding
+    steps = np.diff(t[:size].reshape(shape), axis=1).max(axis=1) if count else np.zeros(0)
+    return _Blocks(
+        centre_x=cx,
+        centre_y=cy,
+        centre_z=cz,
+        cap_radius_m=cap,
+        max_inner_step_s=steps,
+        max_clock_s=clock[:size].reshape(shape).max(axis=1),
+        max_widening_m=widening[:size].reshape(shape).max(axis=1),
+        min_at_tolerance_m=at_tolerance[:size].reshape(shape).min(axis=1),
+        span_s=t[BLOCK_SIZE - 1 : size : BLOCK_SIZE] - t[0:size:BLOCK_SIZE],
+    )
 
 
 def _effective_accuracy(points: MatchPoints, params: MatchParameters) -> np.ndarray:
@@ -205,16 +262,17 @@ def _prepare(points: MatchPoints, params: MatchParameters) -> _Prepared:
     record_id = points.record_id[keep]
     conflict = _pair_conflicts(t, lat, lon, accuracy, clock, params)
     spike = np.zeros(len(t), dtype=bool)
-    if len(t) >= 3:
+    candidates = (
+        np.flatnonzero(conflict[:-1] & conflict[1:]) + 1 if len(t) >= 3 else np.zeros(0, dtype=np.int64)
+    )
+    if len(candidates):
         # A spike: impossible from both neighbours, while the neighbours agree with each other.
-        skip_conflict = _pair_conflicts(t[::2], lat[::2], lon[::2], accuracy[::2], clock[::2], params)
-        skip_conflict_odd = _pair_conflicts(
-            t[1::2], lat[1::2], lon[1::2], accuracy[1::2], clock[1::2], params
-        )
-        neighbours_conflict = np.empty(len(t) - 2, dtype=bool)  # pair (i-1, i+1) for i = 1..n-2
-        neighbours_conflict[0::2] = skip_conflict[: len(neighbours_conflict[0::2])]
-        neighbours_conflict[1::2] = skip_conflict_odd[: len(neighbours_conflict[1::2])]
-        spike[1:-1] = conflict[:-1] & conflict[1:] & ~neighbours_conflict
+        before, after = candidates - 1, candidates + 1
+        widen = params.impossibility_accuracy_factor * accuracy + params.impossibility_margin_m
+        gap_m = _haversine_m(lat[before], lon[before], lat[after], lon[after]) - widen[before] - widen[after]
+        needed = params.travel_time_s(np.maximum(gap_m, 0.0))
+        neighbours_agree = needed <= (t[after] - t[before]) + clock[before] + clock[after]
+        spike[candidates[neighbours_agree]] = True
     if spike.any():
         disregarded_t, disregarded_id = t[spike], record_id[spike]
         kept = ~spike
@@ -225,13 +283,16 @@ def _prepare(points: MatchPoints, params: MatchParameters) -> _Prepared:
     phi = np.radians(lat)
     lam = np.radians(lon)
     cos_phi = np.cos(phi)
+    unit_x, unit_y, unit_z = cos_phi * np.cos(lam), cos_phi * np.sin(lam), np.sin(phi)
+    widening = params.impossibility_accuracy_factor * accuracy + params.impossibility_margin_m
+    at_tolerance = params.at_place_accuracy_factor * accuracy
     return _Prepared(
-        unit_x=cos_phi * np.cos(lam),
-        unit_y=cos_phi * np.sin(lam),
-        unit_z=np.sin(phi),
-        at_tolerance_m=params.at_place_accuracy_factor * accuracy,
-        impossibility_widening_m=params.impossibility_accuracy_factor * accuracy
-        + params.impossibility_margin_m,
+        unit_x=unit_x,
+        unit_y=unit_y,
+        unit_z=unit_z,
+        at_tolerance_m=at_tolerance,
+        impossibility_widening_m=widening,
+        blocks=_block_summaries(t, unit_x, unit_y, unit_z, clock, widening, at_tolerance),
         t=t,
         lat=lat,
         lon=lon,
@@ -245,19 +306,21 @@ def _prepare(points: MatchPoints, params: MatchParameters) -> _Prepared:
     )
 
 
-def _edge_distance_m(claim: Claim, data: _Prepared, lo: int, hi: int, params: MatchParameters) -> np.ndarray:
+def _edge_distance_m(
+    claim: Claim, data: _Prepared, rows: slice | np.ndarray, params: MatchParameters
+) -> np.ndarray:
     """Distance in metres from each point of the slice to the edge of the claimed place (0 inside)."""
     place = claim.place
     if place.kind is PlaceKind.COUNTRY:
         iso2 = place.country_iso2 or ""
-        distance = distance_to_country_m(iso2, data.lat[lo:hi], data.lon[lo:hi])
+        distance = distance_to_country_m(iso2, data.lat[rows], data.lon[rows])
         return np.maximum(distance - params.country_border_tolerance_m, 0.0)
     phi = math.radians(place.lat)
     lam = math.radians(place.lon)
     dot = (
-        data.unit_x[lo:hi] * (math.cos(phi) * math.cos(lam))
-        + data.unit_y[lo:hi] * (math.cos(phi) * math.sin(lam))
-        + data.unit_z[lo:hi] * math.sin(phi)
+        data.unit_x[rows] * (math.cos(phi) * math.cos(lam))
+        + data.unit_y[rows] * (math.cos(phi) * math.sin(lam))
+        + data.unit_z[rows] * math.sin(phi)
     )
     np.clip(dot, -1.0, 1.0, out=dot)
     distance = np.arccos(dot)
@@ -411,16 +474,21 @@ def _match_one(claim: Claim, data: _Prepared, params: MatchParameters, route_ver
     # --- core slice: records that can bear on the interval, plus one on each side
     lo = max(int(np.searchsorted(data.t, t0 - data.max_clock_s, "left")) - 1, 0)
     hi = min(int(np.searchsorted(data.t, t1 + data.max_clock_s, "right")) + 1, n)
-    t = data.t[lo:hi]
-    clock = data.clock_s[lo:hi]
-    accuracy = data.accuracy_m[lo:hi]
-    distance = _edge_distance_m(claim, data, lo, hi, params)
-    at_place = distance <= data.at_tolerance_m[lo:hi]
-    lower_bound = np.maximum(distance - data.impossibility_widening_m[lo:hi], 0.0)
+    selection = _rows_to_evaluate(claim, data, lo, hi, t0, t1, params)
+    rows = selection.rows
+    t = data.t[rows]
+    clock = data.clock_s[rows]
+    accuracy = data.accuracy_m[rows]
+    distance = _edge_distance_m(claim, data, rows, params)
+    at_place = distance <= data.at_tolerance_m[rows]
+    lower_bound = np.maximum(distance - data.impossibility_widening_m[rows], 0.0)
     travel = params.travel_time_s(lower_bound)
     in_interval = (t + clock >= t0) & (t - clock < t1)
     for_index = np.flatnonzero(in_interval & at_place)
+    for_count = len(for_index) + selection.at_skipped_in_interval
     stayed = claim.kind is ClaimKind.STAYED
+
+    row_index = np.arange(lo, hi) if isinstance(rows, slice) else rows
 
     def time_difference(i: int) -> float:
         return float(t[i] - t0 if t[i] < t0 else (t[i] - t1 if t[i] >= t1 else 0.0))
@@ -428,7 +496,7 @@ def _match_one(claim: Claim, data: _Prepared, params: MatchParameters, route_ver
     def evidence(indices: np.ndarray) -> tuple[Evidence, ...]:
         return tuple(
             Evidence(
-                record_id=int(data.record_id[lo + i]),
+                record_id=int(data.record_id[row_index[i]]),
                 time_utc=_utc(t[i]),
                 distance_m=round(float(distance[i]), 1),
                 time_difference_s=round(time_difference(int(i)), 1),
@@ -438,14 +506,24 @@ def _match_one(claim: Claim, data: _Prepared, params: MatchParameters, route_ver
             for i in indices[: params.max_evidence]
         )
 
-    if not stayed and len(for_index):
+    if not stayed and for_count:
         # At the place at some moment: possible by definition, no need for the travel windows.
         possible_somewhere, longest_impossible_s = True, 0.0
     else:
         possible_somewhere, longest_impossible_s = _possible_windows(
-            t, travel, clock, t0, t1, lo, hi, n, stayed
+            t,
+            travel,
+            clock,
+            t0,
+            t1,
+            lo,
+            hi,
+            n,
+            stayed,
+            selection.far_pair,
         )
     away_in_interval = np.flatnonzero(in_interval & ~at_place)
+    away_count = len(away_in_interval) + selection.far_skipped_in_interval
     first_disregarded, last_disregarded = np.searchsorted(
         data.disregarded_t, [t0 - near, t1 + near], side="left"
     )
@@ -460,7 +538,7 @@ def _match_one(claim: Claim, data: _Prepared, params: MatchParameters, route_ver
     if impossible:
         # The records that rule it out: those whose travel time closes the windows.
         ruling_out = travel > 0
-        against_count = int(np.count_nonzero(ruling_out))
+        against_count = int(np.count_nonzero(ruling_out)) + selection.far_skipped
         order = _ruling_out_evidence(ruling_out, t, t0, t1, params.max_evidence)
         accuracy_used = float(accuracy[order[: params.max_evidence]].max()) if len(order) else 0.0
         if slice_conflict:
@@ -474,7 +552,7 @@ def _match_one(claim: Claim, data: _Prepared, params: MatchParameters, route_ver
                 "klok- of positiefout), dus er wordt geen conclusie getrokken.",
                 evidence(for_index),
                 evidence(order),
-                len(for_index),
+                for_count,
                 against_count,
                 accuracy_used,
                 clock_used,
@@ -512,52 +590,52 @@ def _match_one(claim: Claim, data: _Prepared, params: MatchParameters, route_ver
             nl,
             evidence(for_index),
             evidence(order),
-            len(for_index),
+            for_count,
             against_count,
             accuracy_used,
             clock_used,
             disregarded,
         )
 
-    accuracy_for = float(accuracy[for_index[: params.max_evidence]].max()) if len(for_index) else 0.0
-    if len(for_index) and not stayed:
+    accuracy_for = float(accuracy[for_index[: params.max_evidence]].max()) if for_count else 0.0
+    if for_count and not stayed:
         return finish(
             Status.CONSISTENT,
-            f"{len(for_index)} record(s) place the device at {place_name} within the claimed time "
+            f"{for_count} record(s) place the device at {place_name} within the claimed time "
             f"(within twice their stated accuracy plus the extent of the place).",
-            f"{len(for_index)} gegeven(s) plaatsen het toestel in {place_name} binnen de geclaimde tijd "
+            f"{for_count} gegeven(s) plaatsen het toestel in {place_name} binnen de geclaimde tijd "
             f"(binnen tweemaal de opgegeven nauwkeurigheid plus de omvang van de plaats).",
             evidence(for_index),
             evidence(away_in_interval),
-            len(for_index),
-            len(away_in_interval),
+            for_count,
+            away_count,
             accuracy_for,
             clock_used,
             disregarded,
         )
-    if stayed and len(for_index):
+    if stayed and for_count:
         at_times = np.clip(t[for_index], t0, t1)
         unobserved = float(np.diff(np.r_[t0, at_times, t1]).max())
-        if len(away_in_interval) == 0 and unobserved <= params.stay_max_unobserved_s:
+        if away_count == 0 and unobserved <= params.stay_max_unobserved_s:
             return finish(
                 Status.CONSISTENT,
-                f"All {len(for_index)} record(s) within the claimed period place the device at {place_name}, "
+                f"All {for_count} record(s) within the claimed period place the device at {place_name}, "
                 f"and no stretch of the period longer than {_duration_en(unobserved)} is without such a record.",
-                f"Alle {len(for_index)} gegeven(s) binnen de geclaimde periode plaatsen het toestel in "
+                f"Alle {for_count} gegeven(s) binnen de geclaimde periode plaatsen het toestel in "
                 f"{place_name}, en geen deel van de periode langer dan {_duration_nl(unobserved)} is zonder "
                 "zo'n gegeven.",
                 evidence(for_index),
                 (),
-                len(for_index),
+                for_count,
                 0,
                 accuracy_for,
                 clock_used,
                 disregarded,
             )
         reasons_en, reasons_nl = [], []
-        if len(away_in_interval):
-            reasons_en.append(f"{len(away_in_interval)} record(s) in the period are not at the place")
-            reasons_nl.append(f"{len(away_in_interval)} gegeven(s) in de periode liggen niet op de plaats")
+        if away_count:
+            reasons_en.append(f"{away_count} record(s) in the period are not at the place")
+            reasons_nl.append(f"{away_count} gegeven(s) in de periode liggen niet op de plaats")
         if unobserved > params.stay_max_unobserved_s:
             reasons_en.append(f"{_duration_en(unobserved)} of the period has no record at the place")
             reasons_nl.append(f"{_duration_nl(unobserved)} van de periode heeft geen gegeven op de plaats")
@@ -570,19 +648,19 @@ def _match_one(claim: Claim, data: _Prepared, params: MatchParameters, route_ver
             )
         return finish(
             Status.INCONCLUSIVE,
-            f"{len(for_index)} record(s) place the device at {place_name} during the claimed stay, but "
+            f"{for_count} record(s) place the device at {place_name} during the claimed stay, but "
             f"{'; '.join(reasons_en)}. This neither confirms nor contradicts the whole stay.",
-            f"{len(for_index)} gegeven(s) plaatsen het toestel in {place_name} tijdens het geclaimde verblijf, "
+            f"{for_count} gegeven(s) plaatsen het toestel in {place_name} tijdens het geclaimde verblijf, "
             f"maar {'; '.join(reasons_nl)}. Dit bevestigt noch weerspreekt het hele verblijf.",
             evidence(for_index),
             evidence(away_in_interval),
-            len(for_index),
-            len(away_in_interval),
+            for_count,
+            away_count,
             max(accuracy_for, float(accuracy[away_in_interval[: params.max_evidence]].max(initial=0.0))),
             clock_used,
             disregarded,
         )
-    if len(away_in_interval) == 0:
+    if away_count == 0:
         return finish(
             Status.INCONCLUSIVE,
             f"The device has no records within the claimed time; the records before and after it leave enough "
@@ -600,19 +678,109 @@ def _match_one(claim: Claim, data: _Prepared, params: MatchParameters, route_ver
     nearest = float(distance[away_in_interval].min())
     return finish(
         Status.INCONCLUSIVE,
-        f"{len(away_in_interval)} record(s) within the claimed time place the device elsewhere (nearest "
+        f"{away_count} record(s) within the claimed time place the device elsewhere (nearest "
         f"{_km(nearest)} from {place_name}), but there was time to travel to {place_name} within the claimed "
         "time, so the records neither confirm nor contradict the claim.",
-        f"{len(away_in_interval)} gegeven(s) binnen de geclaimde tijd plaatsen het toestel elders (dichtstbij "
+        f"{away_count} gegeven(s) binnen de geclaimde tijd plaatsen het toestel elders (dichtstbij "
         f"{_km_nl(nearest)} van {place_name}), maar er was tijd om binnen de geclaimde tijd naar {place_name} "
         "te reizen, dus de gegevens bevestigen noch weerspreken de verklaring.",
         (),
         evidence(_closest(away_in_interval, distance[away_in_interval], params.max_evidence)),
         0,
-        len(away_in_interval),
+        away_count,
         float(accuracy[away_in_interval[: params.max_evidence]].max()),
         clock_used,
         disregarded,
+    )
+
+
+MIN_ROWS_FOR_BLOCKS = 16 * BLOCK_SIZE
+
+
+@dataclass(frozen=True, eq=False)
+class _Rows:
+    rows: slice | np.ndarray
+    far_pair: np.ndarray | None  # pair (rows[i], rows[i+1]) jumps over the inner rows of a far block
+    far_skipped_in_interval: int = 0
+    far_skipped: int = 0
+    at_skipped_in_interval: int = 0
+
+
+def _rows_to_evaluate(
+    claim: Claim, data: _Prepared, lo: int, hi: int, t0: float, t1: float, params: MatchParameters
+) -> _Rows:
+    """Rows of [lo, hi) to evaluate one by one; whole blocks that are certainly decided are skipped.
+
+    - A *far* block: every point is so far from the place that no window between two consecutive
+      points can be open (twice the smallest travel time exceeds the largest step plus twice the
+      largest clock uncertainty). Only its first and last point are kept and the pair between them is
+      closed: the same result as evaluating every point. Skipped points count as records away.
+    - An *at* block: every point is at the place (upper bound of the distance within the smallest
+      at-place tolerance) and the block spans at most ``stay_max_unobserved_s``. Only its first and
+      last point are kept; the pair between them keeps its ordinary window (travel time 0 at both
+      ends), which equals the union of the inner windows. Skipped points count as records at the place.
+    """
+    whole = _Rows(slice(lo, hi), None)
+    if hi - lo < MIN_ROWS_FOR_BLOCKS or claim.place.kind is PlaceKind.COUNTRY:
+        return whole
+    blocks = data.blocks
+    first_block = -(-lo // BLOCK_SIZE)
+    end_block = min(hi // BLOCK_SIZE, len(blocks.centre_x))
+    if end_block <= first_block:
+        return whole
+    phi = math.radians(claim.place.lat)
+    lam = math.radians(claim.place.lon)
+    k = slice(first_block, end_block)
+    dot = (
+        blocks.centre_x[k] * (math.cos(phi) * math.cos(lam))
+        + blocks.centre_y[k] * (math.cos(phi) * math.sin(lam))
+        + blocks.centre_z[k] * math.sin(phi)
+    )
+    centre_distance = np.arccos(np.clip(dot, -1.0, 1.0)) * EARTH_RADIUS_M
+    radius = float(claim.place.extent_radius_m or 0.0)
+    nearest_edge = centre_distance - blocks.cap_radius_m[k] - radius
+    farthest_edge = centre_distance + blocks.cap_radius_m[k] - radius
+    lower_bound = np.maximum(nearest_edge - blocks.max_widening_m[k], 0.0)
+    smallest_travel = params.travel_time_s(lower_bound)
+    far = (lower_bound > 0) & (2 * smallest_travel > blocks.max_inner_step_s[k] + 2 * blocks.max_clock_s[k])
+    at = (farthest_edge <= blocks.min_at_tolerance_m[k]) & (blocks.span_s[k] <= params.stay_max_unobserved_s)
+    if not far.any() and not at.any():
+        return whole
+    base = first_block * BLOCK_SIZE
+    far_blocks = np.flatnonzero(far)
+    at_blocks = np.flatnonzero(at)
+    other_blocks = np.flatnonzero(~far & ~at)
+    far_first = far_blocks * BLOCK_SIZE + base
+    parts = [
+        np.arange(lo, base),
+        (other_blocks[:, None] * BLOCK_SIZE + np.arange(BLOCK_SIZE)[None, :]).ravel() + base,
+        far_first,
+        far_first + BLOCK_SIZE - 1,
+        at_blocks * BLOCK_SIZE + base,
+        at_blocks * BLOCK_SIZE + base + BLOCK_SIZE - 1,
+        np.arange(end_block * BLOCK_SIZE, hi),
+    ]
+    rows = np.concatenate(parts)
+    marker = np.zeros(len(rows), dtype=bool)
+    offset = len(parts[0]) + len(parts[1])
+    marker[offset : offset + len(far_first)] = True
+    order = np.argsort(rows, kind="stable")
+    rows, marker = rows[order], marker[order]
+    # Skipped rows within the interval (widened by the largest clock uncertainty: counts for the text).
+    inside_from = int(np.searchsorted(data.t, t0 - data.max_clock_s, "left"))
+    inside_to = int(np.searchsorted(data.t, t1 + data.max_clock_s, "left"))
+
+    def inner_inside(block_indices: np.ndarray) -> int:
+        inner_from = block_indices * BLOCK_SIZE + base + 1
+        overlap = np.minimum(inner_from + BLOCK_SIZE - 2, inside_to) - np.maximum(inner_from, inside_from)
+        return int(np.maximum(overlap, 0).sum())
+
+    return _Rows(
+        rows=rows,
+        far_pair=marker[:-1],
+        far_skipped_in_interval=inner_inside(far_blocks),
+        far_skipped=len(far_blocks) * (BLOCK_SIZE - 2),
+        at_skipped_in_interval=inner_inside(at_blocks),
     )
 
 
@@ -626,6 +794,7 @@ def _possible_windows(
     hi: int,
     n: int,
     stayed: bool,
+    far_pair: np.ndarray | None,
 ) -> tuple[bool, float]:
     """(could the device be at the place at some moment of [t0, t1], longest stretch it could not).
 
@@ -636,6 +805,9 @@ def _possible_windows(
     ends = t - travel + clock  # latest departure to reach each record
     window_start = starts[:-1]
     window_end = ends[1:]
+    if far_pair is not None:
+        # Pairs that jump over the inner records of a far-away block: no window (see _rows_to_evaluate).
+        window_start = np.where(far_pair, np.inf, window_start)
     if lo == 0:
         window_start = np.r_[-np.inf, window_start]
         window_end = np.r_[ends[0], window_end]

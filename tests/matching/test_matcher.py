@@ -283,3 +283,37 @@ def test_from_routing_point_table() -> None:
     points = MatchPoints.from_point_table(table, device_clock_uncertainty_s=90.0)
     assert list(points.record_id) == [10, 11] and list(points.usable) == [True, False]
     assert list(points.clock_uncertainty_s) == [90.0, 1.0] and np.isnan(points.accuracy_m[0])
+
+
+def test_block_skipping_gives_the_same_findings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Long claims skip far-away and at-place blocks; the findings must equal the point-by-point ones."""
+    import matching.matcher as matcher_module
+
+    rng = np.random.default_rng(5)
+    n = 40_000
+    times = np.sort(T0.timestamp() + rng.uniform(0, 40 * 86_400, n))
+    cities = [ATHENS, IZMIR, LESBOS_MYTILENE, BERLIN]
+    which = np.minimum((times - times[0]) // (10 * 86_400), 3).astype(int)
+    lat = np.array([c[0] for c in cities])[which] + rng.normal(0, 0.02, n)
+    lon = np.array([c[1] for c in cities])[which] + rng.normal(0, 0.02, n)
+    points = MatchPoints.from_arrays(
+        time_utc_s=times,
+        lat=lat,
+        lon=lon,
+        accuracy_m=rng.choice([20.0, 150.0, 1500.0], n),
+        clock_uncertainty_s=5.0,
+    )
+    places = [athens, izmir, mytilene, make_place("Berlin", *BERLIN), make_place("Rome", 41.894, 12.483)]
+    claims = [
+        claim(kind, place, T0 + start * D, T0 + (start + length) * D, f"{place.name}-{kind}-{start}-{length}")
+        for place in places
+        for kind in (ClaimKind.STAYED, ClaimKind.PASSED_THROUGH)
+        for start, length in ((0, 9), (2, 5), (8, 4), (0, 40), (15, 1), (31, 8))
+    ]
+    fast = match_claims(claims, points)
+    monkeypatch.setattr(matcher_module, "MIN_ROWS_FOR_BLOCKS", 10**12)
+    slow = match_claims(claims, points)
+    assert [f.status for f in fast] == [f.status for f in slow]
+    assert [f.records_for_count for f in fast] == [f.records_for_count for f in slow]
+    assert [f.records_against_count for f in fast] == [f.records_against_count for f in slow]
+    assert {f.status for f in fast} >= {Status.CONSISTENT, Status.INCONSISTENT, Status.INCONCLUSIVE}
