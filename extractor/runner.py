@@ -35,6 +35,7 @@ from extractor.errors import (
     DeviceUnauthorised,
     ExtractionError,
     HostileInput,
+    SourceFileNotFound,
 )
 from extractor.records import ClockReading, CustodyItem, LocationRecord
 from extractor.sink import ArtifactOutcome, JobSink
@@ -226,7 +227,7 @@ def enumerate_items(source: Source, artifact: Artifact, sink: JobSink) -> tuple[
     items: list[PlannedItem] = []
     refused = 0
     for root in minimal_roots:
-        for entry in walk(source, root, max_depth=WALK_MAX_DEPTH):
+        for entry in _walk_existing(source, root):
             if entry.path in seen:
                 continue
             seen.add(entry.path)
@@ -241,6 +242,19 @@ def enumerate_items(source: Source, artifact: Artifact, sink: JobSink) -> tuple[
                 PlannedItem(artifact, item_key(spec.id, entry.path), entry.path, entry.size, entry.mtime)
             )
     return items, refused
+
+
+def _walk_existing(source: Source, root: str) -> Iterator[SourceEntry]:
+    """``walk`` that treats a glob root the input does not have as empty.
+
+    A live phone lists a missing folder as empty; a backup, archive or export file says it is not there
+    (``SourceFileNotFound``). Only a missing root is forgiven: any other listing error propagates.
+    """
+    try:
+        yield from walk(source, root, max_depth=WALK_MAX_DEPTH)
+    except SourceFileNotFound:
+        if source.stat(root) is not None:
+            raise
 
 
 def _refusal(entry: SourceEntry, max_file_bytes: int) -> str | None:
@@ -379,8 +393,67 @@ class _RunContext:
                 self.progress.add(items=1, bytes_read=0)
                 continue
             whole = digest if (not item.is_command and item.size is not None and size == item.size) else None
-            self._parse_and_commit(item, tally, staged, digest, size, whole, method)
+            try:
+                companions = self._acquire_companions(item)
+            except DEVICE_LOST_ERRORS:
+                staged.unlink(missing_ok=True)
+                raise
+            self._parse_and_commit(item, tally, staged, digest, size, whole, method, companions=companions)
         return True
+
+    def _acquire_companions(self, item: PlannedItem) -> list[_StagedCompanion]:
+        """Acquire the item's companion files (``spec.companion_suffixes``, e.g. SQLite ``-wal``/``-shm``).
+
+        They are read whole next to the main file, handed to its parser, and committed as their own custody
+        items (without records). A companion that is absent is simply not there; one that cannot be read is
+        logged and the main file is parsed without it. Losing the device propagates.
+        """
+        spec = item.artifact.spec
+        if item.is_command or not spec.companion_suffixes:
+            return []
+        staged_companions: list[_StagedCompanion] = []
+        try:
+            for suffix in spec.companion_suffixes:
+                path = item.locator + suffix
+                entry = self.source.stat(path)
+                if entry is None or entry.is_dir or entry.is_symlink:
+                    continue
+                companion = PlannedItem(item.artifact, item_key(spec.id, path), path, entry.size, entry.mtime)
+                reason = _refusal(entry, spec.max_file_bytes)
+                if reason is not None:
+                    self.sink.log(
+                        f"{spec.id}: refused companion {printable_device_path(path)[:300]}: {reason}"
+                    )
+                    continue
+                staged = self.staging_path(companion.key)
+                try:
+                    digest, size, method = self._acquire_one(companion, staged)
+                except DEVICE_LOST_ERRORS:
+                    staged.unlink(missing_ok=True)
+                    raise
+                except ExtractionError as exc:
+                    staged.unlink(missing_ok=True)
+                    self.sink.log(
+                        f"{spec.id}: could not acquire companion {printable_device_path(path)[:300]}: {exc}"
+                    )
+                    continue
+                custody = CustodyItem(
+                    device_path=printable_device_path(path),
+                    size=entry.size,
+                    mtime=entry.mtime,
+                    sha256_acquired=digest,
+                    bytes_acquired=size,
+                    sha256_whole_file=digest if entry.size is not None and size == entry.size else None,
+                    artifact_id=spec.id,
+                    acquired_at=datetime.now(UTC),
+                    method=f"{method}; companion of {printable_device_path(item.locator)[:300]}",
+                )
+                staged_companions.append(_StagedCompanion(suffix, companion.key, staged, custody))
+        except DEVICE_LOST_ERRORS:
+            for companion_staged in staged_companions:
+                companion_staged.staged.unlink(missing_ok=True)
+            raise
+        return staged_companions
 
     def _acquire_one(self, item: PlannedItem, staged: Path) -> tuple[str, int, str]:
         spec = item.artifact.spec
@@ -438,11 +511,18 @@ class _RunContext:
                 digest = hashlib.sha256(head).hexdigest()
                 if whole is None and size is not None and len(head) == size:
                     whole = digest
-                method = (
-                    f"{self.source.method}; first {spec_head} bytes (head -c) and sha256sum on the device"
-                )
+                method = self._head_method(spec_head, whole)
                 self._parse_and_commit(item, tally, staged, digest, len(head), whole, method, size=size)
         return True
+
+    def _head_method(self, head_bytes: int, whole: str | None) -> str:
+        """Custody wording for a metadata-only read: what was read and where the whole-file hash came from."""
+        if isinstance(self.source, HeadBatchCapable):  # a device shell: head -c, sha256sum on the device
+            return f"{self.source.method}; first {head_bytes} bytes (head -c) and sha256sum on the device"
+        wording = f"{self.source.method}; first {head_bytes} bytes (read with a length)"
+        if whole is None:
+            return wording + "; whole-file SHA-256 not known (the file was not read whole)"
+        return wording + "; whole-file SHA-256 from the source"
 
     def _heads(
         self, batch: list[PlannedItem], head_bytes: int
@@ -484,6 +564,7 @@ class _RunContext:
         method: str,
         *,
         size: int | None = None,
+        companions: Sequence[_StagedCompanion] = (),
     ) -> None:
         spec = item.artifact.spec
         shown_path = ("cmd:" + item.locator) if item.is_command else printable_device_path(item.locator)
@@ -494,6 +575,7 @@ class _RunContext:
             size=file_size,
             mtime=item.mtime,
             opener=lambda: open(staged, "rb"),
+            companions={c.suffix: (lambda path=c.staged: open(path, "rb")) for c in companions},
         )
         records, parse_error = parse_item(item.artifact, acquired, self.parse_context)
         kept: list[LocationRecord] = []
@@ -517,6 +599,19 @@ class _RunContext:
             acquired_at=datetime.now(UTC),
             method=method,
         )
+        if companions:  # committed before the main item: a resume re-reads them if the main one is missing
+            done = self.sink.done_item_keys()
+            for companion in companions:
+                if companion.key not in done:
+                    self.sink.commit_item(
+                        item_key=companion.key,
+                        custody=companion.custody,
+                        staged_file=companion.staged,
+                        records=[],
+                        dropped_outside_window=0,
+                    )
+                companion.staged.unlink(missing_ok=True)
+                self.progress.add(items=0, bytes_read=companion.custody.bytes_acquired)
         self.sink.commit_item(
             item_key=item.key,
             custody=custody,
@@ -539,6 +634,14 @@ class _RunContext:
         shown = printable_device_path(item.locator)[:300]
         tally.errors.append(f"{shown}: {reason}")
         self.sink.log(f"{item.artifact.spec.id}: could not acquire {shown}: {reason}")
+
+
+@dataclass(frozen=True, slots=True)
+class _StagedCompanion:
+    suffix: str  # "-wal"
+    key: str
+    staged: Path
+    custody: CustodyItem
 
 
 class _HashingWriter:
