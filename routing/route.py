@@ -411,8 +411,8 @@ def _to_jsonable(value: Any) -> Any:
         return [_to_jsonable(v) for v in value]
     if isinstance(value, np.integer):
         return int(value)
-    if isinstance(value, np.floating):
-        return float(value)
+    if isinstance(value, float | np.floating):
+        return float(value) if np.isfinite(value) else None  # JSON has no NaN/inf (e.g. a zero-duration leg)
     return value
 
 
@@ -527,7 +527,12 @@ def route_from_dict(data: dict[str, Any]) -> Route:
             for s in data["stays"]
         )
         legs = tuple(
-            _build(Leg, leg, {"start_utc": _dt, "end_utc": _dt, "mode": TravelMode}) for leg in data["legs"]
+            _build(
+                Leg,
+                {**leg, "speed_mps": float("inf") if leg["speed_mps"] is None else leg["speed_mps"]},
+                {"start_utc": _dt, "end_utc": _dt, "mode": TravelMode},
+            )
+            for leg in data["legs"]
         )
         visits = tuple(_build(CountryVisit, v, stay_conv) for v in data["country_visits"])
         crossings = tuple(
