@@ -29,6 +29,7 @@ class Target:
     close: Callable[[], None]
     tool_versions: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    input_sha256: str | None = None  # offline inputs: SHA-256 of the input as received (an evidence item)
 
 
 class TargetError(ExtractionError):
@@ -48,7 +49,7 @@ def open_target(kind: str, params: dict[str, Any], *, data_dir: Path, secrets: d
     if kind == "ios_usbmux":
         from api.targets_ios import ios_usbmux_target
 
-        return ios_usbmux_target(params, data_dir)
+        return ios_usbmux_target(params, data_dir, secrets=secrets)
     if kind in ("ios_backup", "archive", "google_export"):
         from api.targets_offline import offline_target
 

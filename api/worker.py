@@ -211,6 +211,14 @@ class JobWorker:
             after(state, case_id, job_id)
         return outcome
 
+    def _refresh_notes(self, job_id: int, target: Target) -> None:
+        """Sources may add notes while acquiring (e.g. what a filtered iPhone backup discarded)."""
+        with self.state.session_factory.begin() as session:
+            job = session.get(ExtractionJob, job_id)
+            assert job is not None
+            if (job.scope or {}).get("notes") != target.notes:
+                job.scope = {**(job.scope or {}), "notes": list(target.notes)}
+
     def _acquire(
         self,
         job_id: int,
@@ -263,6 +271,8 @@ class JobWorker:
                 "window": [window[0].isoformat(), window[1].isoformat()],
                 "notes": target.notes,
             }
+            if target.input_sha256 is not None:
+                job.scope = {**job.scope, "input_sha256": target.input_sha256}
         if sink.is_cancelled():
             raise JobCancelled()
         outcomes = run_acquisition(
@@ -275,6 +285,7 @@ class JobWorker:
             clock_offset_s=offset_s,
         )
         sink.record_outcomes(outcomes)
+        self._refresh_notes(job_id, target)
         if sink.is_cancelled():
             raise JobCancelled()
         end_clock = target.read_clock()
