@@ -277,7 +277,16 @@ def _prepare(points: MatchPoints, params: MatchParameters) -> _Prepared:
         disregarded_t, disregarded_id = t[spike], record_id[spike]
         kept = ~spike
         t, lat, lon, accuracy, clock, record_id = (a[kept] for a in (t, lat, lon, accuracy, clock, record_id))
-        conflict = _pair_conflicts(t, lat, lon, accuracy, clock, params)
+        if np.any(spike[1:] & spike[:-1]):  # adjacent spikes: recompute every pair
+            conflict = _pair_conflicts(t, lat, lon, accuracy, clock, params)
+        else:
+            # The pair bridging each removed spike is one whose neighbours agree: no conflict.
+            spikes = np.flatnonzero(spike)
+            bridged = conflict.copy()
+            bridged[spikes - 1] = False
+            keep_pair = np.ones(len(conflict), dtype=bool)
+            keep_pair[spikes] = False
+            conflict = bridged[keep_pair]
     else:
         disregarded_t, disregarded_id = np.empty(0), np.empty(0, dtype=np.int64)
     phi = np.radians(lat)
