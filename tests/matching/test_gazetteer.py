@@ -184,3 +184,15 @@ def test_city_radius_grows_with_population() -> None:
 def test_open_without_index_and_no_build(tmp_path) -> None:  # noqa: ANN001
     with pytest.raises(GazetteerError, match="build_gazetteer"):
         Gazetteer.open(tmp_path, build_if_missing=False)
+
+
+@pytest.mark.slow
+def test_build_is_deterministic(tmp_path) -> None:  # noqa: ANN001
+    import hashlib
+
+    from matching.gazetteer import build_gazetteer
+
+    first = build_gazetteer(tmp_path / "a")
+    second = build_gazetteer(tmp_path / "b")
+    assert first.name == second.name
+    assert hashlib.sha256(first.read_bytes()).digest() == hashlib.sha256(second.read_bytes()).digest()
