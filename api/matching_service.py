@@ -1,0 +1,253 @@
+"""Claims ↔ matching glue: serialise places and intervals, resolve, and produce versioned finding sets."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.state import AppState
+from matching.claims import Claim, ClaimKind
+from matching.places import BoundingBox, Place, PlaceKind
+from matching.time_phrases import Granularity, OutOfScopePhrase, TimeInterval, parse_time_phrase
+from store import audit
+from store.models import ClaimRow, ExtractionJob, FindingRow, FindingSet, RouteVersion
+
+MATCHING_CODE_VERSION = "matching-0.1.0"
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return value
+
+
+def place_to_dict(place: Place) -> dict[str, Any]:
+    return _jsonable(place)  # type: ignore[no-any-return]
+
+
+def place_from_dict(data: dict[str, Any]) -> Place:
+    fields = dict(data)
+    fields["kind"] = PlaceKind(fields["kind"])
+    if fields.get("bbox"):
+        fields["bbox"] = BoundingBox(**fields["bbox"])
+    return Place(**fields)
+
+
+def interval_to_dict(interval: TimeInterval) -> dict[str, Any]:
+    data = _jsonable(interval)
+    data["earliest_kind"] = "datetime" if isinstance(interval.earliest_local, datetime) else "date"
+    data["latest_kind"] = "datetime" if isinstance(interval.latest_local, datetime) else "date"
+    return data  # type: ignore[no-any-return]
+
+
+def interval_from_dict(data: dict[str, Any]) -> TimeInterval:
+    def value(key: str) -> date | datetime:
+        text = data[key]
+        return (
+            datetime.fromisoformat(text)
+            if data.get(f"{key.split('_')[0]}_kind") == "datetime"
+            else date.fromisoformat(text)
+        )
+
+    return TimeInterval(
+        earliest_local=value("earliest_local"),
+        latest_local=value("latest_local"),
+        granularity=Granularity(data["granularity"]),
+        understood_en=data["understood_en"],
+        understood_nl=data["understood_nl"],
+        approximate=bool(data.get("approximate")),
+        text=data.get("text", ""),
+    )
+
+
+def understand_time(text: str, *, reference_year: int | None = None) -> dict[str, Any]:
+    result = parse_time_phrase(text, reference_year=reference_year)
+    if isinstance(result, OutOfScopePhrase):
+        return {"understood": False, "reason_en": result.reason_en, "reason_nl": result.reason_nl}
+    return {
+        "understood": True,
+        "interval": interval_to_dict(result),
+        "understood_en": result.understood_en,
+        "understood_nl": result.understood_nl,
+    }
+
+
+def gazetteer(state: AppState):  # type: ignore[no-untyped-def]
+    cached = state.extras.get("gazetteer")
+    if cached is None:
+        from matching.gazetteer import Gazetteer, default_cache_dir
+
+        cached = Gazetteer.open(default_cache_dir(state.settings.data_dir))
+        state.extras["gazetteer"] = cached
+    return cached
+
+
+def route_countries(session: Session, case_id: int) -> list[str]:
+    row = session.scalars(
+        select(RouteVersion)
+        .where(RouteVersion.case_id == case_id)
+        .order_by(RouteVersion.version.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return []
+    return list((row.route.get("statistics") or {}).get("countries") or [])
+
+
+def claim_from_row(row: ClaimRow) -> Claim | None:
+    """The matcher's Claim, or None when the place or time is not (yet) understood."""
+    if not row.place or not row.interval:
+        return None
+    extra = row.extra or {}
+    return Claim(
+        id=str(row.id),
+        kind=ClaimKind(row.kind),
+        place=place_from_dict(row.place),
+        time=interval_from_dict(row.interval),
+        from_country=extra.get("from_country"),
+        to_country=extra.get("to_country"),
+        place_text=row.place_text,
+    )
+
+
+def _clock_uncertainty_s(session: Session, case_id: int) -> float:
+    worst = 60.0
+    for job in session.scalars(select(ExtractionJob).where(ExtractionJob.case_id == case_id)):
+        for phase in ("start", "end"):
+            reading = (job.clock or {}).get(phase)
+            if reading:
+                worst = max(worst, float(reading.get("uncertainty_s", 0.0)))
+        start, end = (job.clock or {}).get("start"), (job.clock or {}).get("end")
+        if start and end:  # drift during the job widens the uncertainty
+            worst = max(worst, abs(float(start["offset_s"]) - float(end["offset_s"])))
+    return worst
+
+
+def rematch_case(state: AppState, case_id: int, *, actor: str) -> FindingSet | None:
+    """Match every understood claim against the latest route; a new, unreleased finding set."""
+    from matching.matcher import match_claims
+    from matching.points import MatchPoints, coverage
+    from routing.route import cleaned_points, route_from_dict
+
+    with state.session_factory() as session:
+        route_row = session.scalars(
+            select(RouteVersion)
+            .where(RouteVersion.case_id == case_id)
+            .order_by(RouteVersion.version.desc())
+            .limit(1)
+        ).first()
+        claim_rows = list(
+            session.scalars(
+                select(ClaimRow).where(ClaimRow.case_id == case_id).order_by(ClaimRow.position, ClaimRow.id)
+            )
+        )
+        clock_uncertainty = _clock_uncertainty_s(session, case_id)
+    if not claim_rows:
+        return None
+    claims = [c for c in (claim_from_row(r) for r in claim_rows) if c is not None]
+    if route_row is not None:
+        route = route_from_dict(route_row.route)
+        points = MatchPoints.from_point_table(
+            cleaned_points(route), device_clock_uncertainty_s=clock_uncertainty
+        )
+        route_label = f"v{route_row.version}"
+        limitations = route_limitations(route_row.route)
+    else:
+        import numpy as np
+
+        empty = np.zeros(0)
+        points = MatchPoints(
+            time_utc_s=empty,
+            lat=empty,
+            lon=empty,
+            accuracy_m=empty,
+            record_id=np.zeros(0, dtype=np.int64),
+            clock_uncertainty_s=empty,
+            usable=np.zeros(0, dtype=bool),
+        )
+        route_label = None
+        limitations = [
+            "No location records: every claim is 'no data'. This says nothing against the applicant."
+        ]
+    findings = match_claims(claims, points, route_version=route_label)
+    cover = coverage(points)
+    with state.session_factory.begin() as session:
+        finding_set = FindingSet(
+            case_id=case_id,
+            route_version_id=route_row.id if route_row else None,
+            code_version=MATCHING_CODE_VERSION,
+            coverage=_jsonable(cover),
+            limitations=limitations,
+        )
+        session.add(finding_set)
+        session.flush()
+        for finding in findings:
+            session.add(
+                FindingRow(
+                    finding_set_id=finding_set.id,
+                    claim_id=int(finding.claim_id),
+                    status=str(finding.status),
+                    data=_jsonable(finding),
+                )
+            )
+        not_understood = [r.id for r in claim_rows if claim_from_row(r) is None]
+        audit.append(
+            session,
+            actor=actor,
+            role="system",
+            action="findings.compute",
+            case_id=case_id,
+            object_type="finding_set",
+            object_id=finding_set.id,
+            details={
+                "claims": len(findings),
+                "route_version": route_label,
+                "claims_not_understood": not_understood,
+            },
+        )
+    return finding_set
+
+
+def route_limitations(route: dict[str, Any]) -> list[str]:
+    """Plain-language limitations of the data behind a route (LEGAL 14)."""
+    statistics = route.get("statistics") or {}
+    notes = [
+        "The data locates the device, not the person: a phone can be lent, lost, shared or carried by someone else.",
+        "Only logical acquisition of the authorised categories was done; other data on the phone was not read.",
+        "Position accuracy radii are estimates: Google's own radius held the true position only about half the "
+        "time with GPS (NFI/TU Delft 2018); reisroute widens every radius before calling anything impossible.",
+    ]
+    if statistics.get("gaps"):
+        notes.append(
+            f"The record has {statistics['gaps']} gap(s) without any position; nothing is known of "
+            "those periods, and absence of data is never evidence against the applicant."
+        )
+    flagged = statistics.get("flagged_points") or {}
+    suspect = {k: v for k, v in flagged.items() if v}
+    if suspect:
+        notes.append(
+            "Points set aside during cleaning (kept, with reasons): "
+            + ", ".join(f"{k.lower()} {v}" for k, v in sorted(suspect.items()))
+            + "."
+        )
+    if statistics.get("first_utc"):
+        notes.append(
+            f"The device's own records start {statistics['first_utc']}: claims before that are outside "
+            "what the phone can say."
+        )
+    return notes
