@@ -90,9 +90,9 @@ def understand_time(text: str, *, reference_year: int | None = None) -> dict[str
 def gazetteer(state: AppState):  # type: ignore[no-untyped-def]
     cached = state.extras.get("gazetteer")
     if cached is None:
-        from matching.gazetteer import Gazetteer, default_cache_dir
+        from matching.gazetteer import Gazetteer
 
-        cached = Gazetteer.open(default_cache_dir(state.settings.data_dir))
+        cached = Gazetteer.open(state.settings.resolved_gazetteer_dir())
         state.extras["gazetteer"] = cached
     return cached
 

@@ -146,10 +146,10 @@ def _nearest_place_function(state: AppState):  # type: ignore[no-untyped-def]
     gazetteer = state.extras.get("gazetteer")
     if gazetteer is None:
         try:
-            from matching.gazetteer import Gazetteer, default_cache_dir
+            from matching.gazetteer import Gazetteer
         except ImportError:
             return None
-        gazetteer = Gazetteer.open(default_cache_dir(state.settings.data_dir))
+        gazetteer = Gazetteer.open(state.settings.resolved_gazetteer_dir())
         state.extras["gazetteer"] = gazetteer
     nearest = getattr(gazetteer, "nearest_name", None)
     return nearest

@@ -23,6 +23,12 @@ class Settings(BaseSettings):
     worker_poll_s: float = 0.5
     tile_url: str | None = Field(default=None, description="Optional XYZ tile server run by the organisation")
     demo: bool = False
+    gazetteer_dir: Path | None = Field(
+        default=None, description="Gazetteer index cache (default: data_dir/gazetteer)"
+    )
+
+    def resolved_gazetteer_dir(self) -> Path:
+        return self.gazetteer_dir or self.data_dir / "gazetteer"
 
     def resolved_database_url(self) -> str:
         return self.database_url or default_sqlite_url(self.data_dir)

@@ -121,6 +121,28 @@ class JobWorker:
                     return job_id
         return None
 
+    def run_job_now(self, job_id: int) -> str:
+        """Claim one specific job and run it in this thread (demo seeding, CLI); retries disconnects."""
+        outcome = "interrupted"
+        for _attempt in range(self.max_attempts):
+            with self.state.session_factory.begin() as session:
+                result = session.execute(
+                    update(ExtractionJob)
+                    .where(ExtractionJob.id == job_id, ExtractionJob.state.in_(["queued", "interrupted"]))
+                    .values(
+                        state="running",
+                        worker_id=self.worker_id,
+                        heartbeat_at=utcnow(),
+                        attempts=ExtractionJob.attempts + 1,
+                    )
+                )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                break
+            outcome = self.run_job(job_id)
+            if outcome != "interrupted":
+                break
+        return outcome
+
     def run_once(self) -> bool:
         job_id = self.claim()
         if job_id is None:

@@ -80,9 +80,17 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def gazetteer_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One gazetteer index for the whole session (building it takes ~15 s)."""
+    return tmp_path_factory.mktemp("gazetteer")
+
+
 @pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings(data_dir=tmp_path / "data", database_url=database_url, run_worker=False)
+def settings(tmp_path: Path, database_url: str, gazetteer_dir: Path) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "data", database_url=database_url, run_worker=False, gazetteer_dir=gazetteer_dir
+    )
 
 
 @pytest.fixture

@@ -176,8 +176,13 @@ def test_iphone_extraction_end_to_end(client_for, state, media: BuiltIphoneMedia
         assert 0 < sent == item.bytes_acquired < size == item.size
         assert item.sha256_whole_file is None  # AFC cannot hash on the phone and the file was not read whole
         assert "head -c" not in item.method and "read with a length" in item.method
-    afc_paths = {e.path for e in simulator.requests.entries("afc") if e.path}
-    assert afc_paths and all(p == "/DCIM" or p.startswith("/DCIM/") for p in afc_paths), afc_paths
+    # AFC reads only the camera roll; outside it only the backup client's own bookkeeping (its lock file, iTunes
+    # control files and the Books plist that pymobiledevice3's Mobilebackup2 client checks) is touched
+    afc = [e for e in simulator.requests.entries("afc") if e.path]
+    assert {e.path for e in afc if e.operation == "READ"} == {p.device_path for p in media.photos}
+    bookkeeping = ("/com.apple.itunes.lock_sync", "/iTunes_Control/iTunes/", "/Books/")
+    outside = {e.path for e in afc if not (e.path == "/DCIM" or e.path.startswith("/DCIM/"))}
+    assert outside and all(path.startswith(bookkeeping) for path in outside), outside
     database = "/CameraRollDomain/Media/PhotoData/Photos.sqlite"
     assert {database, database + "-wal", database + "-shm"} <= set(by_path)
     assert by_path[database + "-wal"].sha256_whole_file == by_path[database + "-wal"].sha256_acquired
@@ -240,7 +245,7 @@ def test_cable_pulled_mid_read_resumes_to_the_same_custody(client_for, state, ip
 
     resumed_custody, resumed_rows = stored(state, interrupted)
     clean_custody, clean_rows = stored(state, uninterrupted)
-    assert 0 < len(partial) < len(resumed_custody)
+    assert 0 < len(partial) < len(resumed_custody)  # photos committed before the drop were kept
     assert len({c.item_key for c in resumed_custody}) == len(resumed_custody)  # nothing stored twice
 
     def manifest(items):

@@ -1,0 +1,326 @@
+"""The route map for the PDF, drawn server-side with matplotlib (no tiles, no network).
+
+The base map is the Natural Earth country polygons the app already ships (``routing.geography``). The
+route comes from the stored route version: legs from its GeoJSON (observed pieces solid, interpolated
+pieces dashed), gaps dotted, border-crossing brackets, stays as circles sized by duration and numbered as
+in the report's stay table, the device's own points as small dots, and received photos (context only,
+never the device's position) as hollow grey triangles.
+
+Coordinates are WGS84 degrees drawn in an equirectangular view with the aspect corrected at the
+map's middle latitude (distances in the scale bar in kilometres at that latitude).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from api.reports.errors import ReportError
+
+KM_PER_DEGREE = 111.32
+
+
+@dataclass(frozen=True, slots=True)
+class MapLabels:
+    """Legend wording in the report's language."""
+
+    observed: str
+    interpolated: str
+    gap: str
+    crossing: str
+    stay: str
+    points: str
+    received: str
+    visited: str
+
+
+LABELS = {
+    "en": MapLabels(
+        observed="route, observed",
+        interpolated="route, interpolated (no records)",
+        gap="gap without records",
+        crossing="border crossing (between records)",
+        stay="stay (size: duration; number: stay table)",
+        points="device's own positions",
+        received="received photo (context only)",
+        visited="country with records",
+    ),
+    "nl": MapLabels(
+        observed="route, waargenomen",
+        interpolated="route, geïnterpoleerd (geen gegevens)",
+        gap="gat zonder gegevens",
+        crossing="grensovergang (tussen gegevens)",
+        stay="verblijf (grootte: duur; nummer: verblijventabel)",
+        points="eigen posities van het toestel",
+        received="ontvangen foto (alleen context)",
+        visited="land met gegevens",
+    ),
+}
+
+COLOUR_ROUTE = "#1f4e79"
+COLOUR_GAP = "#c0392b"
+COLOUR_CROSSING = "#7d3c98"
+COLOUR_STAY = "#e67e22"
+COLOUR_LAND = "#f2efe9"
+COLOUR_VISITED = "#e3ecd9"
+COLOUR_SEA = "#dbe9f4"
+COLOUR_BORDER = "#9a9a9a"
+
+
+@dataclass(frozen=True, slots=True)
+class Extent:
+    """Map window in degrees."""
+
+    lon_min: float
+    lon_max: float
+    lat_min: float
+    lat_max: float
+
+    @property
+    def mid_lat(self) -> float:
+        return (self.lat_min + self.lat_max) / 2
+
+
+def _route_arrays(route: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """lat, lon of usable points and of received points."""
+    points = route.get("points") or {}
+    if not points:
+        empty = np.zeros(0)
+        return empty, empty, empty, empty
+    lat = np.asarray(points["lat"], dtype=np.float64)
+    lon = np.asarray(points["lon"], dtype=np.float64)
+    flags = np.asarray(points["flags"], dtype=np.int64)
+    received_bit = int((route.get("flag_bits") or {}).get("RECEIVED", 1))
+    usable = flags == 0
+    received = (flags & received_bit) != 0
+    return lat[usable], lon[usable], lat[received], lon[received]
+
+
+def map_extent(
+    lat: np.ndarray,
+    lon: np.ndarray,
+    *,
+    aspect_w_over_h: float,
+    padding: float = 0.08,
+    min_span_deg: float = 1.0,
+) -> Extent:
+    """A window around the points with ``padding`` on each side, widened to the figure's aspect."""
+    if len(lat) == 0:
+        raise ReportError("the route has no usable points to draw a map of")
+    lat_lo, lat_hi = float(np.min(lat)), float(np.max(lat))
+    lon_lo, lon_hi = float(np.min(lon)), float(np.max(lon))
+    lat_span = max(lat_hi - lat_lo, min_span_deg) * (1 + 2 * padding)
+    lon_span = max(lon_hi - lon_lo, min_span_deg) * (1 + 2 * padding)
+    lat_mid, lon_mid = (lat_lo + lat_hi) / 2, (lon_lo + lon_hi) / 2
+    cos_lat = max(math.cos(math.radians(lat_mid)), 0.2)
+    # on paper, one degree of longitude is cos(lat) as wide as one of latitude
+    if lon_span * cos_lat / lat_span < aspect_w_over_h:
+        lon_span = lat_span * aspect_w_over_h / cos_lat
+    else:
+        lat_span = lon_span * cos_lat / aspect_w_over_h
+    lat_min = max(lat_mid - lat_span / 2, -89.0)
+    lat_max = min(lat_mid + lat_span / 2, 89.0)
+    return Extent(lon_mid - lon_span / 2, lon_mid + lon_span / 2, lat_min, lat_max)
+
+
+def _nice_length_km(span_km: float) -> float:
+    target = span_km / 5
+    magnitude = 10 ** math.floor(math.log10(max(target, 1e-3)))
+    for step in (1, 2, 5, 10):
+        if step * magnitude >= target:
+            return step * magnitude
+    return 10 * magnitude
+
+
+def render_route_map(
+    route: dict[str, Any],
+    geojson: dict[str, Any],
+    *,
+    language: str = "nl",
+    width_in: float = 7.0,
+    height_in: float = 5.2,
+    dpi: int = 170,
+) -> bytes:
+    """PNG bytes of the route map. ``route`` is ``route_to_dict`` output (with points), ``geojson``
+    ``route_to_geojson`` output, both as stored in a route version."""
+    from matplotlib import patheffects
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
+    from routing.geography import country_polygons
+
+    labels = LABELS.get(language, LABELS["en"])
+    lat, lon, received_lat, received_lon = _route_arrays(route)
+    stays = [f for f in geojson.get("features", []) if f["properties"].get("kind") == "stay"]
+    stay_lat = np.array([f["geometry"]["coordinates"][1] for f in stays])
+    stay_lon = np.array([f["geometry"]["coordinates"][0] for f in stays])
+    extent = map_extent(np.r_[lat, stay_lat], np.r_[lon, stay_lon], aspect_w_over_h=width_in / height_in)
+
+    figure = Figure(figsize=(width_in, height_in), dpi=dpi)
+    FigureCanvasAgg(figure)
+    axes = figure.add_axes((0.0, 0.0, 1.0, 1.0))
+    axes.set_facecolor(COLOUR_SEA)
+
+    visited = set((route.get("statistics") or {}).get("countries") or [])
+    countries = country_polygons()
+    window = countries.cx[extent.lon_min : extent.lon_max, extent.lat_min : extent.lat_max]
+    halo = [patheffects.withStroke(linewidth=2.5, foreground="white")]
+    if len(window):
+        is_visited = window["iso_a2"].isin(visited)
+        window[~is_visited].plot(ax=axes, color=COLOUR_LAND, edgecolor=COLOUR_BORDER, linewidth=0.5)
+        if is_visited.any():
+            window[is_visited].plot(ax=axes, color=COLOUR_VISITED, edgecolor=COLOUR_BORDER, linewidth=0.6)
+        for _, row in window.iterrows():
+            clipped = row.geometry.intersection(
+                _box(extent.lon_min, extent.lat_min, extent.lon_max, extent.lat_max)
+            )
+            if clipped.is_empty or clipped.area < 0.02 * (extent.lat_max - extent.lat_min) ** 2:
+                continue
+            anchor = clipped.representative_point()
+            axes.text(
+                anchor.x,
+                anchor.y,
+                row["name"].upper(),
+                fontsize=6.5,
+                color="#6b6b6b",
+                ha="center",
+                va="center",
+                path_effects=halo,
+                zorder=2,
+            )
+
+    for feature in geojson.get("features", []):
+        properties = feature["properties"]
+        kind = properties.get("kind")
+        coordinates = np.asarray(feature["geometry"]["coordinates"], dtype=np.float64)
+        if kind == "leg":
+            style = "-" if properties.get("observed") else (0, (4, 3))
+            axes.plot(
+                coordinates[:, 0],
+                coordinates[:, 1],
+                linestyle=style,
+                color=COLOUR_ROUTE,
+                linewidth=1.3,
+                zorder=4,
+            )
+        elif kind == "gap":
+            axes.plot(
+                coordinates[:, 0],
+                coordinates[:, 1],
+                linestyle=(0, (1, 2)),
+                color=COLOUR_GAP,
+                linewidth=1.6,
+                zorder=4,
+            )
+        elif kind == "border_crossing":
+            axes.plot(
+                coordinates[:, 0],
+                coordinates[:, 1],
+                linestyle=(0, (2, 2)),
+                color=COLOUR_CROSSING,
+                linewidth=1.2,
+                zorder=5,
+            )
+            middle = coordinates.mean(axis=0)
+            axes.plot(middle[0], middle[1], marker="X", color=COLOUR_CROSSING, markersize=6, zorder=6)
+
+    if len(lat):
+        axes.scatter(lon, lat, s=2.5, color=COLOUR_ROUTE, alpha=0.45, linewidths=0, zorder=3)
+    if len(received_lat):
+        axes.scatter(
+            received_lon,
+            received_lat,
+            s=22,
+            marker="^",
+            facecolors="none",
+            edgecolors="#555555",
+            linewidths=0.8,
+            zorder=5,
+        )
+    for number, feature in enumerate(stays, start=1):
+        properties = feature["properties"]
+        x, y = feature["geometry"]["coordinates"]
+        hours = max(float(properties.get("duration_s") or 0.0) / 3600.0, 0.5)
+        axes.scatter(
+            [x],
+            [y],
+            s=18 + 10 * math.sqrt(hours),
+            color=COLOUR_STAY,
+            alpha=0.75,
+            edgecolors="#7a4100",
+            linewidths=0.7,
+            zorder=7,
+        )
+        axes.annotate(
+            str(number),
+            (x, y),
+            xytext=(4, 4),
+            textcoords="offset points",
+            fontsize=7,
+            fontweight="bold",
+            color="#3b2000",
+            path_effects=halo,
+            zorder=8,
+        )
+
+    axes.set_xlim(extent.lon_min, extent.lon_max)
+    axes.set_ylim(extent.lat_min, extent.lat_max)
+    axes.set_aspect(1.0 / max(math.cos(math.radians(extent.mid_lat)), 0.2))
+    axes.set_xticks([])
+    axes.set_yticks([])
+
+    # scale bar, bottom right
+    span_km = (extent.lon_max - extent.lon_min) * KM_PER_DEGREE * math.cos(math.radians(extent.mid_lat))
+    bar_km = _nice_length_km(span_km)
+    bar_deg = bar_km / (KM_PER_DEGREE * math.cos(math.radians(extent.mid_lat)))
+    x1 = extent.lon_max - 0.04 * (extent.lon_max - extent.lon_min)
+    y0 = extent.lat_min + 0.05 * (extent.lat_max - extent.lat_min)
+    axes.plot([x1 - bar_deg, x1], [y0, y0], color="black", linewidth=2.5, solid_capstyle="butt", zorder=9)
+    axes.text(
+        x1 - bar_deg / 2,
+        y0,
+        f"{bar_km:g} km\n",
+        ha="center",
+        va="bottom",
+        fontsize=7,
+        path_effects=halo,
+        zorder=9,
+    )
+
+    handles = [
+        Line2D([], [], color=COLOUR_ROUTE, linewidth=1.3, label=labels.observed),
+        Line2D([], [], color=COLOUR_ROUTE, linewidth=1.3, linestyle=(0, (4, 3)), label=labels.interpolated),
+        Line2D([], [], color=COLOUR_GAP, linewidth=1.6, linestyle=(0, (1, 2)), label=labels.gap),
+        Line2D([], [], color=COLOUR_CROSSING, marker="X", linestyle=(0, (2, 2)), label=labels.crossing),
+        Line2D([], [], color=COLOUR_STAY, marker="o", linestyle="none", markersize=7, label=labels.stay),
+        Line2D([], [], color=COLOUR_ROUTE, marker=".", linestyle="none", alpha=0.6, label=labels.points),
+    ]
+    if len(received_lat):
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="^",
+                markerfacecolor="none",
+                markeredgecolor="#555555",
+                linestyle="none",
+                label=labels.received,
+            )
+        )
+    legend = axes.legend(handles=handles, loc="upper left", fontsize=6.5, framealpha=0.9)
+    legend.set_zorder(10)
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+def _box(lon_min: float, lat_min: float, lon_max: float, lat_max: float):  # noqa: ANN202 - shapely Polygon
+    import shapely
+
+    return shapely.box(lon_min, lat_min, lon_max, lat_max)

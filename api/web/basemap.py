@@ -1,0 +1,78 @@
+"""The offline base map: Natural Earth country outlines as simplified GeoJSON, and the optional tile server.
+
+No case data here, but the routes still require a signed-in user of any role (deny by default).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Response
+
+from api.deps import StateDep, allow
+from legal_basis.roles import ALL_ROLES
+from legal_basis.services import Actor
+
+router = APIRouter(prefix="/api/v1/basemap", tags=["base map"])
+ANY_ROLE = allow(*ALL_ROLES)
+SIMPLIFY_TOLERANCE_DEG = 0.05
+COORDINATE_DECIMALS = 3
+
+
+def _rounded(coordinates: Any) -> Any:
+    if isinstance(coordinates, list | tuple) and coordinates and isinstance(coordinates[0], int | float):
+        return [round(float(c), COORDINATE_DECIMALS) for c in coordinates]
+    return [_rounded(c) for c in coordinates]
+
+
+@functools.cache
+def countries_geojson_bytes(tolerance_deg: float = SIMPLIFY_TOLERANCE_DEG) -> bytes:
+    """Country polygons (``routing.geography.country_polygons``) simplified by ``tolerance_deg`` degrees,
+    as a GeoJSON FeatureCollection (WGS84, [lon, lat], 3 decimals) encoded once and kept in memory."""
+    import shapely
+
+    from routing.geography import country_polygons
+
+    frame = country_polygons()
+    features = []
+    for iso_a2, name, geometry in zip(frame["iso_a2"], frame["name"], frame.geometry, strict=True):
+        simple = shapely.simplify(geometry, tolerance_deg, preserve_topology=True)
+        if simple.is_empty:
+            continue
+        mapping = shapely.geometry.mapping(simple)
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"iso_a2": iso_a2, "name": name},
+                "geometry": {"type": mapping["type"], "coordinates": _rounded(mapping["coordinates"])},
+            }
+        )
+    collection = {
+        "type": "FeatureCollection",
+        "features": features,
+        "attribution": "Natural Earth (public domain), 1:10m admin-0; borders are 1-5 km off",
+        "simplify_tolerance_deg": tolerance_deg,
+    }
+    return json.dumps(collection, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+@router.get("/countries")
+def countries(_actor: Annotated[Actor, Depends(ANY_ROLE)]) -> Response:
+    """Country outlines for the offline base map (GeoJSON, simplified ~0.05°)."""
+    return Response(
+        countries_geojson_bytes(),
+        media_type="application/geo+json",
+        headers={"Cache-Control": "private, max-age=86400"},
+    )
+
+
+@router.get("/config")
+def config(state: StateDep, _actor: Annotated[Actor, Depends(ANY_ROLE)]) -> dict[str, Any]:
+    """How the page draws its base map: the organisation's own tile server if configured."""
+    return {
+        "tile_url": state.settings.tile_url,
+        "countries_url": "/api/v1/basemap/countries",
+        "attribution": "Natural Earth",
+    }

@@ -1,0 +1,71 @@
+// Pieces shared by the views: role checks, status badges (colour AND words), error messages.
+
+import { session } from "../api.js";
+import { h } from "../dom.js";
+import { getLang, t } from "../i18n.js";
+
+export const FINDINGS_READERS = ["caseworker", "legal_reviewer", "compliance_auditor"];
+export const INTAKE = ["intake_officer", "admin"];
+export const AUTHORISER = ["authorising_official"];
+export const AUDITORS = ["compliance_auditor", "admin"];
+
+export function hasRole(roles) {
+  const current = session();
+  return Boolean(current && roles.includes(current.role));
+}
+
+// A status with its colour, a symbol and words: never colour alone.
+const SYMBOLS = {
+  consistent: "✓",
+  inconsistent: "✗",
+  no_data: "∅",
+  inconclusive: "?",
+  approved: "✓",
+  refused: "✗",
+  requested: "…",
+  withdrawn: "⊘",
+  completed: "✓",
+  failed: "✗",
+  running: "▶",
+  queued: "…",
+  interrupted: "⏸",
+  cancelled: "⊘",
+  not_compared: "–",
+  not_released: "🔒",
+  open: "•",
+  deleted: "⊘",
+};
+
+export function statusBadge(status, kind = "status") {
+  return h(
+    "span",
+    { class: `badge badge-${status}`, "data-status": status },
+    h("span", { class: "badge-symbol", "aria-hidden": "true" }, SYMBOLS[status] || "•"),
+    " ",
+    t(`${kind}_${status}`),
+  );
+}
+
+export function errorText(error) {
+  if (!error) return "";
+  const conditions = error.conditions || [];
+  if (conditions.length && typeof conditions[0] === "object") {
+    const key = getLang() === "nl" ? "message_nl" : "message_en";
+    return `${error.message}: ${conditions.map((c) => c[key] || c.code).join("; ")}`;
+  }
+  return error.message;
+}
+
+export function field(id, label, input, hint) {
+  return h(
+    "div",
+    { class: "field" },
+    h("label", { for: id }, label),
+    input,
+    hint ? h("p", { class: "hint", id: `${id}-hint` }, hint) : null,
+  );
+}
+
+export function section(id, title, ...content) {
+  return h("section", { class: "card", id, "aria-labelledby": `${id}-title` }, h("h2", { id: `${id}-title` }, title), content);
+}
