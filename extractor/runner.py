@@ -526,19 +526,19 @@ class _RunContext:
 
     def _heads(
         self, batch: list[PlannedItem], head_bytes: int
-    ) -> list[tuple[bytes | None, int | None, str | None, str | None]]:
+    ) -> Iterator[tuple[bytes | None, int | None, str | None, str | None]]:
+        """Heads of a batch: one batched device call where the source has it, else one ranged read per item,
+        yielded as read so that each item is committed before the next is read (a drop loses one item)."""
         if isinstance(self.source, HeadBatchCapable):
             results = list(self.source.read_heads([i.locator for i in batch], head_bytes))
-            return [
-                (
+            for r in results:
+                yield (
                     getattr(r, "head", None),
                     getattr(r, "size", None),
                     getattr(r, "sha256_whole", None),
                     getattr(r, "error", None),
                 )
-                for r in results
-            ]
-        answers: list[tuple[bytes | None, int | None, str | None, str | None]] = []
+            return
         for item in batch:
             try:
                 head = self.source.read_range(item.locator, 0, head_bytes)
@@ -546,10 +546,9 @@ class _RunContext:
             except DEVICE_LOST_ERRORS:
                 raise
             except ExtractionError as exc:
-                answers.append((None, item.size, None, str(exc)))
+                yield (None, item.size, None, str(exc))
                 continue
-            answers.append((head, item.size, whole, None))
-        return answers
+            yield (head, item.size, whole, None)
 
     # parse and commit -------------------------------------------------------------------------------------
 
