@@ -8,14 +8,30 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export REISROUTE_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: demo test install system-deps lint typecheck bench clean postgres
+.PHONY: demo test install web system-deps lint typecheck bench clean postgres
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-install: $(BIN)/python
+install: $(BIN)/python web
 	$(BIN)/pip install --quiet -e '.[test]'
+
+# The web UI's map library comes from the npm registry (api/web/package-lock.json) and is served by the app
+# from api/web/static/vendor/ (committed too, so the demo also starts on a station without npm).
+WEB_VENDOR := api/web/static/vendor
+web:
+	@if command -v npm >/dev/null; then \
+	  cd api/web && npm ci --no-audit --no-fund --loglevel=error && cd ../.. && \
+	  rm -rf $(WEB_VENDOR)/leaflet && mkdir -p $(WEB_VENDOR)/leaflet && \
+	  cp -R api/web/node_modules/leaflet/dist/leaflet.js api/web/node_modules/leaflet/dist/leaflet.css \
+	    api/web/node_modules/leaflet/dist/images api/web/node_modules/leaflet/LICENSE \
+	    api/web/node_modules/leaflet/package.json $(WEB_VENDOR)/leaflet/ ; \
+	elif [ -f $(WEB_VENDOR)/leaflet/leaflet.js ]; then \
+	  echo "npm not found: using the committed map library in $(WEB_VENDOR)"; \
+	else \
+	  echo "npm is needed to install the web UI's map library (Debian: apt-get install npm)" >&2; exit 1; \
+	fi
 
 system-deps:
 	bash scripts/system-deps.sh
@@ -27,13 +43,14 @@ lint: install
 	$(BIN)/ruff check .
 
 typecheck: install
-	$(BIN)/mypy legal_basis store extractor/records.py extractor/timestamps.py extractor/artifacts/spec.py
+	$(BIN)/mypy legal_basis store extractor/records.py extractor/timestamps.py extractor/artifacts/spec.py extractor/sink.py
 
 postgres:
 	bash scripts/start-postgres.sh
 
 test: system-deps install postgres
 	$(BIN)/ruff check .
+	$(BIN)/mypy legal_basis store extractor/records.py extractor/timestamps.py extractor/artifacts/spec.py extractor/sink.py
 	REISROUTE_TEST_PG=$${REISROUTE_TEST_PG-1} $(BIN)/pytest -q -p no:cacheprovider
 
 bench: install

@@ -67,7 +67,12 @@ def load_policy(path: Path | None = None) -> Policy:
         raise PolicyError(f"policy file {path} must hold a mapping")
     grounds = []
     seen: set[str] = set()
-    for item in _require(raw, "grounds", path) or []:  # type: ignore[union-attr]
+    raw_grounds = _require(raw, "grounds", path) or []
+    if not isinstance(raw_grounds, list):
+        raise PolicyError(f"policy {path}: 'grounds' must be a list")
+    for item in raw_grounds:
+        if not isinstance(item, dict):
+            raise PolicyError(f"policy {path}: each ground must be a mapping")
         ground_id = str(_require(item, "id", path))
         if ground_id in seen:
             raise PolicyError(f"policy {path}: ground {ground_id!r} appears twice")
