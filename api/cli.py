@@ -22,6 +22,8 @@ audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True
 simulate_app = typer.Typer(
     help="Simulated phones for trying the service without hardware.", no_args_is_help=True
 )
+job_app = typer.Typer(help="Extraction jobs.", no_args_is_help=True)
+app.add_typer(job_app, name="job")
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
@@ -147,6 +149,59 @@ def simulate_iphone(
     from api.simulators import run_iphone
 
     run_iphone(socket_path=socket, root=root)
+
+
+@job_app.command("watch")
+def job_watch(job_id: int, interval_s: Annotated[float, typer.Option(help="Refresh interval")] = 0.5) -> None:
+    """Show a job's progress as a progress bar until it ends (items and bytes done/total)."""
+    import time
+
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from api.app import build_state
+    from store.models import ExtractionJob
+
+    state = build_state(Settings())
+    with Progress(
+        TextColumn("[bold]job {task.fields[job]}[/] {task.fields[state]}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} items"),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+    ) as bar:
+        task = bar.add_task("extract", total=None, job=job_id, state="")
+        while True:
+            with state.session_factory() as session:
+                job = session.get(ExtractionJob, job_id)
+                if job is None:
+                    typer.echo(f"no job {job_id}", err=True)
+                    raise typer.Exit(2)
+                bar.update(task, completed=job.items_done, total=job.items_total or None, state=job.state)
+                if job.state in ("completed", "failed", "cancelled"):
+                    break
+            time.sleep(interval_s)
+    typer.echo(f"job {job_id}: {job.state}" + (f" — {job.error}" if job.error else ""))
+    raise typer.Exit(0 if job.state == "completed" else 1)
+
+
+@app.command()
+def worker(poll_s: Annotated[float, typer.Option(help="Seconds between polls")] = 1.0) -> None:
+    """Run an extraction worker on this station: claims queued jobs from the database and runs them."""
+    import signal
+    import threading
+
+    from api.app import build_state
+    from api.worker import JobWorker
+
+    state = build_state(Settings())
+    job_worker = JobWorker(state, poll_s=poll_s)
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    job_worker.start()
+    typer.echo(f"worker {job_worker.worker_id} polling {state.engine.dialect.name} for jobs")
+    stop.wait()
+    job_worker.stop()
 
 
 def main() -> None:

@@ -107,3 +107,57 @@ def test_dockerfile_installs_and_serves() -> None:
 def test_licence_is_gpl_compatible() -> None:
     assert "GNU GENERAL PUBLIC LICENSE" in (ROOT / "LICENSE").read_text()[:200]
     assert 'license = { text = "GPL-3.0-or-later" }' in (ROOT / "pyproject.toml").read_text()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_job_watch_shows_progress_and_exit_status(state, monkeypatch) -> None:
+    from datetime import UTC, datetime
+
+    from store.db import unit_of_work
+    from store.models import Authorisation, Case, Device, ExtractionJob, User
+
+    with unit_of_work(state.session_factory) as session:
+        user = User(username="u", password_hash="x", roles=["intake_officer"])
+        session.add(user)
+        session.flush()
+        case = Case(reference="V-W", created_by=user.id)
+        session.add(case)
+        session.flush()
+        device = Device(case_id=case.id, platform="android", registered_by=user.id)
+        session.add(device)
+        session.flush()
+        now = datetime.now(UTC)
+        authorisation = Authorisation(
+            case_id=case.id,
+            policy_version="p",
+            ground_id="g",
+            purpose="p",
+            necessity="n",
+            window_start=now,
+            window_end=now,
+            valid_until=now,
+            requested_by=user.id,
+        )
+        session.add(authorisation)
+        session.flush()
+        for state_name, error in (("completed", None), ("failed", "DeviceUnauthorised: accept the prompt")):
+            session.add(
+                ExtractionJob(
+                    case_id=case.id,
+                    device_id=device.id,
+                    authorisation_id=authorisation.id,
+                    kind="adb",
+                    state=state_name,
+                    items_done=7,
+                    items_total=7,
+                    created_by=user.id,
+                    error=error,
+                )
+            )
+    monkeypatch.setenv("REISROUTE_DATA_DIR", str(state.settings.data_dir))
+    monkeypatch.setenv("REISROUTE_DATABASE_URL", state.settings.resolved_database_url())
+    runner = CliRunner()
+    result = runner.invoke(cli_app, ["job", "watch", "1"])
+    assert result.exit_code == 0 and "job 1: completed" in result.output
+    result = runner.invoke(cli_app, ["job", "watch", "2"])
+    assert result.exit_code == 1 and "accept the prompt" in result.output
