@@ -85,7 +85,13 @@ def _optional_routers() -> list:  # type: ignore[type-arg]
     import importlib
 
     routers = []
-    for name in ("api.routers.jobs", "api.routers.route", "api.routers.claims", "api.web.pages"):
+    for name in (
+        "api.routers.jobs",
+        "api.routers.route",
+        "api.routers.claims",
+        "api.routers.report",
+        "api.web.pages",
+    ):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
