@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -13,10 +14,9 @@ from matching.zones import zone_at
 
 
 @pytest.fixture(scope="session")
-def gazetteer(request: pytest.FixtureRequest) -> Gazetteer:
-    # The index (~15 s to build) lives in pytest's cache dir and is reused while its inputs are unchanged.
-    cache_dir = request.config.cache.mkdir("reisroute-matching-gazetteer")
-    return Gazetteer(build_gazetteer(cache_dir))
+def gazetteer(gazetteer_dir: Path) -> Gazetteer:
+    # One index (~15 s to build) for the whole session, shared with the API tests (tests/conftest.py).
+    return Gazetteer(build_gazetteer(gazetteer_dir))
 
 
 def make_place(name: str, lat: float, lon: float, *, radius_m: float = 10_000.0, country: str = "") -> Place:
