@@ -26,6 +26,7 @@ from store.models import CustodyRecord, ExtractionJob, LocationRow
 from store.types import utcnow
 
 INSERT_BATCH = 5000
+OUTSIDE_WINDOW_NOT_KEPT = ""  # blob_name of an item whose every record lay outside the authorised window
 
 
 def clock_to_dict(reading: ClockReading) -> dict[str, Any]:
@@ -81,7 +82,12 @@ class DbJobSink:
         records: Sequence[LocationRecord],
         dropped_outside_window: int,
     ) -> None:
-        blob_name, plaintext_sha256, size = self._evidence.put_file(self._key, self.case_id, staged_file)
+        if not records and dropped_outside_window > 0:
+            # Minimisation (LEGAL 6): everything this item holds lies outside the authorised window. Its hash,
+            # size and path stay in the chain of custody; its bytes are not kept.
+            blob_name, plaintext_sha256 = OUTSIDE_WINDOW_NOT_KEPT, custody.sha256_acquired
+        else:
+            blob_name, plaintext_sha256, _size = self._evidence.put_file(self._key, self.case_id, staged_file)
         if plaintext_sha256 != custody.sha256_acquired:
             raise EvidenceIntegrityError(
                 f"{custody.device_path}: bytes changed between acquisition and storage "

@@ -10,10 +10,12 @@ from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
-from api.deps import CASE_READERS, INTAKE, SessionDep, StateDep
+from api.deps import CASE_READERS, INTAKE, SessionDep, StateDep, allow
 from api.schemas import ORM
 from legal_basis import services
+from legal_basis.roles import Role
 from legal_basis.services import Actor
+from store.evidence import verify_case_evidence
 from store.models import Authorisation, CustodyRecord, Device, ExtractionJob
 
 router = APIRouter(prefix="/api/v1", tags=["extraction"])
@@ -216,12 +218,33 @@ def custody_manifest(session: SessionDep, job_id: int) -> tuple[list[dict[str, A
             "method": r.method,
             "acquired_at": r.acquired_at.isoformat(),
             "records": r.records_count,
+            "bytes_kept": bool(r.blob_name),
             "dropped_outside_window": r.dropped_outside_window,
         }
         for r in rows
     ]
     digest = hashlib.sha256(json.dumps(items, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
     return items, digest
+
+
+@router.get("/cases/{case_id}/evidence/verify")
+def verify_evidence(
+    case_id: int,
+    session: SessionDep,
+    state: StateDep,
+    actor: Annotated[Actor, Depends(allow(Role.LEGAL_REVIEWER, Role.COMPLIANCE_AUDITOR))],
+) -> dict[str, Any]:
+    """Decrypt every stored item of the case and re-check its SHA-256 against the chain of custody."""
+    services.get_case(session, case_id)
+    result = verify_case_evidence(session, state.evidence, case_id)
+    services.record(
+        session,
+        actor,
+        "evidence.verify",
+        case_id=case_id,
+        details={"ok": result["ok"], "items_checked": result["items_checked"]},
+    )
+    return result
 
 
 @router.get("/jobs/{job_id}/report")

@@ -138,9 +138,49 @@ def test_android_extraction_end_to_end(client_for, state, phone, simulator) -> N
         datetime(2024, 1, 1, tzinfo=UTC) <= r.time_utc <= datetime(2024, 12, 31, tzinfo=UTC) for r in rows
     )
 
+    # every kept item still matches its acquisition hash (re-checked on load)
+    verified = reviewer.get(f"/api/v1/cases/{case_id}/evidence/verify").json()
+    assert verified["ok"] and verified["items_checked"] == sum(1 for c in custody if c.blob_name)
+    assert intake.get(f"/api/v1/cases/{case_id}/evidence/verify").status_code == 403
+
     # the route was built after the job; reviewers read it, caseworkers only after release
     route = reviewer.get(f"/api/v1/cases/{case_id}/route")
     assert route.status_code == 200, route.text
     geojson = route.json()
     assert geojson["type"] == "FeatureCollection" and geojson["features"]
     assert caseworker.get(f"/api/v1/cases/{case_id}/route").status_code == 403
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_records_outside_the_window_are_dropped_and_not_kept(client_for, state, phone, simulator) -> None:
+    intake, authoriser = client_for("intake"), client_for("authoriser")
+    case_id, device_id, authorisation_id = approved_case(
+        intake,
+        authoriser,
+        "V-WINDOW",
+        serial=phone.serial,
+        window_start="2024-01-01T00:00:00Z",
+        window_end="2024-05-01T00:00:00Z",
+    )
+    job_id = intake.post(
+        f"/api/v1/cases/{case_id}/jobs",
+        json={
+            "authorisation_id": authorisation_id,
+            "device_id": device_id,
+            "source": {"kind": "adb", "host": "127.0.0.1", "port": simulator.port},
+        },
+    ).json()["id"]
+    assert JobWorker(state, retry_delay_s=0).run_once()
+    report = intake.get(f"/api/v1/jobs/{job_id}/report").json()
+    assert report["totals"]["dropped_outside_window"] > 0
+    with state.session_factory() as session:
+        rows = list(session.scalars(select(LocationRow).where(LocationRow.case_id == case_id)))
+        custody = list(session.scalars(select(CustodyRecord).where(CustodyRecord.case_id == case_id)))
+    assert rows and all(r.time_utc < datetime(2024, 5, 1, tzinfo=UTC) for r in rows)
+    outside = [c for c in custody if c.records_count == 0 and c.dropped_outside_window > 0]
+    assert outside and all(c.blob_name == "" for c in outside)
+    assert all(
+        not item["bytes_kept"]
+        for item in report["items"]
+        if item["dropped_outside_window"] and not item["records"]
+    )
