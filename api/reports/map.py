@@ -22,6 +22,7 @@ import numpy as np
 from api.reports.errors import ReportError
 
 KM_PER_DEGREE = 111.32
+MAP_SHARE = 0.87  # of the figure's height; the legend fills the rest
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +129,7 @@ def map_extent(
 
 
 def _nice_length_km(span_km: float) -> float:
-    target = span_km / 5
+    target = span_km / 8
     magnitude = 10 ** math.floor(math.log10(max(target, 1e-3)))
     for step in (1, 2, 5, 10):
         if step * magnitude >= target:
@@ -142,7 +143,7 @@ def render_route_map(
     *,
     language: str = "nl",
     width_in: float = 7.0,
-    height_in: float = 5.2,
+    height_in: float = 5.6,
     dpi: int = 170,
 ) -> bytes:
     """PNG bytes of the route map. ``route`` is ``route_to_dict`` output (with points), ``geojson``
@@ -159,11 +160,13 @@ def render_route_map(
     stays = [f for f in geojson.get("features", []) if f["properties"].get("kind") == "stay"]
     stay_lat = np.array([f["geometry"]["coordinates"][1] for f in stays])
     stay_lon = np.array([f["geometry"]["coordinates"][0] for f in stays])
-    extent = map_extent(np.r_[lat, stay_lat], np.r_[lon, stay_lon], aspect_w_over_h=width_in / height_in)
+    extent = map_extent(
+        np.r_[lat, stay_lat], np.r_[lon, stay_lon], aspect_w_over_h=width_in / (height_in * MAP_SHARE)
+    )
 
     figure = Figure(figsize=(width_in, height_in), dpi=dpi)
     FigureCanvasAgg(figure)
-    axes = figure.add_axes((0.0, 0.0, 1.0, 1.0))
+    axes = figure.add_axes((0.0, 1.0 - MAP_SHARE, 1.0, MAP_SHARE))  # the legend goes in the strip below
     axes.set_facecolor(COLOUR_SEA)
 
     visited = set((route.get("statistics") or {}).get("countries") or [])
@@ -273,6 +276,8 @@ def render_route_map(
     axes.set_aspect(1.0 / max(math.cos(math.radians(extent.mid_lat)), 0.2))
     axes.set_xticks([])
     axes.set_yticks([])
+    axes.set_xlabel("")
+    axes.set_ylabel("")
 
     # scale bar, bottom right
     span_km = (extent.lon_max - extent.lon_min) * KM_PER_DEGREE * math.cos(math.radians(extent.mid_lat))
@@ -312,8 +317,7 @@ def render_route_map(
                 label=labels.received,
             )
         )
-    legend = axes.legend(handles=handles, loc="upper left", fontsize=6.5, framealpha=0.9)
-    legend.set_zorder(10)
+    figure.legend(handles=handles, loc="lower center", ncol=3, fontsize=6.5, frameon=False)
 
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi)

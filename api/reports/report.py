@@ -798,8 +798,11 @@ class _Report:
             )
         )
         if map_png is not None:
+            from reportlab.lib.utils import ImageReader
+
+            pixels_w, pixels_h = ImageReader(io.BytesIO(map_png)).getSize()
             width = 174 * mm
-            image = Image(io.BytesIO(map_png), width=width, height=width * 5.2 / 7.0)
+            image = Image(io.BytesIO(map_png), width=width, height=width * pixels_h / pixels_w)
             story.append(KeepTogether([image, lay.t(self._("map_caption"), lay.small)]))
         story.append(lay.t(self._("countries"), lay.h2))
         story.append(
@@ -1072,13 +1075,13 @@ def _page_decorator(
         width, height = document.pagesize
         canvas.saveState()
         if not data.released:
+            canvas.saveState()
             canvas.setFillColorRGB(0.75, 0.1, 0.1, alpha=0.16)
-            canvas.setFont(fonts.bold, 34)
+            canvas.setFont(fonts.bold, 30)
             canvas.translate(width / 2, height / 2)
-            canvas.rotate(50)
+            canvas.rotate(55)
             canvas.drawCentredString(0, 0, DRAFT_WATERMARK)
-            canvas.rotate(-50)
-            canvas.translate(-width / 2, -height / 2)
+            canvas.restoreState()
         canvas.setFillColorRGB(0.35, 0.35, 0.35)
         canvas.setFont(fonts.regular, 7)
         canvas.drawString(18 * mm, height - 11 * mm, f"reisroute — {text['title']} — {data.reference}")
