@@ -35,6 +35,19 @@ log = logging.getLogger("reisroute.worker")
 RETRYABLE = (DeviceDisconnected, DeviceTimeout)
 
 
+def parser_version(artifact: Any) -> str:
+    """reisroute version plus the SHA-256 (first 16 hex) of the parser's source file: exactly which code ran."""
+    import hashlib
+    import inspect
+
+    try:
+        source = inspect.getsourcefile(artifact.parse)
+        digest = hashlib.sha256(open(source, "rb").read()).hexdigest()[:16] if source else "unknown"  # noqa: SIM115
+    except (OSError, TypeError):
+        digest = "unknown"
+    return f"{extractor.__version__}+{digest}"
+
+
 class JobCancelled(Exception):
     pass
 
@@ -285,7 +298,7 @@ class JobWorker:
             job.tool_versions = {
                 "reisroute": extractor.__version__,
                 **target.tool_versions,
-                "parsers": {a.spec.id: a.spec.id for a in artifacts},
+                "parsers": {a.spec.id: parser_version(a) for a in artifacts},
             }
             job.scope = {
                 "categories": sorted(str(c) for c in categories),
