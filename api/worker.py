@@ -15,6 +15,7 @@ import socket
 import threading
 import time
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import or_, select, update
@@ -42,7 +43,7 @@ def parser_version(artifact: Any) -> str:
 
     try:
         source = inspect.getsourcefile(artifact.parse)
-        digest = hashlib.sha256(open(source, "rb").read()).hexdigest()[:16] if source else "unknown"  # noqa: SIM115
+        digest = hashlib.sha256(Path(source).read_bytes()).hexdigest()[:16] if source else "unknown"
     except (OSError, TypeError):
         digest = "unknown"
     return f"{extractor.__version__}+{digest}"
