@@ -15,7 +15,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from api.targets import Target, TargetError
 from extractor.artifacts.spec import ParseContext, Platform
@@ -183,7 +183,7 @@ def _exists(source: Source, path: str) -> bool:
 
 
 def _archive_target(path: Path, notes: list[str]) -> Target:
-    source = open_prior_extraction(path)
+    source = cast(Source, open_prior_extraction(path))  # each concrete tree source has close()
     platform = tree_platform(source)
     notes.append(
         f"prior extraction {path.name} read as a {platform.value} phone tree"

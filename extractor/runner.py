@@ -574,7 +574,7 @@ class _RunContext:
             size=file_size,
             mtime=item.mtime,
             opener=lambda: open(staged, "rb"),
-            companions={c.suffix: (lambda path=c.staged: open(path, "rb")) for c in companions},
+            companions={c.suffix: _opener(c.staged) for c in companions},
         )
         records, parse_error = parse_item(item.artifact, acquired, self.parse_context)
         kept: list[LocationRecord] = []
@@ -633,6 +633,13 @@ class _RunContext:
         shown = printable_device_path(item.locator)[:300]
         tally.errors.append(f"{shown}: {reason}")
         self.sink.log(f"{item.artifact.spec.id}: could not acquire {shown}: {reason}")
+
+
+def _opener(path: Path) -> Callable[[], BinaryIO]:
+    def open_staged() -> BinaryIO:
+        return open(path, "rb")
+
+    return open_staged
 
 
 @dataclass(frozen=True, slots=True)
