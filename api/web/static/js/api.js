@@ -35,7 +35,16 @@ export function setUnauthorisedHandler(handler) {
   onUnauthorised = handler;
 }
 
-export async function api(path, { method = "GET", body, form, query } = {}) {
+// One request at a time from this tab: every read is audited, and the audit chain is written in order.
+let queue = Promise.resolve();
+
+export function api(path, options = {}) {
+  const result = queue.then(() => request(path, options));
+  queue = result.catch(() => {});
+  return result;
+}
+
+async function request(path, { method = "GET", body, form, query } = {}) {
   const headers = { Accept: "application/json" };
   const current = session();
   if (current && current.token) headers.Authorization = `Bearer ${current.token}`;

@@ -13,12 +13,12 @@ export function h(tag, attrs = {}, ...children) {
     else if (value === true) element.setAttribute(name, "");
     else element.setAttribute(name, String(value));
   }
-  append(element, children);
+  append(element, ...children);
   return element;
 }
 
-export function append(element, children) {
-  for (const child of [children].flat(Infinity)) {
+export function append(element, ...children) {
+  for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
     element.append(child instanceof Node ? child : String(child));
   }

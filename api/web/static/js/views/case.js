@@ -489,7 +489,7 @@ export class CaseView {
           h(
             "div",
             { class: "check" },
-            h("input", { type: "checkbox", id, value: category, checked: category !== "photo_metadata" || true }),
+            h("input", { type: "checkbox", id, value: category, checked: true }),
             h("label", { for: id }, t(`category_${category}`, {}, category)),
           ),
         );
@@ -522,7 +522,7 @@ export class CaseView {
             };
             try {
               await api(`/cases/${this.caseId}/authorisations`, { method: "POST", body });
-              await this.reload(t("authorisation_requested"), "authorisations");
+              await this.reload(t("authorisation_requested_message"), "authorisations");
             } catch (error) {
               status.textContent = errorText(error);
             }
