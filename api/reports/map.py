@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import shapely
 
 from api.reports.errors import ReportError
 
@@ -171,24 +172,34 @@ def render_route_map(
 
     visited = set((route.get("statistics") or {}).get("countries") or [])
     countries = country_polygons()
-    window = countries.cx[extent.lon_min : extent.lon_max, extent.lat_min : extent.lat_max]
+    window = countries.cx[extent.lon_min : extent.lon_max, extent.lat_min : extent.lat_max].copy()
     halo = [patheffects.withStroke(linewidth=2.5, foreground="white")]
     if len(window):
+        # only what shows, and no more detail than the page can print (about 1/1500 of the width)
+        margin = 0.02 * (extent.lon_max - extent.lon_min)
+        window["geometry"] = shapely.simplify(
+            shapely.clip_by_rect(
+                window.geometry.values,
+                extent.lon_min - margin,
+                extent.lat_min - margin,
+                extent.lon_max + margin,
+                extent.lat_max + margin,
+            ),
+            (extent.lon_max - extent.lon_min) / 1500,
+        )
+        window = window[~window.geometry.is_empty]
         is_visited = window["iso_a2"].isin(visited)
         window[~is_visited].plot(ax=axes, color=COLOUR_LAND, edgecolor=COLOUR_BORDER, linewidth=0.5)
         if is_visited.any():
             window[is_visited].plot(ax=axes, color=COLOUR_VISITED, edgecolor=COLOUR_BORDER, linewidth=0.6)
-        for _, row in window.iterrows():
-            clipped = row.geometry.intersection(
-                _box(extent.lon_min, extent.lat_min, extent.lon_max, extent.lat_max)
-            )
-            if clipped.is_empty or clipped.area < 0.02 * (extent.lat_max - extent.lat_min) ** 2:
+        for name, clipped in zip(window["name"], window.geometry, strict=True):
+            if clipped.area < 0.02 * (extent.lat_max - extent.lat_min) ** 2:
                 continue
             anchor = clipped.representative_point()
             axes.text(
                 anchor.x,
                 anchor.y,
-                row["name"].upper(),
+                str(name).upper(),
                 fontsize=6.5,
                 color="#6b6b6b",
                 ha="center",
@@ -322,9 +333,3 @@ def render_route_map(
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()
-
-
-def _box(lon_min: float, lat_min: float, lon_max: float, lat_max: float):  # noqa: ANN202 - shapely Polygon
-    import shapely
-
-    return shapely.box(lon_min, lat_min, lon_max, lat_max)

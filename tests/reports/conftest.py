@@ -23,6 +23,7 @@ from api.worker import JobWorker
 from extractor.simulator.adb_server import start_adb_simulator
 from extractor.simulator.phone_builder import PhoneManifest, build_phone
 from legal_basis.roles import Role
+from matching.gazetteer import Gazetteer
 from store.db import unit_of_work
 from store.models import User
 from tests.conftest import PASSWORD  # the session's password_hash fixture hashes this one
@@ -74,13 +75,24 @@ def artifacts_dir() -> Path:
 
 @pytest.fixture(scope="module")
 def released_case(
-    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path, password_hash: str
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    sqlite_template: Path,
+    password_hash: str,
 ) -> Iterator[ReleasedCase]:
     root = tmp_path_factory.mktemp("report-case")
     database = root / "reisroute.sqlite3"
     shutil.copyfile(sqlite_template, database)
-    settings = Settings(data_dir=root / "data", database_url=f"sqlite:///{database}", run_worker=False)
+    # the gazetteer index is keyed by its inputs: build it once into pytest's cache and reuse it
+    gazetteer_dir = Path(request.config.cache.mkdir("reisroute-gazetteer"))
+    settings = Settings(
+        data_dir=root / "data",
+        database_url=f"sqlite:///{database}",
+        run_worker=False,
+        gazetteer_dir=gazetteer_dir,
+    )
     state = build_state(settings, migrate=False)
+    state.extras["gazetteer"] = Gazetteer.open(gazetteer_dir)
     with unit_of_work(state.session_factory) as session:
         for username, (role, full_name) in PEOPLE.items():
             session.add(
