@@ -84,7 +84,11 @@ def released_case(
     database = root / "reisroute.sqlite3"
     shutil.copyfile(sqlite_template, database)
     # the gazetteer index is keyed by its inputs: build it once into pytest's cache and reuse it
-    gazetteer_dir = Path(request.config.cache.mkdir("reisroute-gazetteer"))
+    # (CI runs with -p no:cacheprovider: then it is built once for this run)
+    cache = getattr(request.config, "cache", None)
+    gazetteer_dir = (
+        Path(cache.mkdir("reisroute-gazetteer")) if cache is not None else root / "gazetteer-cache"
+    )
     settings = Settings(
         data_dir=root / "data",
         database_url=f"sqlite:///{database}",
