@@ -75,6 +75,21 @@ CLAIM_KIND_WORDS: dict[str, dict[str, str]] = {
     },
 }
 
+STATE_WORDS: dict[str, dict[str, str]] = {
+    "nl": {
+        "requested": "aangevraagd",
+        "approved": "goedgekeurd",
+        "refused": "geweigerd",
+        "withdrawn": "ingetrokken",
+        "completed": "voltooid",
+        "failed": "mislukt",
+        "cancelled": "geannuleerd",
+        "interrupted": "onderbroken",
+        "running": "bezig",
+        "queued": "in de wachtrij",
+    },
+}
+
 TEXT: dict[str, dict[str, str]] = {
     "en": {
         "title": "Travel route report",
@@ -553,6 +568,9 @@ class _Report:
         template = self.text[key]
         return template.format(**values) if values else template
 
+    def state_word(self, state: str) -> str:
+        return STATE_WORDS.get(self.language, {}).get(state, state)
+
     def yes_no(self, value: bool) -> str:
         return self._("yes") if value else self._("no")
 
@@ -625,7 +643,7 @@ class _Report:
             means = "<br/>".join(
                 escape(f"{m.means} ({m.tried_at}): {m.result}") for m in a.milder_means
             ) or escape(self._("none"))
-            story.append(lay.t(f"{self._('authorisation')} #{a.id} — {a.status}", lay.h2))
+            story.append(lay.t(f"{self._('authorisation')} #{a.id} — {self.state_word(a.status)}", lay.h2))
             story.append(
                 lay.key_values(
                     [
@@ -721,7 +739,7 @@ class _Report:
     def custody_job(self, job: JobFacts) -> list[Any]:
         lay = self.layout
         tools = "<br/>".join(escape(f"{k}: {v}") for k, v in job.tool_versions) or "—"
-        story: list[Any] = [lay.t(self._("job", job=job.id) + f" — {job.state}", lay.h2)]
+        story: list[Any] = [lay.t(self._("job", job=job.id) + f" — {self.state_word(job.state)}", lay.h2)]
         rows: list[tuple[str, Any]] = [
             (self._("kind"), job.kind),
             (self._("method"), job.method),
@@ -855,7 +873,7 @@ class _Report:
                         ]
                         for s in route.stays
                     ],
-                    [8, 44, 16, 36, 36, 34],
+                    [8, 42, 19, 35, 35, 35],
                 )
             )
         return story
