@@ -20,8 +20,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 
+from matching.claim_rows import prepare as prepare_points
 from matching.claims import Claim, ClaimKind
-from matching.matcher import MatchParameters, _prepare, match_claims
+from matching.matcher import MatchParameters, match_claims
 from matching.places import Place, PlaceKind
 from matching.points import MatchPoints
 from matching.time_phrases import Granularity, TimeInterval
@@ -113,7 +114,7 @@ def run(n_points: int, n_claims: int, repeat: int, seed: int) -> dict[str, float
     statuses: dict[str, int] = {}
     for _ in range(repeat):
         started = time.perf_counter()
-        _prepare(points, params)
+        prepare_points(points, params)
         prepare_s.append(time.perf_counter() - started)
         started = time.perf_counter()
         started_cpu = time.process_time()

@@ -34,13 +34,19 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from matching.claim_rows import (
+    EARTH_RADIUS_M,
+    ClaimRows,
+    Prepared,
+    RowSource,
+    SharedRowSource,
+    prepare,
+)
 from matching.claims import Claim, ClaimKind
 from matching.errors import MatchingError
-from matching.geography import distance_to_country_m
 from matching.places import PlaceKind
 from matching.points import MatchPoints
 
-EARTH_RADIUS_M = 6_371_008.8
 HALF_EARTH_CIRCUMFERENCE_M = math.pi * EARTH_RADIUS_M
 
 
@@ -142,202 +148,6 @@ _DEVICE_NOT_PERSON_EN = "The records locate the device, not the person."
 _DEVICE_NOT_PERSON_NL = "De gegevens tonen waar het toestel was, niet waar de persoon was."
 
 
-def _haversine_m(lat1: np.ndarray, lon1: np.ndarray, lat2: float | np.ndarray, lon2: float | np.ndarray):  # noqa: ANN202
-    phi1 = np.radians(lat1)
-    phi2 = np.radians(lat2)
-    dphi = phi2 - phi1
-    dlmb = np.radians(np.asarray(lon2) - lon1)
-    a = np.sin(dphi / 2) ** 2 + np.cos(phi1) * np.cos(phi2) * np.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
-
-
-@dataclass(frozen=True, eq=False)
-class _Prepared:
-    """Usable points after disregarding isolated impossible jumps, with per-point tolerances."""
-
-    t: np.ndarray
-    lat: np.ndarray
-    lon: np.ndarray
-    accuracy_m: np.ndarray
-    clock_s: np.ndarray
-    record_id: np.ndarray
-    conflict_after: np.ndarray  # True if the jump from point i to i+1 is itself impossible
-    disregarded_t: np.ndarray
-    disregarded_id: np.ndarray
-    max_clock_s: float
-    unit_x: np.ndarray  # unit vectors on the sphere, for fast great-circle distances
-    unit_y: np.ndarray
-    unit_z: np.ndarray
-    at_tolerance_m: np.ndarray  # at_place_accuracy_factor x accuracy
-    impossibility_widening_m: np.ndarray  # impossibility_accuracy_factor x accuracy + margin
-    blocks: _Blocks
-
-
-BLOCK_SIZE = 32
-
-
-@dataclass(frozen=True, eq=False)
-class _Blocks:
-    """Summaries of consecutive runs of BLOCK_SIZE points, to skip runs that are certainly far away.
-
-    For block k (points k*B .. k*B+B-1): the centre (unit vector) and the angular radius in metres of a
-    cap containing every point, the largest step between consecutive points inside it, and the largest
-    clock uncertainty and impossibility widening of its points.
-    """
-
-    centre_x: np.ndarray
-    centre_y: np.ndarray
-    centre_z: np.ndarray
-    cap_radius_m: np.ndarray
-    max_inner_step_s: np.ndarray
-    max_clock_s: np.ndarray
-    max_widening_m: np.ndarray
-    min_at_tolerance_m: np.ndarray
-    span_s: np.ndarray
-
-
-def _block_summaries(
-    t: np.ndarray,
-    x: np.ndarray,
-    y: np.ndarray,
-    z: np.ndarray,
-    clock: np.ndarray,
-    widening: np.ndarray,
-    at_tolerance: np.ndarray,
-) -> _Blocks:
-    count = len(t) // BLOCK_SIZE  # only full blocks; the tail is always evaluated point by point
-    size = count * BLOCK_SIZE
-    shape = (count, BLOCK_SIZE)
-    bx, by, bz = (a[:size].reshape(shape) for a in (x, y, z))
-    cx, cy, cz = bx.mean(axis=1), by.mean(axis=1), bz.mean(axis=1)
-    norm = np.sqrt(cx * cx + cy * cy + cz * cz)
-    norm[norm == 0] = 1.0
-    cx, cy, cz = cx / norm, cy / norm, cz / norm
-    dots = bx * cx[:, None] + by * cy[:, None] + bz * cz[:, None]
-    cap = np.arccos(np.clip(dots.min(axis=1), -1.0, 1.0)) * EARTH_RADIUS_M + 1.0  # +1 m for rounding
-    steps = np.diff(t[:size].reshape(shape), axis=1).max(axis=1) if count else np.zeros(0)
-    return _Blocks(
-        centre_x=cx,
-        centre_y=cy,
-        centre_z=cz,
-        cap_radius_m=cap,
-        max_inner_step_s=steps,
-        max_clock_s=clock[:size].reshape(shape).max(axis=1),
-        max_widening_m=widening[:size].reshape(shape).max(axis=1),
-        min_at_tolerance_m=at_tolerance[:size].reshape(shape).min(axis=1),
-        span_s=t[BLOCK_SIZE - 1 : size : BLOCK_SIZE] - t[0:size:BLOCK_SIZE],
-    )
-
-
-def _effective_accuracy(points: MatchPoints, params: MatchParameters) -> np.ndarray:
-    accuracy = np.where(np.isfinite(points.accuracy_m), points.accuracy_m, params.unknown_accuracy_m)
-    return np.maximum(accuracy, params.accuracy_floor_m)
-
-
-def _pair_conflicts(
-    t: np.ndarray,
-    lat: np.ndarray,
-    lon: np.ndarray,
-    accuracy: np.ndarray,
-    clock: np.ndarray,
-    params: MatchParameters,
-) -> np.ndarray:
-    """conflict[i]: moving from point i to point i+1 is impossible even with every uncertainty widened."""
-    if len(t) < 2:
-        return np.zeros(max(len(t) - 1, 0), dtype=bool)
-    widen = params.impossibility_accuracy_factor * accuracy + params.impossibility_margin_m
-    distance = _haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:]) - widen[:-1] - widen[1:]
-    needed = params.travel_time_s(np.maximum(distance, 0.0))
-    available = (t[1:] - t[:-1]) + clock[:-1] + clock[1:]
-    return needed > available
-
-
-def _prepare(points: MatchPoints, params: MatchParameters) -> _Prepared:
-    keep = np.flatnonzero(points.usable)
-    t = points.time_utc_s[keep]
-    lat = points.lat[keep]
-    lon = points.lon[keep]
-    accuracy = _effective_accuracy(points, params)[keep]
-    clock = points.clock_uncertainty_s[keep]
-    record_id = points.record_id[keep]
-    conflict = _pair_conflicts(t, lat, lon, accuracy, clock, params)
-    spike = np.zeros(len(t), dtype=bool)
-    candidates = (
-        np.flatnonzero(conflict[:-1] & conflict[1:]) + 1 if len(t) >= 3 else np.zeros(0, dtype=np.int64)
-    )
-    if len(candidates):
-        # A spike: impossible from both neighbours, while the neighbours agree with each other.
-        before, after = candidates - 1, candidates + 1
-        widen = params.impossibility_accuracy_factor * accuracy + params.impossibility_margin_m
-        gap_m = _haversine_m(lat[before], lon[before], lat[after], lon[after]) - widen[before] - widen[after]
-        needed = params.travel_time_s(np.maximum(gap_m, 0.0))
-        neighbours_agree = needed <= (t[after] - t[before]) + clock[before] + clock[after]
-        spike[candidates[neighbours_agree]] = True
-    if spike.any():
-        disregarded_t, disregarded_id = t[spike], record_id[spike]
-        kept = ~spike
-        t, lat, lon, accuracy, clock, record_id = (a[kept] for a in (t, lat, lon, accuracy, clock, record_id))
-        if np.any(spike[1:] & spike[:-1]):  # adjacent spikes: recompute every pair
-            conflict = _pair_conflicts(t, lat, lon, accuracy, clock, params)
-        else:
-            # The pair bridging each removed spike is one whose neighbours agree: no conflict.
-            spikes = np.flatnonzero(spike)
-            bridged = conflict.copy()
-            bridged[spikes - 1] = False
-            keep_pair = np.ones(len(conflict), dtype=bool)
-            keep_pair[spikes] = False
-            conflict = bridged[keep_pair]
-    else:
-        disregarded_t, disregarded_id = np.empty(0), np.empty(0, dtype=np.int64)
-    phi = np.radians(lat)
-    lam = np.radians(lon)
-    cos_phi = np.cos(phi)
-    unit_x, unit_y, unit_z = cos_phi * np.cos(lam), cos_phi * np.sin(lam), np.sin(phi)
-    widening = params.impossibility_accuracy_factor * accuracy + params.impossibility_margin_m
-    at_tolerance = params.at_place_accuracy_factor * accuracy
-    return _Prepared(
-        unit_x=unit_x,
-        unit_y=unit_y,
-        unit_z=unit_z,
-        at_tolerance_m=at_tolerance,
-        impossibility_widening_m=widening,
-        blocks=_block_summaries(t, unit_x, unit_y, unit_z, clock, widening, at_tolerance),
-        t=t,
-        lat=lat,
-        lon=lon,
-        accuracy_m=accuracy,
-        clock_s=clock,
-        record_id=record_id,
-        conflict_after=conflict,
-        disregarded_t=disregarded_t,
-        disregarded_id=disregarded_id,
-        max_clock_s=float(clock.max()) if len(clock) else 0.0,
-    )
-
-
-def _edge_distance_m(
-    claim: Claim, data: _Prepared, rows: slice | np.ndarray, params: MatchParameters
-) -> np.ndarray:
-    """Distance in metres from each point of the slice to the edge of the claimed place (0 inside)."""
-    place = claim.place
-    if place.kind is PlaceKind.COUNTRY:
-        iso2 = place.country_iso2 or ""
-        distance = distance_to_country_m(iso2, data.lat[rows], data.lon[rows])
-        return np.maximum(distance - params.country_border_tolerance_m, 0.0)
-    phi = math.radians(place.lat)
-    lam = math.radians(place.lon)
-    dot = (
-        data.unit_x[rows] * (math.cos(phi) * math.cos(lam))
-        + data.unit_y[rows] * (math.cos(phi) * math.sin(lam))
-        + data.unit_z[rows] * math.sin(phi)
-    )
-    np.clip(dot, -1.0, 1.0, out=dot)
-    distance = np.arccos(dot)
-    distance *= EARTH_RADIUS_M
-    distance -= float(place.extent_radius_m or 0.0)
-    return np.maximum(distance, 0.0, out=distance)
-
-
 def _utc(seconds: float) -> datetime:
     return datetime.fromtimestamp(float(seconds), tz=UTC)
 
@@ -399,12 +209,77 @@ def match_claims(
     """
     params = params or MatchParameters()
     check_parameters(params)
-    prepared = _prepare(points, params)
-    return [_match_one(claim, prepared, params, route_version) for claim in claims]
+    prepared = prepare(points, params)
+    return _match_prepared(claims, prepared, params, route_version, None)
 
 
-def _match_one(claim: Claim, data: _Prepared, params: MatchParameters, route_version: str | None) -> Finding:
-    window = _claim_window(claim, params)
+def _match_prepared(
+    claims: Sequence[Claim],
+    data: Prepared,
+    params: MatchParameters,
+    route_version: str | None,
+    row_source: RowSource | None,
+) -> list[Finding]:
+    """Findings for claims against prepared points; ``row_source`` None shares work between claims at
+    one place (``SharedRowSource``), a test may pass a straightforward one to compare with."""
+    near_s = params.near_window_s
+    windows = [_claim_window(claim, params) for claim in claims]
+    intervals = np.array([(window.start_s, window.end_s) for window in windows], dtype=np.float64).reshape(
+        -1, 2
+    )
+    cores = _core_slices(intervals, data, near_s)
+    if row_source is None:
+        shared = SharedRowSource(data, params)
+        order = shared.plan(claims, cores, intervals)
+        row_source = shared
+    else:
+        order = list(range(len(claims)))
+    findings: list[Finding | None] = [None] * len(claims)
+    for index in order:
+        findings[index] = _match_one(
+            index,
+            claims[index],
+            windows[index],
+            cores[index],
+            data,
+            params,
+            route_version,
+            row_source,
+            near_s,
+        )
+    return findings  # type: ignore[return-value]
+
+
+def _core_slices(intervals: np.ndarray, data: Prepared, near_s: float) -> list[tuple[int, int] | None]:
+    """Per claim (rows of ``intervals``: t0, t1): records [lo, hi) that can bear on the claimed interval
+    plus one on each side; None when there is no data for the claim (no records, the claim ends before
+    the first record, nothing near in time)."""
+    n = len(data.t)
+    if n == 0:
+        return [None] * len(intervals)
+    t0, t1 = intervals[:, 0], intervals[:, 1]
+    near_lo = np.searchsorted(data.t, t0 - near_s - data.max_clock_s, "left")
+    near_hi = np.searchsorted(data.t, t1 + near_s + data.max_clock_s, "right")
+    lo = np.maximum(np.searchsorted(data.t, t0 - data.max_clock_s, "left") - 1, 0)
+    hi = np.minimum(np.searchsorted(data.t, t1 + data.max_clock_s, "right") + 1, n)
+    no_data = (t1 < data.t[0] - data.clock_s[0]) | (near_lo >= near_hi)
+    return [
+        None if empty else (start, end)
+        for empty, start, end in zip(no_data.tolist(), lo.tolist(), hi.tolist(), strict=True)
+    ]
+
+
+def _match_one(
+    index: int,
+    claim: Claim,
+    window: _ClaimWindow,
+    core: tuple[int, int] | None,
+    data: Prepared,
+    params: MatchParameters,
+    route_version: str | None,
+    row_source: RowSource,
+    near: float,
+) -> Finding:
     t0, t1 = window.start_s, window.end_s
     n = len(data.t)
     place_extent = (
@@ -468,10 +343,7 @@ def _match_one(claim: Claim, data: _Prepared, params: MatchParameters, route_ver
             f"De geclaimde tijd eindigt vóór het eerste eigen gegeven van het toestel "
             f"({_utc(data.t[0]):%Y-%m-%d %H:%M} UTC): dit valt buiten wat de telefoon kan zeggen.",
         )
-    near = params.near_window_s
-    near_lo = int(np.searchsorted(data.t, t0 - near - data.max_clock_s, "left"))
-    near_hi = int(np.searchsorted(data.t, t1 + near + data.max_clock_s, "right"))
-    if near_lo >= near_hi:
+    if core is None:
         return finish(
             Status.NO_DATA,
             f"The device has no records in or within {_duration_en(near)} of the claimed time, so it cannot "
@@ -480,39 +352,45 @@ def _match_one(claim: Claim, data: _Prepared, params: MatchParameters, route_ver
             "kan niets zeggen over deze verklaring.",
         )
 
-    # --- core slice: records that can bear on the interval, plus one on each side
-    lo = max(int(np.searchsorted(data.t, t0 - data.max_clock_s, "left")) - 1, 0)
-    hi = min(int(np.searchsorted(data.t, t1 + data.max_clock_s, "right")) + 1, n)
-    selection = _rows_to_evaluate(claim, data, lo, hi, t0, t1, params)
-    rows = selection.rows
-    t = data.t[rows]
-    clock = data.clock_s[rows]
-    accuracy = data.accuracy_m[rows]
-    distance = _edge_distance_m(claim, data, rows, params)
-    at_place = distance <= data.at_tolerance_m[rows]
-    lower_bound = np.maximum(distance - data.impossibility_widening_m[rows], 0.0)
-    travel = params.travel_time_s(lower_bound)
+    # --- the records evaluated: the core slice, with blocks certainly far from or at the place reduced
+    lo, hi = core
+    selection: ClaimRows = row_source(index, claim, lo, hi, t0, t1)
+    t = selection.t
+    clock = selection.clock_s
+    accuracy = selection.accuracy_m
+    distance = selection.distance_m
+    at_place = selection.at_place
+    travel = selection.travel_s
     in_interval = (t + clock >= t0) & (t - clock < t1)
     for_index = np.flatnonzero(in_interval & at_place)
     for_count = len(for_index) + selection.at_skipped_in_interval
     stayed = claim.kind is ClaimKind.STAYED
 
-    row_index = np.arange(lo, hi) if isinstance(rows, slice) else rows
-
-    def time_difference(i: int) -> float:
-        return float(t[i] - t0 if t[i] < t0 else (t[i] - t1 if t[i] >= t1 else 0.0))
+    row_index = selection.rows
 
     def evidence(indices: np.ndarray) -> tuple[Evidence, ...]:
+        chosen = np.asarray(indices[: params.max_evidence], dtype=np.int64)
+        columns = zip(
+            data.record_id[row_index[chosen]].tolist(),
+            t[chosen].tolist(),
+            distance[chosen].tolist(),
+            accuracy[chosen].tolist(),
+            travel[chosen].tolist(),
+            strict=True,
+        )
         return tuple(
             Evidence(
-                record_id=int(data.record_id[row_index[i]]),
-                time_utc=_utc(t[i]),
-                distance_m=round(float(distance[i]), 1),
-                time_difference_s=round(time_difference(int(i)), 1),
-                accuracy_m=float(accuracy[i]),
-                travel_time_needed_s=round(float(travel[i]), 1),
+                record_id=record_id,
+                time_utc=_utc(time_s),
+                distance_m=round(distance_m, 1),
+                # time difference to the claimed interval: negative before, 0 within, positive after
+                time_difference_s=round(
+                    time_s - t0 if time_s < t0 else (time_s - t1 if time_s >= t1 else 0.0), 1
+                ),
+                accuracy_m=accuracy_m,
+                travel_time_needed_s=round(travel_s, 1),
             )
-            for i in indices[: params.max_evidence]
+            for record_id, time_s, distance_m, accuracy_m, travel_s in columns
         )
 
     if not stayed and for_count:
@@ -537,7 +415,7 @@ def _match_one(claim: Claim, data: _Prepared, params: MatchParameters, route_ver
         data.disregarded_t, [t0 - near, t1 + near], side="left"
     )
     disregarded = tuple(int(record) for record in data.disregarded_id[first_disregarded:last_disregarded])
-    slice_conflict = bool(data.conflict_after[lo : max(hi - 1, lo)].any())
+    slice_conflict = data.any_conflict(lo, max(hi - 1, lo))
     place_name = claim.place.name
     clock_used = float(clock.max()) if len(clock) else 0.0
 
@@ -703,96 +581,6 @@ def _match_one(claim: Claim, data: _Prepared, params: MatchParameters, route_ver
     )
 
 
-MIN_ROWS_FOR_BLOCKS = 16 * BLOCK_SIZE
-
-
-@dataclass(frozen=True, eq=False)
-class _Rows:
-    rows: slice | np.ndarray
-    far_pair: np.ndarray | None  # pair (rows[i], rows[i+1]) jumps over the inner rows of a far block
-    far_skipped_in_interval: int = 0
-    far_skipped: int = 0
-    at_skipped_in_interval: int = 0
-
-
-def _rows_to_evaluate(
-    claim: Claim, data: _Prepared, lo: int, hi: int, t0: float, t1: float, params: MatchParameters
-) -> _Rows:
-    """Rows of [lo, hi) to evaluate one by one; whole blocks that are certainly decided are skipped.
-
-    - A *far* block: every point is so far from the place that no window between two consecutive
-      points can be open (twice the smallest travel time exceeds the largest step plus twice the
-      largest clock uncertainty). Only its first and last point are kept and the pair between them is
-      closed: the same result as evaluating every point. Skipped points count as records away.
-    - An *at* block: every point is at the place (upper bound of the distance within the smallest
-      at-place tolerance) and the block spans at most ``stay_max_unobserved_s``. Only its first and
-      last point are kept; the pair between them keeps its ordinary window (travel time 0 at both
-      ends), which equals the union of the inner windows. Skipped points count as records at the place.
-    """
-    whole = _Rows(slice(lo, hi), None)
-    if hi - lo < MIN_ROWS_FOR_BLOCKS or claim.place.kind is PlaceKind.COUNTRY:
-        return whole
-    blocks = data.blocks
-    first_block = -(-lo // BLOCK_SIZE)
-    end_block = min(hi // BLOCK_SIZE, len(blocks.centre_x))
-    if end_block <= first_block:
-        return whole
-    phi = math.radians(claim.place.lat)
-    lam = math.radians(claim.place.lon)
-    k = slice(first_block, end_block)
-    dot = (
-        blocks.centre_x[k] * (math.cos(phi) * math.cos(lam))
-        + blocks.centre_y[k] * (math.cos(phi) * math.sin(lam))
-        + blocks.centre_z[k] * math.sin(phi)
-    )
-    centre_distance = np.arccos(np.clip(dot, -1.0, 1.0)) * EARTH_RADIUS_M
-    radius = float(claim.place.extent_radius_m or 0.0)
-    nearest_edge = centre_distance - blocks.cap_radius_m[k] - radius
-    farthest_edge = centre_distance + blocks.cap_radius_m[k] - radius
-    lower_bound = np.maximum(nearest_edge - blocks.max_widening_m[k], 0.0)
-    smallest_travel = params.travel_time_s(lower_bound)
-    far = (lower_bound > 0) & (2 * smallest_travel > blocks.max_inner_step_s[k] + 2 * blocks.max_clock_s[k])
-    at = (farthest_edge <= blocks.min_at_tolerance_m[k]) & (blocks.span_s[k] <= params.stay_max_unobserved_s)
-    if not far.any() and not at.any():
-        return whole
-    base = first_block * BLOCK_SIZE
-    far_blocks = np.flatnonzero(far)
-    at_blocks = np.flatnonzero(at)
-    other_blocks = np.flatnonzero(~far & ~at)
-    far_first = far_blocks * BLOCK_SIZE + base
-    parts = [
-        np.arange(lo, base),
-        (other_blocks[:, None] * BLOCK_SIZE + np.arange(BLOCK_SIZE)[None, :]).ravel() + base,
-        far_first,
-        far_first + BLOCK_SIZE - 1,
-        at_blocks * BLOCK_SIZE + base,
-        at_blocks * BLOCK_SIZE + base + BLOCK_SIZE - 1,
-        np.arange(end_block * BLOCK_SIZE, hi),
-    ]
-    rows = np.concatenate(parts)
-    marker = np.zeros(len(rows), dtype=bool)
-    offset = len(parts[0]) + len(parts[1])
-    marker[offset : offset + len(far_first)] = True
-    order = np.argsort(rows, kind="stable")
-    rows, marker = rows[order], marker[order]
-    # Skipped rows within the interval (widened by the largest clock uncertainty: counts for the text).
-    inside_from = int(np.searchsorted(data.t, t0 - data.max_clock_s, "left"))
-    inside_to = int(np.searchsorted(data.t, t1 + data.max_clock_s, "left"))
-
-    def inner_inside(block_indices: np.ndarray) -> int:
-        inner_from = block_indices * BLOCK_SIZE + base + 1
-        overlap = np.minimum(inner_from + BLOCK_SIZE - 2, inside_to) - np.maximum(inner_from, inside_from)
-        return int(np.maximum(overlap, 0).sum())
-
-    return _Rows(
-        rows=rows,
-        far_pair=marker[:-1],
-        far_skipped_in_interval=inner_inside(far_blocks),
-        far_skipped=len(far_blocks) * (BLOCK_SIZE - 2),
-        at_skipped_in_interval=inner_inside(at_blocks),
-    )
-
-
 def _possible_windows(
     t: np.ndarray,
     travel: np.ndarray,
@@ -815,7 +603,7 @@ def _possible_windows(
     window_start = starts[:-1]
     window_end = ends[1:]
     if far_pair is not None:
-        # Pairs that jump over the inner records of a far-away block: no window (see _rows_to_evaluate).
+        # Pairs that jump over the inner records of a far-away block: no window (see claim_rows.classify_blocks).
         window_start = np.where(far_pair, np.inf, window_start)
     if lo == 0:
         window_start = np.r_[-np.inf, window_start]

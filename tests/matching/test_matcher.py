@@ -287,7 +287,7 @@ def test_from_routing_point_table() -> None:
 
 def test_block_skipping_gives_the_same_findings(monkeypatch: pytest.MonkeyPatch) -> None:
     """Long claims skip far-away and at-place blocks; the findings must equal the point-by-point ones."""
-    import matching.matcher as matcher_module
+    import matching.claim_rows as claim_rows_module
 
     rng = np.random.default_rng(5)
     n = 40_000
@@ -311,7 +311,7 @@ def test_block_skipping_gives_the_same_findings(monkeypatch: pytest.MonkeyPatch)
         for start, length in ((0, 9), (2, 5), (8, 4), (0, 40), (15, 1), (31, 8))
     ]
     fast = match_claims(claims, points)
-    monkeypatch.setattr(matcher_module, "MIN_ROWS_FOR_BLOCKS", 10**12)
+    monkeypatch.setattr(claim_rows_module, "MIN_ROWS_FOR_BLOCKS", 10**12)
     slow = match_claims(claims, points)
     assert [f.status for f in fast] == [f.status for f in slow]
     assert [f.records_for_count for f in fast] == [f.records_for_count for f in slow]
