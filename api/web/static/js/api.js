@@ -44,7 +44,22 @@ export function api(path, options = {}) {
   return result;
 }
 
-async function request(path, { method = "GET", body, form, query } = {}) {
+const RETRY_DELAY_MS = 200;
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// A read is tried a second time after a short pause when the server answers 401 or 5xx: the server commits a
+// request's unit of work (the sign-in token, the audit entry of the previous read) only after it has sent the
+// response, so a read that follows at once can miss it. Writes are never repeated.
+async function request(path, options = {}) {
+  const response = await send(path, options);
+  if ((options.method || "GET") === "GET" && (response.status === 401 || response.status >= 500)) {
+    await sleep(RETRY_DELAY_MS);
+    return finish(await send(path, options), options);
+  }
+  return finish(response, options);
+}
+
+async function send(path, { method = "GET", body, form, query } = {}) {
   const headers = { Accept: "application/json" };
   const current = session();
   if (current && current.token) headers.Authorization = `Bearer ${current.token}`;
@@ -65,7 +80,10 @@ async function request(path, { method = "GET", body, form, query } = {}) {
     const text = params.toString();
     if (text) url += `?${text}`;
   }
-  const response = await fetch(url, { method, headers, body: payload, credentials: "omit" });
+  return fetch(url, { method, headers, body: payload, credentials: "omit" });
+}
+
+async function finish(response, { form } = {}) {
   if (response.status === 204) return null;
   let data = null;
   const text = await response.text();

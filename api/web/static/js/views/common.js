@@ -28,10 +28,10 @@ const SYMBOLS = {
   failed: "✗",
   running: "▶",
   queued: "…",
-  interrupted: "⏸",
+  interrupted: "‖",
   cancelled: "⊘",
   not_compared: "–",
-  not_released: "🔒",
+  not_released: "○",
   open: "•",
   deleted: "⊘",
 };

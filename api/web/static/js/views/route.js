@@ -850,7 +850,7 @@ export class RouteView {
       add(finding.evidence_for || [], "for");
       add(finding.evidence_against || [], "against");
     }
-    if (bounds.isValid()) this.map.fitBounds(bounds.pad(0.3), { maxZoom: 9, animate: false });
+    if (bounds.isValid()) this.map.fitBounds(bounds.pad(0.3), { maxZoom: 8, animate: false });
   }
 
   evidenceList(items, side, finding) {
@@ -933,6 +933,7 @@ export class RouteView {
 
   drawSummary() {
     const el = clear(this.summaryEl);
+    el.hidden = !this.geo;
     if (!this.geo) return;
     const statistics = this.geo.route.statistics;
     const stays = this.geo.features.filter((f) => f.properties.kind === "stay");
