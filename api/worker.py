@@ -18,7 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 
 import extractor
 from api.state import AppState
@@ -47,6 +47,25 @@ def parser_version(artifact: Any) -> str:
     except (OSError, TypeError):
         digest = "unknown"
     return f"{extractor.__version__}+{digest}"
+
+
+def _process_gone(worker_id: str | None, host: str) -> bool:
+    """True when the worker id names a process on this host that no longer exists."""
+    if not worker_id:
+        return True
+    parts = worker_id.split(":")
+    if len(parts) < 2 or parts[0] != host or not parts[1].isdigit():
+        return False
+    pid = int(parts[1])
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 class JobCancelled(Exception):
@@ -91,19 +110,32 @@ class JobWorker:
             if not worked:
                 self._stop.wait(self.poll_s)
 
-    def recover_orphans(self, *, stale_after_s: float = 0.0) -> int:
-        """Jobs left running by a process that died become interrupted (and so resumable)."""
+    def recover_orphans(self, *, stale_after_s: float = 900.0) -> int:
+        """Jobs left running by a dead process become interrupted (and so resumable).
+
+        A job is orphaned when its worker ran on this host and that process is gone (known at once), or when
+        its heartbeat is older than ``stale_after_s`` (a worker on another station that died).
+        """
         cutoff = utcnow() - timedelta(seconds=stale_after_s)
+        host = socket.gethostname()
         with self.state.session_factory.begin() as session:
-            result = session.execute(
-                update(ExtractionJob)
-                .where(
-                    ExtractionJob.state == "running",
-                    or_(ExtractionJob.heartbeat_at.is_(None), ExtractionJob.heartbeat_at <= cutoff),
+            running = session.execute(
+                select(ExtractionJob.id, ExtractionJob.worker_id, ExtractionJob.heartbeat_at).where(
+                    ExtractionJob.state == "running"
                 )
-                .values(state="interrupted", worker_id=None)
-            )
-            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+            ).all()
+            orphans = [
+                job_id
+                for job_id, worker_id, heartbeat in running
+                if _process_gone(worker_id, host) or heartbeat is None or heartbeat <= cutoff
+            ]
+            if orphans:
+                session.execute(
+                    update(ExtractionJob)
+                    .where(ExtractionJob.id.in_(orphans), ExtractionJob.state == "running")
+                    .values(state="interrupted", worker_id=None)
+                )
+            return len(orphans)
 
     # claiming --------------------------------------------------------------------------------------------
     def claim(self) -> int | None:
