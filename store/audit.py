@@ -136,19 +136,7 @@ def append(
         details=clean_details,
         prev_hash=prev_hash,
     )
-    entry.hash = entry_hash(
-        seq=seq,
-        at=at,
-        actor=actor,
-        role=role,
-        case_id=case_id,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        reason=reason,
-        details=clean_details,
-        prev_hash=prev_hash,
-    )
+    entry.hash = _hash_of_row(entry)
     session.add(entry)
     session.flush()
     session.info["audit_head"] = (entry.seq, entry.hash)
