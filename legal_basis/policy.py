@@ -99,7 +99,7 @@ def load_policy(path: Path | None = None) -> Policy:
                 allowed_categories=categories,
                 max_window_days=int(item.get("max_window_days", 365)),
                 max_validity_days=int(item.get("max_validity_days", 30)),
-                retention_days=int(item.get("retention_days", raw.get("retention_days_default", 365))),
+                retention_days=int(item.get("retention_days") or raw.get("retention_days_default") or 365),
             )
         )
     if not grounds:
