@@ -35,17 +35,22 @@ export function setUnauthorisedHandler(handler) {
   onUnauthorised = handler;
 }
 
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
 // One request at a time from this tab: every read is audited, and the audit chain is written in order.
 let queue = Promise.resolve();
 
+// After a write the next request waits a moment: the server commits after sending its response.
+const AFTER_WRITE_MS = 150;
+
 export function api(path, options = {}) {
   const result = queue.then(() => request(path, options));
-  queue = result.catch(() => {});
+  const write = (options.method || "GET") !== "GET";
+  queue = result.catch(() => {}).then(() => (write ? sleep(AFTER_WRITE_MS) : null));
   return result;
 }
 
 const RETRY_DELAY_MS = 200;
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // A read is tried a second time after a short pause when the server answers 401 or 5xx: the server commits a
 // request's unit of work (the sign-in token, the audit entry of the previous read) only after it has sent the

@@ -324,7 +324,7 @@ export class CaseView {
         ),
       ),
       hasRole(AUTHORISER) && a.status === "requested" ? this.decisionForm(a) : null,
-      hasRole(INTAKE) && a.status === "approved" ? this.consentForm(a) : null,
+      hasRole(INTAKE) && ["requested", "approved"].includes(a.status) ? this.consentForm(a) : null,
       hasRole([...INTAKE, ...AUTHORISER]) && a.status === "approved" && consent.some((r) => r.given && !r.withdrawn_at)
         ? this.withdrawForm(a)
         : null,
@@ -489,7 +489,7 @@ export class CaseView {
           h(
             "div",
             { class: "check" },
-            h("input", { type: "checkbox", id, value: category, checked: true }),
+            h("input", { type: "checkbox", id, value: category, checked: category === "location" }),
             h("label", { for: id }, t(`category_${category}`, {}, category)),
           ),
         );

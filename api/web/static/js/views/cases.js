@@ -67,8 +67,8 @@ export class CaseListView {
   }
 
   createForm() {
-    const reference = h("input", { id: "new-case-reference", required: true, maxlength: 64 });
-    const title = h("input", { id: "new-case-title" });
+    const reference = h("input", { id: "case-reference-input", required: true, maxlength: 64 });
+    const title = h("input", { id: "case-title-input" });
     const status = h("p", { class: "form-status", role: "status" });
     return section(
       "new-case",
@@ -89,8 +89,8 @@ export class CaseListView {
             }
           },
         },
-        field("new-case-reference", t("reference_hint"), reference),
-        field("new-case-title", t("title"), title),
+        field("case-reference-input", t("reference_hint"), reference),
+        field("case-title-input", t("title"), title),
         h("button", { type: "submit" }, t("create_case")),
         status,
       ),
