@@ -7,7 +7,7 @@ the claimed interval, the distance to the place's edge, whether each record is a
 shortest plausible travel time to the place (``ClaimRows``).
 
 Blocks that are certainly far from the place, or certainly at it, are reduced to their first and
-last record (see ``classify_blocks``); the findings equal a record-by-record evaluation
+last record (see ``classify_blocks``); statuses and counts equal a record-by-record evaluation
 (``tests/matching/test_matcher.py::test_block_skipping_gives_the_same_findings``). The block
 classification depends only on the place, so ``SharedRowSource`` computes it, and the per-record
 quantities of the records kept, once per place over the union of its claims' time ranges

@@ -362,7 +362,7 @@ def _match_one(
     at_place = selection.at_place
     travel = selection.travel_s
     in_interval = (t + clock >= t0) & (t - clock < t1)
-    for_index = np.flatnonzero(in_interval & at_place)
+    for_index = (in_interval & at_place).nonzero()[0]
     for_count = len(for_index) + selection.at_skipped_in_interval
     stayed = claim.kind is ClaimKind.STAYED
 
@@ -409,7 +409,7 @@ def _match_one(
             stayed,
             selection.far_pair,
         )
-    away_in_interval = np.flatnonzero(in_interval & ~at_place)
+    away_in_interval = (in_interval & ~at_place).nonzero()[0]
     away_count = len(away_in_interval) + selection.far_skipped_in_interval
     first_disregarded, last_disregarded = np.searchsorted(
         data.disregarded_t, [t0 - near, t1 + near], side="left"
@@ -628,9 +628,9 @@ def _ruling_out_evidence(
     before the interval, the first ones within it, and the first one after it."""
     first_inside = int(np.searchsorted(t, t0, "left"))
     after_inside = int(np.searchsorted(t, t1, "left"))
-    before = np.flatnonzero(ruling_out[:first_inside])[-1:]
-    within = np.flatnonzero(ruling_out[first_inside:after_inside])[: max(count - 2, 1)] + first_inside
-    after = np.flatnonzero(ruling_out[after_inside:])[:1] + after_inside
+    before = ruling_out[:first_inside].nonzero()[0][-1:]
+    within = ruling_out[first_inside:after_inside].nonzero()[0][: max(count - 2, 1)] + first_inside
+    after = ruling_out[after_inside:].nonzero()[0][:1] + after_inside
     return np.concatenate([before, within, after]).astype(np.int64)[:count]
 
 
