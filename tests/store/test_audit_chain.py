@@ -163,3 +163,29 @@ def test_audit_api_for_auditor_only(client_for) -> None:
     entries = auditor.get("/api/v1/audit").json()
     actions = [e["action"] for e in entries]
     assert "case.create" in actions and "auth.sign_in" in actions
+
+
+def test_concurrent_writers_never_fork_the_chain(state) -> None:
+    """Many writers at once (a busy station): every entry lands, in one unbroken chain."""
+    import threading
+
+    errors: list[BaseException] = []
+
+    def writer(number: int) -> None:
+        try:
+            for item in range(15):
+                with unit_of_work(state.session_factory) as session:
+                    audit.append(
+                        session, actor=f"w{number}", role="admin", action="test.concurrent", object_id=item
+                    )
+        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors[:3]
+    result = verify(state)
+    assert result.ok and result.entries_checked == 90
