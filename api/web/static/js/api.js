@@ -35,33 +35,9 @@ export function setUnauthorisedHandler(handler) {
   onUnauthorised = handler;
 }
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-// One request at a time from this tab: every read is audited, and the audit chain is written in order.
-let queue = Promise.resolve();
-
-// After a write the next request waits a moment: the server commits after sending its response.
-const AFTER_WRITE_MS = 150;
-
+// The server commits each request before it answers, so requests may run side by side.
 export function api(path, options = {}) {
-  const result = queue.then(() => request(path, options));
-  const write = (options.method || "GET") !== "GET";
-  queue = result.catch(() => {}).then(() => (write ? sleep(AFTER_WRITE_MS) : null));
-  return result;
-}
-
-const RETRY_DELAY_MS = 200;
-
-// A read is tried a second time after a short pause when the server answers 401 or 5xx: the server commits a
-// request's unit of work (the sign-in token, the audit entry of the previous read) only after it has sent the
-// response, so a read that follows at once can miss it. Writes are never repeated.
-async function request(path, options = {}) {
-  const response = await send(path, options);
-  if ((options.method || "GET") === "GET" && (response.status === 401 || response.status >= 500)) {
-    await sleep(RETRY_DELAY_MS);
-    return finish(await send(path, options), options);
-  }
-  return finish(response, options);
+  return send(path, options).then((response) => finish(response, options));
 }
 
 async function send(path, { method = "GET", body, form, query } = {}) {
