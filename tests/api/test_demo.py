@@ -11,6 +11,19 @@ from store.models import Authorisation, Case, FindingRow, FindingSet
 pytestmark = [pytest.mark.device, pytest.mark.slow]
 
 
+def pdf_text(pdf: bytes, path) -> str:  # noqa: ANN001
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        pytest.fail("pdftotext (Debian poppler-utils) is needed: apt-get install poppler-utils")
+    path.write_bytes(pdf)
+    result = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True, text=True
+    )
+    return " ".join(result.stdout.split())
+
+
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_demo_seeds_complete_case(state) -> None:
     try:
@@ -29,6 +42,23 @@ def test_demo_seeds_complete_case(state) -> None:
                 session.scalar(select(Authorisation.status).where(Authorisation.case_id == waiting.id))
                 == "requested"
             )
+        # the demo case's PDF for the case file opens and carries every section
+        from api.reports.report import build_case_report
+
+        pdf = build_case_report(state, case.id, language="en", released_only=True)
+        text = pdf_text(pdf, state.settings.data_dir / "demo.pdf")
+        for fact in (
+            "V-DEMO-0001",
+            "55 lid 2",
+            "custody",
+            "Limitations",
+            "not the person",
+            "Inconsistent",
+            "No data",
+            "Inconclusive",
+            "Consistent",
+        ):
+            assert fact.lower() in text.lower(), fact
         # seeding again leaves the demo as it is
         again = list(seed_demo(state))
         assert any("already present" in line for line in again)
