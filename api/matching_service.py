@@ -223,31 +223,66 @@ def rematch_case(state: AppState, case_id: int, *, actor: str) -> FindingSet | N
     return finding_set
 
 
-def route_limitations(route: dict[str, Any]) -> list[str]:
-    """Plain-language limitations of the data behind a route (LEGAL 14)."""
+def route_limitations(route: dict[str, Any]) -> list[dict[str, str]]:
+    """Plain-language limitations of the data behind a route (LEGAL 14), each in English and Dutch."""
     statistics = route.get("statistics") or {}
     notes = [
-        "The data locates the device, not the person: a phone can be lent, lost, shared or carried by someone else.",
-        "Only logical acquisition of the authorised categories was done; other data on the phone was not read.",
-        "Position accuracy radii are estimates: Google's own radius held the true position only about half the "
-        "time with GPS (NFI/TU Delft 2018); reisroute widens every radius before calling anything impossible.",
+        {
+            "en": "The data locates the device, not the person: a phone can be lent, lost, shared or carried by "
+            "someone else.",
+            "nl": "De gegevens tonen waar het toestel was, niet waar de persoon was: een telefoon kan uitgeleend, "
+            "verloren, gedeeld of door een ander meegenomen zijn.",
+        },
+        {
+            "en": "Only logical acquisition of the authorised categories was done; other data on the phone was not "
+            "read.",
+            "nl": "Alleen de goedgekeurde categorieën zijn logisch uitgelezen; andere gegevens op de telefoon zijn "
+            "niet gelezen.",
+        },
+        {
+            "en": "Position accuracy radii are estimates: Google's own radius held the true position only about half "
+            "the time with GPS (NFI/TU Delft 2018); reisroute widens every radius before calling anything "
+            "impossible.",
+            "nl": "Nauwkeurigheidsstralen zijn schattingen: Googles eigen straal bevatte de werkelijke positie met GPS "
+            "maar ongeveer de helft van de tijd (NFI/TU Delft 2018); reisroute vergroot elke straal voordat "
+            "iets onmogelijk heet.",
+        },
     ]
     if statistics.get("gaps"):
+        gaps = statistics["gaps"]
         notes.append(
-            f"The record has {statistics['gaps']} gap(s) without any position; nothing is known of "
-            "those periods, and absence of data is never evidence against the applicant."
+            {
+                "en": f"The record has {gaps} gap(s) without any position; nothing is known of those periods, and "
+                "absence of data is never evidence against the applicant.",
+                "nl": f"De gegevens hebben {gaps} periode(s) zonder enige positie; over die perioden is niets bekend, "
+                "en het ontbreken van gegevens is nooit bewijs tegen de aanvrager.",
+            }
         )
     flagged = statistics.get("flagged_points") or {}
     suspect = {k: v for k, v in flagged.items() if v}
     if suspect:
+        listed = ", ".join(f"{k.lower()} {v}" for k, v in sorted(suspect.items()))
         notes.append(
-            "Points set aside during cleaning (kept, with reasons): "
-            + ", ".join(f"{k.lower()} {v}" for k, v in sorted(suspect.items()))
-            + "."
+            {
+                "en": f"Points set aside during cleaning (kept, with reasons): {listed}.",
+                "nl": f"Punten die bij het opschonen terzijde zijn gelegd (bewaard, met reden): {listed}.",
+            }
         )
     if statistics.get("first_utc"):
+        first = statistics["first_utc"]
         notes.append(
-            f"The device's own records start {statistics['first_utc']}: claims before that are outside "
-            "what the phone can say."
+            {
+                "en": f"The device's own records start {first}: claims before that are outside what the phone can say.",
+                "nl": f"De eigen gegevens van het toestel beginnen op {first}: over verklaringen van daarvoor kan de "
+                "telefoon niets zeggen.",
+            }
         )
     return notes
+
+
+def limitation_lines(limitations: list[Any], language: str) -> list[str]:
+    """Limitations in one language (older finding sets stored English strings only)."""
+    return [
+        line.get(language) or line.get("en", "") if isinstance(line, dict) else str(line)
+        for line in limitations or []
+    ]

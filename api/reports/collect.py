@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.matching_service import limitation_lines
 from api.reports.errors import NothingToReport
 from legal_basis.policy import Policy
 from store import audit
@@ -276,6 +277,7 @@ class CaseReportData:
     findings: tuple[FindingFacts, ...]
     claims_not_matched: tuple[tuple[int, str, str], ...]  # (claim id, place text, time text)
     limitations: tuple[str, ...]
+    limitations_nl: tuple[str, ...]
     clock_anomalies: tuple[str, ...]
     coverage_first_utc: datetime | None
     coverage_last_utc: datetime | None
@@ -708,7 +710,8 @@ def collect_report_data(
         release_note=finding_set.release_note,
         findings=findings,
         claims_not_matched=not_matched,
-        limitations=tuple(str(line) for line in finding_set.limitations or ()),
+        limitations=tuple(limitation_lines(finding_set.limitations, "en")),
+        limitations_nl=tuple(limitation_lines(finding_set.limitations, "nl")),
         clock_anomalies=_clock_anomalies(jobs, route),
         coverage_first_utc=_dt(coverage.get("first_record_utc")),
         coverage_last_utc=_dt(coverage.get("last_record_utc")),

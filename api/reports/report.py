@@ -376,7 +376,7 @@ TEXT: dict[str, dict[str, str]] = {
         "no_clock_anomalies": "Er zijn geen afwijkingen van de klok gemeten.",
         "artifact_problems": "Artefacten binnen de machtiging zonder resultaat of mislukt: {items}.",
         "dropped_total": "{count} gegeven(s) buiten de gemachtigde periode zijn vóór opslag weggelaten.",
-        "from_matching": "Beperkingen vastgelegd bij de bevindingen (Engels):",
+        "from_matching": "Beperkingen vastgelegd bij de bevindingen:",
         "s_integrity": "7. Integriteit",
         "audit_head": "Laatste regel van het auditlog bij het maken van dit rapport",
         "anchor": "Laatste anker buiten de database",
@@ -1047,9 +1047,10 @@ class _Report:
             story.append(bullets(lines))
         story.append(lay.t(self._("clock_anomalies"), lay.h2))
         story.append(bullets(list(d.clock_anomalies) or [self._("no_clock_anomalies")]))
-        if d.limitations:
+        lines = list(d.limitations_nl if self.language == "nl" and d.limitations_nl else d.limitations)
+        if lines:
             story.append(lay.t(self._("from_matching"), lay.h2))
-            story.append(bullets(list(d.limitations)))
+            story.append(bullets(lines))
         return story
 
     def integrity(self) -> list[Any]:

@@ -245,7 +245,8 @@ def _set_read(session: Session, finding_set: FindingSet, include_findings: bool 
         "released_by": finding_set.released_by,
         "release_note": finding_set.release_note,
         "coverage": finding_set.coverage,
-        "limitations": finding_set.limitations,
+        "limitations": ms.limitation_lines(finding_set.limitations, "en"),
+        "limitations_nl": ms.limitation_lines(finding_set.limitations, "nl"),
     }
     if include_findings:
         rows = session.scalars(

@@ -41,6 +41,9 @@ def case_report_pdf(
             "caseworkers receive released findings only; ask a legal reviewer to release them",
             ["not_released"],
         )
+    # The report reads in its own session; end this request's transaction first so that SQLite's write lock
+    # (every transaction begins IMMEDIATE) is not held across it.
+    session.commit()
     try:
         report = produce_case_report(
             state, case_id, finding_set_id=finding_set_id, language=language, released_only=not draft

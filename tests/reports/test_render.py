@@ -215,6 +215,7 @@ def make_report_data(**overrides: object) -> CaseReportData:
         findings=(finding,),
         claims_not_matched=((6, "Halab", "two weeks after Eid"),),
         limitations=("The data locates the device, not the person: a phone can be lent.",),
+        limitations_nl=("De gegevens tonen waar het toestel was, niet waar de persoon was.",),
         clock_anomalies=(),
         coverage_first_utc=None,
         coverage_last_utc=None,

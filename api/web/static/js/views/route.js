@@ -611,7 +611,8 @@ export class RouteView {
   drawLimitations() {
     const el = clear(this.limitationsEl);
     const statistics = this.geo && this.geo.route ? this.geo.route.statistics : null;
-    const serverLines = this.findings ? this.findings.limitations || [] : [];
+    const findings = this.findings || {};
+    const serverLines = (getLang() === "nl" && findings.limitations_nl ? findings.limitations_nl : findings.limitations) || [];
     append(
       el,
       h("h2", { id: "limitations-title" }, t("limitations")),
@@ -624,9 +625,8 @@ export class RouteView {
           ? h("li", {}, t("gaps_note", { count: statistics.gaps, duration: formatDuration(statistics.unobserved_s, getLang()) }))
           : null,
         h("li", {}, t("borders_note")),
-        serverLines.map((line) => h("li", { lang: "en" }, line)),
+        serverLines.map((line) => h("li", {}, line)),
       ),
-      serverLines.length && getLang() === "nl" ? h("p", { class: "hint" }, t("limitations_in_english")) : null,
     );
   }
 
