@@ -21,7 +21,7 @@ import hashlib
 import posixpath
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
@@ -65,6 +65,13 @@ class CommandCapable(Protocol):
 @runtime_checkable
 class StreamingCapable(Protocol):
     def pull_into(self, path: str, writer: BinaryIO, *, max_bytes: int) -> int: ...
+
+
+@runtime_checkable
+class SizeCapable(Protocol):
+    """A source whose listings may under-report sizes and that can tell the true ones."""
+
+    def true_sizes(self, paths: Sequence[str]) -> dict[str, int]: ...
 
 
 @runtime_checkable
@@ -226,6 +233,7 @@ def enumerate_items(source: Source, artifact: Artifact, sink: JobSink) -> tuple[
     seen: set[str] = set()
     items: list[PlannedItem] = []
     refused = 0
+    candidates: list[SourceEntry] = []
     for root in minimal_roots:
         for entry in _walk_existing(source, root):
             if entry.path in seen:
@@ -233,14 +241,25 @@ def enumerate_items(source: Source, artifact: Artifact, sink: JobSink) -> tuple[
             seen.add(entry.path)
             if not any(glob_match(p, entry.path) for p in spec.path_globs):
                 continue
-            reason = _refusal(entry, spec.max_file_bytes)
+            reason = _refusal(entry, None)
             if reason is not None:
                 refused += 1
                 sink.log(f"{spec.id}: refused {printable_device_path(entry.path)[:300]}: {reason}")
                 continue
-            items.append(
-                PlannedItem(artifact, item_key(spec.id, entry.path), entry.path, entry.size, entry.mtime)
-            )
+            candidates.append(entry)
+    if isinstance(source, SizeCapable) and candidates:
+        # e.g. ADB sync v1 listings give sizes modulo 2**32: a 10 GB file would pass for 2 GB or for 1 KB
+        true_sizes = source.true_sizes([e.path for e in candidates if e.size is not None])
+        candidates = [replace(e, size=true_sizes.get(e.path, e.size)) for e in candidates]
+    for entry in candidates:
+        reason = _refusal(entry, spec.max_file_bytes)
+        if reason is not None:
+            refused += 1
+            sink.log(f"{spec.id}: refused {printable_device_path(entry.path)[:300]}: {reason}")
+            continue
+        items.append(
+            PlannedItem(artifact, item_key(spec.id, entry.path), entry.path, entry.size, entry.mtime)
+        )
     return items, refused
 
 
@@ -257,13 +276,13 @@ def _walk_existing(source: Source, root: str) -> Iterator[SourceEntry]:
             raise
 
 
-def _refusal(entry: SourceEntry, max_file_bytes: int) -> str | None:
+def _refusal(entry: SourceEntry, max_file_bytes: int | None) -> str | None:
     reason = unsafe_name_reason(entry.path)
     if reason is not None:
         return reason
     if entry.is_symlink:
         return "a symbolic link (links are never followed)"
-    if entry.size is not None and entry.size > max_file_bytes:
+    if max_file_bytes is not None and entry.size is not None and entry.size > max_file_bytes:
         return f"{entry.size} bytes is over the {max_file_bytes}-byte limit for this artifact"
     return None
 

@@ -415,24 +415,53 @@ class AdbSource:
         with self._guard(f"listing {path!r}"):
             entries = self._device.list(_to_bytes(path), read_timeout_s=self.read_timeout_s)
         parent = path.rstrip("/")
+        listed: list[SourceEntry] = []
         for entry in entries:
             name = _to_str(bytes(entry.filename))
             if name in (".", ".."):
                 continue
             mode = entry.mode
-            yield SourceEntry(
-                path=f"{parent}/{name}",
-                size=entry.size if stat_module.S_ISREG(mode) else None,
-                mtime=datetime.fromtimestamp(entry.mtime, tz=UTC) if entry.mtime else None,
-                is_dir=stat_module.S_ISDIR(mode),
-                is_symlink=stat_module.S_ISLNK(mode),
+            listed.append(
+                SourceEntry(
+                    path=f"{parent}/{name}",
+                    size=entry.size if stat_module.S_ISREG(mode) else None,
+                    mtime=datetime.fromtimestamp(entry.mtime, tz=UTC) if entry.mtime else None,
+                    is_dir=stat_module.S_ISDIR(mode),
+                    is_symlink=stat_module.S_ISLNK(mode),
+                )
             )
+        # Sizes of regular files are as sync v1 LIST reports them: modulo 2**32. The runner asks
+        # ``true_sizes`` for the files it plans to acquire (only those: out-of-scope files are never touched).
+        yield from listed
+
+    def true_sizes(self, paths: Sequence[str], *, batch: int = 200) -> dict[str, int]:
+        """64-bit sizes from ``stat -c %s`` on the device (framed per file, so odd names cannot misalign)."""
+        sizes: dict[str, int] = {}
+        for start in range(0, len(paths), batch):
+            chunk = [p for p in paths[start : start + batch] if len(_to_bytes(p)) <= 4096]
+            if not chunk:
+                continue
+            script = "; ".join(
+                f"echo @S{index}; stat -c %s -- {quote_device_path(path)} 2>/dev/null"
+                for index, path in enumerate(chunk)
+            )
+            output = self.run_command(script).decode("ascii", "replace")
+            current: int | None = None
+            for line in output.splitlines():
+                if line.startswith("@S") and line[2:].isdigit():
+                    current = int(line[2:])
+                elif current is not None and line.strip().isdigit() and current < len(chunk):
+                    sizes[chunk[current]] = int(line.strip())
+                    current = None
+        return sizes
 
     def stat(self, path: str) -> SourceEntry | None:
         with self._guard(f"stat {path!r}"):
             mode, size, mtime = self._device.stat(_to_bytes(path), read_timeout_s=self.read_timeout_s)
         if mode == 0 and size == 0 and mtime == 0:
             return None
+        if stat_module.S_ISREG(mode):  # sync v1 STAT sizes are modulo 2**32, as in list_dir
+            size = self.true_sizes([path]).get(path, size)
         return SourceEntry(
             path=path,
             size=size if stat_module.S_ISREG(mode) else None,

@@ -363,3 +363,31 @@ def test_cancel_stops_between_items_and_a_later_run_completes(
     sink.cancel_after_items = None
     outcomes = _run(simulator, station_key_dir, sink, OWN_ARTIFACTS)
     assert all(o.status in ("found", "empty") for o in outcomes)
+
+
+@pytest.mark.device
+def test_a_10_gb_file_is_refused_without_reading_it(
+    tmp_path_factory: pytest.TempPathFactory,
+    start_simulator: Callable[..., RunningSimulator],
+    station_key_dir: Path,
+    tmp_path: Path,
+) -> None:
+    """A sparse 10 GB 'Timeline.json' on the phone: refused by size, nothing transferred, the run carries on."""
+    from extractor.simulator.phone_builder import build_phone
+
+    phone = build_phone(tmp_path_factory.mktemp("huge-file-phone"), photos=3, timeline_points=10, seed=2)
+    huge = phone.host_path("/sdcard/Download/Timeline.json")
+    huge.parent.mkdir(parents=True, exist_ok=True)
+    with open(huge, "wb") as handle:
+        handle.truncate(10 * 1024**3)
+    simulator = start_simulator(phone)
+    sink = MemoryJobSink(tmp_path)
+    outcomes = _run(simulator, station_key_dir, sink, [TIMELINE_FILE, PHOTO_HEADS])
+    by_id = {o.artifact_id: o for o in outcomes}
+    assert "/sdcard/Download/Timeline.json" not in sink.custody_by_path()
+    assert by_id["test.photo_heads"].items == 3
+    refused_logs = [line for line in sink.messages if "Timeline.json" in line and "refused" in line.lower()]
+    assert refused_logs, sink.messages
+    staged = sum(p.stat().st_size for p in sink.staging_dir().rglob("*") if p.is_file())
+    assert staged < 10 * 1024**2
+    assert simulator.bytes_sent_total < 50 * 1024**2

@@ -8,6 +8,7 @@ a claim's evidence highlighted, and the page in Dutch. Screenshots go to test-ar
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from extractor.simulator.adb_server import start_adb_simulator
 from extractor.simulator.phone_builder import build_phone
@@ -126,9 +127,10 @@ def test_caseworker_reads_route_and_findings(
 
     # the timeline filters the map: a window before the journey hides every leg
     page.locator("#timeline-to").fill(page.locator("#timeline-to").get_attribute("min"))
-    page.wait_for_function("document.querySelectorAll('path.rr-leg').length === 0")
+    # (locator expectations poll without evaluating strings, which the page's CSP rightly forbids)
+    expect(page.locator("path.rr-leg")).to_have_count(0)
     page.click("#timeline-reset")
-    page.wait_for_function(f"document.querySelectorAll('path.rr-leg').length === {kinds.count('leg')}")
+    expect(page.locator("path.rr-leg")).to_have_count(kinds.count("leg"))
 
     # every claim shows the status the API gives, in words next to the colour
     findings = {
