@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
 
-from extractor.artifacts.spec import AcquiredItem, AcquireMode, Artifact, ParseContext
+from extractor.artifacts.spec import AcquiredItem, AcquireMode, Artifact, DataCategory, ParseContext
 from extractor.errors import (
     ArtifactCorrupted,
     DeviceDisconnected,
@@ -198,6 +198,7 @@ class _Tally:
     items_refused: int = 0
     errors: list[str] = field(default_factory=list)
     fatal: str | None = None
+    gives_records: bool = True  # False: an artifact without location records by design (device history)
 
     def outcome(self) -> ArtifactOutcome:
         if self.fatal is not None:
@@ -211,7 +212,7 @@ class _Tally:
             return ArtifactOutcome(self.artifact_id, "not_found", 0, 0, 0, error)
         if self.items == 0:
             return ArtifactOutcome(self.artifact_id, "failed", 0, 0, 0, error)
-        status = "found" if self.records or self.dropped else "empty"
+        status = "found" if self.records or self.dropped or not self.gives_records else "empty"
         return ArtifactOutcome(self.artifact_id, status, self.items, self.records, self.dropped, error)
 
 
@@ -330,7 +331,10 @@ def run_acquisition(
     again with a new source; committed items are skipped).
     """
     done = sink.done_item_keys()
-    tallies = {a.spec.id: _Tally(a.spec.id) for a in artifacts}
+    tallies = {
+        a.spec.id: _Tally(a.spec.id, gives_records=a.spec.category is not DataCategory.DEVICE_HISTORY)
+        for a in artifacts
+    }
     plans: list[tuple[Artifact, list[PlannedItem]]] = []
     for artifact in artifacts:
         tally = tallies[artifact.spec.id]

@@ -6,7 +6,7 @@ Naive datetimes never leave this module.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
 UNIX_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 COCOA_EPOCH = datetime(2001, 1, 1, tzinfo=UTC)  # Apple "Mac absolute time"
@@ -120,3 +120,20 @@ def from_android_elapsed_realtime(
 ) -> datetime:
     """Convert an elapsedRealtime value using an anchor pair (wall clock and elapsed at the same instant)."""
     return require_utc(anchor_wall_utc) + timedelta(milliseconds=float(elapsed_ms) - float(anchor_elapsed_ms))
+
+
+_LOCAL_DATE_TIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})$")
+
+
+def from_local_date_time_in_zone(text: str, zone: tzinfo) -> datetime:
+    """``YYYY-MM-DD HH:MM:SS`` wall time in a known zone (e.g. Android ``dumpsys package`` times, printed by
+    ``SimpleDateFormat`` in the device's zone). In the hour a clock goes back the earlier reading is taken."""
+    match = _LOCAL_DATE_TIME.match(text.strip())
+    if not match:
+        raise TimestampError(f"not a local date-time YYYY-MM-DD HH:MM:SS: {text!r}")
+    try:
+        year, month, day, hour, minute, second = (int(part) for part in match.groups())
+        local = datetime(year, month, day, hour, minute, second, tzinfo=zone)
+    except ValueError as exc:
+        raise TimestampError(f"impossible local date-time {text!r}") from exc
+    return local.astimezone(UTC)

@@ -1,7 +1,7 @@
 """A tiny read-only subset of the Android shell (toybox) for the simulated phone.
 
 Supports command lists separated by ``;`` or ``&&``, single/double quotes (POSIX rules), ``2>/dev/null``
-and these commands: getprop, date, dumpsys (location, alarm), content query, head -c, sha256sum, stat -c,
+and these commands: getprop, date, dumpsys (location, alarm, package <name>), content query, head -c, sha256sum, stat -c,
 ls, cat, echo, true. Anything else answers like Android's shell does for an unknown command (exit 127).
 Output is bytes; file names are bytes (a path that is not UTF-8 travels as surrogate escapes).
 """
@@ -9,6 +9,7 @@ Output is bytes; file names are bytes (a path that is not UTF-8 travels as surro
 from __future__ import annotations
 
 import hashlib
+import re
 import shlex
 import stat as stat_module
 import time
@@ -20,6 +21,7 @@ from pathlib import Path
 from extractor.simulator.adb_filesystem import PhoneFilesystem
 
 _ENCODING = "utf-8"
+_PACKAGE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)+$")
 _ERRORS = "surrogateescape"
 
 
@@ -161,6 +163,16 @@ class Shell:
         )
 
     def _dumpsys(self, args: list[str], result: CommandResult) -> None:
+        if len(args) == 2 and args[0] == "package":
+            # one package's block, canned as dumpsys_package_<name>.txt; an unknown package dumps no block
+            package = args[1]
+            canned = self._canned(f"dumpsys_package_{package}.txt") if _PACKAGE_NAME.match(package) else None
+            result.stdout += (
+                canned
+                if canned is not None
+                else b"Dexopt state:\n  Unable to find package: " + (_encode(package) + b"\n")
+            )
+            return
         if len(args) != 1 or args[0] not in ("location", "alarm"):
             result.stderr += _encode(f"Can't find service: {' '.join(args)}\n")
             result.exit_code = 1
@@ -238,7 +250,8 @@ class Shell:
                 else "regular file"
             )
             line = (
-                template.replace("%s", str(info.size))
+                template.replace("%W", "?")  # toybox stat knows no birth time: unknown escapes print '?'
+                .replace("%s", str(info.size))
                 .replace("%Y", str(info.mtime_s))
                 .replace("%F", kind)
                 .replace("%f", f"{info.mode:x}")

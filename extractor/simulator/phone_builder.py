@@ -241,6 +241,8 @@ class PhoneManifest:
     timeline_end_utc: datetime | None
     last_known_fixes: tuple[LastKnownFix, ...]
     mediastore_rows_with_location: int
+    setup_utc: datetime | None = None  # true time the phone was set up (first start on empty user data)
+    reset_utc: datetime | None = None  # when the phone was reset mid-journey (None: never)
 
     def host_path(self, device_path: str) -> Path:
         """Where a device path of this phone lives on the host (for tests)."""
@@ -418,9 +420,16 @@ def _local_iso(moment: datetime, zone: str) -> tuple[str, int]:
 
 
 def _write_timeline(
-    path: Path, stays: tuple[Stay, ...], points: int, rng: random.Random
+    path: Path,
+    stays: tuple[Stay, ...],
+    points: int,
+    rng: random.Random,
+    *,
+    not_before: datetime | None = None,
 ) -> tuple[datetime, datetime]:
     start = stays[TIMELINE_FROM_STAY].start_utc
+    if not_before is not None and not_before > start:  # a reset wiped the history before it
+        start = not_before
     end = stays[-1].end_utc
     path.parent.mkdir(parents=True, exist_ok=True)
     step_s = (end - start).total_seconds() / max(points, 1)
@@ -436,7 +445,9 @@ def _write_timeline(
 
         for index in range(TIMELINE_FROM_STAY, len(stays)):
             stay = stays[index]
-            begin, offset_min = _local_iso(stay.start_utc, stay.timezone)
+            if stay.end_utc <= start:
+                continue
+            begin, offset_min = _local_iso(max(stay.start_utc, start), stay.timezone)
             finish, offset_end = _local_iso(stay.end_utc, stay.timezone)
             emit(
                 "    "
@@ -507,6 +518,8 @@ def _write_timeline(
         raw: list[str] = []
         for index in range(TIMELINE_FROM_STAY, len(stays)):
             stay = stays[index]
+            if stay.end_utc - timedelta(hours=1) < start:
+                continue
             stamp, _ = _local_iso(stay.end_utc - timedelta(hours=1), stay.timezone)
             raw.append(
                 "    "
@@ -593,6 +606,61 @@ _DUMPSYS_ALARM = """Current Alarm Manager state:
 """
 
 
+SETUP_WIZARD_PACKAGE = "com.google.android.setupwizard"
+
+
+def _dumpsys_setup_wizard(first_install_local: datetime) -> str:
+    """``dumpsys package com.google.android.setupwizard`` in the Android 14 layout (per-user firstInstallTime).
+
+    ``timeStamp``/``lastUpdateTime`` carry the system image's build stamp, as on real phones."""
+    stamp = first_install_local.strftime("%Y-%m-%d %H:%M:%S")
+    return (
+        "Activity Resolver Table:\n"
+        "  Non-Data Actions:\n"
+        "      android.intent.action.MAIN:\n"
+        f"        5d1c0a2 {SETUP_WIZARD_PACKAGE}/.SetupWizardActivity filter 9a41e07\n"
+        "\n"
+        "Packages:\n"
+        f"  Package [{SETUP_WIZARD_PACKAGE}] (8e3c2f1):\n"
+        "    userId=10123\n"
+        f"    pkg=Package{{4b2a1d9 {SETUP_WIZARD_PACKAGE}}}\n"
+        "    codePath=/product/priv-app/SetupWizardPrebuilt\n"
+        "    resourcePath=/product/priv-app/SetupWizardPrebuilt\n"
+        "    versionCode=4213 minSdk=34 targetSdk=34\n"
+        "    versionName=4.2.13\n"
+        "    flags=[ SYSTEM HAS_CODE ALLOW_CLEAR_USER_DATA ]\n"
+        f"    dataDir=/data/user/0/{SETUP_WIZARD_PACKAGE}\n"
+        "    timeStamp=2008-12-31 16:00:00\n"
+        "    lastUpdateTime=2008-12-31 16:00:00\n"
+        "    installerPackageName=null\n"
+        "    pkgFlags=[ SYSTEM HAS_CODE ALLOW_CLEAR_USER_DATA ]\n"
+        "    User 0: ceDataInode=2162 deDataInode=2049 installed=true hidden=false suspended=false "
+        "distractionFlags=0 stopped=false notLaunched=false enabled=0 instant=false virtual=false\n"
+        "      installReason=0\n"
+        f"      firstInstallTime={stamp}\n"
+        "      uninstallReason=0\n"
+        "\n"
+        "Dexopt state:\n"
+        f"  [{SETUP_WIZARD_PACKAGE}]\n"
+        "    path: /product/priv-app/SetupWizardPrebuilt/SetupWizardPrebuilt.apk\n"
+    )
+
+
+def _write_setup_traces(
+    device_root: Path, simulator_dir: Path, *, setup_utc: datetime, offset: timedelta
+) -> None:
+    """What set-up leaves that a logical acquisition can read, stamped with the (possibly wrong) device clock:
+    the setup wizard registered at first start, then the shared-storage folders made a few minutes later."""
+    first_start_device = setup_utc - timedelta(minutes=20) + offset
+    local = first_start_device.astimezone(ZoneInfo(DEVICE_TIMEZONE)).replace(tzinfo=None)
+    (simulator_dir / f"dumpsys_package_{SETUP_WIZARD_PACKAGE}.txt").write_text(
+        _dumpsys_setup_wizard(local), "utf-8"
+    )
+    for folder, after in (("Android", timedelta(0)), ("DCIM", timedelta(hours=2))):
+        stamp = (setup_utc + after + offset).timestamp()
+        os.utime(device_root / SDCARD.lstrip("/") / folder, (stamp, stamp))
+
+
 # --- the builder ------------------------------------------------------------------------------------------
 
 
@@ -608,12 +676,19 @@ def build_phone(
     without_gps_fraction: float = 0.05,
     symlink_loop: bool = False,
     stays: tuple[Stay, ...] = JOURNEY,
+    setup_days_before_journey: float = 5.0,
+    reset_at_stay: int | None = None,
 ) -> PhoneManifest:
     """Write a phone with ``photos`` pictures and a Timeline of ``timeline_points`` points under ``root``.
 
     ``clock_offset_s``: how far the device clock is ahead of true time (seconds). ``photo_bytes``: pad each
     JPEG to at least this size with a sparse trailer after EOI (0: the tiny real size, about 1 KB).
     ``symlink_loop``: add ``DCIM/loop -> .`` (a directory symlink pointing at its own parent).
+    ``setup_days_before_journey``: the phone was set up (first start on empty user data) this long before the
+    journey began; its traces are the setup wizard's ``firstInstallTime`` (``dumpsys package``) and the
+    last-change times of ``/sdcard/Android`` and ``/sdcard/DCIM``. ``reset_at_stay``: the phone was factory
+    reset 12 hours after arriving at that stay: photos and Timeline points from before are gone, and the
+    set-up traces show the reset.
     """
     rng = random.Random(seed)
     device_root = root / "device"
@@ -636,6 +711,8 @@ def build_phone(
     boot_time = stays[BOOT_STAY].start_utc + timedelta(hours=3)
     body = _jpeg_body()
     journey_start, journey_end = stays[0].start_utc, stays[-1].end_utc
+    reset_utc = stays[reset_at_stay].start_utc + timedelta(hours=12) if reset_at_stay is not None else None
+    setup_utc = reset_utc or journey_start - timedelta(days=setup_days_before_journey)
     span_s = (journey_end - journey_start).total_seconds()
     truths: list[PhotoTruth] = []
     media_rows: list[str] = []
@@ -683,6 +760,9 @@ def build_phone(
             name = name.replace(".jpg", "_1.jpg")
         used_names.add(name)
         device_path = f"{folder}/{name}"
+        altitude_m = round(rng.uniform(5, 400), 1)
+        if reset_utc is not None and true_time < reset_utc:
+            continue  # wiped by the reset
         segment = exif_segment(
             make=make,
             model=model,
@@ -691,7 +771,7 @@ def build_phone(
             lat=photo_lat,
             lon=photo_lon,
             gps_time_utc=gps_time if has_gps_time else None,
-            altitude_m=round(rng.uniform(5, 400), 1),
+            altitude_m=altitude_m,
         )
         host_file = device_root / device_path.lstrip("/")
         with open(host_file, "wb") as handle:
@@ -728,7 +808,7 @@ def build_phone(
     if timeline_points > 0:
         timeline_device_path = TIMELINE_PATH
         timeline_start, timeline_end = _write_timeline(
-            device_root / TIMELINE_PATH.lstrip("/"), stays, timeline_points, rng
+            device_root / TIMELINE_PATH.lstrip("/"), stays, timeline_points, rng, not_before=reset_utc
         )
 
     last = stays[-1]
@@ -772,6 +852,7 @@ def build_phone(
     (simulator_dir / "dumpsys_location.txt").write_text(_dumpsys_location(fixes, boot_time), "utf-8")
     (simulator_dir / "dumpsys_alarm.txt").write_text(_DUMPSYS_ALARM, "utf-8")
     (simulator_dir / "content_images.txt").write_text("".join(media_rows) or "No result found.\n", "utf-8")
+    _write_setup_traces(device_root, simulator_dir, setup_utc=setup_utc, offset=offset)
 
     country_sequence: list[str] = []
     for stay in stays:
@@ -798,6 +879,8 @@ def build_phone(
         timeline_end_utc=timeline_end,
         last_known_fixes=fixes,
         mediastore_rows_with_location=rows_with_location,
+        setup_utc=setup_utc,
+        reset_utc=reset_utc,
     )
     _write_ground_truth(manifest)
     return manifest
@@ -862,5 +945,7 @@ def _write_ground_truth(manifest: PhoneManifest) -> None:
             for f in manifest.last_known_fixes
         ],
         "mediastore_rows_with_location": manifest.mediastore_rows_with_location,
+        "setup_utc": iso(manifest.setup_utc),
+        "reset_utc": iso(manifest.reset_utc),
     }
     manifest.ground_truth_path.write_text(json.dumps(truth, indent=1, ensure_ascii=False), "utf-8")
