@@ -201,6 +201,8 @@ class ExtractionJob(Base):
     scope: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     log: Mapped[list[Any]] = mapped_column(JSON, default=list)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # signs of a reset or second-hand phone (LEGAL 16), DeviceHistorySignal.to_dict() each; None: not computed
+    device_history: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class CustodyRecord(Base):
