@@ -134,7 +134,7 @@ def seed_demo_cases(state: AppState) -> Iterator[str]:
                 },
                 {"means": "Eurodac, VIS and SIS checked", "tried_at": "2024-07-21", "result": "No hit"},
             ],
-            categories=["location", "photo_metadata", "device_time", "device_identity"],
+            categories=["location", "photo_metadata", "device_time", "device_identity", "device_history"],
             window_start=datetime(2024, 1, 1, tzinfo=UTC),
             window_end=datetime(2024, 12, 31, tzinfo=UTC),
         )

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.device_history import device_history_limitations
 from api.state import AppState
 from matching.claims import Claim, ClaimKind
 from matching.places import BoundingBox, Place, PlaceKind
@@ -157,6 +158,7 @@ def rematch_case(state: AppState, case_id: int, *, actor: str) -> FindingSet | N
             )
         )
         clock_uncertainty = _clock_uncertainty_s(session, case_id)
+        history_lines = device_history_limitations(session, case_id)
     if not claim_rows:
         return None
     claims = [c for c in (claim_from_row(r) for r in claim_rows) if c is not None]
@@ -166,7 +168,7 @@ def rematch_case(state: AppState, case_id: int, *, actor: str) -> FindingSet | N
             cleaned_points(route), device_clock_uncertainty_s=clock_uncertainty
         )
         route_label = f"v{route_row.version}"
-        limitations = route_limitations(route_row.route)
+        limitations = route_limitations(route_row.route) + history_lines
     else:
         import numpy as np
 
@@ -182,7 +184,8 @@ def rematch_case(state: AppState, case_id: int, *, actor: str) -> FindingSet | N
         )
         route_label = None
         limitations = [
-            "No location records: every claim is 'no data'. This says nothing against the applicant."
+            "No location records: every claim is 'no data'. This says nothing against the applicant.",
+            *history_lines,
         ]
     findings = match_claims(claims, points, route_version=route_label)
     cover = coverage(points)

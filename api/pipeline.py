@@ -200,6 +200,13 @@ def _nearest_place_function(state: AppState) -> NearestPlaceIndex | None:
 
 
 def after_job(state: AppState, case_id: int, job_id: int) -> None:
+    from api.device_history import record_device_history
+    from store.errors import StoreError
+
+    try:
+        record_device_history(state, job_id)  # before matching: its signals are limitations of the findings
+    except StoreError:  # evidence unreadable (integrity, key destroyed): the job keeps device_history = None
+        log.exception("device history not computed for job %s", job_id)
     try:
         rebuild_route(state, case_id)
     except Exception:  # noqa: BLE001 - the job is done; a failed route build is logged and retried on demand

@@ -146,6 +146,8 @@ class JobFacts:
     custody_manifest_sha256: str
     outcomes: tuple[ArtifactOutcomeFacts, ...]
     notes: tuple[str, ...]
+    # signs of a reset or second-hand phone (LEGAL 16): (note_en, note_nl) each; None: not computed for this job
+    device_history: tuple[tuple[str, str], ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -393,6 +395,12 @@ def _job_facts(session: Session, job: ExtractionJob, people: _People) -> JobFact
             for o in job.outcomes or []
         ),
         notes=tuple(str(n) for n in scope.get("notes", ()) or ()),
+        device_history=None
+        if job.device_history is None
+        else tuple(
+            (str(s.get("note_en", "")), str(s.get("note_nl") or s.get("note_en", "")))
+            for s in job.device_history
+        ),
     )
 
 

@@ -228,6 +228,13 @@ TEXT: dict[str, dict[str, str]] = {
         "artifact_problems": "Artifacts in scope that yielded nothing or failed: {items}.",
         "dropped_total": "{count} record(s) found outside the authorised date window were dropped before storage.",
         "from_matching": "Limitations stated with the findings:",
+        "device_history": "Signs of a reset or a second-hand phone:",
+        "device_history_none": "None were found in the data read.",
+        "device_history_not_computed": "Not examined for job(s) {jobs}.",
+        "device_history_not_authorised": (
+            "The phone's own history (first start, storage set-up) was not read: the category "
+            "'device_history' was not authorised."
+        ),
         "s_integrity": "7. Integrity",
         "audit_head": "Audit-log head at the time of this report",
         "anchor": "Latest anchor outside the database",
@@ -377,6 +384,13 @@ TEXT: dict[str, dict[str, str]] = {
         "artifact_problems": "Artefacten binnen de machtiging zonder resultaat of mislukt: {items}.",
         "dropped_total": "{count} gegeven(s) buiten de gemachtigde periode zijn vóór opslag weggelaten.",
         "from_matching": "Beperkingen vastgelegd bij de bevindingen:",
+        "device_history": "Aanwijzingen voor een reset of een tweedehands telefoon:",
+        "device_history_none": "In de gelezen gegevens zijn er geen gevonden.",
+        "device_history_not_computed": "Niet onderzocht voor opdracht(en) {jobs}.",
+        "device_history_not_authorised": (
+            "De eigen geschiedenis van de telefoon (eerste start, instellen van de opslag) is niet gelezen: de "
+            "categorie 'device_history' was niet gemachtigd."
+        ),
         "s_integrity": "7. Integriteit",
         "audit_head": "Laatste regel van het auditlog bij het maken van dit rapport",
         "anchor": "Laatste anker buiten de database",
@@ -1047,11 +1061,35 @@ class _Report:
             story.append(bullets(lines))
         story.append(lay.t(self._("clock_anomalies"), lay.h2))
         story.append(bullets(list(d.clock_anomalies) or [self._("no_clock_anomalies")]))
+        history = self.device_history_lines()
+        if history:
+            story.append(lay.t(self._("device_history"), lay.h2))
+            story.append(bullets(history))
         lines = list(d.limitations_nl if self.language == "nl" and d.limitations_nl else d.limitations)
+        lines = [line for line in lines if line not in history]  # stated once, under its own heading
         if lines:
             story.append(lay.t(self._("from_matching"), lay.h2))
             story.append(bullets(lines))
         return story
+
+    def device_history_lines(self) -> list[str]:
+        """LEGAL 14/16: the signs found, or that none were, or why they were not looked for."""
+        d = self.data
+        index = 1 if self.language == "nl" else 0
+        lines: list[str] = []
+        for job in d.jobs:
+            for note in job.device_history or ():
+                if note[index] and note[index] not in lines:
+                    lines.append(note[index])
+        computed = [j for j in d.jobs if j.device_history is not None]
+        if computed and not lines:
+            lines.append(self._("device_history_none"))
+        missing = [str(j.id) for j in d.jobs if j.device_history is None and j.state == "completed"]
+        if missing:
+            lines.append(self._("device_history_not_computed", jobs=", ".join(missing)))
+        if d.jobs and not any("device_history" in j.categories for j in d.jobs):
+            lines.append(self._("device_history_not_authorised"))
+        return lines
 
     def integrity(self) -> list[Any]:
         d, lay = self.data, self.layout

@@ -274,6 +274,7 @@ def job_report(
         "tool_versions": job.tool_versions,
         "scope": job.scope,
         "artifacts": job.outcomes,
+        "device_history": job.device_history,  # signs of a reset or second-hand phone (LEGAL 16); None: not computed
         "totals": {
             "items": totals[0],
             "bytes_acquired": int(totals[1]),
