@@ -32,7 +32,7 @@ def require_release_for_caseworker(session: Session, actor: Actor, case_id: int)
         )
 
 
-def _route_version(session: Session, case_id: int, version: int | None) -> RouteVersion:
+def route_version(session: Session, case_id: int, version: int | None) -> RouteVersion:
     query = select(RouteVersion).where(RouteVersion.case_id == case_id)
     query = (
         query.where(RouteVersion.version == version)
@@ -54,7 +54,7 @@ def read_route(
 ) -> dict[str, Any]:
     services.get_case(session, case_id)
     require_release_for_caseworker(session, actor, case_id)
-    row = _route_version(session, case_id, version)
+    row = route_version(session, case_id, version)
     services.record(
         session, actor, "route.read", case_id=case_id, object_type="route_version", object_id=row.id
     )
@@ -80,7 +80,7 @@ def read_route_summary(
     """Stays, legs, countries, crossings and gaps as data (statistics from the full data)."""
     services.get_case(session, case_id)
     require_release_for_caseworker(session, actor, case_id)
-    row = _route_version(session, case_id, version)
+    row = route_version(session, case_id, version)
     services.record(
         session, actor, "route.summary.read", case_id=case_id, object_type="route_version", object_id=row.id
     )

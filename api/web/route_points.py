@@ -10,13 +10,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
-from sqlalchemy import select
 
 from api.deps import FINDINGS_READERS, SessionDep
-from api.routers.route import require_release_for_caseworker
+from api.routers.route import require_release_for_caseworker, route_version
 from legal_basis import services
 from legal_basis.services import Actor
-from store.models import RouteVersion
 
 router = APIRouter(prefix="/api/v1", tags=["route"])
 
@@ -63,15 +61,7 @@ def read_route_points(
     cleaning flags (0 = usable), country and IANA time zone."""
     services.get_case(session, case_id)
     require_release_for_caseworker(session, actor, case_id)
-    query = select(RouteVersion).where(RouteVersion.case_id == case_id)
-    query = (
-        query.where(RouteVersion.version == version)
-        if version
-        else query.order_by(RouteVersion.version.desc())
-    )
-    row = session.scalars(query.limit(1)).first()
-    if row is None:
-        raise services.NotFound(f"case {case_id} has no route yet")
+    row = route_version(session, case_id, version)
     payload = points_payload(row.route)
     services.record(
         session,
