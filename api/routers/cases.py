@@ -88,17 +88,7 @@ def read_case(case_id: int, session: SessionDep, actor: Annotated[Actor, Depends
 def register_device(
     case_id: int, body: DeviceCreate, session: SessionDep, actor: Annotated[Actor, Depends(INTAKE)]
 ) -> Device:
-    return services.register_device(
-        session,
-        actor,
-        case_id,
-        platform=body.platform,
-        make=body.make,
-        model=body.model,
-        serial=body.serial,
-        seal_number=body.seal_number,
-        notes=body.notes,
-    )
+    return services.register_device(session, actor, case_id, **body.model_dump())
 
 
 @router.get("/cases/{case_id}/devices", response_model=list[DeviceRead])
@@ -120,21 +110,7 @@ def request_authorisation(
     state: StateDep,
     actor: Annotated[Actor, Depends(INTAKE)],
 ) -> Authorisation:
-    return services.request_authorisation(
-        session,
-        actor,
-        state.policy,
-        case_id,
-        device_id=body.device_id,
-        ground_id=body.ground_id,
-        purpose=body.purpose,
-        necessity=body.necessity,
-        milder_means=[m.model_dump() for m in body.milder_means],
-        categories=body.categories,
-        window_start=body.window_start,
-        window_end=body.window_end,
-        valid_days=body.valid_days,
-    )
+    return services.request_authorisation(session, actor, state.policy, case_id, **body.model_dump())
 
 
 @router.get("/cases/{case_id}/authorisations", response_model=list[AuthorisationRead])
@@ -194,16 +170,7 @@ def record_consent(
     actor: Annotated[Actor, Depends(INTAKE)],
 ) -> ConsentRecord:
     _authorisation_of_case(session, case_id, authorisation_id)
-    return services.record_consent(
-        session,
-        actor,
-        authorisation_id,
-        language=body.language,
-        interpreter=body.interpreter,
-        refusal_without_consequence_explained=body.refusal_without_consequence_explained,
-        given=body.given,
-        given_at=body.given_at,
-    )
+    return services.record_consent(session, actor, authorisation_id, **body.model_dump())
 
 
 @router.get("/cases/{case_id}/authorisations/{authorisation_id}/consent", response_model=list[ConsentRead])
@@ -249,15 +216,7 @@ def record_notice(
     state: StateDep,
     actor: Annotated[Actor, Depends(INTAKE)],
 ) -> InformationNotice:
-    return services.record_notice(
-        session,
-        actor,
-        state.policy,
-        case_id,
-        language=body.language,
-        interpreter=body.interpreter,
-        given_at=body.given_at,
-    )
+    return services.record_notice(session, actor, state.policy, case_id, **body.model_dump())
 
 
 @router.get("/cases/{case_id}/notices", response_model=list[NoticeRead])
