@@ -181,25 +181,14 @@ def seed_demo_cases(state: AppState) -> Iterator[str]:
     JobWorker(state, retry_delay_s=0).run_job_now(job_id)
     yield f"demo case {DEMO_REFERENCE}: extraction job {job_id} finished"
 
-    from api.matching_service import gazetteer, interval_to_dict, place_to_dict, rematch_case
-    from matching.time_phrases import OutOfScopePhrase, parse_time_phrase
+    from api.matching_service import gazetteer, place_to_dict, rematch_case, understand_time
     from store.models import ClaimRow
 
     places = gazetteer(state)
     with unit_of_work(state.session_factory) as session:
         for position, (kind, place_text, time_text) in enumerate(DEMO_CLAIMS):
             candidates = places.resolve(place_text, limit=1)
-            interval = parse_time_phrase(time_text)
-            understood = (
-                {"understood": False, "reason_en": interval.reason_en, "reason_nl": interval.reason_nl}
-                if isinstance(interval, OutOfScopePhrase)
-                else {
-                    "understood": True,
-                    "interval": interval_to_dict(interval),
-                    "understood_en": interval.understood_en,
-                    "understood_nl": interval.understood_nl,
-                }
-            )
+            understood = understand_time(time_text)
             row = ClaimRow(
                 case_id=case_id,
                 position=position,
