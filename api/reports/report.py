@@ -1,7 +1,7 @@
 """The case report as PDF: one document per set of findings, for the case file.
 
 ``build_case_report(state, case_id, finding_set_id=..., language="nl"|"en")`` reads the case in one
-session (``api.reports.collect``) and lays it out with reportlab platypus, with DejaVu embedded
+session (``casework.report_facts``) and lays it out with reportlab platypus, with DejaVu embedded
 (``api.reports.fonts``) and the route map drawn by matplotlib (``api.reports.map``).
 
 Sections: case and device identity; legal ground and authorisation; chain of custody; route (map,
@@ -22,16 +22,16 @@ from datetime import datetime
 from typing import Any, Literal
 from xml.sax.saxutils import escape
 
-from api.reports.collect import (
+from api.reports.errors import ReportError
+from api.reports.fonts import FontFamily, register_fonts
+from casework.report_facts import (
     CaseReportData,
     EvidenceFacts,
     FindingFacts,
     JobFacts,
     collect_report_data,
 )
-from api.reports.errors import ReportError
-from api.reports.fonts import FontFamily, register_fonts
-from api.state import AppState
+from casework.state import AppState
 
 Language = Literal["nl", "en"]
 DRAFT_WATERMARK = "CONCEPT / DRAFT — not released"

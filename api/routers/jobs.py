@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, status
@@ -12,6 +10,7 @@ from sqlalchemy import func, select
 
 from api.deps import CASE_READERS, INTAKE, SessionDep, StateDep, allow
 from api.schemas import ORM
+from casework.jobs.custody import custody_manifest
 from legal_basis import services
 from legal_basis.roles import Role
 from legal_basis.services import Actor
@@ -200,31 +199,6 @@ def resume_job(
     job.attempts = 0
     services.record(session, actor, "job.resume", case_id=job.case_id, object_type="job", object_id=job_id)
     return job
-
-
-def custody_manifest(session: SessionDep, job_id: int) -> tuple[list[dict[str, Any]], str]:
-    rows = session.scalars(
-        select(CustodyRecord).where(CustodyRecord.job_id == job_id).order_by(CustodyRecord.id)
-    )
-    items = [
-        {
-            "device_path": r.device_path,
-            "size": r.size,
-            "mtime": r.mtime.isoformat() if r.mtime else None,
-            "sha256_acquired": r.sha256_acquired,
-            "bytes_acquired": r.bytes_acquired,
-            "sha256_whole_file": r.sha256_whole_file,
-            "artifact_id": r.artifact_id,
-            "method": r.method,
-            "acquired_at": r.acquired_at.isoformat(),
-            "records": r.records_count,
-            "bytes_kept": bool(r.blob_name),
-            "dropped_outside_window": r.dropped_outside_window,
-        }
-        for r in rows
-    ]
-    digest = hashlib.sha256(json.dumps(items, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-    return items, digest
 
 
 @router.get("/cases/{case_id}/evidence/verify")

@@ -119,7 +119,7 @@ def rebuild(
     parameters: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Recompute the route (e.g. with other parameters): a new version; older versions stay."""
-    from api.pipeline import rebuild_route
+    from casework.route_versions import rebuild_route
 
     services.get_case(session, case_id)
     services.record(

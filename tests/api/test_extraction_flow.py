@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from api.worker import JobWorker
+from casework.jobs.worker import JobWorker
 from extractor.records import TimeSource
 from extractor.simulator.adb_server import start_adb_simulator
 from extractor.simulator.phone_builder import build_phone

@@ -16,7 +16,9 @@ import pytest
 from PIL import Image
 
 from api.reports import DRAFT_WATERMARK, ReportError, render_case_report
-from api.reports.collect import (
+from api.reports.map import COLOUR_SEA, map_extent, render_route_map
+from api.reports.report import STATUS_WORDS, format_distance, format_duration, format_signed_duration
+from casework.report_facts import (
     AuditFacts,
     AuthorisationFacts,
     CaseReportData,
@@ -27,8 +29,6 @@ from api.reports.collect import (
     JobFacts,
     NoticeFacts,
 )
-from api.reports.map import COLOUR_SEA, map_extent, render_route_map
-from api.reports.report import STATUS_WORDS, format_distance, format_duration, format_signed_duration
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 

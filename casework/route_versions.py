@@ -15,7 +15,7 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api.state import AppState
+from casework.state import AppState
 from store import audit
 from store.models import ExtractionJob, LocationRow, RouteVersion
 
@@ -200,7 +200,7 @@ def _nearest_place_function(state: AppState) -> NearestPlaceIndex | None:
 
 
 def after_job(state: AppState, case_id: int, job_id: int) -> None:
-    from api.device_history import record_device_history
+    from casework.device_signals import record_device_history
     from store.errors import StoreError
 
     try:
@@ -213,7 +213,7 @@ def after_job(state: AppState, case_id: int, job_id: int) -> None:
         log.exception("route build failed for case %s after job %s", case_id, job_id)
         return
     try:
-        from api.matching_service import rematch_case
+        from casework.findings import rematch_case
 
         rematch_case(state, case_id, actor="pipeline")
     except ImportError:

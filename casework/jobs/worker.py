@@ -21,8 +21,8 @@ from typing import Any
 from sqlalchemy import select, update
 
 import extractor
-from api.state import AppState
-from api.targets import Target, open_target
+from casework.jobs.targets import Target, open_target
+from casework.state import AppState
 from extractor.artifacts import default_registry
 from extractor.artifacts.spec import DataCategory
 from extractor.errors import DeviceDisconnected, DeviceTimeout, ExtractionError, IdentityMismatch

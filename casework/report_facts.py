@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.matching_service import limitation_lines
-from api.reports.errors import NothingToReport
+from casework.errors import NothingToReport, ReportError
+from casework.findings import limitation_lines
 from legal_basis.policy import Policy
 from store import audit
 from store.models import (
@@ -351,7 +351,7 @@ def _clock(reading: dict[str, Any] | None) -> ClockFacts | None:
 
 
 def _job_facts(session: Session, job: ExtractionJob, people: _People) -> JobFacts:
-    from api.routers.jobs import custody_manifest
+    from casework.jobs.custody import custody_manifest
 
     items, manifest_sha256 = custody_manifest(session, job.id)
     tools = dict(job.tool_versions or {})
@@ -574,8 +574,6 @@ def collect_report_data(
     released_only: bool = False,
 ) -> CaseReportData:
     """Everything the report shows for one finding set of a case, read in one session."""
-    from api.reports.errors import ReportError
-
     case = session.get(Case, case_id)
     if case is None:
         raise ReportError(f"case {case_id} does not exist")
