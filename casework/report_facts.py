@@ -60,7 +60,7 @@ class MilderMeans:
 
 
 @dataclass(frozen=True, slots=True)
-class AuthorisationFacts:
+class ReportedAuthorisation:
     id: int
     device_id: int | None
     policy_version: str
@@ -84,7 +84,7 @@ class AuthorisationFacts:
 
 
 @dataclass(frozen=True, slots=True)
-class ConsentFacts:
+class ReportedConsent:
     authorisation_id: int
     language: str
     interpreter: str | None
@@ -96,7 +96,7 @@ class ConsentFacts:
 
 
 @dataclass(frozen=True, slots=True)
-class NoticeFacts:
+class ReportedNotice:
     language: str
     notice_version: str
     interpreter: str | None
@@ -264,9 +264,9 @@ class CaseReportData:
     case_created_at: datetime
     retention_until: datetime | None
     devices: tuple[DeviceFacts, ...]
-    authorisations: tuple[AuthorisationFacts, ...]
-    consents: tuple[ConsentFacts, ...]
-    notices: tuple[NoticeFacts, ...]
+    authorisations: tuple[ReportedAuthorisation, ...]
+    consents: tuple[ReportedConsent, ...]
+    notices: tuple[ReportedNotice, ...]
     jobs: tuple[JobFacts, ...]
     route: RouteFacts | None
     finding_set_id: int
@@ -600,7 +600,7 @@ def collect_report_data(
     ):
         ground = policy.ground(a.ground_id)
         authorisations.append(
-            AuthorisationFacts(
+            ReportedAuthorisation(
                 id=a.id,
                 device_id=a.device_id,
                 policy_version=a.policy_version,
@@ -631,7 +631,7 @@ def collect_report_data(
             )
         )
     consents = tuple(
-        ConsentFacts(
+        ReportedConsent(
             authorisation_id=c.authorisation_id,
             language=c.language,
             interpreter=c.interpreter,
@@ -646,7 +646,7 @@ def collect_report_data(
         )
     )
     notices = tuple(
-        NoticeFacts(
+        ReportedNotice(
             language=n.language,
             notice_version=n.notice_version,
             interpreter=n.interpreter,

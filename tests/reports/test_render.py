@@ -20,14 +20,14 @@ from api.reports.map import COLOUR_SEA, map_extent, render_route_map
 from api.reports.report import STATUS_WORDS, format_distance, format_duration, format_signed_duration
 from casework.report_facts import (
     AuditFacts,
-    AuthorisationFacts,
     CaseReportData,
-    ConsentFacts,
     DeviceFacts,
     EvidenceFacts,
     FindingFacts,
     JobFacts,
-    NoticeFacts,
+    ReportedAuthorisation,
+    ReportedConsent,
+    ReportedNotice,
 )
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
@@ -163,7 +163,7 @@ def make_report_data(**overrides: object) -> CaseReportData:
             ),
         ),
         authorisations=(
-            AuthorisationFacts(
+            ReportedAuthorisation(
                 id=2,
                 device_id=1,
                 policy_version="nl-default@2026.1",
@@ -187,7 +187,7 @@ def make_report_data(**overrides: object) -> CaseReportData:
             ),
         ),
         consents=(
-            ConsentFacts(
+            ReportedConsent(
                 authorisation_id=2,
                 language="ar",
                 interpreter=None,
@@ -199,7 +199,7 @@ def make_report_data(**overrides: object) -> CaseReportData:
             ),
         ),
         notices=(
-            NoticeFacts(
+            ReportedNotice(
                 language="ar", notice_version="n-1", interpreter=None, given_at=T0, recorded_by="Ingrid"
             ),
         ),
