@@ -43,8 +43,10 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
 
     from api.routers import audit as audit_router
     from api.routers import auth, cases, health
+    from api.routers import catalogue as catalogue_router
 
     app.include_router(health.router)
+    app.include_router(catalogue_router.router)
     app.include_router(auth.router)
     app.include_router(cases.router)
     app.include_router(audit_router.router)

@@ -15,9 +15,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
+import catalogue
 from api.reports import DRAFT_WATERMARK, ReportError, render_case_report
 from api.reports.map import COLOUR_SEA, map_extent, render_route_map
-from api.reports.report import STATUS_WORDS, format_distance, format_duration, format_signed_duration
+from api.reports.report import format_distance, format_duration, format_signed_duration
 from casework.report_facts import (
     AuditFacts,
     CaseReportData,
@@ -240,7 +241,7 @@ def test_draft_without_route_says_so(tmp_path: Path) -> None:
     assert DRAFT_WATERMARK in text and "NOT RELEASED" in text
     assert "There is no route" in text
     assert "V-ÇİĞ-1" in text and "R58M-ΣΤ-ğüş" in text and "Aylin Şahin (authoriser)" in text
-    assert STATUS_WORDS["en"]["inconsistent"] in text
+    assert catalogue.label("finding_status", "inconsistent", "en", long=True) in text
     assert "record 77" in text and "2093 km" in text and "−10 min" in text
     assert "Claims not matched" in text and "two weeks after Eid" in text
     assert "4 record(s) found outside the authorised date window were dropped" in text
@@ -257,7 +258,7 @@ def test_released_dutch_report_has_no_draft_mark(tmp_path: Path) -> None:
     text = _text(render_case_report(data, language="nl"), tmp_path)
     assert "CONCEPT" not in text and "NIET VRIJGEGEVEN" not in text
     assert "Δήμητρα (reviewer)" in text and "Gecontroleerd" in text
-    assert STATUS_WORDS["nl"]["inconsistent"] in text
+    assert catalogue.label("finding_status", "inconsistent", "nl", long=True) in text
     assert "Er is geen route" in text
     with pytest.raises(ReportError, match="language"):
         render_case_report(data, language="de")  # type: ignore[arg-type]
