@@ -184,7 +184,11 @@ def rematch_case(state: AppState, case_id: int, *, actor: str) -> FindingSet | N
         )
         route_label = None
         limitations = [
-            "No location records: every claim is 'no data'. This says nothing against the applicant.",
+            {
+                "en": "No location records: every claim is 'no data'. This says nothing against the applicant.",
+                "nl": "Geen locatiegegevens: elke verklaring is 'geen gegevens'. Dat zegt niets tegen de "
+                "aanvrager.",
+            },
             *history_lines,
         ]
     findings = match_claims(claims, points, route_version=route_label)

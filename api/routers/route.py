@@ -117,7 +117,7 @@ def rebuild(
     session: SessionDep,
     state: StateDep,
     actor: Annotated[Actor, Depends(REVIEWER)],
-    parameters: RouteParametersInput | None = None,  # type: ignore[valid-type]
+    parameters: RouteParametersInput | None = None,  # type: ignore[valid-type]  # a model made at import
 ) -> dict[str, Any]:
     """Recompute the route (e.g. with other parameters): a new version; older versions stay.
 
@@ -130,7 +130,7 @@ def rebuild(
         actor,
         "route.rebuild.request",
         case_id=case_id,
-        details={"parameters": parameters.model_dump(exclude_none=True) if parameters else None},
+        details={"parameters": parameters.model_dump(exclude_none=True) if parameters else None},  # type: ignore[attr-defined]
     )
     session.commit()
     row = rebuild_route(state, case_id, parameters=parameters, actor=actor.username)
