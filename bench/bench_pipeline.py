@@ -84,7 +84,7 @@ def main() -> None:
         point_stay[usable] = arrays.point_stay
         legs = timed("legs", build_legs, cleaned, stays, parameters=params.legs)
         begin = time.perf_counter()
-        route_stays = _route_stays(stays, params, None)
+        route_stays = _route_stays(stays, [None] * len(stays), params)
         country, zone, confidence = _point_countries(points, usable, point_stay, route_stays, params)
         timings["countries + time zones"] = time.perf_counter() - begin
         timed(
