@@ -400,6 +400,9 @@ def _group(
             current, a = None, pending
             continue
         a += 1
+        if a == na and pending >= 0:
+            groups.append(current)  # the data end while away: what follows the visit is read again
+            current, a = None, pending
     if current is not None:
         groups.append(current)
     return groups
