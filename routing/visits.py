@@ -18,7 +18,9 @@ How (one pass over *anchors* in time order; everything else is numpy):
 3. Following anchors within the radius (and not in another country) belong to the visit. Anchors outside
    it start a possible *excursion*; the excursion is folded into the visit when the phone comes back within
    the radius, the time observed away is at most ``max_excursion_s`` and the time from the last anchor at
-   the place to the first one back is at most ``max_excursion_bracket_s``, with no anchor in another country.
+   the place to the first one back is at most ``max_excursion_bracket_s`` (``established_excursion_bracket_s``
+   once the visit has lasted ``established_visit_s``: a phone with a photo a day that shows a day trip
+   leaves a silence of up to two nights around it), with no anchor in another country.
    Otherwise the visit ends at its last stay or rest anchor, and the anchors after it are read again as the
    start of what came next. Two anchors at the place with nothing in between and more than ``max_gap_s``
    apart also end a visit (a long silence is not assumed to have been spent in one place).
@@ -74,6 +76,9 @@ class VisitParameters:
     max_gap_s: float = 3 * SECONDS_PER_DAY
     max_excursion_s: float = 14 * 3600.0
     max_excursion_bracket_s: float = 30 * 3600.0
+    #: a visit already this long tolerates a longer silence around an excursion (sparse phones)
+    established_visit_s: float = 2 * SECONDS_PER_DAY
+    established_excursion_bracket_s: float = 3 * SECONDS_PER_DAY
     chain_gap_s: float = 3600.0
     rest_extent_m: float = 1_000.0
     sparse_chain_max_points: int = 3
@@ -89,6 +94,8 @@ class VisitParameters:
             raise ParameterError("radius_by_population_m must be sorted by minimum population")
         if self.max_excursion_s < 0 or self.max_excursion_bracket_s < self.max_excursion_s:
             raise ParameterError("need 0 <= max_excursion_s <= max_excursion_bracket_s")
+        if self.established_excursion_bracket_s < self.max_excursion_bracket_s:
+            raise ParameterError("established_excursion_bracket_s must be >= max_excursion_bracket_s")
         if self.max_gap_s <= 0 or self.chain_gap_s <= 0 or self.movement_bin_s <= 0:
             raise ParameterError("max_gap_s, chain_gap_s and movement_bin_s must be positive")
 
@@ -325,7 +332,9 @@ def _group(
     na = len(kind)
     max_gap = params.max_gap_s
     max_away = params.max_excursion_s
-    max_bracket = params.max_excursion_bracket_s
+    short_bracket = params.max_excursion_bracket_s
+    long_bracket = params.established_excursion_bracket_s
+    established = params.established_visit_s
 
     def radius_at(a: int) -> float:
         if kind[a] == _STAY and stay_place_radius_m is not None:
@@ -370,6 +379,8 @@ def _group(
         dz = z[a] - current.sum_xyz[2] * inverse
         foreign = bool(country[a]) and bool(current.country) and country[a] != current.country
         at_place = not foreign and dx * dx + dy * dy + dz * dz <= current.radius_m * current.radius_m
+        since_seed = end[current.last_at] - start[current.seed]
+        max_bracket = long_bracket if since_seed >= established else short_bracket
         if at_place:
             if pending >= 0:
                 if start[a] - end[current.last_at] > max_bracket:
