@@ -77,8 +77,10 @@ class VisitParameters:
     max_excursion_s: float = 14 * 3600.0
     max_excursion_bracket_s: float = 30 * 3600.0
     #: a visit already this long tolerates a longer silence around an excursion (sparse phones)
-    established_visit_s: float = 2 * SECONDS_PER_DAY
+    established_visit_s: float = SECONDS_PER_DAY
     established_excursion_bracket_s: float = 3 * SECONDS_PER_DAY
+    #: a silence this long between records away (no stay among them) separates two day trips
+    night_gap_s: float = 8 * 3600.0
     chain_gap_s: float = 3600.0
     rest_extent_m: float = 1_000.0
     sparse_chain_max_points: int = 3
@@ -416,7 +418,98 @@ def _group(
             current, a = None, pending
     if current is not None:
         groups.append(current)
-    return groups
+    return _join_across_excursions(groups, kind, start, end, x, y, z, country, params)
+
+
+def _join_across_excursions(
+    groups: list[_Group],
+    kind: list[int],
+    start: list[float],
+    end: list[float],
+    x: list[float],
+    y: list[float],
+    z: list[float],
+    country: list[str],
+    params: VisitParameters,
+) -> list[_Group]:
+    """Second look (step 3, backwards): a visit that ended on an excursion before it was established is
+    joined with a later visit at the same place when that one is established and the time away qualifies
+    as an excursion (a day trip photographed on the second day of a long stay). Visits in between that
+    lie wholly inside the excursion are taken into it."""
+    joined: list[_Group] = []
+    for group in groups:
+        target = -1
+        episodes: list[tuple[int, int]] = []
+        for back in range(len(joined) - 1, -1, -1):
+            candidate = joined[back]
+            if start[group.seed] - end[candidate.last_rest] > params.established_excursion_bracket_s:
+                break
+            episodes = _excursions_between(candidate, group, kind, start, end, x, y, z, country, params)
+            if episodes:
+                target = back
+                break
+        if target < 0:
+            joined.append(group)
+            continue
+        base = joined[target]
+        base.excursions.extend(episodes)
+        base.excursions.extend(group.excursions)
+        base.stays.extend(group.stays)
+        for axis in range(3):
+            base.sum_xyz[axis] += group.sum_xyz[axis]
+        base.count += group.count
+        base.last_at, base.last_rest = group.last_at, group.last_rest
+        del joined[target + 1 :]
+    return joined
+
+
+def _excursions_between(
+    first: _Group,
+    second: _Group,
+    kind: list[int],
+    start: list[float],
+    end: list[float],
+    x: list[float],
+    y: list[float],
+    z: list[float],
+    country: list[str],
+    params: VisitParameters,
+) -> list[tuple[int, int]]:
+    """The excursions (anchor ranges) that would join ``first`` and ``second`` into one visit, or []."""
+    established = params.established_visit_s
+    first_span = end[first.last_rest] - start[first.seed]
+    second_span = end[second.last_rest] - start[second.seed]
+    if max(first_span, second_span) < established:
+        return []
+    if first.country and second.country and first.country != second.country:
+        return []
+    radius = min(first.radius_m, second.radius_m)
+    centre = [v / first.count for v in first.sum_xyz]
+    other = [v / second.count for v in second.sum_xyz]
+    if sum((a - b) ** 2 for a, b in zip(centre, other, strict=True)) > radius * radius:
+        return []
+    away = [
+        a
+        for a in range(first.last_rest + 1, second.seed)
+        if (x[a] - centre[0]) ** 2 + (y[a] - centre[1]) ** 2 + (z[a] - centre[2]) ** 2 > radius * radius
+        or (country[a] and first.country and country[a] != first.country)
+    ]
+    if not away:
+        return []  # nothing elsewhere in between: the silence rule (max_gap_s) ended the visit
+    if any(country[a] and first.country and country[a] != first.country for a in away):
+        return []
+    # records away without a stay among them (a sparse phone) and a night's silence between them are
+    # day trips on consecutive days, each judged on its own
+    split_at_nights = all(kind[a] != _STAY for a in away)
+    episodes = [[away[0], away[0]]]
+    for a in away[1:]:
+        if split_at_nights and start[a] - end[episodes[-1][1]] >= params.night_gap_s:
+            episodes.append([a, a])
+        else:
+            episodes[-1][1] = a
+    if any(end[last] - start[first_away] > params.max_excursion_s for first_away, last in episodes):
+        return []
+    return [(first_away, last) for first_away, last in episodes]
 
 
 # ---------------------------------------------------------------------- step 4: statistics
