@@ -22,10 +22,9 @@ import socket
 import stat as stat_module
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import adb_shell
@@ -43,11 +42,10 @@ from extractor.errors import (
     DeviceUnauthorised,
     ExtractionError,
     HostileInput,
-    IdentityMismatch,
     SourceFileNotFound,
 )
 from extractor.records import ClockReading
-from extractor.sources.base import DeviceIdentity, SourceEntry
+from extractor.sources.base import DeviceIdentity, HeadRead, SourceEntry
 from extractor.timestamps import from_unix_s
 
 KEY_FILE_NAME = "adbkey"
@@ -146,23 +144,6 @@ class _TcpTransport(BaseTransport):
 # --- results ----------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class HeadRead:
-    """The leading bytes of one file, its size and its whole-file SHA-256 as computed on the device."""
-
-    path: str
-    head: bytes | None  # None: the file could not be read
-    size: int | None
-    sha256_whole: str | None
-    error: str | None = None
-
-
-class HeadBatchSource(Protocol):
-    """Optional: read the heads of many files per round-trip (the runner uses it when present)."""
-
-    def read_heads(self, paths: Sequence[str], head_bytes: int) -> Iterator[HeadRead]: ...
-
-
 # --- getprop ----------------------------------------------------------------------------------------------
 
 _GETPROP_LINE = re.compile(r"^\[(?P<key>[^\]]+)\]: \[(?P<value>.*)\]$")
@@ -211,26 +192,6 @@ def identity_from_properties(properties: dict[str, str]) -> DeviceIdentity:
         timezone=properties.get("persist.sys.timezone") or None,
         extra=tuple((k, properties[k]) for k in extra_keys if properties.get(k)),
     )
-
-
-def ensure_registered_device(
-    identity: DeviceIdentity,
-    *,
-    serial: str | None = None,
-    model: str | None = None,
-    manufacturer: str | None = None,
-) -> None:
-    """Raise ``IdentityMismatch`` when the phone is not the one registered for the case (case-insensitive)."""
-    for label, expected, actual in (
-        ("serial number", serial, identity.serial),
-        ("model", model, identity.model),
-        ("manufacturer", manufacturer, identity.manufacturer),
-    ):
-        if expected and (actual or "").strip().casefold() != expected.strip().casefold():
-            raise IdentityMismatch(
-                f"The connected phone's {label} is {actual!r}, but the case registered {expected!r}. "
-                "Check that the right phone is connected; do not extract from another person's phone."
-            )
 
 
 # --- the source -------------------------------------------------------------------------------------------

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.device_history import device_history_limitations
-from api.state import AppState
+from casework.device_signals import device_history_limitations
+from casework.state import AppState
 from matching.claims import Claim, ClaimKind
 from matching.places import BoundingBox, Place, PlaceKind
 from matching.time_phrases import Granularity, OutOfScopePhrase, TimeInterval, parse_time_phrase

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from api.state import AppState
-from api.worker import JobWorker
+from casework.jobs.worker import JobWorker
+from casework.state import AppState
 from legal_basis import services
 from legal_basis.roles import Role
 from legal_basis.services import Actor
@@ -53,7 +53,8 @@ def _actor(state: AppState, username: str, role: Role) -> Actor:
 
 def start_demo_simulators(state: AppState) -> dict[str, object]:
     """Start the simulated Android phone (loopback TCP) and iPhone (usbmuxd socket) for this process."""
-    from api.simulators import demo_phone, start_adb_simulator
+    from casework.demo.phones import demo_phone
+    from extractor.simulator.adb_server import start_adb_simulator
 
     demo_dir = Path(state.settings.data_dir) / "demo"
     running = state.extras.setdefault("simulators", {})
@@ -181,7 +182,7 @@ def seed_demo_cases(state: AppState) -> Iterator[str]:
     JobWorker(state, retry_delay_s=0).run_job_now(job_id)
     yield f"demo case {DEMO_REFERENCE}: extraction job {job_id} finished"
 
-    from api.matching_service import gazetteer, place_to_dict, rematch_case, understand_time
+    from casework.findings import gazetteer, place_to_dict, rematch_case, understand_time
     from store.models import ClaimRow
 
     places = gazetteer(state)
