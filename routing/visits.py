@@ -48,7 +48,7 @@ from routing.stays import StayArrays
 SECONDS_PER_DAY = 86_400.0
 
 #: Place kinds (as the gazetteer names them) that are small by nature whatever their population.
-SMALL_PLACE_KINDS = frozenset({"camp", "border_crossing", "village"})
+SMALL_PLACE_KINDS = frozenset({"camp", "border_crossing"})
 
 
 @dataclass(frozen=True)
@@ -154,7 +154,7 @@ class Visit:
 
 
 def place_radius_m(place: NamedPlace | None, *, parameters: VisitParameters | None = None) -> float:
-    """Radius of a visit seeded near ``place``: small kinds (camp, crossing, village) get
+    """Radius of a visit seeded near ``place``: small kinds (camp, border crossing) get
     ``small_place_radius_m``, towns with a known population the row of ``radius_by_population_m``,
     anything else ``default_place_radius_m``."""
     params = parameters or VisitParameters()
