@@ -91,7 +91,13 @@ def _quality_rows(mode: str, seed: int, points: int, days: float) -> list[dict[s
 
 
 def _pipeline_child(points_path: str) -> None:
+    # import routing from PYTHONPATH (the code under measurement), not from this script's checkout
+    code = Path(os.environ["PYTHONPATH"]).resolve()
+    sys.path[:] = [str(code)] + [p for p in sys.path if p and Path(p).resolve() not in (ROOT, code)]
+    import routing
     from routing.points import PointTable
+
+    assert Path(routing.__file__).resolve().is_relative_to(code), routing.__file__
     from routing.route import build_route
 
     data = np.load(points_path)
@@ -116,6 +122,7 @@ def _pipeline_child(points_path: str) -> None:
                 "cpu_s": time.process_time() - cpu_started,
                 "stays": len(route.stays),
                 "visits": len(getattr(route, "visits", ())),
+                "routing": str(Path(routing.__file__).resolve().parent),
             }
         )
     )
