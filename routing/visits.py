@@ -10,7 +10,9 @@ How (one pass over *anchors* in time order; everything else is numpy):
 1. Anchors. Each stay is one anchor. Points outside stays are split into *chains* at gaps longer than
    ``chain_gap_s``. A chain that touches no stay and is small (extent ≤ ``rest_extent_m``, or at most
    ``sparse_chain_max_points`` points) is a photo, a burst of photos, a short check-in: each of its points
-   is a *rest* anchor — evidence that the person was there. Every other point outside stays is movement;
+   is a *rest* anchor — evidence that the person was there — unless the chain was reached from the record
+   before it and left for the record after it at ``transit_speed_mps`` or faster (a fix every two hours on
+   a bus is travel, not a visit to each village it passes). Every other point outside stays is movement;
    movement is summarised in bins of ``movement_bin_s`` (position = mean of the bin).
 2. A visit starts at a stay or rest anchor. Its place radius comes from the place there
    (:func:`place_radius_m`: by settlement size, else ``default_place_radius_m``). Its centre is the mean of
@@ -83,6 +85,8 @@ class VisitParameters:
     night_gap_s: float = 8 * 3600.0
     chain_gap_s: float = 3600.0
     rest_extent_m: float = 1_000.0
+    #: a record reached from the previous one and left for the next one at least this fast is in transit
+    transit_speed_mps: float = 3.0
     sparse_chain_max_points: int = 3
     movement_bin_s: float = 600.0
 
@@ -258,6 +262,16 @@ def _anchors(
     rest_chain = ~chain_has_stay & (
         (extent_sq <= params.rest_extent_m**2) | (chain_size <= params.sparse_chain_max_points)
     )
+    # a chain reached and left at travel speed is a record in transit (a fix every two hours on a bus)
+    chain_end = np.r_[chain_start[1:], n] - 1
+    speed_in = np.zeros(len(chain_start))
+    speed_out = np.zeros(len(chain_start))
+    if len(chain_start) > 1:
+        before, first = chain_end[:-1], chain_start[1:]
+        step = np.linalg.norm(xyz[first] - xyz[before], axis=1)
+        speed_in[1:] = step / np.maximum(t[first] - t[before], 1.0)
+        speed_out[:-1] = speed_in[1:]
+    rest_chain &= ~((speed_in >= params.transit_speed_mps) & (speed_out >= params.transit_speed_mps))
     point_chain = np.repeat(np.arange(len(chain_start)), chain_size)
     rest_point = rest_chain[point_chain] & ~in_stay
     moving = ~in_stay & ~rest_point

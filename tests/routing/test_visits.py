@@ -10,7 +10,7 @@ from routing.points import PointTable
 from routing.route import build_route, route_from_dict, route_to_dict, route_to_geojson
 from routing.stays import detect_stays_arrays
 from routing.visits import NamedPlace, VisitParameters, detect_visits, place_radius_m
-from tests.routing.builders import ALEPPO, ATHENS, T0, JourneyBuilder, offset
+from tests.routing.builders import ALEPPO, ATHENS, IDOMENI, T0, JourneyBuilder, offset
 from tests.routing.test_route import border_walk
 
 DAY_S = 86_400.0
@@ -184,3 +184,14 @@ def test_visits_are_in_the_geojson_and_survive_the_stored_json() -> None:
     again = route_from_dict(json.loads(json.dumps(route_to_dict(route))))
     assert again.visits == route.visits
     assert again.parameters == route.parameters
+
+
+def test_records_every_two_hours_on_a_bus_are_travel_not_visits() -> None:
+    """A fix every 108 minutes between Athens and Idomeni (the simulated phone's pattern): no visit each."""
+    journey = JourneyBuilder(seed=6, interval_s=600)
+    journey.stay(*ATHENS, hours=30, jitter_m=80)
+    journey.move(ATHENS, IDOMENI, hours=9.0, every_s=108 * 60)
+    journey.stay(*IDOMENI, hours=30, jitter_m=80)
+    route = build_route(journey.table())
+    assert [v.country for v in route.visits] == ["GR", "GR"]
+    assert all(v.visit.n_records > 100 for v in route.visits)

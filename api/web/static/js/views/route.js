@@ -474,12 +474,16 @@ export class RouteView {
       const r = document.createElementNS(svgNs, "rect");
       r.setAttribute("x", String(x0));
       r.setAttribute("width", String(Math.max(1.5, x1 - x0)));
-      r.setAttribute("y", cls === "tl-stay" ? "6" : "2");
-      r.setAttribute("height", cls === "tl-stay" ? "16" : "24");
+      r.setAttribute("y", cls === "tl-stay" ? "6" : cls === "tl-visit" ? "1" : "2");
+      r.setAttribute("height", cls === "tl-stay" ? "16" : cls === "tl-visit" ? "26" : "24");
       r.setAttribute("class", cls);
       strip.appendChild(r);
       return r;
     };
+    for (const f of this.geo.features) {
+      const p = f.properties;
+      if (p.kind === "visit") rect(x(toSeconds(p.start_utc)), x(toSeconds(p.end_utc)), "tl-visit");
+    }
     for (const f of this.geo.features) {
       const p = f.properties;
       if (p.kind === "stay") rect(x(toSeconds(p.start_utc)), x(toSeconds(p.end_utc)), "tl-stay");
@@ -931,21 +935,87 @@ export class RouteView {
     );
   }
 
+  // One visit: place, dates, records and observed share, then its trips away folded underneath.
+  visitItem(f, zoomTo) {
+    const p = f.properties;
+    const observed =
+      p.observed_share === null ? t("visit_observed_none") : `${Math.round(p.observed_share * 100)} % ${t("visit_observed")}`;
+    const trips = p.excursions || [];
+    return h(
+      "li",
+      {},
+      h(
+        "button",
+        { type: "button", class: "link-button", onclick: () => zoomTo(f) },
+        `${p.place || "?"} (${p.country || "?"})`,
+      ),
+      ` ${formatBoth(p.start_utc, p.time_zone)} – ${formatUtc(p.end_utc)}`,
+      h(
+        "div",
+        { class: "visit-detail" },
+        `${p.n_records} ${t("visit_records")} · ${p.days_with_records}/${p.days} ${t("visit_days")} · ${observed}` +
+          ` · ${p.stays.length} ${t("visit_stays")}`,
+      ),
+      trips.length
+        ? h(
+            "details",
+            {},
+            h(
+              "summary",
+              {},
+              `${trips.length} ${t("visit_trips")} (${t("visit_trip_reach")} ` +
+                `${formatDistance(Math.max(...trips.map((e) => e.max_distance_m)))})`,
+            ),
+            h(
+              "ul",
+              {},
+              trips.map((e) =>
+                h(
+                  "li",
+                  {},
+                  `${formatUtc(e.start_utc)} – ${formatUtc(e.end_utc)}, ${t("visit_trip_reach")} ${formatDistance(e.max_distance_m)}`,
+                ),
+              ),
+            ),
+          )
+        : null,
+    );
+  }
+
   drawSummary() {
     const el = clear(this.summaryEl);
     el.hidden = !this.geo;
     if (!this.geo) return;
     const statistics = this.geo.route.statistics;
     const stays = this.geo.features.filter((f) => f.properties.kind === "stay");
+    const visits = this.geo.features.filter((f) => f.properties.kind === "visit");
+    const zoomTo = (f) => {
+      const [lon, lat] = f.geometry.coordinates;
+      this.map.setView([lat, lon], 10);
+    };
     append(
       el,
       h("h2", { id: "route-summary-title" }, t("route_summary")),
       h(
         "p",
         {},
-        `${t("countries")}: ${statistics.countries.join(", ")} · ${t("stays")}: ${statistics.stays} · ` +
+        `${t("countries")}: ${statistics.countries.join(", ")} · ` +
+          (visits.length ? `${t("visits")}: ${visits.length} · ` : "") +
+          `${t("stays")}: ${statistics.stays} · ` +
           `${t("records")}: ${statistics.usable_points} / ${statistics.points} · ${t("route_version")} ${this.geo.properties.version}`,
       ),
+      visits.length
+        ? h(
+            "details",
+            { open: "" },
+            h("summary", {}, t("visits_list")),
+            h(
+              "ol",
+              { class: "visit-list" },
+              visits.map((f) => this.visitItem(f, zoomTo)),
+            ),
+          )
+        : null,
       h(
         "details",
         {},
