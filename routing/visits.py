@@ -80,7 +80,7 @@ class VisitParameters:
     max_excursion_bracket_s: float = 30 * 3600.0
     #: a visit already this long tolerates a longer silence around an excursion (sparse phones)
     established_visit_s: float = SECONDS_PER_DAY
-    established_excursion_bracket_s: float = 3 * SECONDS_PER_DAY
+    established_excursion_bracket_s: float = 4 * SECONDS_PER_DAY
     #: a silence this long between records away (no stay among them) separates two day trips
     night_gap_s: float = 8 * 3600.0
     chain_gap_s: float = 3600.0
