@@ -602,3 +602,27 @@ def _visit_objects(
             )
         )
     return tuple(visits)
+
+
+def visits_at(
+    visits: tuple[Visit, ...],
+    *,
+    lat: float,
+    lon: float,
+    radius_m: float,
+    start_s: float,
+    end_s: float,
+) -> list[tuple[int, float]]:
+    """Visits overlapping [start_s, end_s] (UTC epoch seconds) whose centre lies within the visit's place
+    radius plus ``radius_m`` of (lat, lon): (visit index, distance of its centre in metres), in time order.
+    For the evidence of a claim about a place ("stayed in Gaziantep 20 March – 10 April")."""
+    if not visits:
+        return []
+    centres = to_xyz_m(np.array([v.lat for v in visits]), np.array([v.lon for v in visits]))
+    distance = np.linalg.norm(centres - to_xyz_m(np.array([lat]), np.array([lon])), axis=1)
+    found = []
+    for index, visit in enumerate(visits):
+        overlaps = visit.start_utc.timestamp() <= end_s and visit.end_utc.timestamp() >= start_s
+        if overlaps and distance[index] <= visit.place_radius_m + radius_m:
+            found.append((index, float(distance[index])))
+    return found

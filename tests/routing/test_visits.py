@@ -195,3 +195,21 @@ def test_records_every_two_hours_on_a_bus_are_travel_not_visits() -> None:
     route = build_route(journey.table())
     assert [v.country for v in route.visits] == ["GR", "GR"]
     assert all(v.visit.n_records > 100 for v in route.visits)
+
+
+def test_visits_at_a_claimed_place_and_time_are_found_for_the_evidence() -> None:
+    from routing.visits import visits_at
+
+    route = build_route(daily_excursions(3).table())
+    visits = tuple(v.visit for v in route.visits)
+    start = T0.timestamp()
+    near = offset(*ALEPPO, 3_000, 0)
+    found = visits_at(visits, lat=near[0], lon=near[1], radius_m=5_000, start_s=start, end_s=start + DAY_S)
+    assert [index for index, _ in found] == [0]
+    assert 1_000 < found[0][1] < 4_500  # the centre lies between the flat and the market
+    later = visits_at(
+        visits, lat=near[0], lon=near[1], radius_m=5_000, start_s=start + 10 * DAY_S, end_s=start + 11 * DAY_S
+    )
+    far = offset(*ALEPPO, 60_000, 0)
+    elsewhere = visits_at(visits, lat=far[0], lon=far[1], radius_m=5_000, start_s=start, end_s=start + DAY_S)
+    assert later == [] and elsewhere == []
