@@ -16,7 +16,7 @@ Usage::
 
     python bench/bench_visits.py --seeds 1 2 3 4 5 --dense-points 100000 1000000
     python bench/bench_visits.py --held-out --dense-points 100000 1000000
-    python bench/bench_visits.py --quality none --pipeline-repeat 3 --base d39a86e
+    python bench/bench_visits.py --quality none --pipeline-repeat 5 --base 743298f --stage-repeat 5
 """
 
 from __future__ import annotations
@@ -128,6 +128,66 @@ def _pipeline_child(points_path: str) -> None:
     )
 
 
+def _visit_stage(repeat: int, data_dir: Path) -> None:
+    """CPU time of the visit stage alone (``routing.route._route_visits``) against the whole build_route, in
+    one process, same data: the least noisy measure of what visits add on a loaded machine."""
+    from generate_journey import generate_journey
+
+    from routing import geography
+    from routing.cleaning import clean_points
+    from routing.points import PointTable
+    from routing.route import RouteParameters, _point_countries, _route_stays, _route_visits, build_route
+    from routing.stays import detect_stays_arrays, stays_from_arrays
+
+    path = data_dir / "journey_1000000_seed7.npz"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        np.savez(path, **generate_journey(1_000_000, 7))
+    data = np.load(path)
+    points = PointTable.from_arrays(
+        time_s=data["time_s"],
+        lat=data["lat"],
+        lon=data["lon"],
+        accuracy_m=data["accuracy_m"],
+        fix_kind=data["fix_kind"],
+    )
+    geography._piece_index()
+    geography._timezone_finder()
+    params = RouteParameters()
+    cleaned = clean_points(points, parameters=params.cleaning, clock=params.clock)
+    usable = np.flatnonzero(cleaned.usable)
+    arrays = detect_stays_arrays(
+        time_s=points.time_s[usable],
+        lat=points.lat[usable],
+        lon=points.lon[usable],
+        accuracy_m=points.accuracy_m[usable],
+        parameters=params.stays,
+    )
+    stays = stays_from_arrays(arrays, rows=usable, record_id=points.record_id)
+    places = [None] * len(stays)
+    route_stays = _route_stays(stays, places, params)
+    point_stay = np.full(len(points), -1, dtype=np.int64)
+    point_stay[usable] = arrays.point_stay
+    country, _zone, _confidence = _point_countries(points, usable, point_stay, route_stays, params)
+    whole, stage = [], []
+    for _ in range(repeat):
+        started = time.process_time()
+        build_route(points, params=params)
+        whole.append(time.process_time() - started)
+        started = time.process_time()
+        visits = _route_visits(points, usable, arrays, route_stays, places, country, params, None)
+        stage.append(time.process_time() - started)
+    print(f"load average {os.getloadavg()}; {len(visits)} visits, {len(stays)} stays, {len(points):,} points")
+    print("| measure (CPU s, process_time) | min | median | max |")
+    print("|---|---:|---:|---:|")
+    for label, values in (("build_route (with visits)", whole), ("visit stage alone", stage)):
+        print(f"| {label} | {min(values):.3f} | {np.median(values):.3f} | {max(values):.3f} |")
+    shares = [s / (w - s) for s, w in zip(stage, whole, strict=True)]
+    print(
+        f"visit stage / build_route without it: {min(shares):.1%}–{max(shares):.1%} (median {np.median(shares):.1%})"
+    )
+
+
 def _pipeline(repeat: int, base: str, data_dir: Path) -> None:
     from generate_journey import generate_journey
 
@@ -184,6 +244,7 @@ def main() -> None:
     parser.add_argument("--pipeline-repeat", type=int, default=0)
     parser.add_argument("--base", default="d39a86e", help="commit without visits, for --pipeline-repeat")
     parser.add_argument("--data-dir", type=Path, default=Path("/tmp/reisroute-bench"))
+    parser.add_argument("--stage-repeat", type=int, default=0, help="time the visit stage alone, N times")
     parser.add_argument("--pipeline-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.pipeline_child:
@@ -223,6 +284,8 @@ def main() -> None:
             )
     if args.pipeline_repeat:
         _pipeline(args.pipeline_repeat, args.base, args.data_dir)
+    if args.stage_repeat:
+        _visit_stage(args.stage_repeat, args.data_dir)
 
 
 if __name__ == "__main__":
