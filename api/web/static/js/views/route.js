@@ -283,8 +283,22 @@ export class RouteView {
         this.routeGroup,
       );
     }
+    // A stay inside a visit is labelled with the visit (place, its days, trips away), once per visit: on
+    // the visit's longest stay. Stays on a trip away and stays outside visits keep their own label.
+    const visitsByIndex = new Map(
+      features.filter((x) => x.properties.kind === "visit").map((x) => [x.properties.index, x.properties]),
+    );
+    const longestStayOfVisit = new Map();
+    for (const f of features.filter((x) => x.properties.kind === "stay")) {
+      const v = f.properties.visit;
+      if (v === null || v === undefined) continue;
+      const best = longestStayOfVisit.get(v);
+      if (!best || f.properties.duration_s > best.duration_s) longestStayOfVisit.set(v, f.properties);
+    }
     for (const f of features.filter((x) => x.properties.kind === "stay")) {
       const p = f.properties;
+      const visit = p.visit === null || p.visit === undefined ? null : visitsByIndex.get(p.visit) || null;
+      const labelsVisit = visit !== null && longestStayOfVisit.get(p.visit) === p;
       const [lon, lat] = f.geometry.coordinates;
       const marker = L.circleMarker([lat, lon], {
         renderer: this.svg,
@@ -295,13 +309,13 @@ export class RouteView {
         fillColor: STAY_COLOUR,
         fillOpacity: 0.85,
       });
-      marker.bindTooltip(() => this.stayLabel(p), {
-        permanent: p.duration_s >= LABELLED_STAY_MIN_S,
+      marker.bindTooltip(() => (labelsVisit ? this.visitLabel(visit) : this.stayLabel(p)), {
+        permanent: visit ? labelsVisit : p.duration_s >= LABELLED_STAY_MIN_S,
         direction: "right",
         className: "rr-stay-label",
         offset: [stayRadiusPx(p.duration_s), 0],
       });
-      marker.bindPopup(() => this.stayText(p));
+      marker.bindPopup(() => this.stayText(p, visit));
       marker.on("mouseover", () => {
         const label = marker.getTooltip() && marker.getTooltip().getElement();
         if (label) label.style.visibility = "";
@@ -358,11 +372,26 @@ export class RouteView {
     return lines(`${place} · ${dayOf(p.start_local || p.start_utc)} – ${dayOf(p.end_local || p.end_utc)}`);
   }
 
-  stayText(p) {
+  visitLabel(v) {
+    const place = v.place || v.country || "?";
+    const trips = (v.excursions || []).length;
+    const tripText = trips ? ` · ${trips} ${t("visit_trips")}` : "";
+    return lines(`${place} · ${dayOf(v.start_local || v.start_utc)} – ${dayOf(v.end_local || v.end_utc)}${tripText}`);
+  }
+
+  stayText(p, visit = null) {
     return h(
       "div",
       { class: "popup" },
       h("strong", {}, `${t("stay")}: ${p.place || "?"} (${p.country || "?"})`),
+      visit
+        ? h(
+            "p",
+            {},
+            `${t("visit")}: ${visit.place || "?"}, ${formatUtc(visit.start_utc)} – ${formatUtc(visit.end_utc)} ` +
+              `(${visit.days_with_records}/${visit.days} ${t("visit_days")})`,
+          )
+        : null,
       h(
         "dl",
         {},
