@@ -164,9 +164,9 @@ def build_route(
     point_stay[usable] = arrays.point_stay
     legs = build_legs(cleaned, stays, parameters=params.legs)
 
-    stay_places = (
-        [_named(nearest_place(s.lat, s.lon)) for s in stays] if nearest_place else [None] * len(stays)
-    )
+    stay_places: list[NamedPlace | None] = [
+        _named(nearest_place(s.lat, s.lon)) if nearest_place else None for s in stays
+    ]
     route_stays = _route_stays(stays, stay_places, params)
     point_country, point_zone, confidence = _point_countries(points, usable, point_stay, route_stays, params)
     visits, crossings = visits_and_crossings(
@@ -200,6 +200,10 @@ def build_route(
         gaps=gaps,
         visits=route_visits,
     )
+
+
+def _place_name(place: NamedPlace | None) -> str | None:
+    return place.name if place is not None else None
 
 
 def _named(place: str | NamedPlace | None) -> NamedPlace | None:
@@ -308,7 +312,7 @@ def _route_stays(stays: tuple[Stay, ...], places: list[NamedPlace | None], param
             country=str(assignment.iso_a2[k]),
             country_confidence=str(assignment.confidence[k]),
             time_zone=str(assignment.time_zone[k]),
-            place=places[k].name if places[k] else None,
+            place=_place_name(places[k]),
         )
         for k, stay in enumerate(stays)
     )
