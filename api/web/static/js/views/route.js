@@ -950,6 +950,20 @@ export class RouteView {
               `${t("claimed_period")}: ${formatUtc(finding.interval_start_utc)} – ${formatUtc(finding.interval_end_utc)}` +
                 (u.time_zone ? ` (${t("read_in_zone")} ${u.time_zone})` : ""),
             ),
+            (finding.visits || []).length
+              ? h(
+                  "p",
+                  { class: "hint finding-visits" },
+                  `${t("claim_visits")}: ` +
+                    finding.visits
+                      .map(
+                        (v) =>
+                          `${v.place || v.country || "?"} ${formatUtc(v.start_utc)} – ${formatUtc(v.end_utc)} ` +
+                          `(${v.days_with_records}/${v.days} ${t("visit_days")})`,
+                      )
+                      .join("; "),
+                )
+              : null,
             this.evidenceList(finding.evidence_for || [], "for", finding),
             this.evidenceList(finding.evidence_against || [], "against", finding),
             h(
