@@ -350,8 +350,10 @@ def _line(lat: np.ndarray, lon: np.ndarray, tolerance_deg: float) -> list[list[f
 
 
 def route_to_geojson(route: Route, *, simplify_tolerance_m: float = 50.0) -> dict[str, Any]:
-    """GeoJSON FeatureCollection of stays (Points), legs (LineStrings split into observed and
-    interpolated pieces), border crossings (bracket LineStrings) and gaps (interpolated LineStrings).
+    """GeoJSON FeatureCollection of stays (Points), visits (Points, ``kind: "visit"``: place, span, observed
+    share, records, sources, stay indices and excursions), legs (LineStrings split into observed and
+    interpolated pieces), border crossings (bracket LineStrings) and gaps (interpolated LineStrings). Each
+    stay feature names its ``visit`` (index) or, on a trip away, ``excursion_of_visit``; both None outside.
 
     Coordinates are [lon, lat] WGS84. Geometry is simplified with ``simplify_tolerance_m`` (converted to
     degrees at 111 320 m per degree) for display only; every property is computed from the full data.
