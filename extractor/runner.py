@@ -41,7 +41,7 @@ from extractor.errors import (
 )
 from extractor.records import ClockReading, CustodyItem, LocationRecord
 from extractor.sink import ArtifactOutcome, JobSink, ParseTotals
-from extractor.sources.base import HeadBatchSource, HeadRead, Source, SourceEntry, walk
+from extractor.sources.base import ByteWriter, HeadBatchSource, HeadRead, Source, SourceEntry, walk
 
 # Errors that mean the device is gone: the run stops and the caller reconnects and resumes.
 DEVICE_LOST_ERRORS: tuple[type[ExtractionError], ...] = (
@@ -66,7 +66,7 @@ class CommandCapable(Protocol):
 
 @runtime_checkable
 class StreamingCapable(Protocol):
-    def pull_into(self, path: str, writer: BinaryIO, *, max_bytes: int) -> int: ...
+    def pull_into(self, path: str, writer: ByteWriter, *, max_bytes: int) -> int: ...
 
 
 @runtime_checkable

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -86,10 +87,8 @@ def seed_demo_cases(state: AppState) -> Iterator[str]:
     truth = json.loads((Path(running["android_root"]) / "ground_truth.json").read_text())  # type: ignore[arg-type]
     yield f"simulated Android phone: adb on 127.0.0.1:{android.port}"  # type: ignore[attr-defined]
     if "iphone" in running:
-        yield (
-            f"simulated iPhone {running['iphone'].udid}: usbmuxd socket "  # type: ignore[attr-defined]
-            f"{running['iphone'].socket_path}"
-        )  # type: ignore[attr-defined]
+        iphone: Any = running["iphone"]
+        yield f"simulated iPhone {iphone.udid}: usbmuxd socket {iphone.socket_path}"
     with state.session_factory() as session:
         exists = session.scalar(select(Case.id).where(Case.reference == DEMO_REFERENCE))
     if exists is not None:

@@ -24,7 +24,6 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import adb_shell
@@ -45,7 +44,7 @@ from extractor.errors import (
     SourceFileNotFound,
 )
 from extractor.records import ClockReading
-from extractor.sources.base import DeviceIdentity, HeadRead, SourceEntry
+from extractor.sources.base import ByteWriter, DeviceIdentity, HeadRead, SourceEntry
 from extractor.timestamps import from_unix_s
 
 KEY_FILE_NAME = "adbkey"
@@ -444,7 +443,7 @@ class AdbSource:
         digest = output[:64].decode("ascii", "replace")
         return digest if re.fullmatch(r"[0-9a-f]{64}", digest) else None
 
-    def pull_into(self, path: str, writer: BinaryIO, *, max_bytes: int) -> int:
+    def pull_into(self, path: str, writer: ByteWriter, *, max_bytes: int) -> int:
         """Stream a whole file over the sync protocol (RECV) into ``writer``; refuses more than ``max_bytes``."""
         if len(_to_bytes(path)) > _SYNC_MAX_PATH:
             raise SourceFileNotFound(f"path longer than {_SYNC_MAX_PATH} bytes cannot be read over ADB sync")
@@ -532,7 +531,7 @@ def _parse_head_frame(
 class _CappedWriter(io.BytesIO):
     """Forwards to ``writer`` and keeps nothing; a BytesIO only because adb-shell's pull() accepts one."""
 
-    def __init__(self, writer: BinaryIO, max_bytes: int) -> None:
+    def __init__(self, writer: ByteWriter, max_bytes: int) -> None:
         super().__init__()
         self._writer = writer
         self._max_bytes = max_bytes

@@ -32,6 +32,12 @@ class DeviceIdentity:
     extra: tuple[tuple[str, str], ...] = ()
 
 
+class ByteWriter(Protocol):
+    """Where a streamed file goes (a file, or a writer that hashes as it writes)."""
+
+    def write(self, data: bytes, /) -> int: ...
+
+
 @runtime_checkable
 class Source(Protocol):
     """A place to acquire from: a live phone, a backup, an archive, a folder."""
