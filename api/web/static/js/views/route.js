@@ -990,14 +990,14 @@ export class RouteView {
       h(
         "button",
         { type: "button", class: "link-button", onclick: () => zoomTo(f) },
-        `${p.place || "?"} (${p.country || "?"})`,
+        p.place || p.country || "?",
       ),
       ` ${formatBoth(p.start_utc, p.time_zone)} – ${formatUtc(p.end_utc)}`,
       h(
         "div",
         { class: "visit-detail" },
-        `${p.n_records} ${t("visit_records")} · ${p.days_with_records}/${p.days} ${t("visit_days")} · ${observed}` +
-          ` · ${p.stays.length} ${t("visit_stays")}`,
+        `${t("visit_records")}: ${p.n_records} · ${t("visit_days")}: ${p.days_with_records}/${p.days} · ${observed}` +
+          ` · ${t("visit_stays")}: ${p.stays.length}`,
       ),
       trips.length
         ? h(
