@@ -213,3 +213,15 @@ def test_visits_at_a_claimed_place_and_time_are_found_for_the_evidence() -> None
     far = offset(*ALEPPO, 60_000, 0)
     elsewhere = visits_at(visits, lat=far[0], lon=far[1], radius_m=5_000, start_s=start, end_s=start + DAY_S)
     assert later == [] and elsewhere == []
+
+
+def test_a_route_stored_before_visits_existed_still_reads() -> None:
+    import json
+
+    route = build_route(daily_excursions(2).table())
+    stored = json.loads(json.dumps(route_to_dict(route)))
+    del stored["visits"]
+    del stored["parameters"]["visits"]
+    old = route_from_dict(stored)
+    assert old.visits == () and old.stays == route.stays
+    assert old.parameters.visits == VisitParameters()
