@@ -905,7 +905,7 @@ class _Report:
                         ]
                         for v in route.place_visits
                     ],
-                    [7, 30, 13, 25, 25, 22, 16, 20, 16],
+                    [9, 28, 19, 24, 24, 21, 19, 16, 14],
                 )
             )
         if route.stays:
