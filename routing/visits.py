@@ -502,12 +502,15 @@ def _excursions_between(
     other = [v / second.count for v in second.sum_xyz]
     if sum((a - b) ** 2 for a, b in zip(centre, other, strict=True)) > radius * radius:
         return []
-    away = [
-        a
-        for a in range(first.last_rest + 1, second.seed)
-        if (x[a] - centre[0]) ** 2 + (y[a] - centre[1]) ** 2 + (z[a] - centre[2]) ** 2 > radius * radius
-        or (country[a] and first.country and country[a] != first.country)
-    ]
+    away = []
+    for a in range(first.last_rest + 1, second.seed):
+        outside = (x[a] - centre[0]) ** 2 + (y[a] - centre[1]) ** 2 + (
+            z[a] - centre[2]
+        ) ** 2 > radius * radius
+        if outside or (country[a] and first.country and country[a] != first.country):
+            away.append(a)
+        elif kind[a] != _MOVE:
+            return []  # a record at rest at the place in between: the forward pass ended the visit there
     if not away:
         return []  # nothing elsewhere in between: the silence rule (max_gap_s) ended the visit
     if any(country[a] and first.country and country[a] != first.country for a in away):
