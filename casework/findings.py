@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+import catalogue
 from casework.device_signals import device_history_limitations
 from casework.state import AppState
 from matching.claims import Claim, ClaimKind
@@ -268,15 +269,21 @@ def route_limitations(route: dict[str, Any]) -> list[dict[str, str]]:
     flagged = statistics.get("flagged_points") or {}
     suspect = {k: v for k, v in flagged.items() if v}
     if suspect:
-        listed = ", ".join(f"{k.lower()} {v}" for k, v in sorted(suspect.items()))
+
+        def listed(language: catalogue.Language) -> str:
+            return "; ".join(
+                f"{v} × {catalogue.label('point_flag', k.lower(), language)}"
+                for k, v in sorted(suspect.items())
+            )
+
         notes.append(
             {
-                "en": f"Points set aside during cleaning (kept, with reasons): {listed}.",
-                "nl": f"Punten die bij het opschonen terzijde zijn gelegd (bewaard, met reden): {listed}.",
+                "en": f"Points set aside during cleaning (kept, with reasons): {listed('en')}.",
+                "nl": f"Punten die bij het opschonen terzijde zijn gelegd (bewaard, met reden): {listed('nl')}.",
             }
         )
     if statistics.get("first_utc"):
-        first = statistics["first_utc"]
+        first = _readable_utc(str(statistics["first_utc"]))
         notes.append(
             {
                 "en": f"The device's own records start {first}: claims before that are outside what the phone can say.",
@@ -285,6 +292,17 @@ def route_limitations(route: dict[str, Any]) -> list[dict[str, str]]:
             }
         )
     return notes
+
+
+def _readable_utc(value: str) -> str:
+    """``2024-03-02T21:13:00Z`` as ``2024-03-02 21:13 UTC`` (as the page and the report print times)."""
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def limitation_lines(limitations: list[Any], language: str) -> list[str]:

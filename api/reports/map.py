@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -136,6 +137,55 @@ def _nice_length_km(span_km: float) -> float:
         if step * magnitude >= target:
             return step * magnitude
     return 10 * magnitude
+
+
+#: the scale bar's box as shares of the map window: its margin from the edges and the height of bar + label
+SCALE_MARGIN = 0.04
+SCALE_BOX_HEIGHT = 0.09
+CORNERS = ("bottom right", "bottom left", "top right", "top left")  # in order of preference
+
+
+def scale_bar_box(corner: str, extent: Extent, *, bar_deg: float) -> tuple[float, float, float, float]:
+    """(lon_min, lon_max, lat_min, lat_max) of the bar and its label in one corner of the window."""
+    width, height = extent.lon_max - extent.lon_min, extent.lat_max - extent.lat_min
+    right = corner.endswith("right")
+    top = corner.startswith("top")
+    x1 = extent.lon_max - SCALE_MARGIN * width if right else extent.lon_min + SCALE_MARGIN * width + bar_deg
+    y0 = (
+        extent.lat_max - (SCALE_MARGIN + SCALE_BOX_HEIGHT) * height if top else extent.lat_min + 0.05 * height
+    )
+    pad = 0.02 * width
+    return x1 - bar_deg - pad, x1 + pad, y0 - 0.02 * height, y0 + SCALE_BOX_HEIGHT * height
+
+
+def scale_bar_position(
+    lon: np.ndarray,
+    lat: np.ndarray,
+    extent: Extent,
+    *,
+    bar_deg: float,
+    keep_clear: Sequence[tuple[float, float]] = (),
+) -> tuple[float, float]:
+    """The (right end, baseline) of the scale bar in the corner that covers the fewest route points and
+    none of ``keep_clear`` (the journey's start and end) if any corner can; ties go to the bottom right."""
+
+    def cost(corner: str) -> tuple[int, int, int]:
+        x_lo, x_hi, y_lo, y_hi = scale_bar_box(corner, extent, bar_deg=bar_deg)
+        inside = (lon >= x_lo) & (lon <= x_hi) & (lat >= y_lo) & (lat <= y_hi)
+        covers_an_end = sum(1 for x, y in keep_clear if x_lo <= x <= x_hi and y_lo <= y <= y_hi)
+        return covers_an_end, int(inside.sum()), CORNERS.index(corner)
+
+    best = min(CORNERS, key=cost)
+    x_lo, x_hi, y_lo, _ = scale_bar_box(best, extent, bar_deg=bar_deg)
+    pad = 0.02 * (extent.lon_max - extent.lon_min)
+    return x_hi - pad, y_lo + 0.02 * (extent.lat_max - extent.lat_min)
+
+
+def _journey_ends(lon: np.ndarray, lat: np.ndarray) -> list[tuple[float, float]]:
+    """The first and the last usable point in time (the route's points are in time order)."""
+    if not len(lon):
+        return []
+    return [(float(lon[0]), float(lat[0])), (float(lon[-1]), float(lat[-1]))]
 
 
 def render_route_map(
@@ -290,12 +340,13 @@ def render_route_map(
     axes.set_xlabel("")
     axes.set_ylabel("")
 
-    # scale bar, bottom right
+    # scale bar in the corner that hides the least of the route (never the journey's start or end)
     span_km = (extent.lon_max - extent.lon_min) * KM_PER_DEGREE * math.cos(math.radians(extent.mid_lat))
     bar_km = _nice_length_km(span_km)
     bar_deg = bar_km / (KM_PER_DEGREE * math.cos(math.radians(extent.mid_lat)))
-    x1 = extent.lon_max - 0.04 * (extent.lon_max - extent.lon_min)
-    y0 = extent.lat_min + 0.05 * (extent.lat_max - extent.lat_min)
+    route_lon, route_lat = np.r_[lon, stay_lon], np.r_[lat, stay_lat]
+    ends = _journey_ends(lon, lat)
+    x1, y0 = scale_bar_position(route_lon, route_lat, extent, bar_deg=bar_deg, keep_clear=ends)
     axes.plot([x1 - bar_deg, x1], [y0, y0], color="black", linewidth=2.5, solid_capstyle="butt", zorder=9)
     axes.text(
         x1 - bar_deg / 2,
