@@ -25,7 +25,9 @@ def release_section(ctx: ReportContext) -> Story:
         rowHeights=[12, 34],
         hAlign="LEFT",
     )
-    signature.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "BOTTOM")]))
+    signature.setStyle(
+        TableStyle([("VALIGN", (0, 0), (-1, -1), "BOTTOM"), ("FONTNAME", (0, 0), (-1, -1), lay.fonts.regular)])
+    )
     return [
         KeepTogether([lay.t(w("s_release"), lay.h1), lay.t(w("release_intro"), lay.small), record, signature])
     ]
