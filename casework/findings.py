@@ -169,7 +169,7 @@ def rematch_case(state: AppState, case_id: int, *, actor: str) -> FindingSet | N
             cleaned_points(route), device_clock_uncertainty_s=clock_uncertainty
         )
         route_label = f"v{route_row.version}"
-        limitations = route_limitations(route_row.route) + history_lines
+        limitations = case_specific_first(route_limitations(route_row.route) + history_lines)
     else:
         import numpy as np
 
@@ -231,6 +231,18 @@ def rematch_case(state: AppState, case_id: int, *, actor: str) -> FindingSet | N
     return finding_set
 
 
+def case_specific_first(lines: list[dict[str, str]]) -> list[dict[str, str]]:
+    """What is particular to this case (gaps, data starting late, a reset) before what holds for every case,
+    each once, so the reader meets the case's own limits first."""
+    seen: set[str] = set()
+    unique = []
+    for line in lines:
+        if line.get("en") not in seen:
+            seen.add(str(line.get("en")))
+            unique.append(line)
+    return sorted(unique, key=lambda line: line.get("scope") == "general")
+
+
 def route_limitations(route: dict[str, Any]) -> list[dict[str, str]]:
     """Plain-language limitations of the data behind a route (LEGAL 14), each in English and Dutch."""
     statistics = route.get("statistics") or {}
@@ -240,12 +252,14 @@ def route_limitations(route: dict[str, Any]) -> list[dict[str, str]]:
             "someone else.",
             "nl": "De gegevens tonen waar het toestel was, niet waar de persoon was: een telefoon kan uitgeleend, "
             "verloren, gedeeld of door een ander meegenomen zijn.",
+            "scope": "general",
         },
         {
             "en": "Only logical acquisition of the authorised categories was done; other data on the phone was not "
             "read.",
             "nl": "Alleen de goedgekeurde categorieën zijn logisch uitgelezen; andere gegevens op de telefoon zijn "
             "niet gelezen.",
+            "scope": "general",
         },
         {
             "en": "Position accuracy radii are estimates: Google's own radius held the true position only about half "
@@ -254,6 +268,7 @@ def route_limitations(route: dict[str, Any]) -> list[dict[str, str]]:
             "nl": "Nauwkeurigheidsstralen zijn schattingen: Googles eigen straal bevatte de werkelijke positie met GPS "
             "maar ongeveer de helft van de tijd (NFI/TU Delft 2018); reisroute vergroot elke straal voordat "
             "iets onmogelijk heet.",
+            "scope": "general",
         },
     ]
     if statistics.get("gaps"):

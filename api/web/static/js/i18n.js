@@ -12,6 +12,17 @@ export const ROLES = [
 ];
 
 const en = {
+  // caseworker's view (issue 14)
+  pdf_report: "PDF report",
+  pdf_report_hint: "The case report of the released finding set, as PDF for the case file",
+  pdf_downloading: "Preparing the PDF…",
+  pdf_draft: "PDF draft (latest set)",
+  demo_phone: "Simulated phone (demo)",
+  demo_phone_choose: "– enter the address by hand –",
+  job_starting: "connecting…",
+  tool_versions_show: "{count} tools and parsers",
+  user_unknown: "user {id}",
+  crossing_low: "low confidence: only bracketed in time",
   // shell
   skip_to_content: "Skip to content",
   navigation: "Main navigation",
@@ -143,11 +154,6 @@ const en = {
   job_started: "Extraction queued; progress updates below.",
   start_extraction: "Start an extraction",
   no_approved_authorisation: "An extraction needs an approved authorisation first.",
-  source_adb: "Android phone (adb)",
-  source_ios_usbmux: "iPhone (usbmuxd)",
-  source_ios_backup: "iOS backup folder",
-  source_archive: "Prior extraction (folder, zip, tar)",
-  source_google_export: "Google Timeline / Takeout export",
   host: "Host",
   port: "Port",
   usbmux_socket: "usbmuxd socket (optional)",
@@ -315,6 +321,17 @@ const en = {
 };
 
 const nl = {
+  // caseworker's view (issue 14)
+  pdf_report: "PDF-rapport",
+  pdf_report_hint: "Het rapport van de vrijgegeven set bevindingen, als pdf voor het dossier",
+  pdf_downloading: "De pdf wordt gemaakt…",
+  pdf_draft: "PDF-concept (laatste set)",
+  demo_phone: "Gesimuleerde telefoon (demo)",
+  demo_phone_choose: "– adres zelf invullen –",
+  job_starting: "verbinden…",
+  tool_versions_show: "{count} programma's en parsers",
+  user_unknown: "gebruiker {id}",
+  crossing_low: "lage betrouwbaarheid: alleen tussen twee tijden bekend",
   skip_to_content: "Naar de inhoud",
   navigation: "Hoofdnavigatie",
   cases: "Zaken",
@@ -443,11 +460,6 @@ const nl = {
   job_started: "Uitlezen staat in de wachtrij; de voortgang staat hieronder.",
   start_extraction: "Uitlezen starten",
   no_approved_authorisation: "Uitlezen vereist eerst een verleende machtiging.",
-  source_adb: "Android-telefoon (adb)",
-  source_ios_usbmux: "iPhone (usbmuxd)",
-  source_ios_backup: "Map met iOS-back-up",
-  source_archive: "Eerdere uitlezing (map, zip, tar)",
-  source_google_export: "Export van Google Tijdlijn / Takeout",
   host: "Host",
   port: "Poort",
   usbmux_socket: "usbmuxd-socket (optioneel)",
@@ -648,6 +660,9 @@ const CATALOGUE_PREFIXES = {
   job_state: "job",
   authorisation_state: "authorisation",
   artifact_outcome: "outcome",
+  source_kind: "source",
+  crossing_confidence: "confidence",
+  device_platform: "platform",
 };
 export const STATUS_COLOURS = {};
 

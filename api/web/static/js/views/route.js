@@ -15,7 +15,7 @@ import {
 } from "../dom.js";
 import { getLang, t } from "../i18n.js";
 import { claimForm } from "./claimform.js";
-import { errorText, hasRole, section, statusBadge } from "./common.js";
+import { errorText, FINDINGS_READERS, hasRole, pdfButton, section, statusBadge } from "./common.js";
 
 export const FIX_KIND_COLOURS = {
   gnss: "#1d4ed8",
@@ -142,7 +142,13 @@ export class RouteView {
       h(
         "div",
         { class: "route-page" },
-        h("div", { class: "page-title" }, this.titleEl, this.backLink),
+        h(
+          "div",
+          { class: "page-title" },
+          this.titleEl,
+          this.backLink,
+          hasRole(FINDINGS_READERS) ? pdfButton(this.caseId, { id: "route-pdf-report" }) : null,
+        ),
         h(
           "div",
           { class: "route-grid" },
@@ -261,22 +267,24 @@ export class RouteView {
       this.track(
         L.polyline(latlngs, {
           renderer: this.svg,
-          className: "rr-crossing",
+          className: p.confidence === "low" ? "rr-crossing rr-crossing-low" : "rr-crossing",
           color: CROSSING_COLOUR,
-          weight: 4,
-          dashArray: "2 6",
+          weight: p.confidence === "low" ? 3 : 4,
+          opacity: p.confidence === "low" ? 0.55 : 1,
+          dashArray: p.confidence === "low" ? "1 7" : "2 6",
         }).bindTooltip(() => this.crossingText(p), { sticky: true }),
         t0,
         t1,
         this.routeGroup,
       );
       const mid = [(latlngs[0][0] + latlngs[1][0]) / 2, (latlngs[0][1] + latlngs[1][1]) / 2];
-      const label = h("span", {}, `${p.from_country || "?"} → ${p.to_country || "?"}`);
+      const low = p.confidence === "low";
+      const label = h("span", {}, `${p.from_country || "?"} → ${p.to_country || "?"}${low ? " ?" : ""}`);
       this.track(
         L.marker(mid, {
           pane: "labels",
           keyboard: false,
-          icon: L.divIcon({ className: "rr-crossing-label", html: label, iconSize: null }),
+          icon: L.divIcon({ className: low ? "rr-crossing-label rr-crossing-label-low" : "rr-crossing-label", html: label, iconSize: null }),
         }).bindTooltip(() => this.crossingText(p)),
         t0,
         t1,
@@ -392,7 +400,8 @@ export class RouteView {
 
   crossingText(p) {
     return lines(
-      `${t("border_crossing")}: ${p.from_country || "?"} → ${p.to_country || "?"} (${t("confidence")}: ${p.confidence})`,
+      `${t("border_crossing")}: ${p.from_country || "?"} → ${p.to_country || "?"} (${t("confidence")}: ${t(`confidence_${p.confidence}`, {}, p.confidence)})`,
+      p.confidence === "low" ? t("crossing_low") : null,
       `${t("last_before")}: ${formatUtc(p.last_before_utc)}`,
       `${t("first_after")}: ${formatUtc(p.first_after_utc)}`,
       `${t("crossing_between")}`,
@@ -613,19 +622,28 @@ export class RouteView {
     const statistics = this.geo && this.geo.route ? this.geo.route.statistics : null;
     const findings = this.findings || {};
     const serverLines = (getLang() === "nl" && findings.limitations_nl ? findings.limitations_nl : findings.limitations) || [];
+    // every line visible (no nested scroll box), each once: the case's own lines from the finding set first
+    // (the server orders them so), then the page's general notes; the server's line on device vs person
+    // replaces the page's shorter one
+    const lines = [];
+    const add = (line, strong = false) => {
+      if (line && !lines.some((x) => x.text === line)) lines.push({ text: line, strong });
+    };
+    for (const line of serverLines) add(line);
+    if (statistics && statistics.gaps && !serverLines.length) {
+      add(t("gaps_note", { count: statistics.gaps, duration: formatDuration(statistics.unobserved_s, getLang()) }));
+    }
+    const deviceNote = t("device_not_person");
+    if (!serverLines.some((line) => line.startsWith(deviceNote.replace(/\.$/, "")))) add(deviceNote, true);
+    add(t("times_shown"));
+    add(t("borders_note"));
     append(
       el,
       h("h2", { id: "limitations-title" }, t("limitations")),
       h(
         "ul",
         {},
-        h("li", {}, h("strong", {}, t("device_not_person"))),
-        h("li", {}, t("times_shown")),
-        statistics && statistics.gaps && !serverLines.length
-          ? h("li", {}, t("gaps_note", { count: statistics.gaps, duration: formatDuration(statistics.unobserved_s, getLang()) }))
-          : null,
-        h("li", {}, t("borders_note")),
-        serverLines.map((line) => h("li", {}, line)),
+        lines.map((line) => h("li", {}, line.strong ? h("strong", {}, line.text) : line.text)),
       ),
     );
   }
@@ -633,7 +651,9 @@ export class RouteView {
   claimStatus(claim) {
     if (this.findingsState === "not_released") return "not_released";
     const finding = this.findingByClaim.get(claim.id);
-    return finding ? finding.status : "not_compared";
+    if (finding) return finding.status;
+    // inside a finding set, a claim without a finding could not be compared: "not judged", never "not yet"
+    return this.findings ? "not_judged" : "not_compared";
   }
 
   claimText(claim) {
