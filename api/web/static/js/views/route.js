@@ -107,6 +107,7 @@ export class RouteView {
     this.buildLayout();
     if (this.geo) await this.buildMap();
     this.draw();
+    this.fitWholeRoute();
   }
 
   async loadClaims() {
@@ -192,12 +193,21 @@ export class RouteView {
     const bounds = L.latLngBounds([]);
     for (const item of this.layers) if (item.layer.getBounds) bounds.extend(item.layer.getBounds());
     else if (item.layer.getLatLng) bounds.extend(item.layer.getLatLng());
-    if (bounds.isValid()) map.fitBounds(bounds, { padding: [24, 24] });
+    this.routeBounds = bounds.isValid() ? bounds : null;
+    if (this.routeBounds) map.fitBounds(this.routeBounds, { padding: [24, 24] });
     else map.setView([40, 25], 4);
     map.on("zoomend moveend", () => this.declutterLabels());
     const times = this.layers.flatMap((l) => [l.t0, l.t1]).filter(Number.isFinite);
     this.range = times.length ? [Math.min(...times), Math.max(...times)] : [0, 0];
     this.window = [...this.range];
+  }
+
+  // The first view holds the whole journey. The timeline and legend drawn under the map take height from it,
+  // so the map measures itself again once they are in place and fits the route to the size it ended up with.
+  fitWholeRoute() {
+    if (!this.map || !this.routeBounds) return;
+    this.map.invalidateSize({ pan: false });
+    this.map.fitBounds(this.routeBounds, { padding: [24, 24], animate: false });
   }
 
   track(layer, t0, t1, group) {
