@@ -203,13 +203,15 @@ def test_caseworkers_view_end_to_end(client_for, state, live_server, browser_pag
         centre_x, centre_y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
         assert map_box["x"] <= centre_x <= map_box["x"] + map_box["width"], index
         assert map_box["y"] <= centre_y <= map_box["y"] + map_box["height"], index
-    # no two crossing badges on top of each other
-    badges = page.locator(".rr-crossing-label")
+    # no two labels on top of each other: crossing badges and the stays' permanent labels (bounding boxes)
     labels = []
-    for index in range(badges.count()):
-        box = badges.nth(index).bounding_box()
-        if box is not None and box["width"] > 0 and badges.nth(index).is_visible():
-            labels.append(box)
+    for selector in (".rr-crossing-label", ".leaflet-tooltip-pane .leaflet-tooltip"):
+        found = page.locator(selector)
+        for index in range(found.count()):
+            box = found.nth(index).bounding_box()
+            if box is not None and box["width"] > 0 and found.nth(index).is_visible():
+                labels.append(box)
+    assert len(labels) >= 4, labels
     overlapping = [(a, b) for i, a in enumerate(labels) for b in labels[i + 1 :] if _boxes_overlap(a, b)]
     assert not overlapping, overlapping
     page.screenshot(path=str(ARTIFACTS / "web-route-caseworker-en.png"))

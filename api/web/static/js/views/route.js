@@ -208,6 +208,7 @@ export class RouteView {
     if (!this.map || !this.routeBounds) return;
     this.map.invalidateSize({ pan: false });
     this.map.fitBounds(this.routeBounds, { padding: [24, 24], animate: false });
+    this.declutterLabels();
   }
 
   track(layer, t0, t1, group) {
@@ -294,6 +295,7 @@ export class RouteView {
         L.marker(mid, {
           pane: "labels",
           keyboard: false,
+          rrBadge: true,
           icon: L.divIcon({ className: low ? "rr-crossing-label rr-crossing-label-low" : "rr-crossing-label", html: label, iconSize: null }),
         }).bindTooltip(() => this.crossingText(p)),
         t0,
@@ -466,6 +468,19 @@ export class RouteView {
       .sort((a, b) => b.t1 - b.t0 - (a.t1 - a.t0));
     for (const item of labelled) {
       const element = item.layer.getTooltip().getElement();
+      if (!element) continue;
+      element.style.visibility = "";
+      const box = element.getBoundingClientRect();
+      const overlaps = kept.some(
+        (k) => !(box.right < k.left || box.left > k.right || box.bottom < k.top || box.top > k.bottom),
+      );
+      if (overlaps) element.style.visibility = "hidden";
+      else kept.push(box);
+    }
+    // crossing badges after the stay labels: one that would cover a label or another badge is hidden (the
+    // crossing's line keeps its tooltip), so no two labels on the map lie on top of each other
+    for (const item of this.layers.filter((x) => x.shown && x.layer.options && x.layer.options.rrBadge)) {
+      const element = item.layer.getElement && item.layer.getElement();
       if (!element) continue;
       element.style.visibility = "";
       const box = element.getBoundingClientRect();
