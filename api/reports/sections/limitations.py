@@ -52,7 +52,11 @@ def clock_anomaly_lines(ctx: ReportContext) -> list[str]:
 def limitations_section(ctx: ReportContext) -> Story:
     d, lay, w = ctx.data, ctx.layout, ctx.words
     story: Story = [lay.t(w("s_limitations"), lay.h1)]
-    own = [w("device_not_person"), w("does_not_decide")]
+    stated = list(d.limitations_nl if ctx.language == "nl" and d.limitations_nl else d.limitations)
+    device_not_person = w("device_not_person")
+    # said once: the findings' fuller line on device and person replaces the report's short one
+    own = [] if any(line.startswith(device_not_person.rstrip(".")) for line in stated) else [device_not_person]
+    own.append(w("does_not_decide"))
     route = d.route
     if route is not None and route.received_points:
         own.append(w("received", count=route.received_points))
@@ -97,8 +101,7 @@ def limitations_section(ctx: ReportContext) -> Story:
     if history:
         story.append(lay.t(w("device_history"), lay.h2))
         story.append(bullets(ctx, history))
-    lines = list(d.limitations_nl if ctx.language == "nl" and d.limitations_nl else d.limitations)
-    lines = [line for line in lines if line not in history]  # stated once, under its own heading
+    lines = [line for line in stated if line not in history]  # stated once, under its own heading
     if lines:
         story.append(lay.t(w("from_matching"), lay.h2))
         story.append(bullets(ctx, lines))
