@@ -128,7 +128,9 @@ def test_caseworkers_view_end_to_end(client_for, state, live_server, browser_pag
         assert row.locator("progress").count() == 0
         assert row.locator("button", has_text="Resume").count() == 0
         assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", row.locator(".job-times").inner_text())
-        assert "IdentityMismatch" in page.locator("#jobs").inner_text()
+        # the error explained in the page's language, the station's technical text folded beside it
+        assert "not the one registered for this case" in page.locator("#jobs .error").inner_text()
+        assert "IdentityMismatch" in (page.locator("#jobs .error code").text_content() or "")
         # a running job shows its start (claimed by a worker, still connecting)
         start_job(intake, wrong_case, wrong_device, wrong_authorisation, {"kind": "adb", "port": 9})
         assert JobWorker(state, retry_delay_s=0).claim() is not None
@@ -138,6 +140,7 @@ def test_caseworkers_view_end_to_end(client_for, state, live_server, browser_pag
         assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", running.locator(".job-times").inner_text())
         page.click("#language-switch")
         page.wait_for_selector("html[lang=nl]")
+        assert "niet het toestel dat voor deze zaak is geregistreerd" in page.locator("#jobs .error").inner_text()
         page.screenshot(path=str(ARTIFACTS / "web-case-jobs-nl.png"), full_page=True)
         page.click("#language-switch")
         page.wait_for_selector("html[lang=en]")

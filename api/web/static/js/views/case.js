@@ -655,6 +655,19 @@ export class CaseView {
     );
   }
 
+  // A job's error in the page's language (by the error's kind), with the station's technical text beside it.
+  jobError(job) {
+    const kind = /^(\w+):/.exec(job.error || "");
+    const explained = kind ? t(`job_error_${kind[1]}`, {}, "") : "";
+    if (!explained) return h("p", { class: "error", "data-job-id": job.id }, `#${job.id}: ${job.error}`);
+    return h(
+      "div",
+      { class: "error", "data-job-id": job.id },
+      h("p", {}, `#${job.id}: ${explained}`),
+      h("details", {}, h("summary", {}, t("job_error_technical")), h("code", {}, job.error)),
+    );
+  }
+
   jobStart(job) {
     if (job.started_at) return formatUtc(job.started_at);
     return ACTIVE_JOB_STATES.includes(job.state) ? t("job_starting") : "–";
@@ -705,7 +718,7 @@ export class CaseView {
             h("tbody", {}, rows),
           )
         : h("p", { class: "muted" }, t("no_jobs")),
-      this.jobs.filter((j) => j.error).map((j) => h("p", { class: "error" }, `#${j.id}: ${j.error}`)),
+      this.jobs.filter((j) => j.error).map((j) => this.jobError(j)),
       reports,
       this.flash("jobs"),
       hasRole(INTAKE) ? this.jobForm() : null,
