@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 import catalogue
 from casework.device_signals import device_history_limitations
 from casework.state import AppState
+from legal_basis.policy import Evaluation
+from legal_basis.purpose import require_evaluation
 from matching.claims import Claim, ClaimKind
 from matching.places import BoundingBox, Place, PlaceKind
 from matching.time_phrases import Granularity, OutOfScopePhrase, TimeInterval, parse_time_phrase
@@ -147,6 +149,7 @@ def rematch_case(state: AppState, case_id: int, *, actor: str) -> FindingSet | N
     from routing.route import cleaned_points, route_from_dict
 
     with state.session_factory() as session:
+        require_evaluation(session, state.policy, case_id, Evaluation.CLAIM_MATCHING)  # LEGAL 21
         route_row = session.scalars(
             select(RouteVersion)
             .where(RouteVersion.case_id == case_id)

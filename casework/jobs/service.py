@@ -43,6 +43,8 @@ def import_path(data_dir: Path, relative: str | None) -> str:
     """An offline input's path, which must stay inside the station's import folder."""
     if not relative:
         raise services.Conflict("an offline input needs `path`, relative to the station's import folder")
+    if any(ord(character) < 32 for character in relative):
+        raise services.Conflict("the input path holds a control character (or a NUL byte); name it plainly")
     root = (data_dir / "imports").resolve()
     candidate = (root / relative).resolve()
     if not candidate.is_relative_to(root):
