@@ -246,6 +246,10 @@ class FindingFacts:
     time_zone: str | None
     explanation_en: str
     explanation_nl: str
+    # the resolved place, for the claim's map excerpt (None: not resolved)
+    place_lat: float | None = None
+    place_lon: float | None = None
+    place_extent_m: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -559,7 +563,17 @@ def _finding_facts(claim: ClaimRow, row: FindingRow) -> FindingFacts:
         time_zone=uncertainty.get("time_zone"),
         explanation_en=str(data.get("explanation_en") or ""),
         explanation_nl=str(data.get("explanation_nl") or ""),
+        place_lat=_float_or_none(place.get("lat")),
+        place_lon=_float_or_none(place.get("lon")),
+        place_extent_m=_float_or_none(place.get("extent_radius_m")),
     )
+
+
+def _float_or_none(value: object) -> float | None:
+    try:
+        return None if value is None else float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
 
 
 def _clock_anomalies(jobs: tuple[JobFacts, ...], route: RouteFacts | None) -> tuple[tuple[str, str], ...]:

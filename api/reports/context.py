@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +20,7 @@ class ReportContext:
     data: CaseReportData
     words: Words
     layout: Layout
+    claim_maps: dict[int, bytes] = field(default_factory=dict)  # claim id → PNG of its map excerpt
 
     @property
     def language(self) -> Language:

@@ -78,9 +78,14 @@ def report_story(ctx: ReportContext, map_png: bytes | None) -> Story:
 
 
 def render_case_report(
-    data: CaseReportData, *, language: Language = "nl", map_png: bytes | None = None
+    data: CaseReportData,
+    *,
+    language: Language = "nl",
+    map_png: bytes | None = None,
+    claim_maps: dict[int, bytes] | None = None,
 ) -> bytes:
-    """Lay out collected report data as PDF bytes (A4, fonts embedded)."""
+    """Lay out collected report data as PDF bytes (A4, fonts embedded). ``claim_maps``: claim id → PNG of
+    the claim's map excerpt (see :func:`claim_map_excerpts`)."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
     from reportlab.platypus import SimpleDocTemplate
@@ -90,7 +95,7 @@ def render_case_report(
     _check_language(language)
     fonts = register_fonts()
     words = Words(language)
-    ctx = ReportContext(data=data, words=words, layout=Layout(fonts))
+    ctx = ReportContext(data=data, words=words, layout=Layout(fonts), claim_maps=dict(claim_maps or {}))
     buffer = io.BytesIO()
     status = "released" if data.released else "DRAFT"
     document = SimpleDocTemplate(
@@ -115,6 +120,30 @@ def render_case_report(
         canvasmaker=numbered_canvas(words, fonts),
     )
     return buffer.getvalue()
+
+
+def claim_map_excerpts(data: CaseReportData, language: Language) -> dict[int, bytes]:
+    """A map excerpt for each finding against the claim or short of confirming it (claim id → PNG)."""
+    from api.reports.map import render_claim_map
+    from api.reports.sections.claims import wants_map
+
+    if data.route is None or not data.route.usable_points:
+        return {}
+    maps = {}
+    for finding in data.findings:
+        if not wants_map(finding):
+            continue
+        assert finding.place_lat is not None and finding.place_lon is not None
+        maps[finding.claim_id] = render_claim_map(
+            data.route.route,
+            place_lat=finding.place_lat,
+            place_lon=finding.place_lon,
+            place_extent_m=finding.place_extent_m,
+            evidence_for=[e.record_id for e in finding.evidence_for],
+            evidence_against=[e.record_id for e in finding.evidence_against],
+            language=language,
+        )
+    return maps
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +197,9 @@ def produce_case_report(
         else None
     )
     return CaseReport(
-        pdf=render_case_report(data, language=language, map_png=map_png),
+        pdf=render_case_report(
+            data, language=language, map_png=map_png, claim_maps=claim_map_excerpts(data, language)
+        ),
         case_id=data.case_id,
         reference=data.reference,
         finding_set_id=data.finding_set_id,

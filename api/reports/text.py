@@ -197,6 +197,10 @@ TEXT: dict[Language, dict[str, str]] = {
             "of a single record; a record's own accuracy is shown beside it in the evidence."
         ),
         "crossing_confidence_note": "Low confidence: see the notes; the crossing is only bracketed in time.",
+        "claim_map_caption": (
+            "Map excerpt: the claimed place (star; circle: the extent that counts as being there) and the records "
+            "cited for (green) and against (red) the claim, with the device's other positions nearby."
+        ),
     },
     "nl": {
         "title": "Rapport reisroute",
@@ -378,6 +382,11 @@ TEXT: dict[Language, dict[str, str]] = {
             "nauwkeurigheid van één gegeven; de eigen nauwkeurigheid van een gegeven staat erbij bij het bewijs."
         ),
         "crossing_confidence_note": "Lage betrouwbaarheid: zie de opmerkingen; de overgang ligt alleen tussen twee tijden.",
+        "claim_map_caption": (
+            "Kaartuitsnede: de geclaimde plaats (ster; cirkel: wat als daar zijn telt) en de gegevens die voor "
+            "(groen) en tegen (rood) de verklaring zijn aangehaald, met de andere posities van het toestel in de "
+            "buurt."
+        ),
     },
 }
 

@@ -374,3 +374,27 @@ def test_local_time_beside_utc_window_end_epochs_and_signature(released_case, en
     # the legal reviewer's release, with lines to sign
     release = text[text.index("8. Release by the legal reviewer") :]
     assert PEOPLE["reviewer"][1] in release and "Signature" in release and "Place and date" in release
+
+
+def test_findings_against_the_claim_carry_a_map_excerpt(released_case, english_report, artifacts_dir) -> None:
+    path, _, _ = english_report
+    text = pdf_text(path)
+    ter_apel = released_case.claim_ids[3]  # inconsistent: the device was in Greece then
+    assert released_case.statuses[ter_apel] == "inconsistent"
+    assert text.count("Map excerpt: the claimed place") == sum(
+        1
+        for status in released_case.statuses.values()
+        if status in ("inconsistent", "only_by_air", "inconclusive")
+    )
+    listed = subprocess.run(
+        [_tool("pdfimages"), "-list", str(path)], capture_output=True, check=True, text=True
+    )
+    images = [line for line in listed.stdout.splitlines()[2:] if line.strip()]
+    assert len(images) >= 2, listed.stdout  # the route map and at least one excerpt
+    page = next(p for p in range(1, page_count(path) + 1) if "Map excerpt" in pdf_text(path, page=p))
+    result = subprocess.run(
+        [_tool("pdftoppm"), "-png", "-r", "70", "-f", str(page), "-l", str(page), str(path)],
+        capture_output=True,
+        check=True,
+    )
+    (artifacts_dir / "case-report-en-claim-map-page.png").write_bytes(result.stdout)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -86,7 +87,30 @@ def finding_block(ctx: ReportContext, number: int, finding: FindingFacts) -> Sto
             (w("explanation_en"), finding.explanation_en),
         ]
     )
-    return [KeepTogether([header, status_table, details])]
+    story: Story = [KeepTogether([header, status_table, details])]
+    png = ctx.claim_maps.get(finding.claim_id)
+    if png is not None:
+        from reportlab.lib.utils import ImageReader
+        from reportlab.platypus import Image
+
+        pixels_w, pixels_h = ImageReader(io.BytesIO(png)).getSize()
+        width = 150 * lay.mm
+        image = Image(io.BytesIO(png), width=width, height=width * pixels_h / pixels_w)
+        story.append(KeepTogether([image, lay.t(w("claim_map_caption"), lay.small)]))
+    return story
+
+
+#: findings whose map excerpt helps the reader: the claim against the records, and where it nearly fits
+MAPPED_STATUSES = ("inconsistent", "only_by_air", "inconclusive")
+
+
+def wants_map(finding: FindingFacts) -> bool:
+    return (
+        finding.status in MAPPED_STATUSES
+        and finding.place_lat is not None
+        and finding.place_lon is not None
+        and bool(finding.evidence_against or finding.evidence_for)
+    )
 
 
 def claims_section(ctx: ReportContext) -> Story:

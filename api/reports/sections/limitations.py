@@ -55,7 +55,9 @@ def limitations_section(ctx: ReportContext) -> Story:
     stated = list(d.limitations_nl if ctx.language == "nl" and d.limitations_nl else d.limitations)
     device_not_person = w("device_not_person")
     # said once: the findings' fuller line on device and person replaces the report's short one
-    own = [] if any(line.startswith(device_not_person.rstrip(".")) for line in stated) else [device_not_person]
+    own = (
+        [] if any(line.startswith(device_not_person.rstrip(".")) for line in stated) else [device_not_person]
+    )
     own.append(w("does_not_decide"))
     route = d.route
     if route is not None and route.received_points:

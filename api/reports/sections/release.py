@@ -26,7 +26,9 @@ def release_section(ctx: ReportContext) -> Story:
         hAlign="LEFT",
     )
     signature.setStyle(
-        TableStyle([("VALIGN", (0, 0), (-1, -1), "BOTTOM"), ("FONTNAME", (0, 0), (-1, -1), lay.fonts.regular)])
+        TableStyle(
+            [("VALIGN", (0, 0), (-1, -1), "BOTTOM"), ("FONTNAME", (0, 0), (-1, -1), lay.fonts.regular)]
+        )
     )
     return [
         KeepTogether([lay.t(w("s_release"), lay.h1), lay.t(w("release_intro"), lay.small), record, signature])
