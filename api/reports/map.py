@@ -485,10 +485,10 @@ def render_claim_map(
         axes.scatter(lon[inside], lat[inside], s=3, color=COLOUR_ROUTE, alpha=0.35, linewidths=0, zorder=3)
     if len(against_lat):
         axes.scatter(
-            against_lon, against_lat, s=16, color=COLOUR_AGAINST, edgecolors="white", linewidths=0.5, zorder=5
+            against_lon, against_lat, s=40, color=COLOUR_AGAINST, edgecolors="white", linewidths=0.5, zorder=5
         )
     if len(for_lat):
-        axes.scatter(for_lon, for_lat, s=16, color=COLOUR_FOR, edgecolors="white", linewidths=0.5, zorder=5)
+        axes.scatter(for_lon, for_lat, s=40, color=COLOUR_FOR, edgecolors="white", linewidths=0.5, zorder=5)
     if place_extent_m:
         radius_lat = place_extent_m / 1000 / KM_PER_DEGREE
         radius_lon = radius_lat / max(math.cos(math.radians(place_lat)), 0.2)
@@ -508,6 +508,8 @@ def render_claim_map(
     axes.set_aspect(1.0 / max(math.cos(math.radians(extent.mid_lat)), 0.2))
     axes.set_xticks([])
     axes.set_yticks([])
+    axes.set_xlabel("")  # geopandas names the axes after the CRS; the map needs no axis titles
+    axes.set_ylabel("")
     marks_lon = np.r_[place_lon, for_lon, against_lon]
     marks_lat = np.r_[place_lat, for_lat, against_lat]
     _draw_scale_bar(axes, extent, marks_lon, marks_lat, [(place_lon, place_lat)], halo)

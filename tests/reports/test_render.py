@@ -332,3 +332,41 @@ def test_dutch_clock_anomaly_and_phrasebook_in_print(tmp_path: Path) -> None:
     assert "Job 3: at the start the device clock was 900 s ahead of the host clock" in english
     # the window's end in the hand-built case is 300 days after a noon start: printed as "until …"
     assert "until 2024-12-26 12:00 UTC" in english
+
+
+def test_claim_map_marks_the_place_and_both_kinds_of_evidence() -> None:
+    from api.reports.map import COLOUR_AGAINST, COLOUR_FOR, record_positions, render_claim_map
+
+    lat = np.r_[np.linspace(37.9, 38.1, 49), 40.64]  # Athens, and one record in Thessaloniki
+    lon = np.r_[np.linspace(23.6, 23.8, 49), 22.94]
+    route = {
+        "points": {
+            "lat": lat.tolist(),
+            "lon": lon.tolist(),
+            "flags": [0] * 50,
+            "record_id": list(range(100, 150)),
+        },
+        "statistics": {"countries": ["GR"]},
+    }
+    found_lat, _ = record_positions(route, [101, 102, 999])
+    assert len(found_lat) == 2  # a record the route does not hold is left out
+    png = render_claim_map(
+        route,
+        place_lat=52.87,  # Ter Apel
+        place_lon=7.07,
+        place_extent_m=3000,
+        evidence_for=[149],
+        evidence_against=[100, 101, 102],
+        language="nl",
+        dpi=100,
+    )
+    with Image.open(io.BytesIO(png)) as image:
+        rgb = np.asarray(image.convert("RGB")).astype(int)
+    pixels = rgb[: int(rgb.shape[0] * 0.84)].reshape(-1, 3)  # the map, not the legend strip below it
+
+    def count(colour: str) -> int:
+        target = np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)])
+        return int((np.abs(pixels - target).max(axis=1) <= 12).sum())
+
+    assert count(COLOUR_AGAINST) > 5 and count(COLOUR_FOR) > 5
+    assert count("#000000") > 10  # the place's star and its scale bar
