@@ -151,9 +151,14 @@ def simulate_iphone(
     run_iphone(socket_path=socket, root=root)
 
 
+def job_items_text(items_done: int, items_total: int | None) -> str:
+    """ "12/40 items", or "12 items" while the total is not known (never "0/None")."""
+    return f"{items_done}/{items_total} items" if items_total else f"{items_done} items"
+
+
 @job_app.command("watch")
 def job_watch(job_id: int, interval_s: Annotated[float, typer.Option(help="Refresh interval")] = 0.5) -> None:
-    """Show a job's progress as a progress bar until it ends (items and bytes done/total)."""
+    """Show a job's progress until it ends: items done/total and bytes in human units (kB, MB, GB)."""
     import time
 
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
@@ -162,21 +167,31 @@ def job_watch(job_id: int, interval_s: Annotated[float, typer.Option(help="Refre
     from store.models import ExtractionJob
 
     state = build_state(Settings())
+    with state.session_factory() as session:
+        if session.get(ExtractionJob, job_id) is None:  # no bar for a job that does not exist
+            typer.echo(
+                f"no extraction job {job_id}: check the number (reisroute lists them per case)", err=True
+            )
+            raise typer.Exit(2)
     with Progress(
         TextColumn("[bold]job {task.fields[job]}[/] {task.fields[state]}"),
         BarColumn(),
-        TextColumn("{task.completed}/{task.total} items"),
-        DownloadColumn(),
+        TextColumn("{task.fields[items]}"),
+        DownloadColumn(binary_units=False),
         TimeRemainingColumn(),
     ) as bar:
-        task = bar.add_task("extract", total=None, job=job_id, state="")
+        task = bar.add_task("extract", total=None, job=job_id, state="", items="")
         while True:
             with state.session_factory() as session:
                 job = session.get(ExtractionJob, job_id)
-                if job is None:
-                    typer.echo(f"no job {job_id}", err=True)
-                    raise typer.Exit(2)
-                bar.update(task, completed=job.items_done, total=job.items_total or None, state=job.state)
+                assert job is not None  # jobs are never deleted while watched (retention keeps the row)
+                bar.update(
+                    task,
+                    completed=job.bytes_done,
+                    total=job.bytes_total or None,
+                    state=job.state,
+                    items=job_items_text(job.items_done, job.items_total),
+                )
                 if job.state in ("completed", "failed", "cancelled"):
                     break
             time.sleep(interval_s)

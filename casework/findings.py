@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+import catalogue
 from casework.device_signals import device_history_limitations
 from casework.state import AppState
 from legal_basis.policy import Evaluation
@@ -171,7 +172,7 @@ def rematch_case(state: AppState, case_id: int, *, actor: str) -> FindingSet | N
             cleaned_points(route), device_clock_uncertainty_s=clock_uncertainty
         )
         route_label = f"v{route_row.version}"
-        limitations = route_limitations(route_row.route) + history_lines
+        limitations = case_specific_first(route_limitations(route_row.route) + history_lines)
     else:
         import numpy as np
 
@@ -280,6 +281,18 @@ def _visit_evidence(route: Any, claims: list[Claim]) -> dict[str, list[dict[str,
     return evidence
 
 
+def case_specific_first(lines: list[dict[str, str]]) -> list[dict[str, str]]:
+    """What is particular to this case (gaps, data starting late, a reset) before what holds for every case,
+    each once, so the reader meets the case's own limits first."""
+    seen: set[str] = set()
+    unique = []
+    for line in lines:
+        if line.get("en") not in seen:
+            seen.add(str(line.get("en")))
+            unique.append(line)
+    return sorted(unique, key=lambda line: line.get("scope") == "general")
+
+
 def route_limitations(route: dict[str, Any]) -> list[dict[str, str]]:
     """Plain-language limitations of the data behind a route (LEGAL 14), each in English and Dutch."""
     statistics = route.get("statistics") or {}
@@ -289,12 +302,14 @@ def route_limitations(route: dict[str, Any]) -> list[dict[str, str]]:
             "someone else.",
             "nl": "De gegevens tonen waar het toestel was, niet waar de persoon was: een telefoon kan uitgeleend, "
             "verloren, gedeeld of door een ander meegenomen zijn.",
+            "scope": "general",
         },
         {
             "en": "Only logical acquisition of the authorised categories was done; other data on the phone was not "
             "read.",
             "nl": "Alleen de goedgekeurde categorieën zijn logisch uitgelezen; andere gegevens op de telefoon zijn "
             "niet gelezen.",
+            "scope": "general",
         },
         {
             "en": "Position accuracy radii are estimates: Google's own radius held the true position only about half "
@@ -303,6 +318,7 @@ def route_limitations(route: dict[str, Any]) -> list[dict[str, str]]:
             "nl": "Nauwkeurigheidsstralen zijn schattingen: Googles eigen straal bevatte de werkelijke positie met GPS "
             "maar ongeveer de helft van de tijd (NFI/TU Delft 2018); reisroute vergroot elke straal voordat "
             "iets onmogelijk heet.",
+            "scope": "general",
         },
     ]
     if statistics.get("gaps"):
@@ -318,15 +334,21 @@ def route_limitations(route: dict[str, Any]) -> list[dict[str, str]]:
     flagged = statistics.get("flagged_points") or {}
     suspect = {k: v for k, v in flagged.items() if v}
     if suspect:
-        listed = ", ".join(f"{k.lower()} {v}" for k, v in sorted(suspect.items()))
+
+        def listed(language: catalogue.Language) -> str:
+            return "; ".join(
+                f"{v} × {catalogue.label('point_flag', k.lower(), language)}"
+                for k, v in sorted(suspect.items())
+            )
+
         notes.append(
             {
-                "en": f"Points set aside during cleaning (kept, with reasons): {listed}.",
-                "nl": f"Punten die bij het opschonen terzijde zijn gelegd (bewaard, met reden): {listed}.",
+                "en": f"Points set aside during cleaning (kept, with reasons): {listed('en')}.",
+                "nl": f"Punten die bij het opschonen terzijde zijn gelegd (bewaard, met reden): {listed('nl')}.",
             }
         )
     if statistics.get("first_utc"):
-        first = statistics["first_utc"]
+        first = _readable_utc(str(statistics["first_utc"]))
         notes.append(
             {
                 "en": f"The device's own records start {first}: claims before that are outside what the phone can say.",
@@ -335,6 +357,17 @@ def route_limitations(route: dict[str, Any]) -> list[dict[str, str]]:
             }
         )
     return notes
+
+
+def _readable_utc(value: str) -> str:
+    """``2024-03-02T21:13:00Z`` as ``2024-03-02 21:13 UTC`` (as the page and the report print times)."""
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def limitation_lines(limitations: list[Any], language: str) -> list[str]:

@@ -1,6 +1,6 @@
 """Gather what a case report shows, from the store, into plain frozen data.
 
-The renderer (``api.reports.report``) only lays this out; nothing here draws and nothing there queries.
+The renderer (``api.reports``) only lays this out; nothing here draws and nothing there queries.
 All times are tz-aware UTC. No field is a score: findings are carried per claim as the matcher wrote them.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -157,6 +157,7 @@ class CountryVisitFacts:
     start_utc: datetime
     end_utc: datetime
     points: int
+    time_zone: str = ""  # the zone most of the country's points were in ("" unknown: times print in UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +170,8 @@ class CrossingFacts:
     notes: tuple[str, ...]
     last_before_record_id: int
     first_after_record_id: int
+    from_time_zone: str = ""  # of the country left / entered ("" unknown)
+    to_time_zone: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,6 +265,10 @@ class FindingFacts:
     time_zone: str | None
     explanation_en: str
     explanation_nl: str
+    # the resolved place, for the claim's map excerpt (None: not resolved)
+    place_lat: float | None = None
+    place_lon: float | None = None
+    place_extent_m: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,7 +306,7 @@ class CaseReportData:
     claims_not_matched: tuple[tuple[int, str, str], ...]  # (claim id, place text, time text)
     limitations: tuple[str, ...]
     limitations_nl: tuple[str, ...]
-    clock_anomalies: tuple[str, ...]
+    clock_anomalies: tuple[tuple[str, str], ...]  # (English, Dutch) each
     coverage_first_utc: datetime | None
     coverage_last_utc: datetime | None
     audit: AuditFacts
@@ -435,8 +442,35 @@ def _country_names() -> dict[str, str]:
     return {str(code): str(name) for code, name in zip(frame["iso_a2"], frame["name"], strict=True) if code}
 
 
+def _zones_by_country(route: dict[str, Any]) -> dict[str, str]:
+    """Country → the time zone most of its points (or, without points, its stays) were in."""
+    counts: dict[str, dict[str, int]] = {}
+    points = route.get("points") or {}
+    countries, zones, zone_index = (
+        points.get("country"),
+        points.get("time_zones"),
+        points.get("time_zone_index"),
+    )
+    if countries and zones and zone_index and len(countries) == len(zone_index):
+        for country, index in zip(countries, zone_index, strict=True):
+            per_zone = counts.setdefault(str(country), {})
+            zone = str(zones[int(index)])
+            per_zone[zone] = per_zone.get(zone, 0) + 1
+    else:
+        for s in route.get("stays") or []:
+            if s.get("country") and s.get("time_zone"):
+                per_zone = counts.setdefault(str(s["country"]), {})
+                per_zone[str(s["time_zone"])] = per_zone.get(str(s["time_zone"]), 0) + 1
+    return {
+        country: max(per_zone.items(), key=lambda item: item[1])[0]
+        for country, per_zone in counts.items()
+        if country and per_zone
+    }
+
+
 def _route_facts(row: RouteVersion) -> RouteFacts:
     route = row.route
+    zones = _zones_by_country(route)
     statistics = route.get("statistics") or {}
     flagged = statistics.get("flagged_points") or {}
     names = _country_names()
@@ -460,6 +494,7 @@ def _route_facts(row: RouteVersion) -> RouteFacts:
             start_utc=_req_dt(v["start_utc"]),
             end_utc=_req_dt(v["end_utc"]),
             points=int(v.get("n_points") or 0),
+            time_zone=zones.get(v["iso_a2"], ""),
         )
         for v in route.get("country_visits") or []
     )
@@ -473,6 +508,8 @@ def _route_facts(row: RouteVersion) -> RouteFacts:
             notes=tuple(c.get("notes") or ()),
             last_before_record_id=int(c.get("last_before_record_id") or 0),
             first_after_record_id=int(c.get("first_after_record_id") or 0),
+            from_time_zone=zones.get(c["from_iso_a2"], ""),
+            to_time_zone=zones.get(c["to_iso_a2"], ""),
         )
         for c in route.get("border_crossings") or []
     )
@@ -566,42 +603,97 @@ def _finding_facts(claim: ClaimRow, row: FindingRow) -> FindingFacts:
         time_zone=uncertainty.get("time_zone"),
         explanation_en=str(data.get("explanation_en") or ""),
         explanation_nl=str(data.get("explanation_nl") or ""),
+        place_lat=_float_or_none(place.get("lat")),
+        place_lon=_float_or_none(place.get("lon")),
+        place_extent_m=_float_or_none(place.get("extent_radius_m")),
     )
 
 
-def _clock_anomalies(jobs: tuple[JobFacts, ...], route: RouteFacts | None) -> tuple[str, ...]:
-    notes = []
+def _float_or_none(value: object) -> float | None:
+    try:
+        return None if value is None else float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def _clock_anomalies(jobs: tuple[JobFacts, ...], route: RouteFacts | None) -> tuple[tuple[str, str], ...]:
+    """Clock anomalies as (English, Dutch) notes: offsets beyond the threshold, drift during a job, no
+    live reading, suspect periods and points set aside for impossible times."""
+    notes: list[tuple[str, str]] = []
     for job in jobs:
-        for phase, reading in (("start", job.clock_start), ("end", job.clock_end)):
+        for phase_en, phase_nl, reading in (
+            ("start", "bij de start", job.clock_start),
+            ("end", "aan het eind", job.clock_end),
+        ):
             if reading is not None and abs(reading.offset_s) > CLOCK_ANOMALY_OFFSET_S:
-                direction = "ahead of" if reading.offset_s > 0 else "behind"
+                ahead = reading.offset_s > 0
+                seconds = f"{abs(reading.offset_s):.0f}"
+                uncertainty = f"{reading.uncertainty_s:.1f}"
                 notes.append(
-                    f"Job {job.id}: at the {phase} the device clock was {abs(reading.offset_s):.0f} s "
-                    f"{direction} the host clock (± {reading.uncertainty_s:.1f} s); device-clock times were "
-                    "corrected by the measured offset."
+                    (
+                        f"Job {job.id}: at the {phase_en} the device clock was {seconds} s "
+                        f"{'ahead of' if ahead else 'behind'} the host clock (± {uncertainty} s); device-clock "
+                        "times were corrected by the measured offset.",
+                        f"Taak {job.id}: {phase_nl} liep de klok van het toestel {seconds} s "
+                        f"{'voor op' if ahead else 'achter bij'} de klok van het station (± {uncertainty} s); "
+                        "tijden van de toestelklok zijn met de gemeten afwijking gecorrigeerd.",
+                    )
                 )
         if job.clock_start is not None and job.clock_end is not None:
             drift_s = job.clock_end.offset_s - job.clock_start.offset_s
             if abs(drift_s) > CLOCK_ANOMALY_DRIFT_S:
                 notes.append(
-                    f"Job {job.id}: the device clock offset changed by {drift_s:+.1f} s during the "
-                    "extraction (clock adjusted or drifting)."
+                    (
+                        f"Job {job.id}: the device clock offset changed by {drift_s:+.1f} s during the "
+                        "extraction (clock adjusted or drifting).",
+                        f"Taak {job.id}: de afwijking van de toestelklok veranderde tijdens de uitlezing met "
+                        f"{drift_s:+.1f} s (klok verzet of verlopen).",
+                    )
                 )
         if job.clock_start is None:
             notes.append(
-                f"Job {job.id}: no live device clock reading (offline input); device-clock times are "
-                "uncorrected."
+                (
+                    f"Job {job.id}: no live device clock reading (offline input); device-clock times are "
+                    "uncorrected.",
+                    f"Taak {job.id}: geen meting van de klok van een aangesloten toestel (offline invoer); "
+                    "tijden van de toestelklok zijn niet gecorrigeerd.",
+                )
             )
     if route is not None:
         clock = (route.route.get("parameters") or {}).get("clock") or {}
         for start, end in clock.get("suspect_intervals") or []:
-            notes.append(f"Suspect device-clock period from {start} to {end}: points in it were set aside.")
-        if route.clock_flagged_points:
+            start_text, end_text = _moment_text(start), _moment_text(end)
             notes.append(
-                f"{route.clock_flagged_points} point(s) had impossible times (before 2007, before the device "
-                "was first seen, after the extraction, or in a suspect period) and were set aside."
+                (
+                    f"Suspect device-clock period from {start_text} to {end_text}: points in it were set aside.",
+                    f"Verdachte periode van de toestelklok van {start_text} tot {end_text}: punten daarin zijn "
+                    "terzijde gelegd.",
+                )
+            )
+        if route.clock_flagged_points:
+            count = route.clock_flagged_points
+            notes.append(
+                (
+                    f"{count} point(s) had impossible times (before 2007, before the device was first seen, "
+                    "after the extraction, or in a suspect period) and were set aside.",
+                    f"{count} punt(en) hadden een onmogelijke tijd (vóór 2007, vóór het eerste gebruik van het "
+                    "toestel, na de uitlezing of in een verdachte periode) en zijn terzijde gelegd.",
+                )
             )
     return tuple(notes)
+
+
+def _moment_text(value: object) -> str:
+    """An ISO time as ``2024-03-01 11:18 UTC``; anything else as it was."""
+    try:
+        moment = _dt(str(value)) if value else None
+    except ValueError:
+        moment = None
+    if moment is None:
+        return str(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def collect_report_data(

@@ -29,3 +29,11 @@ def add_user(
     session.add(user)
     session.flush()
     return user
+
+
+def display_names(session: Session) -> dict[int, str]:
+    """Every user's name as the page and the report print it: "Full Name (username)", or the username."""
+    return {
+        user_id: f"{full_name} ({username})" if full_name else username
+        for user_id, username, full_name in session.execute(select(User.id, User.username, User.full_name))
+    }

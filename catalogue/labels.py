@@ -10,7 +10,17 @@ from typing import Any, Literal
 
 Language = Literal["en", "nl"]
 CATALOGUE_FILE = Path(__file__).with_name("labels.toml")
-GROUPS = ("finding_status", "job_state", "authorisation_state", "artifact_outcome", "claim_kind")
+GROUPS = (
+    "finding_status",
+    "job_state",
+    "authorisation_state",
+    "artifact_outcome",
+    "claim_kind",
+    "crossing_confidence",
+    "device_platform",
+    "source_kind",
+    "point_flag",
+)
 
 
 class CatalogueError(Exception):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -138,6 +139,122 @@ def _nice_length_km(span_km: float) -> float:
     return 10 * magnitude
 
 
+#: the scale bar's box as shares of the map window: its margin from the edges and the height of bar + label
+SCALE_MARGIN = 0.04
+SCALE_BOX_HEIGHT = 0.09
+CORNERS = ("bottom right", "bottom left", "top right", "top left")  # in order of preference
+
+
+def scale_bar_box(corner: str, extent: Extent, *, bar_deg: float) -> tuple[float, float, float, float]:
+    """(lon_min, lon_max, lat_min, lat_max) of the bar and its label in one corner of the window."""
+    width, height = extent.lon_max - extent.lon_min, extent.lat_max - extent.lat_min
+    right = corner.endswith("right")
+    top = corner.startswith("top")
+    x1 = extent.lon_max - SCALE_MARGIN * width if right else extent.lon_min + SCALE_MARGIN * width + bar_deg
+    y0 = (
+        extent.lat_max - (SCALE_MARGIN + SCALE_BOX_HEIGHT) * height if top else extent.lat_min + 0.05 * height
+    )
+    pad = 0.02 * width
+    return x1 - bar_deg - pad, x1 + pad, y0 - 0.02 * height, y0 + SCALE_BOX_HEIGHT * height
+
+
+def scale_bar_position(
+    lon: np.ndarray,
+    lat: np.ndarray,
+    extent: Extent,
+    *,
+    bar_deg: float,
+    keep_clear: Sequence[tuple[float, float]] = (),
+) -> tuple[float, float]:
+    """The (right end, baseline) of the scale bar in the corner that covers the fewest route points and
+    none of ``keep_clear`` (the journey's start and end) if any corner can; ties go to the bottom right."""
+
+    def cost(corner: str) -> tuple[int, int, int]:
+        x_lo, x_hi, y_lo, y_hi = scale_bar_box(corner, extent, bar_deg=bar_deg)
+        inside = (lon >= x_lo) & (lon <= x_hi) & (lat >= y_lo) & (lat <= y_hi)
+        covers_an_end = sum(1 for x, y in keep_clear if x_lo <= x <= x_hi and y_lo <= y <= y_hi)
+        return covers_an_end, int(inside.sum()), CORNERS.index(corner)
+
+    best = min(CORNERS, key=cost)
+    x_lo, x_hi, y_lo, _ = scale_bar_box(best, extent, bar_deg=bar_deg)
+    pad = 0.02 * (extent.lon_max - extent.lon_min)
+    return x_hi - pad, y_lo + 0.02 * (extent.lat_max - extent.lat_min)
+
+
+def _journey_ends(lon: np.ndarray, lat: np.ndarray) -> list[tuple[float, float]]:
+    """The first and the last usable point in time (the route's points are in time order)."""
+    if not len(lon):
+        return []
+    return [(float(lon[0]), float(lat[0])), (float(lon[-1]), float(lat[-1]))]
+
+
+def _draw_countries(axes: Any, extent: Extent, visited: set[str], halo: list[Any]) -> None:
+    """The Natural Earth countries in the window (visited ones tinted), named where there is room."""
+    from routing.geography import country_polygons
+
+    countries = country_polygons()
+    window = countries.cx[extent.lon_min : extent.lon_max, extent.lat_min : extent.lat_max].copy()
+    if not len(window):
+        return
+    # only what shows, and no more detail than the page can print (about 1/1500 of the width)
+    margin = 0.02 * (extent.lon_max - extent.lon_min)
+    window["geometry"] = shapely.simplify(
+        shapely.clip_by_rect(
+            window.geometry.values,
+            extent.lon_min - margin,
+            extent.lat_min - margin,
+            extent.lon_max + margin,
+            extent.lat_max + margin,
+        ),
+        (extent.lon_max - extent.lon_min) / 1500,
+    )
+    window = window[~window.geometry.is_empty]
+    is_visited = window["iso_a2"].isin(visited)
+    window[~is_visited].plot(ax=axes, color=COLOUR_LAND, edgecolor=COLOUR_BORDER, linewidth=0.5)
+    if is_visited.any():
+        window[is_visited].plot(ax=axes, color=COLOUR_VISITED, edgecolor=COLOUR_BORDER, linewidth=0.6)
+    for name, clipped in zip(window["name"], window.geometry, strict=True):
+        if clipped.area < 0.02 * (extent.lat_max - extent.lat_min) ** 2:
+            continue
+        anchor = clipped.representative_point()
+        axes.text(
+            anchor.x,
+            anchor.y,
+            str(name).upper(),
+            fontsize=6.5,
+            color="#6b6b6b",
+            ha="center",
+            va="center",
+            path_effects=halo,
+            zorder=2,
+        )
+
+
+def _draw_scale_bar(
+    axes: Any,
+    extent: Extent,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    keep_clear: Sequence[tuple[float, float]],
+    halo: list[Any],
+) -> None:
+    span_km = (extent.lon_max - extent.lon_min) * KM_PER_DEGREE * math.cos(math.radians(extent.mid_lat))
+    bar_km = _nice_length_km(span_km)
+    bar_deg = bar_km / (KM_PER_DEGREE * math.cos(math.radians(extent.mid_lat)))
+    x1, y0 = scale_bar_position(lon, lat, extent, bar_deg=bar_deg, keep_clear=keep_clear)
+    axes.plot([x1 - bar_deg, x1], [y0, y0], color="black", linewidth=2.5, solid_capstyle="butt", zorder=9)
+    axes.text(
+        x1 - bar_deg / 2,
+        y0,
+        f"{bar_km:g} km\n",
+        ha="center",
+        va="bottom",
+        fontsize=7,
+        path_effects=halo,
+        zorder=9,
+    )
+
+
 def render_route_map(
     route: dict[str, Any],
     geojson: dict[str, Any],
@@ -154,8 +271,6 @@ def render_route_map(
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
-    from routing.geography import country_polygons
-
     labels = LABELS.get(language, LABELS["en"])
     lat, lon, received_lat, received_lon = _route_arrays(route)
     stays = [f for f in geojson.get("features", []) if f["properties"].get("kind") == "stay"]
@@ -171,42 +286,8 @@ def render_route_map(
     axes.set_facecolor(COLOUR_SEA)
 
     visited = set((route.get("statistics") or {}).get("countries") or [])
-    countries = country_polygons()
-    window = countries.cx[extent.lon_min : extent.lon_max, extent.lat_min : extent.lat_max].copy()
     halo = [patheffects.withStroke(linewidth=2.5, foreground="white")]
-    if len(window):
-        # only what shows, and no more detail than the page can print (about 1/1500 of the width)
-        margin = 0.02 * (extent.lon_max - extent.lon_min)
-        window["geometry"] = shapely.simplify(
-            shapely.clip_by_rect(
-                window.geometry.values,
-                extent.lon_min - margin,
-                extent.lat_min - margin,
-                extent.lon_max + margin,
-                extent.lat_max + margin,
-            ),
-            (extent.lon_max - extent.lon_min) / 1500,
-        )
-        window = window[~window.geometry.is_empty]
-        is_visited = window["iso_a2"].isin(visited)
-        window[~is_visited].plot(ax=axes, color=COLOUR_LAND, edgecolor=COLOUR_BORDER, linewidth=0.5)
-        if is_visited.any():
-            window[is_visited].plot(ax=axes, color=COLOUR_VISITED, edgecolor=COLOUR_BORDER, linewidth=0.6)
-        for name, clipped in zip(window["name"], window.geometry, strict=True):
-            if clipped.area < 0.02 * (extent.lat_max - extent.lat_min) ** 2:
-                continue
-            anchor = clipped.representative_point()
-            axes.text(
-                anchor.x,
-                anchor.y,
-                str(name).upper(),
-                fontsize=6.5,
-                color="#6b6b6b",
-                ha="center",
-                va="center",
-                path_effects=halo,
-                zorder=2,
-            )
+    _draw_countries(axes, extent, visited, halo)
 
     for feature in geojson.get("features", []):
         properties = feature["properties"]
@@ -290,23 +371,8 @@ def render_route_map(
     axes.set_xlabel("")
     axes.set_ylabel("")
 
-    # scale bar, bottom right
-    span_km = (extent.lon_max - extent.lon_min) * KM_PER_DEGREE * math.cos(math.radians(extent.mid_lat))
-    bar_km = _nice_length_km(span_km)
-    bar_deg = bar_km / (KM_PER_DEGREE * math.cos(math.radians(extent.mid_lat)))
-    x1 = extent.lon_max - 0.04 * (extent.lon_max - extent.lon_min)
-    y0 = extent.lat_min + 0.05 * (extent.lat_max - extent.lat_min)
-    axes.plot([x1 - bar_deg, x1], [y0, y0], color="black", linewidth=2.5, solid_capstyle="butt", zorder=9)
-    axes.text(
-        x1 - bar_deg / 2,
-        y0,
-        f"{bar_km:g} km\n",
-        ha="center",
-        va="bottom",
-        fontsize=7,
-        path_effects=halo,
-        zorder=9,
-    )
+    # scale bar in the corner that hides the least of the route (never the journey's start or end)
+    _draw_scale_bar(axes, extent, np.r_[lon, stay_lon], np.r_[lat, stay_lat], _journey_ends(lon, lat), halo)
 
     handles = [
         Line2D([], [], color=COLOUR_ROUTE, linewidth=1.3, label=labels.observed),
@@ -330,6 +396,140 @@ def render_route_map(
         )
     figure.legend(handles=handles, loc="lower center", ncol=3, fontsize=6.5, frameon=False)
 
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimMapLabels:
+    place: str
+    evidence_for: str
+    evidence_against: str
+    route: str
+
+
+CLAIM_LABELS = {
+    "en": ClaimMapLabels(
+        place="claimed place (circle: what counts as there)",
+        evidence_for="records for the claim",
+        evidence_against="records against the claim",
+        route="device's own positions",
+    ),
+    "nl": ClaimMapLabels(
+        place="geclaimde plaats (cirkel: wat als daar telt)",
+        evidence_for="gegevens voor de verklaring",
+        evidence_against="gegevens tegen de verklaring",
+        route="eigen posities van het toestel",
+    ),
+}
+COLOUR_FOR = "#15803d"
+COLOUR_AGAINST = "#b91c1c"
+
+
+def record_positions(route: dict[str, Any], record_ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """lat, lon of the route points with these record ids (those the route holds; others left out)."""
+    points = route.get("points") or {}
+    ids = np.asarray(points.get("record_id") or [], dtype=np.int64)
+    if not len(ids) or not len(record_ids):
+        return np.zeros(0), np.zeros(0)
+    wanted = np.isin(ids, np.asarray(list(record_ids), dtype=np.int64))
+    return (
+        np.asarray(points["lat"], dtype=np.float64)[wanted],
+        np.asarray(points["lon"], dtype=np.float64)[wanted],
+    )
+
+
+def render_claim_map(
+    route: dict[str, Any],
+    *,
+    place_lat: float,
+    place_lon: float,
+    place_extent_m: float | None,
+    evidence_for: Sequence[int],
+    evidence_against: Sequence[int],
+    language: str = "nl",
+    width_in: float = 6.8,
+    height_in: float = 2.9,
+    dpi: int = 150,
+) -> bytes:
+    """PNG of one claim's excerpt: the claimed place and its extent, the records cited for and against it,
+    and the device's own positions around them, so a reader sees how far apart they are."""
+    from matplotlib import patheffects
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
+    labels = CLAIM_LABELS.get(language, CLAIM_LABELS["en"])
+    for_lat, for_lon = record_positions(route, evidence_for)
+    against_lat, against_lon = record_positions(route, evidence_against)
+    lat, lon, _, _ = _route_arrays(route)
+    share = 0.84
+    extent = map_extent(
+        np.r_[place_lat, for_lat, against_lat],
+        np.r_[place_lon, for_lon, against_lon],
+        aspect_w_over_h=width_in / (height_in * share),
+        padding=0.15,
+        min_span_deg=0.6,
+    )
+    figure = Figure(figsize=(width_in, height_in), dpi=dpi)
+    FigureCanvasAgg(figure)
+    axes = figure.add_axes((0.0, 1.0 - share, 1.0, share))
+    axes.set_facecolor(COLOUR_SEA)
+    halo = [patheffects.withStroke(linewidth=2.5, foreground="white")]
+    _draw_countries(axes, extent, set((route.get("statistics") or {}).get("countries") or []), halo)
+    inside = (
+        (lat >= extent.lat_min) & (lat <= extent.lat_max) & (lon >= extent.lon_min) & (lon <= extent.lon_max)
+    )
+    if inside.any():
+        axes.scatter(lon[inside], lat[inside], s=3, color=COLOUR_ROUTE, alpha=0.35, linewidths=0, zorder=3)
+    if len(against_lat):
+        axes.scatter(
+            against_lon, against_lat, s=40, color=COLOUR_AGAINST, edgecolors="white", linewidths=0.5, zorder=5
+        )
+    if len(for_lat):
+        axes.scatter(for_lon, for_lat, s=40, color=COLOUR_FOR, edgecolors="white", linewidths=0.5, zorder=5)
+    if place_extent_m:
+        radius_lat = place_extent_m / 1000 / KM_PER_DEGREE
+        radius_lon = radius_lat / max(math.cos(math.radians(place_lat)), 0.2)
+        angles = np.linspace(0, 2 * math.pi, 60)
+        axes.plot(
+            place_lon + radius_lon * np.cos(angles),
+            place_lat + radius_lat * np.sin(angles),
+            color="black",
+            linewidth=0.8,
+            zorder=6,
+        )
+    axes.plot(
+        place_lon, place_lat, marker="*", color="black", markersize=11, markeredgecolor="white", zorder=7
+    )
+    axes.set_xlim(extent.lon_min, extent.lon_max)
+    axes.set_ylim(extent.lat_min, extent.lat_max)
+    axes.set_aspect(1.0 / max(math.cos(math.radians(extent.mid_lat)), 0.2))
+    axes.set_xticks([])
+    axes.set_yticks([])
+    axes.set_xlabel("")  # geopandas names the axes after the CRS; the map needs no axis titles
+    axes.set_ylabel("")
+    marks_lon = np.r_[place_lon, for_lon, against_lon]
+    marks_lat = np.r_[place_lat, for_lat, against_lat]
+    _draw_scale_bar(axes, extent, marks_lon, marks_lat, [(place_lon, place_lat)], halo)
+    handles = [
+        Line2D([], [], color="black", marker="*", linestyle="none", markersize=9, label=labels.place),
+        Line2D(
+            [], [], color=COLOUR_FOR, marker="o", linestyle="none", markersize=5, label=labels.evidence_for
+        ),
+        Line2D(
+            [],
+            [],
+            color=COLOUR_AGAINST,
+            marker="o",
+            linestyle="none",
+            markersize=5,
+            label=labels.evidence_against,
+        ),
+        Line2D([], [], color=COLOUR_ROUTE, marker=".", linestyle="none", alpha=0.6, label=labels.route),
+    ]
+    figure.legend(handles=handles, loc="lower center", ncol=4, fontsize=6, frameon=False)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()

@@ -56,3 +56,11 @@ def sign_out(actor: CurrentActor, session: SessionDep, _gate: Annotated[Actor, D
     for row in session.scalars(select(ApiToken).where(ApiToken.user_id == actor.user_id)):
         session.delete(row)
     audit.append(session, actor=actor.username, role=actor.role, action="auth.sign_out")
+
+
+@router.get("/people")
+def people(_actor: Annotated[Actor, Depends(ANY_ROLE)], session: SessionDep) -> dict[str, str]:
+    """User id → name, so pages show who requested, decided or released something instead of a number."""
+    from casework.users import display_names
+
+    return {str(user_id): name for user_id, name in display_names(session).items()}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 from sqlalchemy import select
 
 from api.deps import CASE_READERS, INTAKE, SessionDep, StateDep, allow
@@ -62,6 +62,12 @@ class JobRead(ORM):
     bytes_done: int
     bytes_total: int
     error: str | None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def resumable(self) -> bool:
+        """Whether "resume" can help: not after the device was found to be another one."""
+        return jobs.is_resumable(self.state, self.error)
 
 
 @router.post("/cases/{case_id}/jobs", response_model=JobRead, status_code=status.HTTP_202_ACCEPTED)
@@ -165,3 +171,29 @@ def job_report(
     facts = jobs.job_report_facts(session, job, include_items=include_items)
     services.record(session, actor, "job.report", case_id=job.case_id, object_type="job", object_id=job_id)
     return {"job": JobRead.model_validate(job).model_dump(mode="json"), **facts}
+
+
+class DemoPhoneRead(BaseModel):
+    name: str
+    kind: str
+    platform: str
+    make: str
+    model: str
+    serial: str | None
+    host: str | None
+    port: int | None
+    udid: str | None
+    socket: str | None
+
+
+@router.get("/demo/phones", response_model=list[DemoPhoneRead])
+def demo_phones(state: StateDep, _actor: Annotated[Actor, Depends(INTAKE)]) -> list[DemoPhoneRead]:
+    """The demo's simulated phones and how to reach them (the Android one listens on a random port), so the
+    job form can offer them by name. Only in demo mode (``reisroute serve --demo``); otherwise 404."""
+    if not state.settings.demo:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, "no demo phones: the service does not run in demo mode"
+        )
+    from casework.demo.case import running_demo_phones
+
+    return [DemoPhoneRead.model_validate(phone, from_attributes=True) for phone in running_demo_phones(state)]

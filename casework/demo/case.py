@@ -9,6 +9,7 @@ Seeding is idempotent: an existing demo case is left as it is.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -100,8 +101,9 @@ def seed_demo_cases(state: AppState) -> Iterator[str]:
     caseworker = _actor(state, "caseworker", Role.CASEWORKER)
     reviewer = _actor(state, "reviewer", Role.LEGAL_REVIEWER)
     now = datetime.now(UTC)
-    properties = dict(truth.get("properties", {}))
-    serial = truth.get("serial") or properties.get("ro.serialno")
+    # the simulated phone's ground truth keeps its identity under "device" (phone_builder._write_ground_truth)
+    identity = dict(truth.get("device") or {})
+    serial = identity.get("serial")
     with unit_of_work(state.session_factory) as session:
         case = services.create_case(
             session, intake, reference=DEMO_REFERENCE, title="Demo: route Aleppo – Ter Apel"
@@ -111,8 +113,8 @@ def seed_demo_cases(state: AppState) -> Iterator[str]:
             intake,
             case.id,
             platform="android",
-            make=truth.get("make", ""),
-            model=truth.get("model", ""),
+            make=str(identity.get("make") or ""),
+            model=str(identity.get("model") or ""),
             serial=serial,
             seal_number="BAG-DEMO-001",
             notes="Simulated phone (demo)",
@@ -254,3 +256,61 @@ def seed_demo_cases(state: AppState) -> Iterator[str]:
             window_end=datetime(2024, 12, 31, tzinfo=UTC),
         )
     yield f"demo case {WAITING_REFERENCE}: authorisation requested, waiting for the authorising official"
+
+
+@dataclass(frozen=True, slots=True)
+class DemoPhone:
+    """A simulated phone this process runs, as the job form offers it (only in demo mode)."""
+
+    name: str
+    kind: str  # a job kind: "adb" or "ios_usbmux"
+    platform: str
+    make: str
+    model: str
+    serial: str | None
+    host: str | None = None
+    port: int | None = None
+    udid: str | None = None
+    socket: str | None = None
+
+
+def running_demo_phones(state: AppState) -> list[DemoPhone]:
+    """The demo's simulated phones that are listening now, with what a job needs to reach them."""
+    import json
+
+    running = state.extras.get("simulators") or {}
+    phones: list[DemoPhone] = []
+    android: Any = running.get("android")
+    if android is not None:
+        truth_path = Path(running["android_root"]) / "ground_truth.json"
+        identity = dict(json.loads(truth_path.read_text()).get("device") or {}) if truth_path.exists() else {}
+        make, model = str(identity.get("make") or ""), str(identity.get("model") or "")
+        phones.append(
+            DemoPhone(
+                name=f"{make} {model} (simulated Android)".strip(),
+                kind="adb",
+                platform="android",
+                make=make,
+                model=model,
+                serial=identity.get("serial"),
+                host=str(android.host),
+                port=int(android.port),
+            )
+        )
+    iphone: Any = running.get("iphone")
+    if iphone is not None:
+        config = iphone.device.config
+        model = str(getattr(config, "product_type", "") or "iPhone")
+        phones.append(
+            DemoPhone(
+                name=f"{getattr(config, 'device_name', '') or 'iPhone'} (simulated iPhone, {model})",
+                kind="ios_usbmux",
+                platform="ios",
+                make="Apple",
+                model=model,
+                serial=getattr(config, "serial", None),
+                udid=str(iphone.udid),
+                socket=str(iphone.socket_path),
+            )
+        )
+    return phones

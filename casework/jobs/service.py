@@ -133,11 +133,21 @@ def cancel_job(session: Session, actor: Actor, job_id: int) -> ExtractionJob:
     return job
 
 
+def is_resumable(state: str, error: str | None) -> bool:
+    """Interrupted and failed jobs resume, except one refused because the device is not the registered one."""
+    return state in ("interrupted", "failed") and not (error or "").startswith("IdentityMismatch")
+
+
 def resume_job(session: Session, state: AppState, actor: Actor, job_id: int) -> ExtractionJob:
     """Requeue an interrupted or failed job: items already committed are not read again."""
     job = get_job(session, job_id)
     if job.state not in ("interrupted", "failed"):
         raise services.Conflict(f"job {job_id} is {job.state}; only interrupted or failed jobs resume")
+    if not is_resumable(job.state, job.error):
+        raise services.Conflict(
+            f"job {job_id} stopped because the connected device is not the one registered for the case; "
+            "resuming would read the same wrong device: connect the registered device and start a new job"
+        )
     unmet = services.gate_for(
         session, state.policy, job.authorisation_id, case_id=job.case_id, device_id=job.device_id
     )

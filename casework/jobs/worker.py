@@ -18,7 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 import extractor
 from casework.jobs.targets import Target, open_target
@@ -162,6 +162,9 @@ class JobWorker:
                         worker_id=self.worker_id,
                         heartbeat_at=utcnow(),
                         attempts=ExtractionJob.attempts + 1,
+                        started_at=func.coalesce(
+                            ExtractionJob.started_at, utcnow()
+                        ),  # shown while connecting
                     )
                 )
                 if result.rowcount == 1:  # type: ignore[attr-defined]
@@ -181,6 +184,9 @@ class JobWorker:
                         worker_id=self.worker_id,
                         heartbeat_at=utcnow(),
                         attempts=ExtractionJob.attempts + 1,
+                        started_at=func.coalesce(
+                            ExtractionJob.started_at, utcnow()
+                        ),  # shown while connecting
                     )
                 )
             if result.rowcount != 1:  # type: ignore[attr-defined]

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from casework.demo.seed import seed_demo
-from store.models import Authorisation, Case, FindingRow, FindingSet
+from store.models import Authorisation, Case, Device, FindingRow, FindingSet
 
 pytestmark = [pytest.mark.device, pytest.mark.slow]
 
@@ -37,6 +37,9 @@ def test_demo_seeds_complete_case(state) -> None:
                 session.scalars(select(FindingRow.status).where(FindingRow.finding_set_id == finding_set.id))
             )
             assert statuses == {"consistent", "inconsistent", "no_data", "inconclusive"}
+            # the demo phone's make, model and serial as the simulated phone reports them (not "–")
+            device = session.scalar(select(Device).where(Device.case_id == case.id))
+            assert device.make and device.model and device.serial, (device.make, device.model, device.serial)
             waiting = session.scalar(select(Case).where(Case.reference == "V-DEMO-0002"))
             assert (
                 session.scalar(select(Authorisation.status).where(Authorisation.case_id == waiting.id))
@@ -59,6 +62,12 @@ def test_demo_seeds_complete_case(state) -> None:
             "Consistent",
         ):
             assert fact.lower() in text.lower(), fact
+        # the job form can offer the running simulated phones by name, with the Android one's random port
+        from casework.demo.case import running_demo_phones
+
+        phones = {phone.kind: phone for phone in running_demo_phones(state)}
+        assert phones["adb"].port == state.extras["simulators"]["android"].port
+        assert device.model in phones["adb"].name and phones["adb"].serial == device.serial
         # seeding again leaves the demo as it is
         again = list(seed_demo(state))
         assert any("already present" in line for line in again)

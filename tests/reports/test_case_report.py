@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -239,3 +240,179 @@ def test_report_speaks_in_visits_before_the_stays(released_case, english_report)
     # one row per visit: records with (days with records / days)
     rows = re.findall(r"\d+ \(\d+/\d+\)", text[visits_at:stays_at])
     assert len(rows) == visits
+
+
+# --- what a reader of the printed report trips over (issue 14) --------------------------------------------
+
+#: English words that must not appear in the Dutch report once the user's own free text (purpose, notes,
+#: the English explanation printed beside the Dutch one, the claim as said) is taken out. Proper names
+#: and codes (artifact ids, tool names, shell commands, ISO country codes such as AT) are not words here;
+#: the match is case-sensitive for that reason. Words both languages share ("over", "in") are left out.
+ENGLISH_WORDS = (
+    "the", "and", "with", "without", "from", "before", "after", "within", "only", "not", "to", "at", "for",
+    "found", "not_found", "low", "normal", "high", "record", "records", "points", "bracket", "border",
+    "near", "whole", "file", "command", "first", "manufacturer", "timezone", "os_version", "duplicate",
+    "received", "offset", "job", "page", "device", "clock", "yes", "none", "unknown", "stays", "crossing",
+    "country", "hours", "Page", "Job", "Stays", "Country", "Records", "Consent", "Signature",
+)  # fmt: skip
+
+
+def _dutch_text_without_free_text(released_case, tmp_path: Path) -> str:  # type: ignore[no-untyped-def]
+    """The Dutch PDF of the released case, rendered from the real collected facts with the free text that
+    people typed (and the English explanation printed beside the Dutch one) replaced by a marker."""
+    import dataclasses
+
+    from api.reports import render_case_report
+    from casework.report_facts import collect_report_data
+
+    state = released_case.state
+    with state.session_factory() as session:
+        data = collect_report_data(
+            session,
+            state.policy,
+            released_case.case_id,
+            data_dir=state.settings.data_dir,
+            finding_set_id=released_case.released_set_id,
+        )
+    typed = "XXX"
+    data = dataclasses.replace(
+        data,
+        title=typed,
+        release_note=typed,
+        authorisations=tuple(
+            dataclasses.replace(a, purpose=typed, necessity=typed, milder_means=(), decision_reason=typed)
+            for a in data.authorisations
+        ),
+        consents=tuple(dataclasses.replace(c, interpreter=typed) for c in data.consents),
+        findings=tuple(
+            dataclasses.replace(f, explanation_en=typed, time_text=typed, place_text=typed)
+            for f in data.findings
+        ),
+        claims_not_matched=(),
+    )
+    path = tmp_path / "nl.pdf"
+    path.write_bytes(render_case_report(data, language="nl"))
+    return pdf_text(path)
+
+
+def test_dutch_report_has_no_english_words(released_case, tmp_path: Path) -> None:
+    import re
+
+    text = _dutch_text_without_free_text(released_case, tmp_path)
+    found = sorted(
+        {word for word in ENGLISH_WORDS if re.search(rf"(?<![\w./:-]){re.escape(word)}(?![\w./:-])", text)}
+    )
+    context = {w: re.findall(rf".{{0,40}}(?<![\w./:-]){w}(?![\w./:-]).{{0,40}}", text)[:2] for w in found}
+    assert not found, f"English in the Dutch report: {context}"
+    # the router's notes and the crossing confidence are in Dutch too
+    assert "laag" in text and "grenspunt binnen" in text
+
+
+def _header_words(language: str) -> set[str]:
+    """The words of the report's headings and labels in one language (5 letters or more)."""
+    from api.reports.text import TEXT
+
+    words = set()
+    for value in TEXT[language].values():  # type: ignore[index]
+        if "{" not in value and len(value) <= 60:
+            words |= {w.strip("():,.") for w in value.split() if len(w.strip("():,.")) >= 5}
+    return words
+
+
+def _vocabulary(language: str) -> set[str]:
+    """Every word the report's own sentences use in one language, lower case."""
+    from api.reports.text import TEXT
+
+    return {
+        w.strip("():,.;“”'").lower()
+        for value in TEXT[language].values()  # type: ignore[index]
+        for w in re.sub(r"\{[^}]*\}", " ", value).split()
+    }
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_headings_never_break_inside_a_word(released_case, artifacts_dir, language: str) -> None:
+    path = artifacts_dir / f"case-report-{language}.pdf"
+    response = fetch(released_case.clients["caseworker"], released_case.case_id, language=language)
+    path.write_bytes(response.content)
+    text = pdf_text(path)
+    vocabulary = _vocabulary(language)
+    # a heading broken inside a word shows as two pieces, at least one of which is no word of the report's
+    # language ("Machtigi ng", "Items a cquired"); two real words in a row ("with in", "bevinding en") are fine
+    broken = sorted(
+        f"{word[:i]} {word[i:]}"
+        for word in _header_words(language)
+        for i in range(1, len(word))
+        if f"{word[:i]} {word[i:]}" in text
+        and not (word[:i].lower() in vocabulary and word[i:].lower() in vocabulary)
+    )
+    assert not broken, f"words broken in two: {broken}"
+    assert "Machtiging" in text or "Authorisation" in text
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_every_page_says_page_n_of_m(released_case, artifacts_dir, language: str) -> None:
+    path = artifacts_dir / f"case-report-{language}.pdf"
+    path.write_bytes(
+        fetch(released_case.clients["caseworker"], released_case.case_id, language=language).content
+    )
+    pages = page_count(path)
+    assert pages >= 3
+    word, of = ("Pagina", "van") if language == "nl" else ("Page", "of")
+    for page in range(1, pages + 1):
+        assert f"{word} {page} {of} {pages}" in pdf_text(path, page=page), page
+
+
+def test_local_time_beside_utc_window_end_epochs_and_signature(released_case, english_report) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    path, _, _ = english_report
+    text = pdf_text(path)
+    summary = (
+        released_case.clients["reviewer"].get(f"/api/v1/cases/{released_case.case_id}/route/summary").json()
+    )
+    checked = 0
+    for stay in summary["stays"]:
+        zone, start = stay["time_zone"], stay["stay"]["start_utc"]
+        if not zone or zone == "UTC":
+            continue
+        moment = datetime.fromisoformat(start.replace("Z", "+00:00"))
+        local = moment.astimezone(ZoneInfo(zone))
+        hours = int(local.utcoffset().total_seconds() // 3600)  # type: ignore[union-attr]
+        assert f"{local:%Y-%m-%d %H:%M} (+{hours:02d}:00)" in text, (zone, local)
+        assert f"{moment:%H:%M} UTC" in text
+        checked += 1
+    assert checked >= 3, summary["stays"]
+    # the window's end is the end of a day, not a start at midnight
+    assert "2024-12-30, to the end of the day (2024-12-31 00:00 UTC)" in text
+    # a device property holding a Unix time in ms is shown as a date, with the raw value beside it
+    boot = released_case.phone.boot_time_utc
+    assert f"{boot:%Y-%m-%d %H:%M}" in text and f"(stored as {int(boot.timestamp() * 1000)})" in text
+    # the legal reviewer's release, with lines to sign
+    release = text[text.index("8. Release by the legal reviewer") :]
+    assert PEOPLE["reviewer"][1] in release and "Signature" in release and "Place and date" in release
+
+
+def test_findings_against_the_claim_carry_a_map_excerpt(released_case, english_report, artifacts_dir) -> None:
+    path, _, _ = english_report
+    text = pdf_text(path)
+    ter_apel = released_case.claim_ids[3]  # inconsistent: the device was in Greece then
+    assert released_case.statuses[ter_apel] == "inconsistent"
+    assert text.count("Map excerpt: the claimed place") == sum(
+        1
+        for status in released_case.statuses.values()
+        if status in ("inconsistent", "only_by_air", "inconclusive")
+    )
+    listed = subprocess.run(
+        [_tool("pdfimages"), "-list", str(path)], capture_output=True, check=True, text=True
+    )
+    images = [line for line in listed.stdout.splitlines()[2:] if line.strip()]
+    assert len(images) >= 2, listed.stdout  # the route map and at least one excerpt
+    page = next(p for p in range(1, page_count(path) + 1) if "Map excerpt" in pdf_text(path, page=p))
+    result = subprocess.run(
+        [_tool("pdftoppm"), "-png", "-r", "70", "-f", str(page), "-l", str(page), str(path)],
+        capture_output=True,
+        check=True,
+    )
+    (artifacts_dir / "case-report-en-claim-map-page.png").write_bytes(result.stdout)

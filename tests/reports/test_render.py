@@ -262,3 +262,111 @@ def test_released_dutch_report_has_no_draft_mark(tmp_path: Path) -> None:
     assert "Er is geen route" in text
     with pytest.raises(ReportError, match="language"):
         render_case_report(data, language="de")  # type: ignore[arg-type]
+
+
+def test_scale_bar_keeps_clear_of_the_journeys_start() -> None:
+    """A route starting in the bottom right (Aleppo on a map of Syria → the Netherlands): the bar goes to a
+    free corner, drawn there on the rendered map (the bar and its label are the map's only pure black)."""
+    from api.reports.map import MAP_SHARE, Extent, scale_bar_box, scale_bar_position
+
+    lat = np.linspace(36.2, 52.7, 200)
+    lon = np.linspace(37.1, 6.9, 200)
+    extent = Extent(lon_min=5.0, lon_max=39.0, lat_min=35.0, lat_max=54.0)
+    x1, y0 = scale_bar_position(lon, lat, extent, bar_deg=3.0, keep_clear=[(37.1, 36.2), (6.9, 52.7)])
+    x_lo, x_hi, y_lo, y_hi = scale_bar_box("bottom right", extent, bar_deg=3.0)
+    assert not (x_lo <= x1 <= x_hi and y_lo <= y0 <= y_hi), "the bar covers the start"
+    assert x1 < (extent.lon_min + extent.lon_max) / 2, "a diagonal route leaves the bottom left free"
+
+    route = {
+        "points": {"lat": lat.tolist(), "lon": lon.tolist(), "flags": [0] * 200},
+        "flag_bits": {"RECEIVED": 1},
+        "statistics": {"countries": ["SY", "TR", "NL"]},
+    }
+    width_px, height_px = 350, 280
+    png = render_route_map(route, {"features": []}, language="en", width_in=7.0, height_in=5.6, dpi=50)
+    with Image.open(io.BytesIO(png)) as image:
+        pixels = np.asarray(image.convert("RGB")).astype(int)
+    assert pixels.shape[:2] == (height_px, width_px)
+    map_height = int(height_px * MAP_SHARE)  # the legend (black text too) fills the strip below the map
+    black_rows, black_cols = np.nonzero(pixels[:map_height].max(axis=2) < 30)
+    assert len(black_cols), "no scale bar drawn"
+    assert black_cols.mean() < width_px / 2 and black_rows.mean() > map_height / 2, "bar not bottom left"
+
+
+def test_clock_anomalies_are_written_in_both_languages() -> None:
+    from casework.report_facts import ClockFacts, _clock_anomalies
+
+    job = make_report_data().jobs[0]
+    skewed = dataclasses.replace(
+        job,
+        clock_start=ClockFacts(
+            offset_s=-400.0, uncertainty_s=1.0, device_timezone="Europe/Istanbul", host_time=""
+        ),
+        clock_end=ClockFacts(
+            offset_s=-390.0, uncertainty_s=1.0, device_timezone="Europe/Istanbul", host_time=""
+        ),
+    )
+    notes = _clock_anomalies((skewed,), None)
+    assert len(notes) == 3  # start, end, drift
+    for english, dutch in notes:
+        assert english.startswith("Job 3") and dutch.startswith("Taak 3")
+    assert "behind the host clock" in notes[0][0] and "achter bij de klok van het station" in notes[0][1]
+
+
+def test_dutch_clock_anomaly_and_phrasebook_in_print(tmp_path: Path) -> None:
+    from casework.report_facts import ClockFacts, _clock_anomalies
+
+    job = dataclasses.replace(
+        make_report_data().jobs[0],
+        method="adb-shell 0.4.4 over TCP 127.0.0.1:5555; whole file (sync RECV); adb-shell 0.4.4 over TCP "
+        "127.0.0.1:5555; first 131072 bytes (head -c) and sha256sum on the device",
+        clock_start=ClockFacts(offset_s=900.0, uncertainty_s=1.0, device_timezone=None, host_time=""),
+    )
+    data = make_report_data(jobs=(job,), clock_anomalies=_clock_anomalies((job,), None))
+    text = _text(render_case_report(data, language="nl"), tmp_path)
+    assert "Taak 3: bij de start liep de klok van het toestel 900 s voor op de klok van het station" in text
+    assert "adb-shell 0.4.4 via TCP 127.0.0.1:5555; heel bestand (sync RECV); eerste 131072 bytes" in text
+    assert text.count("adb-shell 0.4.4 via TCP") == 1  # each distinct part once
+    assert "whole file" not in text and "over TCP" not in text
+    english = _text(render_case_report(data, language="en"), tmp_path)
+    assert "Job 3: at the start the device clock was 900 s ahead of the host clock" in english
+    # the window's end in the hand-built case is 300 days after a noon start: printed as "until …"
+    assert "until 2024-12-26 12:00 UTC" in english
+
+
+def test_claim_map_marks_the_place_and_both_kinds_of_evidence() -> None:
+    from api.reports.map import COLOUR_AGAINST, COLOUR_FOR, record_positions, render_claim_map
+
+    lat = np.r_[np.linspace(37.9, 38.1, 49), 40.64]  # Athens, and one record in Thessaloniki
+    lon = np.r_[np.linspace(23.6, 23.8, 49), 22.94]
+    route = {
+        "points": {
+            "lat": lat.tolist(),
+            "lon": lon.tolist(),
+            "flags": [0] * 50,
+            "record_id": list(range(100, 150)),
+        },
+        "statistics": {"countries": ["GR"]},
+    }
+    found_lat, _ = record_positions(route, [101, 102, 999])
+    assert len(found_lat) == 2  # a record the route does not hold is left out
+    png = render_claim_map(
+        route,
+        place_lat=52.87,  # Ter Apel
+        place_lon=7.07,
+        place_extent_m=3000,
+        evidence_for=[149],
+        evidence_against=[100, 101, 102],
+        language="nl",
+        dpi=100,
+    )
+    with Image.open(io.BytesIO(png)) as image:
+        rgb = np.asarray(image.convert("RGB")).astype(int)
+    pixels = rgb[: int(rgb.shape[0] * 0.84)].reshape(-1, 3)  # the map, not the legend strip below it
+
+    def count(colour: str) -> int:
+        target = np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)])
+        return int((np.abs(pixels - target).max(axis=1) <= 12).sum())
+
+    assert count(COLOUR_AGAINST) > 5 and count(COLOUR_FOR) > 5
+    assert count("#000000") > 10  # the place's star and its scale bar

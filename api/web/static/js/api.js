@@ -64,6 +64,15 @@ async function send(path, { method = "GET", body, form, query } = {}) {
   return fetch(url, { method, headers, body: payload, credentials: "omit" });
 }
 
+// A file (the PDF report): the bearer token goes in the header, so a plain link cannot fetch it.
+export async function apiFile(path, options = {}) {
+  const response = await send(path, options);
+  if (!response.ok) await finish(response, options); // throws ApiError with the server's message
+  const disposition = response.headers.get("content-disposition") || "";
+  const match = /filename="?([^";]+)"?/.exec(disposition);
+  return { blob: await response.blob(), fileName: match ? match[1] : "download" };
+}
+
 async function finish(response, { form } = {}) {
   if (response.status === 204) return null;
   let data = null;

@@ -21,6 +21,8 @@ import {
   FINDINGS_READERS,
   hasRole,
   INTAKE,
+  pdfButton,
+  personName,
   section,
   statusBadge,
 } from "./common.js";
@@ -61,15 +63,25 @@ export class CaseView {
 
   async load() {
     const id = this.caseId;
-    const [kase, devices, authorisations, notices, jobs, policy] = await Promise.all([
+    const [kase, devices, authorisations, notices, jobs, policy, people] = await Promise.all([
       api(`/cases/${id}`),
       api(`/cases/${id}/devices`),
       api(`/cases/${id}/authorisations`),
       api(`/cases/${id}/notices`),
       api(`/cases/${id}/jobs`),
       api("/policy"),
+      api("/auth/people"),
     ]);
-    Object.assign(this, { case: kase, devices, authorisations, notices, jobs, policy });
+    Object.assign(this, { case: kase, devices, authorisations, notices, jobs, policy, people });
+    // the demo's simulated phones (only in demo mode; 404 otherwise), offered by name in the job form
+    this.demoPhones = [];
+    if (hasRole(INTAKE)) {
+      try {
+        this.demoPhones = await api("/demo/phones");
+      } catch (error) {
+        if (!(error instanceof ApiError) || error.status !== 404) throw error;
+      }
+    }
     this.consent = new Map();
     this.gates = new Map();
     await Promise.all(
@@ -117,6 +129,7 @@ export class CaseView {
         hasRole(FINDINGS_READERS)
           ? h("a", { class: "button", href: `#/cases/${c.id}/route`, id: "open-route" }, t("route_and_claims"))
           : null,
+        hasRole(FINDINGS_READERS) ? pdfButton(c.id) : null,
       ),
       h(
         "dl",
@@ -152,7 +165,7 @@ export class CaseView {
         "tr",
         {},
         h("td", {}, `#${d.id}`),
-        h("td", {}, d.platform),
+        h("td", {}, t(`platform_${d.platform}`, {}, d.platform)),
         h("td", {}, [d.make, d.model].filter(Boolean).join(" ") || "–"),
         h("td", {}, d.serial || "–"),
         h("td", {}, d.seal_number || "–"),
@@ -284,12 +297,14 @@ export class CaseView {
         h("dt", {}, t("valid_until")),
         h("dd", {}, formatUtc(a.valid_until)),
         h("dt", {}, t("requested")),
-        h("dd", {}, `${t("user")} #${a.requested_by}, ${formatUtc(a.requested_at)}`),
+        h("dd", {}, `${personName(this.people, a.requested_by)}, ${formatUtc(a.requested_at)}`),
         h("dt", {}, t("decided")),
         h(
           "dd",
           {},
-          a.decided_at ? `${t("user")} #${a.decided_by}, ${formatUtc(a.decided_at)}: ${a.decision_reason || ""}` : "–",
+          a.decided_at
+            ? `${personName(this.people, a.decided_by)}, ${formatUtc(a.decided_at)}: ${a.decision_reason || ""}`
+            : "–",
         ),
         h("dt", {}, t("consent")),
         h(
@@ -622,6 +637,11 @@ export class CaseView {
     const total = job.items_total || 0;
     const done = job.state === "completed" ? total || 1 : job.items_done;
     const label = `${t("job")} #${job.id}: ${t("items")} ${items}, ${bytes}`;
+    const text = h("span", { class: "progress-text" }, `${t("items")} ${items} · ${bytes}`);
+    // a bar only while work goes on or when it finished; a stopped job is not shown as still moving
+    if (!ACTIVE_JOB_STATES.includes(job.state) && job.state !== "completed") {
+      return h("div", { class: "progress stopped", "data-job-id": job.id }, text);
+    }
     return h(
       "div",
       { class: "progress", "data-job-id": job.id },
@@ -631,8 +651,26 @@ export class CaseView {
           ? { max: total || 1, value: Math.min(done, total || 1), "aria-label": label }
           : { "aria-label": label },
       ),
-      h("span", { class: "progress-text" }, `${t("items")} ${items} · ${bytes}`),
+      text,
     );
+  }
+
+  // A job's error in the page's language (by the error's kind), with the station's technical text beside it.
+  jobError(job) {
+    const kind = /^(\w+):/.exec(job.error || "");
+    const explained = kind ? t(`job_error_${kind[1]}`, {}, "") : "";
+    if (!explained) return h("p", { class: "error", "data-job-id": job.id }, `#${job.id}: ${job.error}`);
+    return h(
+      "div",
+      { class: "error", "data-job-id": job.id },
+      h("p", {}, `#${job.id}: ${explained}`),
+      h("details", {}, h("summary", {}, t("job_error_technical")), h("code", {}, job.error)),
+    );
+  }
+
+  jobStart(job) {
+    if (job.started_at) return formatUtc(job.started_at);
+    return ACTIVE_JOB_STATES.includes(job.state) ? t("job_starting") : "–";
   }
 
   jobsSection() {
@@ -641,10 +679,10 @@ export class CaseView {
         "tr",
         { "data-job-id": job.id, "data-state": job.state },
         h("td", {}, `#${job.id}`),
-        h("td", {}, job.kind),
+        h("td", {}, t(`source_${job.kind}`, {}, job.kind)),
         h("td", {}, statusBadge(job.state, "job")),
         h("td", { class: "progress-cell" }, this.jobProgress(job)),
-        h("td", {}, formatUtc(job.started_at), h("br"), formatUtc(job.finished_at)),
+        h("td", { class: "job-times" }, this.jobStart(job), h("br"), formatUtc(job.finished_at)),
         h(
           "td",
           {},
@@ -654,7 +692,7 @@ export class CaseView {
           hasRole(INTAKE) && ACTIVE_JOB_STATES.includes(job.state)
             ? h("button", { type: "button", class: "danger", onclick: () => this.jobAction(job.id, "cancel") }, t("cancel"))
             : null,
-          hasRole(INTAKE) && ["interrupted", "failed"].includes(job.state)
+          hasRole(INTAKE) && ["interrupted", "failed"].includes(job.state) && job.resumable !== false
             ? h("button", { type: "button", onclick: () => this.jobAction(job.id, "resume") }, t("resume"))
             : null,
         ),
@@ -680,7 +718,7 @@ export class CaseView {
             h("tbody", {}, rows),
           )
         : h("p", { class: "muted" }, t("no_jobs")),
-      this.jobs.filter((j) => j.error).map((j) => h("p", { class: "error" }, `#${j.id}: ${j.error}`)),
+      this.jobs.filter((j) => j.error).map((j) => this.jobError(j)),
       reports,
       this.flash("jobs"),
       hasRole(INTAKE) ? this.jobForm() : null,
@@ -710,7 +748,10 @@ export class CaseView {
       .filter((p) => clock[p])
       .map((p) => `${t(`clock_${p}`)}: ${Number(clock[p].offset_s).toFixed(1)} s (± ${Number(clock[p].uncertainty_s || 0).toFixed(1)} s)`)
       .join(" · ");
-    const tools = Object.entries(report.tool_versions || {}).map(([k, v]) => `${k} ${typeof v === "string" ? v : JSON.stringify(v)}`);
+    // tools with their versions; nested maps (the parsers and their versions) one per line, folded away
+    const tools = Object.entries(report.tool_versions || {}).flatMap(([k, v]) =>
+      v && typeof v === "object" ? Object.entries(v).map(([name, version]) => `${k}: ${name} ${version}`) : [`${k} ${v}`],
+    );
     return h(
       "div",
       { class: "subcard report", id: `job-report-${jobId}`, tabindex: "-1" },
@@ -729,7 +770,18 @@ export class CaseView {
         h("dt", {}, t("custody_manifest")),
         h("dd", { class: "hash" }, report.custody_manifest_sha256),
         h("dt", {}, t("tool_versions")),
-        h("dd", {}, tools.length ? tools.join(" · ") : "–"),
+        h(
+          "dd",
+          { class: "tool-versions" },
+          tools.length
+            ? h(
+                "details",
+                {},
+                h("summary", {}, t("tool_versions_show", { count: tools.length })),
+                h("ul", {}, tools.map((line) => h("li", {}, line))),
+              )
+            : "–",
+        ),
       ),
     );
   }
@@ -769,6 +821,8 @@ export class CaseView {
       const cell = row.querySelector(".progress-cell");
       clear(cell).append(this.jobProgress(job));
       clear(row.children[2]).append(statusBadge(job.state, "job"));
+      const times = row.querySelector(".job-times");
+      if (times) append(clear(times), this.jobStart(job), h("br"), formatUtc(job.finished_at));
     }
   }
 
@@ -782,7 +836,9 @@ export class CaseView {
     const device = h(
       "select",
       { id: "job-device" },
-      this.devices.map((d) => h("option", { value: d.id }, `#${d.id} ${d.platform} ${d.make} ${d.model}`)),
+      this.devices.map((d) =>
+        h("option", { value: d.id }, `#${d.id} ${t(`platform_${d.platform}`, {}, d.platform)} ${d.make} ${d.model}`),
+      ),
     );
     const kind = h("select", { id: "job-kind" }, SOURCE_KINDS.map((k) => h("option", { value: k }, t(`source_${k}`))));
     const host = h("input", { id: "job-host", value: "127.0.0.1" });
@@ -792,6 +848,14 @@ export class CaseView {
     const path = h("input", { id: "job-path" });
     const password = h("input", { id: "job-password", type: "password", autocomplete: "off" });
     const status = h("p", { class: "form-status", role: "status" });
+    const demo = this.demoPhones && this.demoPhones.length
+      ? h(
+          "select",
+          { id: "job-demo-phone" },
+          h("option", { value: "" }, t("demo_phone_choose")),
+          this.demoPhones.map((phone, index) => h("option", { value: String(index) }, phone.name)),
+        )
+      : null;
     const fields = {
       adb: [field("job-host", t("host"), host), field("job-port", t("port"), port)],
       ios_usbmux: [field("job-udid", "UDID", udid), field("job-socket", t("usbmux_socket"), socket)],
@@ -805,6 +869,21 @@ export class CaseView {
       append(sourceFields, fields[kind.value]);
     };
     kind.addEventListener("change", drawSource);
+    if (demo) {
+      // choosing a simulated phone fills in how to reach it (the Android one listens on a random port)
+      demo.addEventListener("change", () => {
+        const phone = this.demoPhones[Number(demo.value)];
+        if (!demo.value || !phone) return;
+        kind.value = phone.kind;
+        if (phone.host) host.value = phone.host;
+        if (phone.port) port.value = String(phone.port);
+        if (phone.udid) udid.value = phone.udid;
+        if (phone.socket) socket.value = phone.socket;
+        const registered = this.devices.find((d) => d.platform === phone.platform);
+        if (registered) device.value = String(registered.id);
+        drawSource();
+      });
+    }
     drawSource();
     return h(
       "details",
@@ -834,6 +913,7 @@ export class CaseView {
               },
             },
             field("job-authorisation", t("authorisation"), authorisation),
+            demo ? field("job-demo-phone", t("demo_phone"), demo) : null,
             field("job-device", t("device"), device),
             field("job-kind", t("source"), kind),
             sourceFields,
@@ -854,6 +934,9 @@ export class CaseView {
       t("findings"),
       hasRole(FINDINGS_READERS)
         ? h("p", {}, h("a", { href: `#/cases/${this.caseId}/route` }, t("route_and_claims")))
+        : null,
+      hasRole(["legal_reviewer", "compliance_auditor"]) && sets && sets.some((x) => !x.released)
+        ? h("p", {}, pdfButton(this.caseId, { id: "pdf-draft", draft: true }))
         : null,
       sets
         ? sets.length

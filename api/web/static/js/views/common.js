@@ -1,6 +1,6 @@
 // Pieces shared by the views: role checks, status badges (colour AND words), error messages.
 
-import { session } from "../api.js";
+import { apiFile, session } from "../api.js";
 import { h } from "../dom.js";
 import { getLang, t } from "../i18n.js";
 
@@ -31,6 +31,8 @@ const SYMBOLS = {
   interrupted: "‖",
   cancelled: "⊘",
   not_compared: "–",
+  not_judged: "–",
+  only_by_air: "✈",
   not_released: "○",
   open: "•",
   deleted: "⊘",
@@ -68,4 +70,43 @@ export function field(id, label, input, hint) {
 
 export function section(id, title, ...content) {
   return h("section", { class: "card", id, "aria-labelledby": `${id}-title` }, h("h2", { id: `${id}-title` }, title), content);
+}
+
+// The case report as PDF, fetched with the session's token and handed to the browser as a download.
+export function pdfButton(caseId, { id = "pdf-report", draft = false } = {}) {
+  const status = h("span", { class: "form-status", role: "status" });
+  const button = h(
+    "button",
+    {
+      type: "button",
+      class: "secondary",
+      id,
+      title: t("pdf_report_hint"),
+      onclick: async () => {
+        status.textContent = t("pdf_downloading");
+        try {
+          const query = { language: getLang() };
+          if (draft) query.draft = "true";
+          const { blob, fileName } = await apiFile(`/cases/${caseId}/report.pdf`, { query });
+          const url = URL.createObjectURL(blob);
+          const link = h("a", { href: url, download: fileName, hidden: true });
+          document.body.append(link);
+          link.click();
+          link.remove();
+          setTimeout(() => URL.revokeObjectURL(url), 60_000);
+          status.textContent = "";
+        } catch (error) {
+          status.textContent = errorText(error);
+        }
+      },
+    },
+    draft ? t("pdf_draft") : t("pdf_report"),
+  );
+  return h("span", { class: "pdf-report" }, button, " ", status);
+}
+
+// A user's name from the people map (GET /auth/people), never a bare number.
+export function personName(people, userId) {
+  if (userId === null || userId === undefined) return "–";
+  return (people && people[String(userId)]) || t("user_unknown", { id: userId });
 }

@@ -15,7 +15,7 @@ import {
 } from "../dom.js";
 import { getLang, t } from "../i18n.js";
 import { claimForm } from "./claimform.js";
-import { errorText, hasRole, section, statusBadge } from "./common.js";
+import { errorText, FINDINGS_READERS, hasRole, pdfButton, section, statusBadge } from "./common.js";
 
 export const FIX_KIND_COLOURS = {
   gnss: "#1d4ed8",
@@ -107,6 +107,7 @@ export class RouteView {
     this.buildLayout();
     if (this.geo) await this.buildMap();
     this.draw();
+    this.fitWholeRoute();
   }
 
   async loadClaims() {
@@ -142,7 +143,13 @@ export class RouteView {
       h(
         "div",
         { class: "route-page" },
-        h("div", { class: "page-title" }, this.titleEl, this.backLink),
+        h(
+          "div",
+          { class: "page-title" },
+          this.titleEl,
+          this.backLink,
+          hasRole(FINDINGS_READERS) ? pdfButton(this.caseId, { id: "route-pdf-report" }) : null,
+        ),
         h(
           "div",
           { class: "route-grid" },
@@ -186,12 +193,22 @@ export class RouteView {
     const bounds = L.latLngBounds([]);
     for (const item of this.layers) if (item.layer.getBounds) bounds.extend(item.layer.getBounds());
     else if (item.layer.getLatLng) bounds.extend(item.layer.getLatLng());
-    if (bounds.isValid()) map.fitBounds(bounds, { padding: [24, 24] });
+    this.routeBounds = bounds.isValid() ? bounds : null;
+    if (this.routeBounds) map.fitBounds(this.routeBounds, { padding: [24, 24] });
     else map.setView([40, 25], 4);
     map.on("zoomend moveend", () => this.declutterLabels());
     const times = this.layers.flatMap((l) => [l.t0, l.t1]).filter(Number.isFinite);
     this.range = times.length ? [Math.min(...times), Math.max(...times)] : [0, 0];
     this.window = [...this.range];
+  }
+
+  // The first view holds the whole journey. The timeline and legend drawn under the map take height from it,
+  // so the map measures itself again once they are in place and fits the route to the size it ended up with.
+  fitWholeRoute() {
+    if (!this.map || !this.routeBounds) return;
+    this.map.invalidateSize({ pan: false });
+    this.map.fitBounds(this.routeBounds, { padding: [24, 24], animate: false });
+    this.declutterLabels();
   }
 
   track(layer, t0, t1, group) {
@@ -261,22 +278,25 @@ export class RouteView {
       this.track(
         L.polyline(latlngs, {
           renderer: this.svg,
-          className: "rr-crossing",
+          className: p.confidence === "low" ? "rr-crossing rr-crossing-low" : "rr-crossing",
           color: CROSSING_COLOUR,
-          weight: 4,
-          dashArray: "2 6",
+          weight: p.confidence === "low" ? 3 : 4,
+          opacity: p.confidence === "low" ? 0.55 : 1,
+          dashArray: p.confidence === "low" ? "1 7" : "2 6",
         }).bindTooltip(() => this.crossingText(p), { sticky: true }),
         t0,
         t1,
         this.routeGroup,
       );
       const mid = [(latlngs[0][0] + latlngs[1][0]) / 2, (latlngs[0][1] + latlngs[1][1]) / 2];
-      const label = h("span", {}, `${p.from_country || "?"} → ${p.to_country || "?"}`);
+      const low = p.confidence === "low";
+      const label = h("span", {}, `${p.from_country || "?"} → ${p.to_country || "?"}${low ? " ?" : ""}`);
       this.track(
         L.marker(mid, {
           pane: "labels",
           keyboard: false,
-          icon: L.divIcon({ className: "rr-crossing-label", html: label, iconSize: null }),
+          rrBadge: true,
+          icon: L.divIcon({ className: low ? "rr-crossing-label rr-crossing-label-low" : "rr-crossing-label", html: label, iconSize: null }),
         }).bindTooltip(() => this.crossingText(p)),
         t0,
         t1,
@@ -421,7 +441,8 @@ export class RouteView {
 
   crossingText(p) {
     return lines(
-      `${t("border_crossing")}: ${p.from_country || "?"} → ${p.to_country || "?"} (${t("confidence")}: ${p.confidence})`,
+      `${t("border_crossing")}: ${p.from_country || "?"} → ${p.to_country || "?"} (${t("confidence")}: ${t(`confidence_${p.confidence}`, {}, p.confidence)})`,
+      p.confidence === "low" ? t("crossing_low") : null,
       `${t("last_before")}: ${formatUtc(p.last_before_utc)}`,
       `${t("first_after")}: ${formatUtc(p.first_after_utc)}`,
       `${t("crossing_between")}`,
@@ -476,6 +497,19 @@ export class RouteView {
       .sort((a, b) => b.t1 - b.t0 - (a.t1 - a.t0));
     for (const item of labelled) {
       const element = item.layer.getTooltip().getElement();
+      if (!element) continue;
+      element.style.visibility = "";
+      const box = element.getBoundingClientRect();
+      const overlaps = kept.some(
+        (k) => !(box.right < k.left || box.left > k.right || box.bottom < k.top || box.top > k.bottom),
+      );
+      if (overlaps) element.style.visibility = "hidden";
+      else kept.push(box);
+    }
+    // crossing badges after the stay labels: one that would cover a label or another badge is hidden (the
+    // crossing's line keeps its tooltip), so no two labels on the map lie on top of each other
+    for (const item of this.layers.filter((x) => x.shown && x.layer.options && x.layer.options.rrBadge)) {
+      const element = item.layer.getElement && item.layer.getElement();
       if (!element) continue;
       element.style.visibility = "";
       const box = element.getBoundingClientRect();
@@ -646,19 +680,28 @@ export class RouteView {
     const statistics = this.geo && this.geo.route ? this.geo.route.statistics : null;
     const findings = this.findings || {};
     const serverLines = (getLang() === "nl" && findings.limitations_nl ? findings.limitations_nl : findings.limitations) || [];
+    // every line visible (no nested scroll box), each once: the case's own lines from the finding set first
+    // (the server orders them so), then the page's general notes; the server's line on device vs person
+    // replaces the page's shorter one
+    const lines = [];
+    const add = (line, strong = false) => {
+      if (line && !lines.some((x) => x.text === line)) lines.push({ text: line, strong });
+    };
+    for (const line of serverLines) add(line);
+    if (statistics && statistics.gaps && !serverLines.length) {
+      add(t("gaps_note", { count: statistics.gaps, duration: formatDuration(statistics.unobserved_s, getLang()) }));
+    }
+    const deviceNote = t("device_not_person");
+    if (!serverLines.some((line) => line.startsWith(deviceNote.replace(/\.$/, "")))) add(deviceNote, true);
+    add(t("times_shown"));
+    add(t("borders_note"));
     append(
       el,
       h("h2", { id: "limitations-title" }, t("limitations")),
       h(
         "ul",
         {},
-        h("li", {}, h("strong", {}, t("device_not_person"))),
-        h("li", {}, t("times_shown")),
-        statistics && statistics.gaps && !serverLines.length
-          ? h("li", {}, t("gaps_note", { count: statistics.gaps, duration: formatDuration(statistics.unobserved_s, getLang()) }))
-          : null,
-        h("li", {}, t("borders_note")),
-        serverLines.map((line) => h("li", {}, line)),
+        lines.map((line) => h("li", {}, line.strong ? h("strong", {}, line.text) : line.text)),
       ),
     );
   }
@@ -666,7 +709,9 @@ export class RouteView {
   claimStatus(claim) {
     if (this.findingsState === "not_released") return "not_released";
     const finding = this.findingByClaim.get(claim.id);
-    return finding ? finding.status : "not_compared";
+    if (finding) return finding.status;
+    // inside a finding set, a claim without a finding could not be compared: "not judged", never "not yet"
+    return this.findings ? "not_judged" : "not_compared";
   }
 
   claimText(claim) {

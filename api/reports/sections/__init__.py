@@ -1,0 +1,1 @@
+"""One module per section of the report, in the order they print (see ``api.reports.report``)."""
