@@ -26,6 +26,7 @@ PG_ADMIN_URL = os.environ.get(
     "REISROUTE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 PASSWORD = "test-password-1"
+TEST_AUDIT_KEY = "5e" * 32
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)]
 
 
@@ -89,7 +90,12 @@ def gazetteer_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str, gazetteer_dir: Path) -> Settings:
     return Settings(
-        data_dir=tmp_path / "data", database_url=database_url, run_worker=False, gazetteer_dir=gazetteer_dir
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        run_worker=False,
+        gazetteer_dir=gazetteer_dir,
+        audit_key=TEST_AUDIT_KEY,  # tests pass the audit key explicitly; checkpoints outside the data dir
+        audit_checkpoint_dir=tmp_path / "audit-checkpoints",
     )
 
 
