@@ -50,6 +50,7 @@ def build_state(settings: Settings, *, migrate: bool = True, start_audit: bool =
         checkpoint_interval_s=settings.audit_checkpoint_interval_s,
         syslog=settings.audit_checkpoint_syslog,
         demo=settings.demo,
+        write_timeout_s=max(1.0, 2 * settings.db_busy_timeout_ms / 1000),
     )
     if start_audit:
         audit_log.start()

@@ -40,7 +40,6 @@ def serve(
     import uvicorn
 
     from api.app import build_state, create_app
-
     from store.errors import StoreError
 
     settings = Settings()
@@ -119,7 +118,6 @@ def audit_verify(as_json: Annotated[bool, typer.Option("--json", help="Print JSO
     off the end, and entries after the last checkpoint older than its interval. Writes nothing.
     """
     from api.app import build_state
-    from store import audit
     from store.errors import StoreError
 
     try:

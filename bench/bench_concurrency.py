@@ -34,7 +34,9 @@ from pathlib import Path
 
 import httpx
 
-PG_ADMIN_URL = os.environ.get("REISROUTE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get(
+    "REISROUTE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 DEMO_PASSWORD = "demo-password"
 DEMO_REFERENCE = "V-DEMO-0001"
 
@@ -90,7 +92,9 @@ def drop_pg_database(url: str) -> None:
     admin.dispose()
 
 
-def start_server(code_root: Path, work: Path, database_url: str | None, gazetteer_dir: Path) -> tuple[subprocess.Popen[str], str]:
+def start_server(
+    code_root: Path, work: Path, database_url: str | None, gazetteer_dir: Path
+) -> tuple[subprocess.Popen[str], str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("REISROUTE_")}
     env.update(
@@ -150,7 +154,9 @@ ENDPOINTS = (
 )
 
 
-async def load(base: str, token: str, case_id: int, clients: int, rounds: int, timeout_s: float) -> dict[str, EndpointStats]:
+async def load(
+    base: str, token: str, case_id: int, clients: int, rounds: int, timeout_s: float
+) -> dict[str, EndpointStats]:
     stats = {name: EndpointStats() for name, _ in ENDPOINTS}
     headers = {"Authorization": f"Bearer {token}"}
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
@@ -207,7 +213,9 @@ def run_one(label: str, code_root: Path, backend: str, args: argparse.Namespace)
             "wall_s": round(wall_s, 1),
             "load_average": [round(x, 2) for x in os.getloadavg()],
             "endpoints": {name: s.row() for name, s in stats.items()},
-            "audit_verify": {k: verify.get(k) for k in ("status", "ok", "entries_checked", "problems", "error")}
+            "audit_verify": {
+                k: verify.get(k) for k in ("status", "ok", "entries_checked", "problems", "error")
+            }
             if verify
             else None,
         }
@@ -231,11 +239,15 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], action="append")
     parser.add_argument("--code", action="append", default=[], help="label=path of a code tree (repeatable)")
     parser.add_argument("--timeout-s", type=float, default=60.0, help="client timeout per request")
-    parser.add_argument("--gazetteer-dir", type=Path, default=Path(tempfile.gettempdir()) / "reisroute-bench-gazetteer")
+    parser.add_argument(
+        "--gazetteer-dir", type=Path, default=Path(tempfile.gettempdir()) / "reisroute-bench-gazetteer"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the data directories")
     parser.add_argument("--json-out", type=Path)
     args = parser.parse_args()
-    codes = [tuple(c.split("=", 1)) for c in args.code] or [("after", str(Path(__file__).resolve().parents[1]))]
+    codes = [tuple(c.split("=", 1)) for c in args.code] or [
+        ("after", str(Path(__file__).resolve().parents[1]))
+    ]
     results = []
     for backend in args.backend or ["sqlite"]:
         for label, root in codes:

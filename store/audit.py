@@ -126,14 +126,18 @@ class AuditKey:
 
     def __post_init__(self) -> None:
         if len(self.secret) < MIN_KEY_BYTES:
-            raise AuditKeyError(f"the audit key must be at least {MIN_KEY_BYTES} bytes ({MIN_KEY_BYTES * 2} hex)")
+            raise AuditKeyError(
+                f"the audit key must be at least {MIN_KEY_BYTES} bytes ({MIN_KEY_BYTES * 2} hex)"
+            )
 
     @classmethod
     def from_hex(cls, value: str) -> AuditKey:
         try:
             return cls(bytes.fromhex(value.strip()))
         except ValueError as exc:
-            raise AuditKeyError("the audit key must be hexadecimal (generate one: reisroute audit keygen)") from exc
+            raise AuditKeyError(
+                "the audit key must be hexadecimal (generate one: reisroute audit keygen)"
+            ) from exc
 
     @classmethod
     def generate(cls) -> AuditKey:
@@ -350,7 +354,9 @@ def append(
     transaction rolls back (a failed sign-in, a refused access).
     """
     if LOG_KEY not in session.info:
-        raise StoreError("this session has no audit log: make sessions with the factory AuditLog.install set up")
+        raise StoreError(
+            "this session has no audit log: make sessions with the factory AuditLog.install set up"
+        )
     entry = pending_entry(
         actor=actor,
         role=role,
@@ -366,10 +372,14 @@ def append(
     return entry
 
 
-def _chain(session: Session, key: AuditKey, entries: Sequence[PendingEntry]) -> tuple[int, str]:
+def _chain(
+    session: Session, key: AuditKey, entries: Sequence[PendingEntry], *, lock_timeout_ms: int = 5000
+) -> tuple[int, str]:
     """Give the entries the next places in the chain, in this session's (write) transaction."""
     if session.get_bind().dialect.name == "postgresql":
-        # Serialise appenders on the chain head, for the rest of this (short) transaction.
+        # Serialise appenders on the chain head, for the rest of this (short) transaction; a head held
+        # too long raises LockNotAvailable (retried by the sequencer, else a 503), never waits forever.
+        session.execute(text(f"SET LOCAL lock_timeout = '{int(lock_timeout_ms)}ms'"))
         session.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": PG_CHAIN_LOCK_ID})
     head_row = session.execute(
         select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
@@ -512,7 +522,9 @@ class Checkpointer:
     """Writes signed checkpoints of the head: at start, at most every ``interval_s`` while it moves (a
     one-shot timer covers an idle tail), and at shutdown."""
 
-    def __init__(self, checkpoint_dir: Path, key: AuditKey, *, interval_s: float, syslog: bool = False) -> None:
+    def __init__(
+        self, checkpoint_dir: Path, key: AuditKey, *, interval_s: float, syslog: bool = False
+    ) -> None:
         self.path = checkpoint_path(checkpoint_dir)
         self.key = key
         self.interval_s = float(interval_s)
@@ -525,7 +537,13 @@ class Checkpointer:
 
     def write(self, kind: str, seq: int, digest: str) -> Checkpoint:
         unsigned = Checkpoint(
-            kind=kind, seq=seq, hash=digest, at=utcnow(), interval_s=self.interval_s, key_id=self.key.key_id, mac=""
+            kind=kind,
+            seq=seq,
+            hash=digest,
+            at=utcnow(),
+            interval_s=self.interval_s,
+            key_id=self.key.key_id,
+            mac="",
         )
         checkpoint = Checkpoint(**{**_fields(unsigned), "mac": self.key.mac_checkpoint(unsigned.body())})
         line = _canonical({**json.loads(checkpoint.body()), "mac": checkpoint.mac})
@@ -615,7 +633,9 @@ class Sequencer:
                 while not ticket.done and self._leader_busy:
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:
-                        raise StoreUnavailable("the audit log could not record this request in time: try again")
+                        raise StoreUnavailable(
+                            "the audit log could not record this request in time: try again"
+                        )
                     self._cond.wait(remaining)
                 if ticket.done:
                     break
@@ -679,13 +699,15 @@ class AuditLog:
         checkpoint_interval_s: float = 60.0,
         syslog: bool = False,
         demo: bool = False,
+        write_timeout_s: float = 10.0,
     ) -> None:
         self.factory = factory
+        self.lock_timeout_ms = max(1, int(write_timeout_s * 500))
         self.key = key
         self.anchor_file = anchor_path(data_dir)
         self.checkpoint_dir = Path(checkpoint_dir)
         self.checkpointer = Checkpointer(checkpoint_dir, key, interval_s=checkpoint_interval_s, syslog=syslog)
-        self.sequencer = Sequencer(self)
+        self.sequencer = Sequencer(self, timeout_s=write_timeout_s)
         self.demo = demo
         self._install(factory)
 
@@ -699,7 +721,9 @@ class AuditLog:
             if session.info.get(SEQUENCED) or not session.info.get(PENDING):
                 return
             session.flush()
-            session.info[HEAD_KEY] = _chain(session, self.key, take_pending(session))
+            session.info[HEAD_KEY] = _chain(
+                session, self.key, take_pending(session), lock_timeout_ms=self.lock_timeout_ms
+            )
 
         @event.listens_for(factory, "after_commit")
         def _after_commit(session: Session) -> None:
@@ -725,7 +749,7 @@ class AuditLog:
         while True:
             session = self.factory()
             try:
-                head = _chain(session, self.key, entries)
+                head = _chain(session, self.key, entries, lock_timeout_ms=self.lock_timeout_ms)
                 session.commit()
                 break
             except BaseException as exc:
@@ -760,6 +784,11 @@ class AuditLog:
 
     def close(self) -> None:
         self.checkpointer.close()
+
+    def latest_checkpoint(self) -> Checkpoint | None:
+        """The authentic checkpoint of the highest entry (for reports: the head, and where it is anchored)."""
+        found = [c for c in read_checkpoints(self.checkpointer.path) or [] if c.authentic(self.key)]
+        return max(found, key=lambda c: c.seq, default=None)
 
     def verify(self, session: Session, *, now: datetime | None = None) -> VerifyResult:
         result = verify_chain(
@@ -853,7 +882,9 @@ def verify_chain(
 
     authentic: list[Checkpoint] = []
     if require_checkpoints and checkpoints is None:
-        broken(1, "the checkpoint file is missing: checkpoints were removed, or the log was never checkpointed")
+        broken(
+            1, "the checkpoint file is missing: checkpoints were removed, or the log was never checkpointed"
+        )
     for checkpoint in checkpoints or []:
         if key is None or not checkpoint.authentic(key):
             broken(

@@ -16,7 +16,6 @@ import pytest
 import uvicorn
 from sqlalchemy import func, select
 
-from api.app import create_app
 from api.worker import JobWorker
 from extractor.simulator.adb_server import start_adb_simulator
 from extractor.simulator.phone_builder import build_phone

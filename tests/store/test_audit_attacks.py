@@ -132,7 +132,9 @@ def test_entries_after_the_last_checkpoint_older_than_its_interval_fail(state) -
     """The service wrote entries and the checkpoint after them is gone (or it never stopped cleanly)."""
     fill(state, 4)  # the start checkpoint covers entry 0 only; the periodic one is not due yet
     assert verify(state).ok  # young entries: not yet due for a checkpoint
-    later = utcnow() + timedelta(seconds=state.settings.audit_checkpoint_interval_s + audit.CHECKPOINT_GRACE_S + 1)
+    later = utcnow() + timedelta(
+        seconds=state.settings.audit_checkpoint_interval_s + audit.CHECKPOINT_GRACE_S + 1
+    )
     result = verify(state, now=later)
     assert not result.ok and result.first_broken_seq == 1
     assert any("not covered by a checkpoint" in p for p in result.problems)
@@ -252,7 +254,9 @@ def test_refuses_to_start_without_a_key_or_with_one_in_the_data_dir(settings, tm
     outside = tmp_path / "secrets" / "audit.key"
     key = audit.write_key_file(outside)
     assert oct(outside.stat().st_mode & 0o777) == "0o400"
-    state = build_state(settings.model_copy(update={"audit_key": None, "audit_key_file": outside}), migrate=False)
+    state = build_state(
+        settings.model_copy(update={"audit_key": None, "audit_key_file": outside}), migrate=False
+    )
     assert state.extras["audit_log"].key.key_id == key.key_id
     state.engine.dispose()
 
