@@ -1,5 +1,5 @@
-"""Concurrent readers against a real server: N caseworkers × R rounds of route summary, findings and route
-overview on the seeded demo case, on SQLite or PostgreSQL, for one or more code trees (before/after).
+"""Concurrent readers against a real server: N caseworkers × R rounds of case record, route summary, findings and
+route overview on the seeded demo case, on SQLite or PostgreSQL, for one or more code trees (before/after).
 
 For each code tree the script starts ``python -m api.cli serve --demo`` from that tree (its own code, its
 own fresh data directory or PostgreSQL database; the demo seeding runs a real extraction from the
@@ -148,6 +148,7 @@ def demo_case_id(base: str, token: str) -> int:
 
 
 ENDPOINTS = (
+    ("case record", "/api/v1/cases/{case}"),  # cheap, audited: the cost of sign-in check + audit alone
     ("route summary", "/api/v1/cases/{case}/route/summary"),
     ("findings", "/api/v1/cases/{case}/findings"),
     ("route overview", "/api/v1/cases/{case}/route"),
