@@ -244,8 +244,14 @@ def main() -> None:
         "--gazetteer-dir", type=Path, default=Path(tempfile.gettempdir()) / "reisroute-bench-gazetteer"
     )
     parser.add_argument("--keep", action="store_true", help="keep the data directories")
+    parser.add_argument(
+        "--endpoints", nargs="+", choices=[name for name, _ in ENDPOINTS], help="only these (default: all)"
+    )
     parser.add_argument("--json-out", type=Path)
     args = parser.parse_args()
+    if args.endpoints:
+        global ENDPOINTS  # noqa: PLW0603 - a script's selection
+        ENDPOINTS = tuple(e for e in ENDPOINTS if e[0] in args.endpoints)
     codes = [tuple(c.split("=", 1)) for c in args.code] or [
         ("after", str(Path(__file__).resolve().parents[1]))
     ]

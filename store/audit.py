@@ -739,8 +739,13 @@ class AuditLog:
                 session.info[PENDING] = survivors
 
     def _committed(self, seq: int, digest: str) -> None:
-        write_anchor(self.anchor_file, seq, digest)
-        self.checkpointer.observe(seq, digest)
+        """After a commit: anchor and (when due) checkpoint. The entries are committed already; a file that
+        cannot be written is logged, and ``verify`` reports the entries it leaves uncovered."""
+        try:
+            write_anchor(self.anchor_file, seq, digest)
+            self.checkpointer.observe(seq, digest)
+        except OSError:
+            log.exception("could not write the audit anchor or checkpoint for entry %s", seq)
 
     def write_direct(self, entries: list[PendingEntry], timeout_s: float) -> None:
         """Chain entries in a short transaction of their own, retrying while the database is locked."""
@@ -791,14 +796,21 @@ class AuditLog:
         return max(found, key=lambda c: c.seq, default=None)
 
     def verify(self, session: Session, *, now: datetime | None = None) -> VerifyResult:
+        unreadable: list[str] = []
+        try:
+            anchors = read_anchors(self.anchor_file)
+        except ValueError as exc:
+            anchors, unreadable = [], [*unreadable, str(exc)]
+        try:
+            checkpoints = read_checkpoints(checkpoint_path(self.checkpoint_dir))
+        except ValueError as exc:
+            checkpoints, unreadable = [], [*unreadable, f"{exc}: the checkpoint file was altered"]
         result = verify_chain(
-            session,
-            anchors=read_anchors(self.anchor_file),
-            key=self.key,
-            checkpoints=read_checkpoints(checkpoint_path(self.checkpoint_dir)),
-            require_checkpoints=True,
-            now=now,
+            session, anchors=anchors, key=self.key, checkpoints=checkpoints, require_checkpoints=True, now=now
         )
+        if unreadable:
+            result.ok = False
+            result.problems[:0] = unreadable
         if self.demo:
             result.warnings.append(
                 "demo mode: the audit key and checkpoints are in the data directory, so they do not protect the "

@@ -198,6 +198,15 @@ def test_edited_checkpoint_fails(state) -> None:
     assert any("not authentic" in p for p in result.problems)
 
 
+def test_garbled_checkpoint_file_fails(state) -> None:
+    fill(state, 3)
+    shut_down(state)
+    with state.extras["audit_log"].checkpointer.path.open("a") as handle:
+        handle.write('{"kind":"periodic","seq":\n')
+    result = verify(state)
+    assert not result.ok and "unreadable" in result.problems[0]
+
+
 def test_log_restored_from_an_older_state_and_continued_fails_its_checkpoint(state) -> None:
     """Rows 9–10 deleted, then the service itself appends two new, validly signed entries: the chain is
     whole and every MAC is right, but entry 10 is not the entry the checkpoint saw."""
