@@ -8,66 +8,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.settings import Settings
-from api.state import AppState
-from legal_basis.policy import load_policy
-from store import audit
-from store.db import make_engine, make_session_factory
-from store.evidence import EvidenceStore
-from store.migrate import upgrade
+from casework.settings import Settings
+from casework.state import AppState, build_state
 
 API_VERSION = "0.1.0"
-
-
-def build_state(settings: Settings, *, migrate: bool = True, start_audit: bool = True) -> AppState:
-    """Everything the app holds. Refuses (``AuditKeyError``) without an audit key and checkpoint directory
-    outside the data directory, unless in demo mode. ``start_audit=False``: write no start checkpoint (verify)."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    key = audit.load_key(
-        key_hex=settings.audit_key.get_secret_value() if settings.audit_key else None,
-        key_file=settings.audit_key_file,
-        data_dir=settings.data_dir,
-        demo=settings.demo,
-    )
-    checkpoint_dir = audit.resolve_checkpoint_dir(
-        settings.audit_checkpoint_dir, data_dir=settings.data_dir, demo=settings.demo
-    )
-    engine = make_engine(
-        settings.resolved_database_url(),
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
-        pool_timeout_s=settings.db_pool_timeout_s,
-        busy_timeout_ms=settings.db_busy_timeout_ms,
-    )
-    if migrate:
-        upgrade(engine)
-    factory = make_session_factory(engine)
-    audit_log = audit.AuditLog(
-        factory,
-        key,
-        data_dir=settings.data_dir,
-        checkpoint_dir=checkpoint_dir,
-        checkpoint_interval_s=settings.audit_checkpoint_interval_s,
-        syslog=settings.audit_checkpoint_syslog,
-        demo=settings.demo,
-        write_timeout_s=max(1.0, 2 * settings.db_busy_timeout_ms / 1000),
-    )
-    if start_audit:
-        audit_log.start()
-    from api.pipeline import after_job
-    from api.worker import JobWorker
-
-    app_state = AppState(
-        settings=settings,
-        engine=engine,
-        session_factory=factory,
-        policy=load_policy(settings.policy_file),
-        evidence=EvidenceStore(settings.data_dir),
-    )
-    app_state.extras["audit_log"] = audit_log
-    app_state.extras["worker_factory"] = JobWorker
-    app_state.extras["after_job"] = after_job
-    return app_state
 
 
 def create_app(settings: Settings | None = None, *, state: AppState | None = None) -> FastAPI:
@@ -100,8 +44,10 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
 
     from api.routers import audit as audit_router
     from api.routers import auth, cases, health
+    from api.routers import catalogue as catalogue_router
 
     app.include_router(health.router)
+    app.include_router(catalogue_router.router)
     app.include_router(auth.router)
     app.include_router(cases.router)
     app.include_router(audit_router.router)

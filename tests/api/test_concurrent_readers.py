@@ -16,7 +16,7 @@ import pytest
 import uvicorn
 from sqlalchemy import func, select
 
-from api.worker import JobWorker
+from casework.jobs.worker import JobWorker
 from extractor.simulator.adb_server import start_adb_simulator
 from extractor.simulator.phone_builder import build_phone
 from matching.gazetteer import Gazetteer

@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import select, text
 from typer.testing import CliRunner
 
-from api.app import build_state
 from api.cli import app as cli_app
+from casework.state import build_state
 from store import audit
 from store.db import unit_of_work
 from store.models import AuditEntry

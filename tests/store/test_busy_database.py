@@ -12,7 +12,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import create_engine, text
 
-from api.settings import Settings
+from casework.settings import Settings
 from store.audit import PG_CHAIN_LOCK_ID
 
 

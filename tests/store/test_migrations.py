@@ -105,8 +105,8 @@ def _insert_legacy_rows(engine, count: int) -> None:  # noqa: ANN001
 
 
 def test_keyed_audit_migration_keeps_and_seals_old_rows(empty_database_url: str, tmp_path: Path) -> None:
-    from api.app import build_state
-    from api.settings import Settings
+    from casework.settings import Settings
+    from casework.state import build_state
     from store import audit
     from store.db import unit_of_work
     from tests.conftest import TEST_AUDIT_KEY
