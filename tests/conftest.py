@@ -34,6 +34,14 @@ def pg_enabled() -> bool:
     return bool(os.environ.get("REISROUTE_TEST_PG"))
 
 
+@pytest.fixture(autouse=True)
+def audit_key_for_tests(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every Settings() a test builds gets the test audit key and a checkpoint directory outside its data
+    directory (the service refuses to start without them outside demo mode)."""
+    monkeypatch.setenv("REISROUTE_AUDIT_KEY", TEST_AUDIT_KEY)
+    monkeypatch.setenv("REISROUTE_AUDIT_CHECKPOINT_DIR", str(tmp_path / "audit-checkpoints"))
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
