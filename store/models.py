@@ -158,6 +158,9 @@ class AuditEntry(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # 1: unkeyed SHA-256 (rows from before keyed chaining), 2: HMAC-SHA256 under the key named by key_id
+    chain_version: Mapped[int] = mapped_column(Integer, default=2, server_default="1")
+    key_id: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
 class CaseKey(Base):
