@@ -81,7 +81,8 @@ def clock_evidence(session: Session, case_id: int) -> dict[str, Any]:
 def rebuild_route(
     state: AppState, case_id: int, *, parameters: dict[str, Any] | None = None, actor: str = "pipeline"
 ) -> RouteVersion | None:
-    from routing.route import build_route, route_to_dict, route_to_geojson
+    from routing.route import build_route, route_to_geojson
+    from store.route_store import add_route_version, seal_route_points
 
     with state.session_factory() as session:
         table = load_point_table(session, case_id)
@@ -94,23 +95,24 @@ def rebuild_route(
     extracted_at = max(extraction_times) if extraction_times else datetime.now(UTC)
     params = route_parameters(parameters or {}, extraction_time_utc=extracted_at)
     route = build_route(table, params=params, nearest_place=_nearest_place_function(state))
-    stored = route_to_dict(route)
     geojson = route_to_geojson(route, simplify_tolerance_m=50.0)
+    with state.session_factory.begin() as session:
+        key = state.evidence.ensure_case_key(session, case_id)
+    sealed = seal_route_points(state.evidence, key, case_id, route)  # outside the write transaction
     with state.session_factory.begin() as session:
         version = (
             session.scalar(select(func.max(RouteVersion.version)).where(RouteVersion.case_id == case_id)) or 0
         ) + 1
-        row = RouteVersion(
+        row = add_route_version(
+            session,
+            state.evidence,
             case_id=case_id,
             version=version,
-            parameters=stored.get("parameters", {}),
-            code_version=ROUTING_CODE_VERSION,
-            records_count=len(table),
-            route=stored,
+            route=route,
             geojson=geojson,
+            code_version=ROUTING_CODE_VERSION,
+            sealed=sealed,
         )
-        session.add(row)
-        session.flush()
         audit.append(
             session,
             actor=actor,

@@ -416,8 +416,7 @@ def _country_names() -> dict[str, str]:
     return {str(code): str(name) for code, name in zip(frame["iso_a2"], frame["name"], strict=True) if code}
 
 
-def _route_facts(row: RouteVersion) -> RouteFacts:
-    route = row.route
+def _route_facts(row: RouteVersion, route: dict[str, Any]) -> RouteFacts:
     statistics = route.get("statistics") or {}
     flagged = statistics.get("flagged_points") or {}
     names = _country_names()
@@ -672,7 +671,12 @@ def collect_report_data(
         if finding_set.route_version_id is not None
         else None
     )
-    route = _route_facts(route_row) if route_row is not None else None
+    route = None
+    if route_row is not None:
+        from store.evidence import EvidenceStore
+        from store.route_store import legacy_route_document
+
+        route = _route_facts(route_row, legacy_route_document(session, EvidenceStore(data_dir), route_row))
     claims = {c.id: c for c in session.scalars(select(ClaimRow).where(ClaimRow.case_id == case_id))}
     finding_rows = list(
         session.scalars(

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
+from fastapi.responses import Response
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from api.deps import FINDINGS_READERS, REVIEWER, SessionDep, StateDep
 from legal_basis import services
 from legal_basis.roles import Role
 from legal_basis.services import Actor
 from store.models import FindingSet, RouteVersion
+from store.route_store import LEGACY_JSON_FORMAT
 
 router = APIRouter(prefix="/api/v1", tags=["route"])
 
@@ -33,7 +36,12 @@ def require_release_for_caseworker(session: Session, actor: Actor, case_id: int)
 
 
 def route_version(session: Session, case_id: int, version: int | None) -> RouteVersion:
-    query = select(RouteVersion).where(RouteVersion.case_id == case_id)
+    """The version's row; its JSON documents (summary, GeoJSON) load only when read."""
+    query = (
+        select(RouteVersion)
+        .where(RouteVersion.case_id == case_id)
+        .options(defer(RouteVersion.route), defer(RouteVersion.geojson))
+    )
     query = (
         query.where(RouteVersion.version == version)
         if version
@@ -51,7 +59,7 @@ def read_route(
     session: SessionDep,
     actor: Annotated[Actor, Depends(FINDINGS_READERS)],
     version: int | None = None,
-) -> dict[str, Any]:
+) -> Response:
     services.get_case(session, case_id)
     require_release_for_caseworker(session, actor, case_id)
     row = route_version(session, case_id, version)
@@ -67,7 +75,8 @@ def read_route(
         "records": row.records_count,
         "created_at": row.created_at.isoformat(),
     }
-    return geojson
+    # serialised here: FastAPI's encoder walks every coordinate of every line
+    return Response(json.dumps(geojson, separators=(",", ":")), media_type="application/json")
 
 
 @router.get("/cases/{case_id}/route/summary")
@@ -94,9 +103,19 @@ def list_route_versions(
 ) -> list[dict[str, Any]]:
     services.get_case(session, case_id)
     require_release_for_caseworker(session, actor, case_id)
-    rows = session.scalars(
-        select(RouteVersion).where(RouteVersion.case_id == case_id).order_by(RouteVersion.version)
-    )
+    rows = session.execute(
+        select(
+            RouteVersion.version,
+            RouteVersion.created_at,
+            RouteVersion.parameters,
+            RouteVersion.code_version,
+            RouteVersion.records_count,
+            RouteVersion.points_format,
+            RouteVersion.points_bytes,
+        )
+        .where(RouteVersion.case_id == case_id)
+        .order_by(RouteVersion.version)
+    ).all()
     services.record(session, actor, "route.versions.read", case_id=case_id)
     return [
         {
@@ -105,6 +124,8 @@ def list_route_versions(
             "parameters": r.parameters,
             "code_version": r.code_version,
             "records": r.records_count,
+            "points_format": r.points_format or LEGACY_JSON_FORMAT,
+            "points_bytes": r.points_bytes,
         }
         for r in rows
     ]

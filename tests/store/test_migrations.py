@@ -46,7 +46,7 @@ def test_device_history_migration_up_down_up(empty_database_url: str) -> None:
     try:
         upgrade(engine, "0001")
         assert _revision(engine) == "0001" and "device_history" not in _job_columns(engine)
-        upgrade(engine)
+        upgrade(engine, "0002")
         columns = _job_columns(engine)
         assert _revision(engine) == "0002"
         assert columns["device_history"]["nullable"] is True
@@ -57,5 +57,29 @@ def test_device_history_migration_up_down_up(empty_database_url: str) -> None:
         assert "device_history" not in _job_columns(engine) and _revision(engine) == "0001"
         upgrade(engine)
         assert "device_history" in _job_columns(engine)
+    finally:
+        engine.dispose()
+
+
+def _route_columns(engine) -> set[str]:  # noqa: ANN001
+    return {c["name"] for c in inspect(engine).get_columns("route_versions")}
+
+
+def test_route_points_migration_up_down_up(empty_database_url: str) -> None:
+    """0003 adds the columnar points blob columns to route versions; old JSON versions stay readable."""
+    engine = make_engine(empty_database_url)
+    blob_columns = {"points_blob", "points_sha256", "points_format", "points_bytes"}
+    try:
+        upgrade(engine, "0002")
+        assert not blob_columns & _route_columns(engine)
+        upgrade(engine, "0003_route_points")
+        assert blob_columns <= _route_columns(engine)
+        config = alembic_config(engine.url.render_as_string(hide_password=False))
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0002")
+        assert not blob_columns & _route_columns(engine) and _revision(engine) == "0002"
+        upgrade(engine)
+        assert blob_columns <= _route_columns(engine)
     finally:
         engine.dispose()
