@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from api.state import AppState
 from store import audit
-from store.models import ExtractionJob, LocationRow, RouteVersion
+from store.models import ExtractionJob, RouteVersion
 
 log = logging.getLogger("reisroute.pipeline")
 ROUTING_CODE_VERSION = "routing-0.1.0"
@@ -25,37 +25,9 @@ ROUTING_CODE_VERSION = "routing-0.1.0"
 
 def load_point_columns(session: Session, case_id: int) -> dict[str, np.ndarray]:
     """The case's location records as columns (UTC seconds), in time order; read straight from the store."""
-    rows = session.execute(
-        select(
-            LocationRow.id,
-            LocationRow.time_utc,
-            LocationRow.lat,
-            LocationRow.lon,
-            LocationRow.accuracy_m,
-            LocationRow.fix_kind,
-            LocationRow.time_source,
-            LocationRow.observation,
-            LocationRow.artifact_id,
-            LocationRow.altitude_m,
-        )
-        .where(LocationRow.case_id == case_id)
-        .order_by(LocationRow.time_utc, LocationRow.id)
-    ).all()
-    if not rows:
-        return {}
-    ids, times, lat, lon, acc, fix, tsrc, obs, art, alt = zip(*rows, strict=True)
-    return {
-        "record_id": np.asarray(ids, dtype=np.int64),
-        "time_s": np.asarray([t.timestamp() for t in times], dtype=np.float64),
-        "lat": np.asarray(lat, dtype=np.float64),
-        "lon": np.asarray(lon, dtype=np.float64),
-        "accuracy_m": np.asarray([np.nan if a is None else a for a in acc], dtype=np.float64),
-        "fix_kind": np.asarray(fix, dtype=object),
-        "time_source": np.asarray(tsrc, dtype=object),
-        "observation": np.asarray(obs, dtype=object),
-        "artifact": np.asarray(art, dtype=object),
-        "altitude_m": np.asarray([np.nan if a is None else a for a in alt], dtype=np.float64),
-    }
+    from store.location_rows import load_location_columns
+
+    return load_location_columns(session, case_id)
 
 
 def load_point_table(session: Session, case_id: int):  # type: ignore[no-untyped-def]

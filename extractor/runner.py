@@ -362,6 +362,26 @@ def run_acquisition(
     )
     progress.add(items=0, bytes_read=0, force=True)
     context = _RunContext(source, sink, parse_context, clock_offset_s, window_start, window_end, progress)
+    try:
+        _acquire_plans(context, plans, tallies, done)
+    except DEVICE_LOST_ERRORS:
+        sink.flush()  # the items acquired whole before the loss are kept; a resume skips them
+        raise
+    sink.flush()
+    progress.add(items=0, bytes_read=0, force=True)
+    outcomes = [tallies[a.spec.id].outcome() for a in artifacts]
+    sink.record_outcomes(outcomes)
+    return outcomes
+
+
+def _acquire_plans(
+    context: _RunContext,
+    plans: list[tuple[Artifact, list[PlannedItem]]],
+    tallies: dict[str, _Tally],
+    done: set[str],
+) -> bool:
+    """Acquire every pending item of every plan; True when cancelled before the end."""
+    sink = context.sink
     cancelled = False
     for artifact, items in plans:
         tally = tallies[artifact.spec.id]
@@ -378,10 +398,7 @@ def run_acquisition(
         if not completed:
             cancelled = True
             tally.fatal = "cancelled before this artifact finished"
-    progress.add(items=0, bytes_read=0, force=True)
-    outcomes = [tallies[a.spec.id].outcome() for a in artifacts]
-    sink.record_outcomes(outcomes)
-    return outcomes
+    return cancelled
 
 
 @dataclass(slots=True)

@@ -49,7 +49,13 @@ class JobSink(Protocol):
         records: Sequence[LocationRecord],
         dropped_outside_window: int,
     ) -> None:
-        """Atomically store the item's bytes (encrypted), its custody entry and its records."""
+        """Atomically store the item's bytes (encrypted), its custody entry and its records. A sink may
+        hold items back and commit them in a batch: an item is then committed whole at the next
+        :meth:`flush` or lost whole (and acquired again on resume), never half."""
+        ...
+
+    def flush(self) -> None:
+        """Commit every item held back (called before outcomes are recorded and when the device is lost)."""
         ...
 
     def record_identity(self, identity: DeviceIdentity) -> None: ...
@@ -60,7 +66,9 @@ class JobSink(Protocol):
 
     def record_outcomes(self, outcomes: Sequence[ArtifactOutcome]) -> None: ...
 
-    def report_progress(self, *, items_done: int, items_total: int, bytes_done: int, bytes_total: int) -> None: ...
+    def report_progress(
+        self, *, items_done: int, items_total: int, bytes_done: int, bytes_total: int
+    ) -> None: ...
 
     def is_cancelled(self) -> bool: ...
 

@@ -1,0 +1,165 @@
+"""Location records in bulk: insert many rows at once and read a case's records back as columns.
+
+Both bypass the ORM's per-row work. Inserting uses the driver directly inside the session's transaction:
+``executemany`` on SQLite, ``COPY ... FROM STDIN`` on PostgreSQL, a Core ``insert`` elsewhere. Reading
+asks the database for times as exact integer microseconds (SQLite) or epoch seconds (PostgreSQL) instead
+of building a ``datetime`` per row; the values equal ``datetime.timestamp()`` of the stored time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from store.models import LocationRow
+
+#: column order of the tuples given to :func:`insert_location_rows`
+INSERT_COLUMNS = (
+    "case_id",
+    "job_id",
+    "custody_id",
+    "time_utc",
+    "lat",
+    "lon",
+    "accuracy_m",
+    "altitude_m",
+    "fix_kind",
+    "time_source",
+    "observation",
+    "artifact_id",
+    "source_path",
+    "source_sha256",
+    "row_ref",
+    "note",
+    "clock_offset_applied_s",
+)
+_TIME = INSERT_COLUMNS.index("time_utc")
+SQLITE_BATCH = 20_000
+
+
+def _sqlite_time(moment: datetime) -> str:
+    """SQLAlchemy's SQLite DATETIME storage format for a UTC moment (what ``UTCDateTime`` stores)."""
+    if moment.tzinfo is None:
+        raise ValueError(f"naive datetime {moment!r} cannot be stored: give it a timezone")
+    t = moment.astimezone(UTC)
+    return f"{t.year:04d}-{t.month:02d}-{t.day:02d} {t.hour:02d}:{t.minute:02d}:{t.second:02d}.{t.microsecond:06d}"
+
+
+def insert_location_rows(session: Session, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Insert rows (tuples in :data:`INSERT_COLUMNS` order, aware UTC times) in the session's transaction."""
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect.name
+    driver = connection.connection.dbapi_connection
+    if dialect == "sqlite" and driver is not None:
+        sql = (
+            f"INSERT INTO location_records ({', '.join(INSERT_COLUMNS)}) "
+            f"VALUES ({', '.join('?' for _ in INSERT_COLUMNS)})"
+        )
+        cursor = driver.cursor()
+        try:
+            for start in range(0, len(rows), SQLITE_BATCH):
+                cursor.executemany(
+                    sql,
+                    [
+                        (*row[:_TIME], _sqlite_time(row[_TIME]), *row[_TIME + 1 :])
+                        for row in rows[start : start + SQLITE_BATCH]
+                    ],
+                )
+        finally:
+            cursor.close()
+        return
+    if dialect == "postgresql" and driver is not None and hasattr(driver, "cursor"):
+        with driver.cursor() as cursor:
+            copy_sql = f"COPY location_records ({', '.join(INSERT_COLUMNS)}) FROM STDIN"
+            with cursor.copy(copy_sql) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        return
+    session.execute(insert(LocationRow), [dict(zip(INSERT_COLUMNS, row, strict=True)) for row in rows])
+
+
+def load_location_columns(session: Session, case_id: int) -> dict[str, np.ndarray]:
+    """The case's records as columns in time order (then id): ``record_id``, ``time_s`` (UTC seconds),
+    ``lat``, ``lon``, ``accuracy_m`` and ``altitude_m`` (NaN: unknown), and the string columns
+    ``fix_kind``, ``time_source``, ``observation``, ``artifact``. Empty dict when there are none."""
+    connection = session.connection()
+    dialect = connection.dialect.name
+    if dialect == "sqlite":
+        # stored as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC): whole seconds from strftime, microseconds as text
+        time_expression = (
+            "CAST(strftime('%s', time_utc) AS INTEGER) * 1000000 + CAST(substr(time_utc, 21, 6) AS INTEGER)"
+        )
+    elif dialect == "postgresql":
+        time_expression = "EXTRACT(EPOCH FROM time_utc)::float8"
+    else:
+        return _load_with_orm(session, case_id)
+    result = connection.exec_driver_sql(
+        f"SELECT id, {time_expression}, lat, lon, accuracy_m, fix_kind, time_source, observation, "
+        "artifact_id, altitude_m FROM location_records WHERE case_id = "
+        + ("?" if dialect == "sqlite" else "%(case_id)s")
+        + " ORDER BY time_utc, id",
+        (case_id,) if dialect == "sqlite" else {"case_id": case_id},
+    )
+    rows = result.fetchall()
+    if not rows:
+        return {}
+    ids, times, lat, lon, accuracy, fix, clock, observation, artifact, altitude = zip(*rows, strict=True)
+    if dialect == "sqlite":
+        time_s = np.asarray(times, dtype=np.int64) / 1e6
+    else:
+        time_s = np.asarray(times, dtype=np.float64)
+    return {
+        "record_id": np.asarray(ids, dtype=np.int64),
+        "time_s": time_s,
+        "lat": np.asarray(lat, dtype=np.float64),
+        "lon": np.asarray(lon, dtype=np.float64),
+        "accuracy_m": np.asarray(accuracy, dtype=np.float64),  # None becomes NaN
+        "fix_kind": np.asarray(fix, dtype=object),
+        "time_source": np.asarray(clock, dtype=object),
+        "observation": np.asarray(observation, dtype=object),
+        "artifact": np.asarray(artifact, dtype=object),
+        "altitude_m": np.asarray(altitude, dtype=np.float64),
+    }
+
+
+def _load_with_orm(session: Session, case_id: int) -> dict[str, np.ndarray]:
+    from sqlalchemy import select
+
+    rows = session.execute(
+        select(
+            LocationRow.id,
+            LocationRow.time_utc,
+            LocationRow.lat,
+            LocationRow.lon,
+            LocationRow.accuracy_m,
+            LocationRow.fix_kind,
+            LocationRow.time_source,
+            LocationRow.observation,
+            LocationRow.artifact_id,
+            LocationRow.altitude_m,
+        )
+        .where(LocationRow.case_id == case_id)
+        .order_by(LocationRow.time_utc, LocationRow.id)
+    ).all()
+    if not rows:
+        return {}
+    ids, times, lat, lon, accuracy, fix, clock, observation, artifact, altitude = zip(*rows, strict=True)
+    return {
+        "record_id": np.asarray(ids, dtype=np.int64),
+        "time_s": np.asarray([t.timestamp() for t in times], dtype=np.float64),
+        "lat": np.asarray(lat, dtype=np.float64),
+        "lon": np.asarray(lon, dtype=np.float64),
+        "accuracy_m": np.asarray(accuracy, dtype=np.float64),
+        "fix_kind": np.asarray(fix, dtype=object),
+        "time_source": np.asarray(clock, dtype=object),
+        "observation": np.asarray(observation, dtype=object),
+        "artifact": np.asarray(artifact, dtype=object),
+        "altitude_m": np.asarray(altitude, dtype=np.float64),
+    }
