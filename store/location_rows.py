@@ -92,9 +92,11 @@ def load_location_columns(session: Session, case_id: int) -> dict[str, np.ndarra
     connection = session.connection()
     dialect = connection.dialect.name
     if dialect == "sqlite":
-        # stored as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC): whole seconds from strftime, microseconds as text
+        # stored as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC): whole seconds from strftime of the text without its
+        # fraction (strftime rounds fractions to milliseconds), microseconds from the text
         time_expression = (
-            "CAST(strftime('%s', time_utc) AS INTEGER) * 1000000 + CAST(substr(time_utc, 21, 6) AS INTEGER)"
+            "CAST(strftime('%s', substr(time_utc, 1, 19)) AS INTEGER) * 1000000"
+            " + CAST(substr(time_utc, 21, 6) AS INTEGER)"
         )
     elif dialect == "postgresql":
         time_expression = "EXTRACT(EPOCH FROM time_utc)::float8"
