@@ -80,7 +80,9 @@ def _setup(workdir: Path) -> tuple[Any, Any, int]:
     return factory, evidence, case_id
 
 
-def bench_size(points: int, *, seed: int, repeats: int, with_json: bool, data_dir: Path) -> list[dict[str, Any]]:
+def bench_size(
+    points: int, *, seed: int, repeats: int, with_json: bool, data_dir: Path
+) -> list[dict[str, Any]]:
     from sqlalchemy import func, select
 
     from routing.route import route_from_dict, route_to_dict, route_to_geojson
@@ -190,9 +192,7 @@ def main() -> None:
     print("| points | format | write s | read summary s | read points s | stored MB | × JSON read points |")
     print("|---:|---|---:|---:|---:|---:|---:|")
     for row in table:
-        reference = next(
-            (r for r in table if r["points"] == row["points"] and r["format"] == "json"), None
-        )
+        reference = next((r for r in table if r["points"] == row["points"] and r["format"] == "json"), None)
         ratio = (
             f"{statistics.median(reference['read_points']) / statistics.median(row['read_points']):.0f}×"
             if reference and row["format"] == "columnar"

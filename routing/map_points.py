@@ -17,6 +17,7 @@ import numpy as np
 
 MAX_ZOOM = 22
 DEFAULT_CELL_PX = 4
+OVERVIEW_EXTRA_ZOOM = 2
 WORLD_PX_AT_ZOOM_0 = 256.0
 MAX_MERCATOR_LAT = 85.05112878
 
@@ -128,7 +129,13 @@ def select_map_points(
     if total <= max_points:
         return MapSelection(np.union1d(rows, pinned), None, None, total, None)
     sub_lat, sub_lon, sub_class = lat[rows], lon[rows], classes[rows]
-    level = fitting_zoom(sub_lat, sub_lon) if zoom is None else int(np.clip(zoom, 0, MAX_ZOOM))
+    # without a zoom: a little finer than the zoom that shows the whole selection, so that zooming in
+    # once or twice still shows detail before the map asks again
+    level = (
+        min(fitting_zoom(sub_lat, sub_lon) + OVERVIEW_EXTRA_ZOOM, MAX_ZOOM)
+        if zoom is None
+        else int(np.clip(zoom, 0, MAX_ZOOM))
+    )
     budget = max(max_points - len(pinned), 1)
     while True:
         positions, counts, last = bin_rows(sub_lat, sub_lon, sub_class, zoom=level, cell_px=cell_px)
