@@ -627,6 +627,7 @@ class _RunContext:
                 dropped += 1
                 continue
             kept.append(corrected)
+        del records  # a Timeline of a million points: keep one copy of its records, not two
         custody = CustodyItem(
             device_path=shown_path,
             size=file_size,

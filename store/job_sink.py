@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -177,12 +177,14 @@ class DbJobSink:
                     insert(CustodyRecord).returning(CustodyRecord.id, sort_by_parameter_order=True),
                     [item.custody for item in self._pending],
                 ).all()
-                rows = [
-                    row
-                    for custody_id, item in zip(ids, self._pending, strict=True)
-                    for row in self._record_rows(custody_id, item.records)
-                ]
-                insert_location_rows(session, rows)
+                insert_location_rows(
+                    session,
+                    (
+                        row
+                        for custody_id, item in zip(ids, self._pending, strict=True)
+                        for row in self._record_rows(custody_id, item.records)
+                    ),
+                )
             if self._pending_progress is not None or self._pending_log:
                 job = session.get(ExtractionJob, self.job_id)
                 assert job is not None
@@ -198,9 +200,9 @@ class DbJobSink:
         self._pending_progress = None
         self._pending_log = []
 
-    def _record_rows(self, custody_id: int, records: Sequence[LocationRecord]) -> list[tuple[Any, ...]]:
+    def _record_rows(self, custody_id: int, records: Sequence[LocationRecord]) -> Iterator[tuple[Any, ...]]:
         offset = self.clock_offset_s
-        return [
+        return (
             (
                 self.case_id,
                 self.job_id,
@@ -221,7 +223,7 @@ class DbJobSink:
                 offset if str(record.time_source) == "device_clock" else 0.0,
             )
             for record in records
-        ]
+        )
 
     def record_identity(self, identity: DeviceIdentity) -> None:
         self.flush()

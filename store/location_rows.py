@@ -8,11 +8,12 @@ of building a ``datetime`` per row; the values equal ``datetime.timestamp()`` of
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
@@ -39,7 +40,8 @@ INSERT_COLUMNS = (
     "clock_offset_applied_s",
 )
 _TIME = INSERT_COLUMNS.index("time_utc")
-SQLITE_BATCH = 20_000
+CORE_BATCH = 5_000
+FETCH_BATCH = 100_000
 
 
 def _sqlite_time(moment: datetime) -> str:
@@ -50,10 +52,9 @@ def _sqlite_time(moment: datetime) -> str:
     return f"{t.year:04d}-{t.month:02d}-{t.day:02d} {t.hour:02d}:{t.minute:02d}:{t.second:02d}.{t.microsecond:06d}"
 
 
-def insert_location_rows(session: Session, rows: Sequence[tuple[Any, ...]]) -> None:
-    """Insert rows (tuples in :data:`INSERT_COLUMNS` order, aware UTC times) in the session's transaction."""
-    if not rows:
-        return
+def insert_location_rows(session: Session, rows: Iterable[tuple[Any, ...]]) -> None:
+    """Insert rows (tuples in :data:`INSERT_COLUMNS` order, aware UTC times) in the session's transaction.
+    ``rows`` may be a generator: it is consumed in batches, never held whole."""
     connection = session.connection()
     dialect = connection.dialect.name
     driver = connection.connection.dbapi_connection
@@ -64,14 +65,9 @@ def insert_location_rows(session: Session, rows: Sequence[tuple[Any, ...]]) -> N
         )
         cursor = driver.cursor()
         try:
-            for start in range(0, len(rows), SQLITE_BATCH):
-                cursor.executemany(
-                    sql,
-                    [
-                        (*row[:_TIME], _sqlite_time(row[_TIME]), *row[_TIME + 1 :])
-                        for row in rows[start : start + SQLITE_BATCH]
-                    ],
-                )
+            cursor.executemany(
+                sql, ((*row[:_TIME], _sqlite_time(row[_TIME]), *row[_TIME + 1 :]) for row in rows)
+            )
         finally:
             cursor.close()
         return
@@ -82,7 +78,14 @@ def insert_location_rows(session: Session, rows: Sequence[tuple[Any, ...]]) -> N
                 for row in rows:
                     copy.write_row(row)
         return
-    session.execute(insert(LocationRow), [dict(zip(INSERT_COLUMNS, row, strict=True)) for row in rows])
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        batch.append(dict(zip(INSERT_COLUMNS, row, strict=True)))
+        if len(batch) >= CORE_BATCH:
+            session.execute(insert(LocationRow), batch)
+            batch = []
+    if batch:
+        session.execute(insert(LocationRow), batch)
 
 
 def load_location_columns(session: Session, case_id: int) -> dict[str, np.ndarray]:
@@ -109,25 +112,70 @@ def load_location_columns(session: Session, case_id: int) -> dict[str, np.ndarra
         + " ORDER BY time_utc, id",
         (case_id,) if dialect == "sqlite" else {"case_id": case_id},
     )
-    rows = result.fetchall()
-    if not rows:
+    return _columns_from_cursor(result, microseconds=dialect == "sqlite")
+
+
+class _Labels:
+    """Strings of one column as codes into a growing label list (one str object per distinct value)."""
+
+    def __init__(self) -> None:
+        self.labels: list[str] = []
+        self.index: dict[str, int] = {}
+        self.codes: list[np.ndarray] = []
+
+    def add(self, values: tuple[Any, ...]) -> None:
+        codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=False)
+        mapping = np.empty(len(uniques), dtype=np.int32)
+        for k, value in enumerate(uniques):
+            text = str(value)
+            if text not in self.index:
+                self.index[text] = len(self.labels)
+                self.labels.append(text)
+            mapping[k] = self.index[text]
+        self.codes.append(mapping[codes])
+
+    def column(self) -> np.ndarray:
+        codes = np.concatenate(self.codes) if self.codes else np.zeros(0, dtype=np.int32)
+        return np.asarray(self.labels, dtype=object)[codes] if self.labels else np.zeros(0, dtype=object)
+
+
+def _columns_from_cursor(result: Any, *, microseconds: bool) -> dict[str, np.ndarray]:
+    """Columns from (id, time, lat, lon, accuracy, fix kind, clock, observation, artifact, altitude) rows,
+    fetched in batches so that a million rows never exist as Python tuples at once."""
+    numbers: dict[str, list[np.ndarray]] = {
+        name: [] for name in ("record_id", "time", "lat", "lon", "accuracy_m", "altitude_m")
+    }
+    labels = {name: _Labels() for name in ("fix_kind", "time_source", "observation", "artifact")}
+    while True:
+        rows = result.fetchmany(FETCH_BATCH)
+        if not rows:
+            break
+        ids, times, lat, lon, accuracy, fix, clock, observation, artifact, altitude = zip(*rows, strict=True)
+        del rows
+        numbers["record_id"].append(np.asarray(ids, dtype=np.int64))
+        numbers["time"].append(np.asarray(times, dtype=np.int64 if microseconds else np.float64))
+        numbers["lat"].append(np.asarray(lat, dtype=np.float64))
+        numbers["lon"].append(np.asarray(lon, dtype=np.float64))
+        numbers["accuracy_m"].append(np.asarray(accuracy, dtype=np.float64))  # None becomes NaN
+        numbers["altitude_m"].append(np.asarray(altitude, dtype=np.float64))
+        for name, values in (("fix_kind", fix), ("time_source", clock), ("observation", observation)):
+            labels[name].add(values)
+        labels["artifact"].add(artifact)
+    if not numbers["record_id"]:
         return {}
-    ids, times, lat, lon, accuracy, fix, clock, observation, artifact, altitude = zip(*rows, strict=True)
-    if dialect == "sqlite":
-        time_s = np.asarray(times, dtype=np.int64) / 1e6
-    else:
-        time_s = np.asarray(times, dtype=np.float64)
+    joined = {name: np.concatenate(chunks) for name, chunks in numbers.items()}
+    time_values = joined.pop("time")
     return {
-        "record_id": np.asarray(ids, dtype=np.int64),
-        "time_s": time_s,
-        "lat": np.asarray(lat, dtype=np.float64),
-        "lon": np.asarray(lon, dtype=np.float64),
-        "accuracy_m": np.asarray(accuracy, dtype=np.float64),  # None becomes NaN
-        "fix_kind": np.asarray(fix, dtype=object),
-        "time_source": np.asarray(clock, dtype=object),
-        "observation": np.asarray(observation, dtype=object),
-        "artifact": np.asarray(artifact, dtype=object),
-        "altitude_m": np.asarray(altitude, dtype=np.float64),
+        "record_id": joined["record_id"],
+        "time_s": time_values / 1e6 if microseconds else time_values,
+        "lat": joined["lat"],
+        "lon": joined["lon"],
+        "accuracy_m": joined["accuracy_m"],
+        "fix_kind": labels["fix_kind"].column(),
+        "time_source": labels["time_source"].column(),
+        "observation": labels["observation"].column(),
+        "artifact": labels["artifact"].column(),
+        "altitude_m": joined["altitude_m"],
     }
 
 
