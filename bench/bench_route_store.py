@@ -11,7 +11,8 @@ format is written and read ``--repeats`` times against a real SQLite database an
 - stored MB: bytes in the database row (JSON) or the row's JSON plus the encrypted blob (columnar).
 
 Usage: ``python bench/bench_route_store.py --sizes 100000 1000000 5000000 --repeats 3``
-(``--json-max-points`` skips the JSON form above that size; it needs ~3 GB and a minute at 5e6).
+(``--json-max-points`` skips the JSON form above that size; above ``--json-repeats-above`` it runs once:
+at 5e6 points it needs ~10 GB and minutes).
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ def _setup(workdir: Path) -> tuple[Any, Any, int]:
 
 
 def bench_size(
-    points: int, *, seed: int, repeats: int, with_json: bool, data_dir: Path
+    points: int, *, seed: int, repeats: int, json_repeats: int, data_dir: Path
 ) -> list[dict[str, Any]]:
     from sqlalchemy import func, select
 
@@ -97,8 +98,8 @@ def bench_size(
     with tempfile.TemporaryDirectory(dir=data_dir) as temporary:
         factory, evidence, case_id = _setup(Path(temporary))
         version = 0
-        for _ in range(repeats):
-            for name in ("json", "columnar") if with_json else ("columnar",):
+        for repeat in range(repeats):
+            for name in ("json", "columnar") if repeat < json_repeats else ("columnar",):
                 version += 1
                 start = time.perf_counter()
                 with factory.begin() as session:
@@ -173,6 +174,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json-max-points", type=int, default=5_000_000)
+    parser.add_argument(
+        "--json-repeats-above", type=int, default=1_000_000, help="above this size the JSON form runs once"
+    )
     parser.add_argument("--data-dir", type=Path, default=Path("/tmp/reisroute-bench"))
     args = parser.parse_args()
     args.data_dir.mkdir(parents=True, exist_ok=True)
@@ -184,7 +188,9 @@ def main() -> None:
             size,
             seed=args.seed,
             repeats=args.repeats,
-            with_json=size <= args.json_max_points,
+            json_repeats=0
+            if size > args.json_max_points
+            else (1 if size > args.json_repeats_above else args.repeats),
             data_dir=args.data_dir,
         )
     print(f"Load after: {os.getloadavg()[0]:.1f} {os.getloadavg()[1]:.1f} {os.getloadavg()[2]:.1f}")
