@@ -27,7 +27,8 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import Response
 
 from api.deps import FINDINGS_READERS, SessionDep, StateDep
-from api.routers.route import require_release_for_caseworker, route_version
+from api.routers.route import route_version
+from casework import access
 from legal_basis import services
 from legal_basis.services import Actor
 from routing.map_points import MAX_ZOOM, BoundingBox, select_map_points
@@ -152,8 +153,7 @@ def read_route_points(
     seconds, lat/lon (WGS84), accuracy radius in metres (null: unknown), fix kind, clock, own/received,
     artifact, cleaning flags (0 = usable), country and IANA time zone. When ``simplified`` is true each
     point stands for ``represents`` points of its class in its screen cell, the last at ``last_time_s``."""
-    services.get_case(session, case_id)
-    require_release_for_caseworker(session, actor, case_id)
+    access.require_reading(session, state.policy, actor, case_id, access.ROUTE)
     box = _bbox(west, south, east, north)
     pinned_ids = _record_ids(record_ids)
     row = route_version(session, case_id, version)
@@ -218,8 +218,7 @@ def read_route_points_page(
 ) -> Response:
     """One page of the window's points in time order, at full detail. ``next_offset`` is null on the
     last page; a version never changes, so offsets stay valid."""
-    services.get_case(session, case_id)
-    require_release_for_caseworker(session, actor, case_id)
+    access.require_reading(session, state.policy, actor, case_id, access.ROUTE)
     row = route_version(session, case_id, version)
     points = _load(session, state, row)
     first = 0 if start_s is None else int(np.searchsorted(points.time_s, start_s, side="left"))

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from api.worker import JobWorker
+from casework.jobs.worker import JobWorker
 from extractor.simulator.adb_server import SimulatorConfig, start_adb_simulator
 from extractor.simulator.phone_builder import build_phone
 from store.models import CustodyRecord, ExtractionJob, LocationRow
@@ -36,8 +36,8 @@ WORKER_SCRIPT = textwrap.dedent(
     job_sink.BATCH_SECONDS = 3600.0  # commits by count only: what is pending at the kill is known
 
     from api.app import build_state
-    from api.settings import Settings
-    from api.worker import JobWorker
+    from casework.settings import Settings
+    from casework.jobs.worker import JobWorker
 
     settings = Settings(
         data_dir=Path(sys.argv[1]), database_url=sys.argv[2], run_worker=False, gazetteer_dir=Path(sys.argv[3])

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from api.pipeline import rebuild_route
-from api.state import AppState
+from casework.route_versions import rebuild_route
+from casework.state import AppState
 from store.location_rows import insert_location_rows
 from store.route_store import POINTS_FORMAT, forget_case
 from tests.store.route_builders import journey_points, make_case_with_job, record_rows

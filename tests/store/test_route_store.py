@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
-from api.state import AppState
+from casework.state import AppState
 from routing.points import PointTable
 from routing.route import build_route, route_to_dict, route_to_geojson
 from store.errors import EvidenceIntegrityError, EvidenceKeyDestroyed

@@ -10,8 +10,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 
-from api.device_history import device_history_limitations
-from api.state import AppState
+from casework.device_signals import device_history_limitations
+from casework.state import AppState
+from legal_basis.policy import Evaluation
+from legal_basis.purpose import require_evaluation
 from matching.claims import Claim, ClaimKind
 from matching.places import BoundingBox, Place, PlaceKind
 from matching.time_phrases import Granularity, OutOfScopePhrase, TimeInterval, parse_time_phrase
@@ -147,6 +149,7 @@ def rematch_case(state: AppState, case_id: int, *, actor: str) -> FindingSet | N
     from store.route_store import load_points
 
     with state.session_factory() as session:
+        require_evaluation(session, state.policy, case_id, Evaluation.CLAIM_MATCHING)  # LEGAL 21
         route_row = session.scalars(
             select(RouteVersion)
             .where(RouteVersion.case_id == case_id)
@@ -189,7 +192,11 @@ def rematch_case(state: AppState, case_id: int, *, actor: str) -> FindingSet | N
         )
         route_label = None
         limitations = [
-            "No location records: every claim is 'no data'. This says nothing against the applicant.",
+            {
+                "en": "No location records: every claim is 'no data'. This says nothing against the applicant.",
+                "nl": "Geen locatiegegevens: elke verklaring is 'geen gegevens'. Dat zegt niets tegen de "
+                "aanvrager.",
+            },
             *history_lines,
         ]
     findings = match_claims(claims, points, route_version=route_label)
