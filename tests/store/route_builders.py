@@ -66,7 +66,8 @@ def make_case_with_job(session: Session, reference: str) -> tuple[int, int, int]
         case_id=case.id,
         device_id=device.id,
         policy_version="test",
-        ground_id="test",
+        ground_id="vw2000-55-2-consent",  # a ground of the default policy that permits route reconstruction
+        status="approved",
         purpose="test",
         necessity="test",
         window_start=now,
