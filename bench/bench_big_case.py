@@ -200,11 +200,22 @@ def one_run(backend: str, phone: Any, args: argparse.Namespace) -> dict[str, Any
         )
         response.raise_for_status()
         job_id = response.json()["id"]
+        poll_errors: list[str] = []
         while True:
-            job = intake.get(f"/api/v1/jobs/{job_id}").json()
+            try:
+                polled = intake.get(f"/api/v1/jobs/{job_id}")
+            except httpx.HTTPError as exc:  # a read timeout while the service is busy
+                poll_errors.append(type(exc).__name__)
+                continue
+            if polled.status_code != 200:  # e.g. the database locked by the job's big insert
+                poll_errors.append(f"{polled.status_code} {polled.text[:80]}")
+                time.sleep(0.5)
+                continue
+            job = polled.json()
             if job["state"] in ("completed", "failed", "cancelled"):
                 break
             time.sleep(0.5)
+        result["poll_errors"] = poll_errors
         if job["state"] != "completed":
             raise RuntimeError(f"job ended {job['state']}: {job.get('error')}")
         result["items"] = job["items_done"]
@@ -215,6 +226,8 @@ def one_run(backend: str, phone: Any, args: argparse.Namespace) -> dict[str, Any
             versions = reviewer.get(f"{base_route}/versions")
             if versions.status_code == 200 and versions.json():
                 break
+            if versions.status_code not in (200, 404):
+                poll_errors.append(f"{versions.status_code} {versions.text[:80]}")
             time.sleep(0.2)
         first = versions.json()[0]
         result["records"] = first["records"]

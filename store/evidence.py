@@ -55,6 +55,7 @@ class EvidenceStore:
         self.root = Path(data_dir) / "evidence"
         self.root.mkdir(parents=True, exist_ok=True)
         self._master = AESGCM(load_or_create_master_key(Path(data_dir)))
+        self._made_dirs: set[Path] = set()
 
     # keys ----------------------------------------------------------------------------------------------
     def ensure_case_key(self, session: Session, case_id: int) -> bytes:
@@ -117,11 +118,15 @@ class EvidenceStore:
     ) -> tuple[str, str, int]:
         blob_name = secrets.token_hex(16)
         target = self.blob_path(case_id, blob_name)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.parent not in self._made_dirs:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._made_dirs.add(target.parent)
         aead = AESGCM(key)
         digest = hashlib.sha256()
         size = 0
-        temporary = target.with_suffix(".part")
+        # a durable blob appears whole under its name (write, fsync, rename); a batched one is written in
+        # place: no row names it before the batch's sync, and a blob no row names is noise
+        temporary = target.with_suffix(".part") if durable else target
         with open(temporary, "wb") as writer:
             writer.write(_MAGIC)
             index = 0
@@ -139,7 +144,8 @@ class EvidenceStore:
             writer.flush()
             if durable:
                 os.fsync(writer.fileno())
-        os.replace(temporary, target)
+        if durable:
+            os.replace(temporary, target)
         return blob_name, digest.hexdigest(), size
 
     def sync(self, case_id: int) -> None:
@@ -228,6 +234,7 @@ class EvidenceStore:
             path.rmdir()
         if self._case_dir(case_id).exists():
             self._case_dir(case_id).rmdir()
+        self._made_dirs = {d for d in self._made_dirs if self._case_dir(case_id) not in d.parents}
         return {
             "key_fingerprint": fingerprint,
             "blobs_deleted": len(names),
