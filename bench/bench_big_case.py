@@ -133,11 +133,12 @@ def one_run(backend: str, phone: Any, args: argparse.Namespace) -> dict[str, Any
     from extractor.simulator.adb_server import start_adb_simulator
     from tests.legal_basis.helpers import approved_case
 
+    code_dir = Path(args.code_dir).resolve() if args.code_dir else ROOT
     run_dir = args.data_dir / f"run-{backend}-{uuid.uuid4().hex[:8]}"
     run_dir.mkdir(parents=True)
     env = {
         **os.environ,
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": str(code_dir),
         "REISROUTE_DATA_DIR": str(run_dir / "data"),
         "REISROUTE_GAZETTEER_DIR": str(args.data_dir / "gazetteer"),
         "BENCH_PASSWORD": PASSWORD,
@@ -154,7 +155,7 @@ def one_run(backend: str, phone: Any, args: argparse.Namespace) -> dict[str, Any
         subprocess.run(
             [*cli, "user", "add", username, "--role", role, "--password-env", "BENCH_PASSWORD"],
             env=env,
-            cwd=ROOT,
+            cwd=code_dir,
             check=True,
             capture_output=True,
         )
@@ -162,12 +163,12 @@ def one_run(backend: str, phone: Any, args: argparse.Namespace) -> dict[str, Any
     service = subprocess.Popen(
         [*cli, "serve", "--port", str(port)],
         env=env,
-        cwd=ROOT,
+        cwd=code_dir,
         stdout=subprocess.DEVNULL,
         stderr=open(run_dir / "service.log", "wb"),  # noqa: SIM115
     )
     simulator = start_adb_simulator(phone.root, port=0)
-    result: dict[str, Any] = {"backend": backend, "load_before": os.getloadavg()}
+    result: dict[str, Any] = {"backend": backend, "code": args.label, "load_before": os.getloadavg()}
     try:
         base = f"http://127.0.0.1:{port}"
         for _ in range(600):
@@ -245,8 +246,10 @@ def one_run(backend: str, phone: Any, args: argparse.Namespace) -> dict[str, Any
         result["match_s"] = match_times
         result["claims"] = len(claims)
 
-        def get(path: str, **params: Any) -> httpx.Response:
+        def get(path: str, **params: Any) -> httpx.Response | None:
             response = reviewer.get(path, params=params)
+            if response.status_code == 404:  # an endpoint this code does not have
+                return None
             response.raise_for_status()
             return response
 
@@ -255,17 +258,19 @@ def one_run(backend: str, phone: Any, args: argparse.Namespace) -> dict[str, Any
         result["geojson_mb"] = len(geo.content) / 1e6
         result["summary_s"], _ = _timed(lambda: get(f"{base_route}/summary"), args.repeats)
         result["overview_s"], overview = _timed(lambda: get(f"{base_route}/points"), args.repeats)
-        result["overview_mb"] = len(overview.content) / 1e6
-        result["overview_points"] = overview.json()["count"]
+        result["overview_mb"] = len(overview.content) / 1e6 if overview is not None else None
+        result["overview_points"] = overview.json()["count"] if overview is not None else None
         day_start = phone.stays[len(phone.stays) // 2].start_utc.timestamp()
         result["day_s"], day = _timed(
             lambda: get(f"{base_route}/points", start_s=day_start, end_s=day_start + 86400, zoom=14),
             args.repeats,
         )
-        result["day_points"] = day.json()["count"]
-        result["page_s"], _ = _timed(
+        result["day_points"] = day.json()["count"] if day is not None else None
+        result["page_s"], page = _timed(
             lambda: get(f"{base_route}/points/page", offset=500_000, limit=500), args.repeats
         )
+        if page is None:
+            result["page_s"] = []
         result["peak_rss_mb"] = rss.stop()
         result["load_after"] = os.getloadavg()
     finally:
@@ -287,6 +292,8 @@ def one_run(backend: str, phone: Any, args: argparse.Namespace) -> dict[str, Any
 
 
 def _span(values: list[float], digits: int = 2) -> str:
+    if not values:
+        return "–"
     low, high = min(values), max(values)
     return (
         f"{low:.{digits}f}"
@@ -309,6 +316,10 @@ def main() -> None:
     parser.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--data-dir", type=Path, default=Path("/tmp/reisroute-bench"))
     parser.add_argument("--keep", action="store_true", help="keep each run's data directory")
+    parser.add_argument(
+        "--code-dir", help="run the service from this checkout (e.g. the code before a change)"
+    )
+    parser.add_argument("--label", default="this branch", help="name of the code in the table")
     args = parser.parse_args()
     args.data_dir.mkdir(parents=True, exist_ok=True)
     print(f"Machine: {machine_description()}", flush=True)
@@ -327,7 +338,7 @@ def main() -> None:
         "versions s | GeoJSON s (MB) | summary s | overview s (MB, points) | one day s (points) | page s | "
         "peak RSS MB | load 1-min |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for backend in args.backends:
         rows = [r for r in results if r["backend"] == backend]
         if not rows:
@@ -342,12 +353,12 @@ def main() -> None:
 
         loads = [r["load_before"][0] for r in rows] + [r["load_after"][0] for r in rows]
         print(
-            f"| {backend} | {rows[0]['items']:,} | {rows[0]['records']:,} | {_span(column('job_wall_s'), 1)} | "
+            f"| {args.label} | {backend} | {rows[0]['items']:,} | {rows[0]['records']:,} | {_span(column('job_wall_s'), 1)} | "
             f"{_span(column('job_end_to_route_s'))} | {_span(column('rebuild_s'))} | {_span(column('match_s'))} | "
             f"{_span(column('versions_s'), 3)} | {_span(column('geojson_s'), 3)} ({rows[0]['geojson_mb']:.1f}) | "
-            f"{_span(column('summary_s'), 3)} | {_span(column('overview_s'), 3)} ({rows[0]['overview_mb']:.1f}, "
-            f"{rows[0]['overview_points']:,}) | {_span(column('day_s'), 3)} ({rows[0]['day_points']:,}) | "
-            f"{_span(column('page_s'), 3)} | {_span(column('peak_rss_mb'), 0)} | {_span(loads, 1)} |"
+            f"{_span(column('summary_s'), 3)} | {_span(column('overview_s'), 3)} ({rows[0]['overview_mb'] or 0:.1f}, "
+            f"{rows[0]['overview_points'] or 0:,}) | {_span(column('day_s'), 3)} ({rows[0]['day_points'] or 0:,}) | "
+            f"{_span(column('page_s'), 3)} | {_span(column('peak_rss_mb'), 0)} | {sum(len(r['poll_errors']) for r in rows)} | {_span(loads, 1)} |"
         )
 
 
