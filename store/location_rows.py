@@ -2,8 +2,9 @@
 
 Both bypass the ORM's per-row work. Inserting uses the driver directly inside the session's transaction:
 ``executemany`` on SQLite, ``COPY ... FROM STDIN`` on PostgreSQL, a Core ``insert`` elsewhere. Reading
-asks the database for times as exact integer microseconds (SQLite) or epoch seconds (PostgreSQL) instead
-of building a ``datetime`` per row; the values equal ``datetime.timestamp()`` of the stored time.
+uses the driver's cursor in batches, parses SQLite's time texts in bulk (exact microseconds) and asks
+PostgreSQL for epoch seconds, instead of building a ``datetime`` per row; the values equal
+``datetime.timestamp()`` of the stored time.
 """
 
 from __future__ import annotations
@@ -95,24 +96,32 @@ def load_location_columns(session: Session, case_id: int) -> dict[str, np.ndarra
     connection = session.connection()
     dialect = connection.dialect.name
     if dialect == "sqlite":
-        # stored as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC): whole seconds from strftime of the text without its
-        # fraction (strftime rounds fractions to milliseconds), microseconds from the text
-        time_expression = (
-            "CAST(strftime('%s', substr(time_utc, 1, 19)) AS INTEGER) * 1000000"
-            " + CAST(substr(time_utc, 21, 6) AS INTEGER)"
-        )
+        time_expression = "time_utc"  # text 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC), parsed below in bulk
+        placeholder: str = "?"
+        parameters: Any = (case_id,)
     elif dialect == "postgresql":
         time_expression = "EXTRACT(EPOCH FROM time_utc)::float8"
+        placeholder, parameters = "%(case_id)s", {"case_id": case_id}
     else:
         return _load_with_orm(session, case_id)
-    result = connection.exec_driver_sql(
+    sql = (
         f"SELECT id, {time_expression}, lat, lon, accuracy_m, fix_kind, time_source, observation, "
-        "artifact_id, altitude_m FROM location_records WHERE case_id = "
-        + ("?" if dialect == "sqlite" else "%(case_id)s")
-        + " ORDER BY time_utc, id",
-        (case_id,) if dialect == "sqlite" else {"case_id": case_id},
+        f"artifact_id, altitude_m FROM location_records WHERE case_id = {placeholder} ORDER BY time_utc, id"
     )
-    return _columns_from_cursor(result, microseconds=dialect == "sqlite")
+    driver = connection.connection.dbapi_connection
+    assert driver is not None
+    cursor = driver.cursor()  # the driver's own cursor: no per-row work in SQLAlchemy
+    try:
+        cursor.execute(sql, parameters)
+        return _columns_from_cursor(cursor, sqlite_text_times=dialect == "sqlite")
+    finally:
+        cursor.close()
+
+
+def _sqlite_times_us(texts: tuple[Any, ...]) -> np.ndarray:
+    """Integer microseconds since the epoch of SQLite DATETIME texts (exact; parsed in C by pandas)."""
+    parsed = pd.to_datetime(pd.Series(texts, dtype=object), format="%Y-%m-%d %H:%M:%S.%f")
+    return np.asarray(parsed.to_numpy(dtype="datetime64[us]").astype(np.int64))
 
 
 class _Labels:
@@ -139,7 +148,7 @@ class _Labels:
         return np.asarray(self.labels, dtype=object)[codes] if self.labels else np.zeros(0, dtype=object)
 
 
-def _columns_from_cursor(result: Any, *, microseconds: bool) -> dict[str, np.ndarray]:
+def _columns_from_cursor(result: Any, *, sqlite_text_times: bool) -> dict[str, np.ndarray]:
     """Columns from (id, time, lat, lon, accuracy, fix kind, clock, observation, artifact, altitude) rows,
     fetched in batches so that a million rows never exist as Python tuples at once."""
     numbers: dict[str, list[np.ndarray]] = {
@@ -153,7 +162,9 @@ def _columns_from_cursor(result: Any, *, microseconds: bool) -> dict[str, np.nda
         ids, times, lat, lon, accuracy, fix, clock, observation, artifact, altitude = zip(*rows, strict=True)
         del rows
         numbers["record_id"].append(np.asarray(ids, dtype=np.int64))
-        numbers["time"].append(np.asarray(times, dtype=np.int64 if microseconds else np.float64))
+        numbers["time"].append(
+            _sqlite_times_us(times) if sqlite_text_times else np.asarray(times, dtype=np.float64)
+        )
         numbers["lat"].append(np.asarray(lat, dtype=np.float64))
         numbers["lon"].append(np.asarray(lon, dtype=np.float64))
         numbers["accuracy_m"].append(np.asarray(accuracy, dtype=np.float64))  # None becomes NaN
@@ -167,7 +178,7 @@ def _columns_from_cursor(result: Any, *, microseconds: bool) -> dict[str, np.nda
     time_values = joined.pop("time")
     return {
         "record_id": joined["record_id"],
-        "time_s": time_values / 1e6 if microseconds else time_values,
+        "time_s": time_values / 1e6 if sqlite_text_times else time_values,
         "lat": joined["lat"],
         "lon": joined["lon"],
         "accuracy_m": joined["accuracy_m"],

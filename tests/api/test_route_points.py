@@ -4,10 +4,12 @@ by window, box and zoom (overview within budget); the records table paged; bound
 from __future__ import annotations
 
 import numpy as np
+from sqlalchemy import select
 
 from casework.route_versions import rebuild_route
 from casework.state import AppState
 from store.location_rows import insert_location_rows
+from store.models import CustodyRecord
 from store.route_store import POINTS_FORMAT, forget_case
 from tests.store.route_builders import journey_points, make_case_with_job, record_rows
 
@@ -134,3 +136,52 @@ def test_caseworker_needs_release_for_points(state: AppState, client_for) -> Non
     for path in ("points", "points/page", "summary", "versions", ""):
         response = caseworker.get(f"/api/v1/cases/{case_id}/route/{path}".rstrip("/"))
         assert response.status_code == 403, path
+
+
+def test_rebuild_reuses_the_stored_points_and_gives_the_same_route(state: AppState) -> None:
+    """A rebuild while the records are unchanged reads the version's columnar points, not the rows; the
+    result equals a build from the rows. A new record makes the rebuild read the rows again."""
+    import json
+
+    from casework.route_versions import load_point_table, reusable_point_table
+    from routing.route import route_to_dict
+    from store.models import RouteVersion
+    from store.route_store import load_route
+
+    case_id = _case_with_route(state)
+    with state.session_factory() as session:
+        reused = reusable_point_table(session, state, case_id)
+        from_rows = load_point_table(session, case_id)
+    assert reused is not None and from_rows is not None
+    for name in (
+        "time_s",
+        "lat",
+        "lon",
+        "accuracy_m",
+        "accuracy_known",
+        "fix_kind",
+        "time_source",
+        "observation",
+        "record_id",
+        "artifact",
+        "altitude_m",
+    ):
+        assert np.array_equal(getattr(reused, name), getattr(from_rows, name), equal_nan=True), name
+    assert reused.artifact_ids == from_rows.artifact_ids
+    second = rebuild_route(state, case_id)
+    assert second is not None and second.version == 2
+    with state.session_factory() as session:
+        first_row = session.scalars(select(RouteVersion).where(RouteVersion.version == 1)).one()
+        second_row = session.get(RouteVersion, second.id)
+        first = route_to_dict(load_route(session, state.evidence, first_row))
+        again = route_to_dict(load_route(session, state.evidence, second_row))
+    assert json.dumps(first, sort_keys=True) == json.dumps(again, sort_keys=True)
+
+    points = journey_points(1, seed=1)
+    with state.session_factory.begin() as session:
+        job_id, custody_id = session.execute(
+            select(CustodyRecord.job_id, CustodyRecord.id).where(CustodyRecord.case_id == case_id)
+        ).one()
+        insert_location_rows(session, record_rows(case_id, job_id, custody_id, points))
+    with state.session_factory() as session:
+        assert reusable_point_table(session, state, case_id) is None  # a new record: read the rows
