@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 import catalogue
 from casework.device_signals import device_history_limitations
@@ -105,6 +105,7 @@ def route_countries(session: Session, case_id: int) -> list[str]:
     row = session.scalars(
         select(RouteVersion)
         .where(RouteVersion.case_id == case_id)
+        .options(defer(RouteVersion.geojson))
         .order_by(RouteVersion.version.desc())
         .limit(1)
     ).first()
@@ -146,16 +147,19 @@ def rematch_case(state: AppState, case_id: int, *, actor: str) -> FindingSet | N
     """Match every understood claim against the latest route; a new, unreleased finding set."""
     from matching.matcher import match_claims
     from matching.points import MatchPoints, coverage
-    from routing.route import cleaned_points, route_from_dict
+    from store.route_store import load_points
 
     with state.session_factory() as session:
         require_evaluation(session, state.policy, case_id, Evaluation.CLAIM_MATCHING)  # LEGAL 21
         route_row = session.scalars(
             select(RouteVersion)
             .where(RouteVersion.case_id == case_id)
+            .options(defer(RouteVersion.geojson))
             .order_by(RouteVersion.version.desc())
             .limit(1)
         ).first()
+        # the columns matching needs, from the version's columnar store (cached once decoded)
+        stored_points = load_points(session, state.evidence, route_row) if route_row is not None else None
         claim_rows = list(
             session.scalars(
                 select(ClaimRow).where(ClaimRow.case_id == case_id).order_by(ClaimRow.position, ClaimRow.id)
@@ -166,10 +170,11 @@ def rematch_case(state: AppState, case_id: int, *, actor: str) -> FindingSet | N
     if not claim_rows:
         return None
     claims = [c for c in (claim_from_row(r) for r in claim_rows) if c is not None]
-    if route_row is not None:
-        route = route_from_dict(route_row.route)
+    if route_row is not None and stored_points is not None:
         points = MatchPoints.from_point_table(
-            cleaned_points(route), device_clock_uncertainty_s=clock_uncertainty
+            stored_points.point_table(),
+            usable=stored_points.flags == 0,
+            device_clock_uncertainty_s=clock_uncertainty,
         )
         route_label = f"v{route_row.version}"
         limitations = case_specific_first(route_limitations(route_row.route) + history_lines)

@@ -468,8 +468,7 @@ def _zones_by_country(route: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def _route_facts(row: RouteVersion) -> RouteFacts:
-    route = row.route
+def _route_facts(row: RouteVersion, route: dict[str, Any]) -> RouteFacts:
     zones = _zones_by_country(route)
     statistics = route.get("statistics") or {}
     flagged = statistics.get("flagged_points") or {}
@@ -802,7 +801,12 @@ def collect_report_data(
         if finding_set.route_version_id is not None
         else None
     )
-    route = _route_facts(route_row) if route_row is not None else None
+    route = None
+    if route_row is not None:
+        from store.evidence import EvidenceStore
+        from store.route_store import legacy_route_document
+
+        route = _route_facts(route_row, legacy_route_document(session, EvidenceStore(data_dir), route_row))
     claims = {c.id: c for c in session.scalars(select(ClaimRow).where(ClaimRow.case_id == case_id))}
     finding_rows = list(
         session.scalars(

@@ -116,7 +116,7 @@ def test_keyed_audit_migration_keeps_and_seals_old_rows(empty_database_url: str,
         upgrade(engine, "0002")
         _insert_legacy_rows(engine, 3)
         upgrade(engine)
-        assert _revision(engine) == "0003_audit"
+        assert _revision(engine) == "0003_route_points"
         assert {"chain_version", "key_id"} <= _audit_columns(engine)
         with engine.connect() as connection:
             versions = connection.execute(text("SELECT chain_version FROM audit_entries")).scalars().all()
@@ -166,5 +166,29 @@ def test_keyed_audit_migration_keeps_and_seals_old_rows(empty_database_url: str,
                 connection.execute(text("DELETE FROM audit_entries WHERE seq = 1"))
         upgrade(engine)
         assert "chain_version" in _audit_columns(engine)
+    finally:
+        engine.dispose()
+
+
+def _route_columns(engine) -> set[str]:  # noqa: ANN001
+    return {c["name"] for c in inspect(engine).get_columns("route_versions")}
+
+
+def test_route_points_migration_up_down_up(empty_database_url: str) -> None:
+    """0003 adds the columnar points blob columns to route versions; old JSON versions stay readable."""
+    engine = make_engine(empty_database_url)
+    blob_columns = {"points_blob", "points_sha256", "points_format", "points_bytes"}
+    try:
+        upgrade(engine, "0002")
+        assert not blob_columns & _route_columns(engine)
+        upgrade(engine, "0003_route_points")
+        assert blob_columns <= _route_columns(engine)
+        config = alembic_config(engine.url.render_as_string(hide_password=False))
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0002")
+        assert not blob_columns & _route_columns(engine) and _revision(engine) == "0002"
+        upgrade(engine)
+        assert blob_columns <= _route_columns(engine)
     finally:
         engine.dispose()
