@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 from datetime import UTC, date, datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from legal_basis.purpose import require_evaluation
 from matching.claims import Claim, ClaimKind
 from matching.places import BoundingBox, Place, PlaceKind
 from matching.time_phrases import Granularity, OutOfScopePhrase, TimeInterval, parse_time_phrase
+from routing.route import route_visits_from_dict
 from store import audit
 from store.models import ClaimRow, ExtractionJob, FindingRow, FindingSet, RouteVersion
 
@@ -201,7 +203,10 @@ def rematch_case(state: AppState, case_id: int, *, actor: str) -> FindingSet | N
             *history_lines,
         ]
     findings = match_claims(claims, points, route_version=route_label)
-    visit_evidence = _visit_evidence(route if route_row is not None else None, claims)
+    visit_evidence = _visit_evidence(
+        SimpleNamespace(visits=route_visits_from_dict(route_row.route)) if route_row is not None else None,
+        claims,
+    )
     cover = coverage(points)
     with state.session_factory.begin() as session:
         finding_set = FindingSet(

@@ -760,3 +760,8 @@ def _visit_from_dict(data: dict[str, Any]) -> RouteVisit:
         time_zone=data["time_zone"],
         place=data["place"],
     )
+
+
+def route_visits_from_dict(data: dict[str, Any]) -> tuple[RouteVisit, ...]:
+    """The visits of a stored route (its summary suffices: no points needed)."""
+    return tuple(_visit_from_dict(v) for v in data.get("visits", ()))
