@@ -72,12 +72,12 @@ def _erase_identifying_rows(session: Session, case_id: int, *, keep_case_open: b
         if authorisation.decision_reason:
             authorisation.decision_reason = ERASED
     erased["authorisations"] = len(authorisations)
-    for model in (ConsentRecord, InformationNotice):
-        rows = list(session.scalars(select(model).where(model.case_id == case_id)))  # type: ignore[attr-defined]
-        for row in rows:
-            row.language = "-"
-            row.interpreter = None
-        erased[model.__tablename__] = len(rows)
+    consents = list(session.scalars(select(ConsentRecord).where(ConsentRecord.case_id == case_id)))
+    notices = list(session.scalars(select(InformationNotice).where(InformationNotice.case_id == case_id)))
+    for row in [*consents, *notices]:
+        row.language = "-"
+        row.interpreter = None
+    erased["consents"], erased["notices"] = len(consents), len(notices)
     return erased
 
 
