@@ -74,9 +74,10 @@ def _erase_identifying_rows(session: Session, case_id: int, *, keep_case_open: b
     erased["authorisations"] = len(authorisations)
     consents = list(session.scalars(select(ConsentRecord).where(ConsentRecord.case_id == case_id)))
     notices = list(session.scalars(select(InformationNotice).where(InformationNotice.case_id == case_id)))
-    for row in [*consents, *notices]:
-        row.language = "-"
-        row.interpreter = None
+    for consent in consents:
+        consent.language, consent.interpreter = "-", None
+    for notice in notices:
+        notice.language, notice.interpreter = "-", None
     erased["consents"], erased["notices"] = len(consents), len(notices)
     return erased
 
