@@ -67,13 +67,13 @@ def insert_location_rows(session: Session, rows: Iterable[tuple[Any, ...]]) -> N
         cursor = driver.cursor()
         try:
             cursor.executemany(
-                sql, ((*row[:_TIME], _sqlite_time(row[_TIME]), *row[_TIME + 1 :]) for row in rows)
+                sql, ((*row[:_TIME], _sqlite_time(row[_TIME]), *row[_TIME + 1 :]) for row in rows)  # type: ignore[arg-type]
             )
         finally:
             cursor.close()
         return
     if dialect == "postgresql" and driver is not None and hasattr(driver, "cursor"):
-        with driver.cursor() as cursor:
+        with driver.cursor() as cursor:  # type: ignore[attr-defined]
             copy_sql = f"COPY location_records ({', '.join(INSERT_COLUMNS)}) FROM STDIN"
             with cursor.copy(copy_sql) as copy:
                 for row in rows:

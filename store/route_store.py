@@ -253,11 +253,11 @@ def decode_points(data: bytes) -> StoredPoints:
         )
 
     return StoredPoints(
-        **{name: numeric(name, np.float64) for name in FLOAT_COLUMNS},
+        **{name: numeric(name, np.float64) for name in FLOAT_COLUMNS},  # type: ignore[arg-type]
         accuracy_known=numeric("accuracy_known", bool),
-        **{name: numeric(name, np.int64) for name in INT_COLUMNS},
+        **{name: numeric(name, np.int64) for name in INT_COLUMNS},  # type: ignore[arg-type]
         flags=numeric("flags", np.uint16),
-        **{name: labels(name) for name in LABEL_COLUMNS},
+        **{name: labels(name) for name in LABEL_COLUMNS},  # type: ignore[arg-type]
     )
 
 
@@ -408,7 +408,7 @@ def load_route(session: Session, evidence: EvidenceStore, row: RouteVersion) -> 
 
     summary = {k: v for k, v in (row.route or {}).items() if k != "points"}
     points = load_points(session, evidence, row)
-    empty = {
+    empty = {  # type: ignore[var-annotated]
         name: []
         for name in (
             *FLOAT_COLUMNS,
