@@ -451,7 +451,14 @@ def _zones_by_country(route: dict[str, Any]) -> dict[str, str]:
         points.get("time_zones"),
         points.get("time_zone_index"),
     )
-    if countries and zones and zone_index and len(countries) == len(zone_index):
+    if (
+        countries is not None
+        and zones is not None
+        and zone_index is not None
+        and len(countries) > 0
+        and len(zones) > 0
+        and len(countries) == len(zone_index)
+    ):
         for country, index in zip(countries, zone_index, strict=True):
             per_zone = counts.setdefault(str(country), {})
             zone = str(zones[int(index)])
