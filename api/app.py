@@ -31,6 +31,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
             if app_state.worker is not None:
                 app_state.worker.stop()
                 app_state.worker = None
+            app_state.extras["audit_log"].close()
 
     app = FastAPI(
         title="reisroute",

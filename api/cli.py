@@ -40,11 +40,16 @@ def serve(
     import uvicorn
 
     from api.app import build_state, create_app
+    from store.errors import StoreError
 
     settings = Settings()
     if demo:
         settings = settings.model_copy(update={"demo": True})
-    state = build_state(settings)
+    try:
+        state = build_state(settings)
+    except StoreError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
     if demo:
         from casework.demo.seed import seed_demo
 
@@ -100,28 +105,62 @@ def user_add(
     except (UserError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
+    finally:
+        state.extras["audit_log"].close()  # checkpoint the new head before the process ends
     typer.echo(f"user {username} added with roles {', '.join(role)}")
 
 
 @audit_app.command("verify")
 def audit_verify(as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False) -> None:
-    """Walk the chain and check it against the anchors; exit 1 on the first broken link."""
-    from casework.state import build_state
-    from store import audit
+    """Check every entry's MAC and link and the signed checkpoints; exit 1 on any problem.
 
-    settings = Settings()
-    state = build_state(settings)
-    with state.session_factory() as session:
-        result = audit.verify_chain(session, anchors=audit.read_anchors(audit.anchor_path(settings.data_dir)))
+    Fails on a missing checkpoint file, a checkpoint that is not authentic or does not match, entries cut
+    off the end, and entries after the last checkpoint older than its interval. Writes nothing.
+    """
+    from casework.state import build_state
+    from store.errors import StoreError
+
+    try:
+        state = build_state(Settings(), start_audit=False)
+    except StoreError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    audit_log = state.extras["audit_log"]
+    try:
+        with state.session_factory() as session:
+            result = audit_log.verify(session)
+    except ValueError as exc:  # an unreadable checkpoint or anchor line
+        typer.echo(f"BROKEN: {exc}", err=True)
+        raise typer.Exit(1) from exc
     if as_json:
         typer.echo(json.dumps({f: getattr(result, f) for f in result.__slots__}, indent=2))  # type: ignore[attr-defined]
     else:
-        typer.echo(f"entries checked: {result.entries_checked}; anchors checked: {result.anchors_checked}")
+        typer.echo(
+            f"entries checked: {result.entries_checked} (unkeyed from before keyed chaining: "
+            f"{result.unkeyed_entries}); anchors checked: {result.anchors_checked}; "
+            f"checkpoints checked: {result.checkpoints_checked} (last at entry {result.last_checkpoint_seq})"
+        )
         typer.echo(f"head: {result.head_seq} {result.head_hash}")
+        for warning in result.warnings:
+            typer.echo(f"WARNING: {warning}")
         for problem in result.problems:
             typer.echo(f"BROKEN: {problem}")
         typer.echo("chain intact" if result.ok else f"chain broken at entry {result.first_broken_seq}")
     raise typer.Exit(0 if result.ok else 1)
+
+
+@audit_app.command("keygen")
+def audit_keygen(path: Path) -> None:
+    """Create an audit key file (owner-read-only); point REISROUTE_AUDIT_KEY_FILE at it. Keep it outside
+    the data directory, readable by the service's user only."""
+    from store.audit import write_key_file
+
+    try:
+        key = write_key_file(path)
+    except FileExistsError as exc:
+        typer.echo(f"error: {path} exists; a key is never overwritten", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"audit key {key.key_id} written to {path}")
 
 
 @simulate_app.command("android")

@@ -19,6 +19,7 @@ from casework.security import token_digest
 from casework.state import AppState
 from legal_basis.roles import Role
 from legal_basis.services import Actor
+from store.db import unit_of_work
 from store.models import ApiToken
 from store.types import utcnow
 
@@ -32,24 +33,26 @@ def get_state(request: Request) -> AppState:
 StateDep = Annotated[AppState, Depends(get_state)]
 
 
-def get_session(state: StateDep) -> Iterator[Session]:
-    """One transaction per request: the action and its audit entries commit together, or neither."""
-    session = state.session_factory()
-    try:
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_session(request: Request, state: StateDep) -> Iterator[Session]:
+    """One unit of work per request: the action and its audit entries commit together, or neither.
+
+    GET/HEAD/OPTIONS run in a read transaction (no write lock, no chain head held); their audit entries are
+    committed by the audit sequencer after the read and before the response (``store.db``, ``store.audit``).
+    """
+    with unit_of_work(state.session_factory, read_only=request.method in READ_METHODS) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 # scope="function": commit before the response is sent, so a client's next request sees this one's writes
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def get_actor(session: SessionDep, token: Annotated[str | None, Depends(oauth2_scheme)]) -> Actor:
+def get_actor(
+    request: Request, session: SessionDep, token: Annotated[str | None, Depends(oauth2_scheme)]
+) -> Actor:
     if not token:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
@@ -63,7 +66,9 @@ def get_actor(session: SessionDep, token: Annotated[str | None, Depends(oauth2_s
             "the token is unknown or expired: sign in again",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    return Actor(user_id=row.user_id, username=row.user.username, role=Role(row.role))
+    actor = Actor(user_id=row.user_id, username=row.user.username, role=Role(row.role))
+    request.state.actor = actor  # for the audit entry of a refusal (api.errors)
+    return actor
 
 
 CurrentActor = Annotated[Actor, Depends(get_actor)]

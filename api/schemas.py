@@ -183,6 +183,11 @@ class AuditVerifyRead(BaseModel):
     anchors_checked: int
     first_broken_seq: int | None
     problems: list[str]
+    checkpoints_checked: int = 0
+    last_checkpoint_seq: int | None = None
+    unkeyed_entries: int = 0
+    macs_checked: bool = False
+    warnings: list[str] = []
 
 
 class PolicyGroundRead(BaseModel):

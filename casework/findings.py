@@ -5,10 +5,11 @@ from __future__ import annotations
 import dataclasses
 import enum
 from datetime import UTC, date, datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 import catalogue
 from casework.device_signals import device_history_limitations
@@ -18,6 +19,7 @@ from legal_basis.purpose import require_evaluation
 from matching.claims import Claim, ClaimKind
 from matching.places import BoundingBox, Place, PlaceKind
 from matching.time_phrases import Granularity, OutOfScopePhrase, TimeInterval, parse_time_phrase
+from routing.route import route_visits_from_dict
 from store import audit
 from store.models import ClaimRow, ExtractionJob, FindingRow, FindingSet, RouteVersion
 
@@ -105,6 +107,7 @@ def route_countries(session: Session, case_id: int) -> list[str]:
     row = session.scalars(
         select(RouteVersion)
         .where(RouteVersion.case_id == case_id)
+        .options(defer(RouteVersion.geojson))
         .order_by(RouteVersion.version.desc())
         .limit(1)
     ).first()
@@ -146,16 +149,19 @@ def rematch_case(state: AppState, case_id: int, *, actor: str) -> FindingSet | N
     """Match every understood claim against the latest route; a new, unreleased finding set."""
     from matching.matcher import match_claims
     from matching.points import MatchPoints, coverage
-    from routing.route import cleaned_points, route_from_dict
+    from store.route_store import load_points
 
     with state.session_factory() as session:
         require_evaluation(session, state.policy, case_id, Evaluation.CLAIM_MATCHING)  # LEGAL 21
         route_row = session.scalars(
             select(RouteVersion)
             .where(RouteVersion.case_id == case_id)
+            .options(defer(RouteVersion.geojson))
             .order_by(RouteVersion.version.desc())
             .limit(1)
         ).first()
+        # the columns matching needs, from the version's columnar store (cached once decoded)
+        stored_points = load_points(session, state.evidence, route_row) if route_row is not None else None
         claim_rows = list(
             session.scalars(
                 select(ClaimRow).where(ClaimRow.case_id == case_id).order_by(ClaimRow.position, ClaimRow.id)
@@ -166,10 +172,11 @@ def rematch_case(state: AppState, case_id: int, *, actor: str) -> FindingSet | N
     if not claim_rows:
         return None
     claims = [c for c in (claim_from_row(r) for r in claim_rows) if c is not None]
-    if route_row is not None:
-        route = route_from_dict(route_row.route)
+    if route_row is not None and stored_points is not None:
         points = MatchPoints.from_point_table(
-            cleaned_points(route), device_clock_uncertainty_s=clock_uncertainty
+            stored_points.point_table(),
+            usable=stored_points.flags == 0,
+            device_clock_uncertainty_s=clock_uncertainty,
         )
         route_label = f"v{route_row.version}"
         limitations = case_specific_first(route_limitations(route_row.route) + history_lines)
@@ -196,7 +203,10 @@ def rematch_case(state: AppState, case_id: int, *, actor: str) -> FindingSet | N
             *history_lines,
         ]
     findings = match_claims(claims, points, route_version=route_label)
-    visit_evidence = _visit_evidence(route if route_row is not None else None, claims)
+    visit_evidence = _visit_evidence(
+        SimpleNamespace(visits=route_visits_from_dict(route_row.route)) if route_row is not None else None,
+        claims,
+    )
     cover = coverage(points)
     with state.session_factory.begin() as session:
         finding_set = FindingSet(

@@ -451,7 +451,14 @@ def _zones_by_country(route: dict[str, Any]) -> dict[str, str]:
         points.get("time_zones"),
         points.get("time_zone_index"),
     )
-    if countries and zones and zone_index and len(countries) == len(zone_index):
+    if (
+        countries is not None
+        and zones is not None
+        and zone_index is not None
+        and len(countries) > 0
+        and len(zones) > 0
+        and len(countries) == len(zone_index)
+    ):
         for country, index in zip(countries, zone_index, strict=True):
             per_zone = counts.setdefault(str(country), {})
             zone = str(zones[int(index)])
@@ -468,8 +475,7 @@ def _zones_by_country(route: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def _route_facts(row: RouteVersion) -> RouteFacts:
-    route = row.route
+def _route_facts(row: RouteVersion, route: dict[str, Any]) -> RouteFacts:
     zones = _zones_by_country(route)
     statistics = route.get("statistics") or {}
     flagged = statistics.get("flagged_points") or {}
@@ -802,7 +808,12 @@ def collect_report_data(
         if finding_set.route_version_id is not None
         else None
     )
-    route = _route_facts(route_row) if route_row is not None else None
+    route = None
+    if route_row is not None:
+        from store.evidence import EvidenceStore
+        from store.route_store import legacy_route_document
+
+        route = _route_facts(route_row, legacy_route_document(session, EvidenceStore(data_dir), route_row))
     claims = {c.id: c for c in session.scalars(select(ClaimRow).where(ClaimRow.case_id == case_id))}
     finding_rows = list(
         session.scalars(

@@ -22,44 +22,16 @@ from legal_basis.errors import NotPermitted
 from legal_basis.policy import Evaluation
 from legal_basis.purpose import require_evaluation
 from store import audit
-from store.models import ExtractionJob, LocationRow, RouteVersion
+from store.models import ExtractionJob, RouteVersion
 
 log = logging.getLogger("reisroute.pipeline")
 
 
 def load_point_columns(session: Session, case_id: int) -> dict[str, np.ndarray]:
     """The case's location records as columns (UTC seconds), in time order; read straight from the store."""
-    rows = session.execute(
-        select(
-            LocationRow.id,
-            LocationRow.time_utc,
-            LocationRow.lat,
-            LocationRow.lon,
-            LocationRow.accuracy_m,
-            LocationRow.fix_kind,
-            LocationRow.time_source,
-            LocationRow.observation,
-            LocationRow.artifact_id,
-            LocationRow.altitude_m,
-        )
-        .where(LocationRow.case_id == case_id)
-        .order_by(LocationRow.time_utc, LocationRow.id)
-    ).all()
-    if not rows:
-        return {}
-    ids, times, lat, lon, acc, fix, tsrc, obs, art, alt = zip(*rows, strict=True)
-    return {
-        "record_id": np.asarray(ids, dtype=np.int64),
-        "time_s": np.asarray([t.timestamp() for t in times], dtype=np.float64),
-        "lat": np.asarray(lat, dtype=np.float64),
-        "lon": np.asarray(lon, dtype=np.float64),
-        "accuracy_m": np.asarray([np.nan if a is None else a for a in acc], dtype=np.float64),
-        "fix_kind": np.asarray(fix, dtype=object),
-        "time_source": np.asarray(tsrc, dtype=object),
-        "observation": np.asarray(obs, dtype=object),
-        "artifact": np.asarray(art, dtype=object),
-        "altitude_m": np.asarray([np.nan if a is None else a for a in alt], dtype=np.float64),
-    }
+    from store.location_rows import load_location_columns
+
+    return load_location_columns(session, case_id)
 
 
 def load_point_table(session: Session, case_id: int):  # type: ignore[no-untyped-def]
@@ -82,6 +54,38 @@ def clock_evidence(session: Session, case_id: int) -> dict[str, Any]:
     return {"readings": readings}
 
 
+def reusable_point_table(session: Session, state: AppState, case_id: int):  # type: ignore[no-untyped-def]
+    """The latest version's points when the case's records have not changed since it was built (records
+    are only ever added, so the same count and the same highest id mean the same records), else None.
+    A rebuild with other parameters then reads the columnar store instead of a million rows."""
+    from sqlalchemy.orm import defer
+
+    from store.models import LocationRow
+    from store.route_store import RoutePointsError, load_points
+
+    latest = session.scalars(
+        select(RouteVersion)
+        .where(RouteVersion.case_id == case_id)
+        .options(defer(RouteVersion.route), defer(RouteVersion.geojson))
+        .order_by(RouteVersion.version.desc())
+        .limit(1)
+    ).first()
+    if latest is None or latest.points_blob is None:
+        return None
+    count, highest = session.execute(
+        select(func.count(), func.max(LocationRow.id)).where(LocationRow.case_id == case_id)
+    ).one()
+    if not count or count != latest.records_count:
+        return None
+    try:
+        points = load_points(session, state.evidence, latest)
+    except RoutePointsError:
+        return None
+    if len(points) != count or int(points.record_id.max()) != int(highest):
+        return None
+    return points.point_table()
+
+
 def rebuild_route(
     state: AppState,
     case_id: int,
@@ -89,12 +93,13 @@ def rebuild_route(
     parameters: BaseModel | dict[str, Any] | None = None,
     actor: str = "pipeline",
 ) -> RouteVersion | None:
-    from routing.route import build_route, route_to_dict, route_to_geojson
+    from routing.route import build_route, route_to_geojson
+    from store.route_store import add_route_version, seal_route_points
 
     with state.session_factory() as session:  # LEGAL 21: only where the case's grounds permit a route
         require_evaluation(session, state.policy, case_id, Evaluation.ROUTE_RECONSTRUCTION)
     with state.session_factory() as session:
-        table = load_point_table(session, case_id)
+        table = reusable_point_table(session, state, case_id) or load_point_table(session, case_id)
         extraction_times = [
             j.finished_at or j.created_at
             for j in session.scalars(select(ExtractionJob).where(ExtractionJob.case_id == case_id))
@@ -107,23 +112,24 @@ def rebuild_route(
     # the named form carries population and kind, which size each visit's place radius
     nearest_place = getattr(index, "named", index)
     route = build_route(table, params=params, nearest_place=nearest_place)
-    stored = route_to_dict(route)
     geojson = route_to_geojson(route, simplify_tolerance_m=50.0)
+    with state.session_factory.begin() as session:
+        key = state.evidence.ensure_case_key(session, case_id)
+    sealed = seal_route_points(state.evidence, key, case_id, route)  # outside the write transaction
     with state.session_factory.begin() as session:
         version = (
             session.scalar(select(func.max(RouteVersion.version)).where(RouteVersion.case_id == case_id)) or 0
         ) + 1
-        row = RouteVersion(
+        row = add_route_version(
+            session,
+            state.evidence,
             case_id=case_id,
             version=version,
-            parameters=stored.get("parameters", {}),
-            code_version=route.code_version,
-            records_count=len(table),
-            route=stored,
+            route=route,
             geojson=geojson,
+            code_version=route.code_version,
+            sealed=sealed,
         )
-        session.add(row)
-        session.flush()
         audit.append(
             session,
             actor=actor,

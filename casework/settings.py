@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from store.db import default_sqlite_url
@@ -25,6 +25,25 @@ class Settings(BaseSettings):
     demo: bool = False
     gazetteer_dir: Path | None = Field(
         default=None, description="Gazetteer index cache (default: data_dir/gazetteer)"
+    )
+
+    audit_key_file: Path | None = Field(
+        default=None, description="Audit-log key (hex), outside the data directory; required unless demo"
+    )
+    audit_key: SecretStr | None = Field(default=None, description="Audit-log key as hex (instead of a file)")
+    audit_checkpoint_dir: Path | None = Field(
+        default=None,
+        description="Append-only directory outside the data directory for signed audit checkpoints",
+    )
+    audit_checkpoint_interval_s: float = Field(
+        default=60.0, gt=0, description="Longest time between checkpoints"
+    )
+    audit_checkpoint_syslog: bool = Field(default=False, description="Also send each checkpoint to syslog")
+    db_pool_size: int = Field(default=20, ge=1, description="Database connections kept open")
+    db_max_overflow: int = Field(default=10, ge=0, description="Extra connections under load")
+    db_pool_timeout_s: float = Field(default=10.0, gt=0, description="Wait for a free connection, then 503")
+    db_busy_timeout_ms: int = Field(
+        default=5000, ge=0, description="SQLite: wait for the write lock, then 503"
     )
 
     def resolved_gazetteer_dir(self) -> Path:

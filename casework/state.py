@@ -27,13 +27,41 @@ class AppState:
     extras: dict[str, Any] = field(default_factory=dict)
 
 
-def build_state(settings: Settings, *, migrate: bool = True) -> AppState:
+def build_state(settings: Settings, *, migrate: bool = True, start_audit: bool = True) -> AppState:
+    """Everything the app holds. Refuses (``AuditKeyError``) without an audit key and checkpoint directory
+    outside the data directory, unless in demo mode. ``start_audit=False``: no start checkpoint (verify)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.resolved_database_url())
+    key = audit.load_key(
+        key_hex=settings.audit_key.get_secret_value() if settings.audit_key else None,
+        key_file=settings.audit_key_file,
+        data_dir=settings.data_dir,
+        demo=settings.demo,
+    )
+    checkpoint_dir = audit.resolve_checkpoint_dir(
+        settings.audit_checkpoint_dir, data_dir=settings.data_dir, demo=settings.demo
+    )
+    engine = make_engine(
+        settings.resolved_database_url(),
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout_s=settings.db_pool_timeout_s,
+        busy_timeout_ms=settings.db_busy_timeout_ms,
+    )
     if migrate:
         upgrade(engine)
     factory = make_session_factory(engine)
-    audit.install_anchor_hook(factory, settings.data_dir)
+    audit_log = audit.AuditLog(
+        factory,
+        key,
+        data_dir=settings.data_dir,
+        checkpoint_dir=checkpoint_dir,
+        checkpoint_interval_s=settings.audit_checkpoint_interval_s,
+        syslog=settings.audit_checkpoint_syslog,
+        demo=settings.demo,
+        write_timeout_s=max(1.0, 2 * settings.db_busy_timeout_ms / 1000),
+    )
+    if start_audit:
+        audit_log.start()
     from casework.jobs.worker import JobWorker
     from casework.route_versions import after_job
 
@@ -44,6 +72,7 @@ def build_state(settings: Settings, *, migrate: bool = True) -> AppState:
         policy=load_policy(settings.policy_file),
         evidence=EvidenceStore(settings.data_dir),
     )
+    app_state.extras["audit_log"] = audit_log
     app_state.extras["worker_factory"] = JobWorker
     app_state.extras["after_job"] = after_job
     return app_state

@@ -20,7 +20,7 @@ import fnmatch
 import hashlib
 import posixpath
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -240,8 +240,13 @@ class _Tally:
         return ArtifactOutcome(self.artifact_id, status, self.items, self.records, self.dropped, error)
 
 
-def enumerate_items(source: Source, artifact: Artifact, sink: JobSink) -> tuple[list[PlannedItem], int]:
-    """The items of one artifact on this source, and how many entries were refused (logged on the sink)."""
+def enumerate_items(
+    source: Source, artifact: Artifact, sink: JobSink, *, walks: dict[str, list[SourceEntry]] | None = None
+) -> tuple[list[PlannedItem], int]:
+    """The items of one artifact on this source, and how many entries were refused (logged on the sink).
+
+    ``walks`` caches the listing of each root across the artifacts of one run: several artifacts look
+    under ``/sdcard``, which on a phone with 20,000 photos is a long listing over the cable."""
     spec = artifact.spec
     if spec.mode is AcquireMode.COMMAND:
         if not isinstance(source, CommandCapable):
@@ -260,7 +265,13 @@ def enumerate_items(source: Source, artifact: Artifact, sink: JobSink) -> tuple[
     refused = 0
     candidates: list[SourceEntry] = []
     for root in minimal_roots:
-        for entry in _walk_existing(source, root):
+        if walks is None:
+            listing: Iterable[SourceEntry] = _walk_existing(source, root)
+        else:
+            if root not in walks:
+                walks[root] = list(_walk_existing(source, root))
+            listing = walks[root]
+        for entry in listing:
             if entry.path in seen:
                 continue
             seen.add(entry.path)
@@ -360,10 +371,11 @@ def run_acquisition(
         for a in artifacts
     }
     plans: list[tuple[Artifact, list[PlannedItem]]] = []
+    walks: dict[str, list[SourceEntry]] = {}
     for artifact in artifacts:
         tally = tallies[artifact.spec.id]
         try:
-            items, refused = enumerate_items(source, artifact, sink)
+            items, refused = enumerate_items(source, artifact, sink, walks=walks)
         except DEVICE_LOST_ERRORS:
             raise
         except ExtractionError as exc:
@@ -386,6 +398,26 @@ def run_acquisition(
     )
     progress.add(items=0, bytes_read=0, force=True)
     context = _RunContext(source, sink, parse_context, clock_offset_s, window_start, window_end, progress)
+    try:
+        _acquire_plans(context, plans, tallies, done)
+    except DEVICE_LOST_ERRORS:
+        sink.flush()  # the items acquired whole before the loss are kept; a resume skips them
+        raise
+    sink.flush()
+    progress.add(items=0, bytes_read=0, force=True)
+    outcomes = [tallies[a.spec.id].outcome() for a in artifacts]
+    sink.record_outcomes(outcomes)
+    return outcomes
+
+
+def _acquire_plans(
+    context: _RunContext,
+    plans: list[tuple[Artifact, list[PlannedItem]]],
+    tallies: dict[str, _Tally],
+    done: set[str],
+) -> bool:
+    """Acquire every pending item of every plan; True when cancelled before the end."""
+    sink = context.sink
     cancelled = False
     for artifact, items in plans:
         tally = tallies[artifact.spec.id]
@@ -402,10 +434,7 @@ def run_acquisition(
         if not completed:
             cancelled = True
             tally.fatal = "cancelled before this artifact finished"
-    progress.add(items=0, bytes_read=0, force=True)
-    outcomes = [tallies[a.spec.id].outcome() for a in artifacts]
-    sink.record_outcomes(outcomes)
-    return outcomes
+    return cancelled
 
 
 @dataclass(slots=True)
@@ -631,6 +660,7 @@ class _RunContext:
                 dropped += 1
                 continue
             kept.append(corrected)
+        del records  # a Timeline of a million points: keep one copy of its records, not two
         custody = CustodyItem(
             device_path=shown_path,
             size=file_size,

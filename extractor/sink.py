@@ -65,7 +65,13 @@ class JobSink(Protocol):
         records: Sequence[LocationRecord],
         dropped_outside_window: int,
     ) -> None:
-        """Atomically store the item's bytes (encrypted), its custody entry and its records."""
+        """Atomically store the item's bytes (encrypted), its custody entry and its records. A sink may
+        hold items back and commit them in a batch: an item is then committed whole at the next
+        :meth:`flush` or lost whole (and acquired again on resume), never half."""
+        ...
+
+    def flush(self) -> None:
+        """Commit every item held back (called before outcomes are recorded and when the device is lost)."""
         ...
 
     def record_identity(self, identity: DeviceIdentity) -> None: ...

@@ -440,7 +440,7 @@ def route_to_geojson(route: Route, *, simplify_tolerance_m: float = 50.0) -> dic
                 features.append(_line_feature(coordinates, {**common, "observed": True}))
             coordinates = _line(lat[step : step + 2], lon[step : step + 2], 0.0)
             features.append(_line_feature(coordinates, {**common, "observed": False, "interpolated": True}))
-            start = step + 1
+            start = step + 1  # type: ignore[assignment]
         if start < len(lat) - 1:
             coordinates = _line(lat[start:], lon[start:], tolerance_deg)
             features.append(_line_feature(coordinates, {**common, "observed": True}))
@@ -689,7 +689,7 @@ def route_from_dict(data: dict[str, Any]) -> Route:
         stay_conv = {"start_utc": _dt, "end_utc": _dt}
         stays = tuple(
             RouteStay(
-                stay=_build(Stay, s["stay"], stay_conv),
+                stay=_build(Stay, s["stay"], stay_conv),  # type: ignore[arg-type]
                 country=s["country"],
                 country_confidence=s["country_confidence"],
                 time_zone=s["time_zone"],
@@ -705,7 +705,7 @@ def route_from_dict(data: dict[str, Any]) -> Route:
             )
             for leg in data["legs"]
         )
-        visits = tuple(_build(CountryVisit, v, stay_conv) for v in data["country_visits"])
+        visits = tuple(_build(CountryVisit, v, stay_conv) for v in data["country_visits"])  # type: ignore[arg-type]
         crossings = tuple(
             _build(
                 BorderCrossing,
@@ -714,7 +714,7 @@ def route_from_dict(data: dict[str, Any]) -> Route:
             )
             for c in data["border_crossings"]
         )
-        gaps = tuple(_build(Gap, g, stay_conv) for g in data["gaps"])
+        gaps = tuple(_build(Gap, g, stay_conv) for g in data["gaps"])  # type: ignore[arg-type]
         route_visits = tuple(_visit_from_dict(v) for v in data.get("visits", ()))
         zones = np.array(pts["time_zones"], dtype=object)
         return Route(
@@ -760,3 +760,8 @@ def _visit_from_dict(data: dict[str, Any]) -> RouteVisit:
         time_zone=data["time_zone"],
         place=data["place"],
     )
+
+
+def route_visits_from_dict(data: dict[str, Any]) -> tuple[RouteVisit, ...]:
+    """The visits of a stored route (its summary suffices: no points needed)."""
+    return tuple(_visit_from_dict(v) for v in data.get("visits", ()))

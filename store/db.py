@@ -2,6 +2,20 @@
 
 SQLite by default (a file under the data directory), PostgreSQL in production. Services never commit:
 ``unit_of_work`` commits the action and its audit entry together, or neither.
+
+Two kinds of transaction, so that readers never queue behind each other:
+
+- **write** (the default): SQLite ``BEGIN IMMEDIATE`` — the write lock from the start, so two writers
+  queue on ``busy_timeout`` instead of both reading the same chain head and one failing at commit;
+  PostgreSQL an ordinary read-committed transaction (the chain head is locked only at commit).
+- **read** (``read_only=True``; the API uses it for GET/HEAD): SQLite a deferred ``BEGIN`` with
+  ``PRAGMA query_only`` on — in WAL mode readers take no lock at all and see a consistent snapshot;
+  PostgreSQL ``SET TRANSACTION READ ONLY``. A read's audit entries are chained after the read transaction
+  has ended, by the audit sequencer (``store.audit``), and are committed before the request returns.
+
+SQLite runs in WAL mode with ``synchronous=FULL`` (a committed audit entry survives a power cut) and a
+bounded ``busy_timeout``; both backends get a pool sized for concurrent requests and a pool timeout, and a
+database still locked or unreachable after those surfaces as ``StoreUnavailable`` (HTTP 503, Retry-After).
 """
 
 from __future__ import annotations
@@ -14,14 +28,35 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+READ_ONLY_OPTION = "reisroute_read_only"
+DEFAULT_POOL_SIZE = 20
+DEFAULT_MAX_OVERFLOW = 10
+DEFAULT_POOL_TIMEOUT_S = 10.0
+DEFAULT_BUSY_TIMEOUT_MS = 5000
+
 
 def default_sqlite_url(data_dir: Path) -> str:
     return f"sqlite:///{(Path(data_dir) / 'reisroute.sqlite3').resolve()}"
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(
+    url: str,
+    *,
+    pool_size: int = DEFAULT_POOL_SIZE,
+    max_overflow: int = DEFAULT_MAX_OVERFLOW,
+    pool_timeout_s: float = DEFAULT_POOL_TIMEOUT_S,
+    busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+    **kwargs: Any,
+) -> Engine:
+    pool = {"pool_size": pool_size, "max_overflow": max_overflow, "pool_timeout": pool_timeout_s}
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+        in_memory = ":memory:" in url or url.rstrip("/") in ("sqlite:", "sqlite+pysqlite:")
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
+            **({} if in_memory else pool),
+            **kwargs,
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -30,34 +65,85 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
             cursor.close()
 
         @event.listens_for(engine, "begin")
-        def _begin_immediate(connection: Any) -> None:
-            if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        def _begin(connection: Any) -> None:
+            options = connection.get_execution_options()
+            if options.get("isolation_level") == "AUTOCOMMIT":
                 return
-            # Every transaction may append to the audit chain: take the write lock at the start, so two
+            if options.get(READ_ONLY_OPTION):
+                connection.exec_driver_sql("PRAGMA query_only=ON")
+                connection.exec_driver_sql("BEGIN")
+                return
+            connection.exec_driver_sql("PRAGMA query_only=OFF")
+            # A write transaction may append to the audit chain: take the write lock at the start, so two
             # writers queue (busy_timeout) instead of both reading the same chain head.
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+    engine = create_engine(url, pool_pre_ping=True, **pool, **kwargs)
+
+    @event.listens_for(engine, "begin")
+    def _begin_pg(connection: Any) -> None:
+        if connection.get_execution_options().get(READ_ONLY_OPTION):
+            connection.exec_driver_sql("SET TRANSACTION READ ONLY")
+
+    return engine
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+_read_engines: dict[int, tuple[Engine, Engine]] = {}
+
+
+def read_only_bind(engine: Engine) -> Engine:
+    """The same engine (and pool) whose transactions are read transactions."""
+    cached = _read_engines.get(id(engine))
+    if cached is None or cached[0] is not engine:
+        cached = (engine, engine.execution_options(**{READ_ONLY_OPTION: True}))
+        _read_engines[id(engine)] = cached
+    return cached[1]
+
+
+def open_session(factory: sessionmaker[Session], *, read_only: bool = False) -> Session:
+    """A session of the factory; ``read_only``: read transactions, audit entries through the sequencer."""
+    if not read_only:
+        return factory()
+    bind = factory.kw["bind"]
+    session = factory(bind=read_only_bind(bind))
+    from store.audit import SEQUENCED
+
+    session.info[SEQUENCED] = True
+    return session
+
+
 @contextmanager
-def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One transaction: commit on success, roll back on any error."""
-    session = factory()
+def unit_of_work(factory: sessionmaker[Session], *, read_only: bool = False) -> Iterator[Session]:
+    """One transaction: commit on success, roll back on any error.
+
+    Audit entries of a write commit with it. A read's entries, and entries appended with
+    ``survive_rollback`` when the work failed, are committed by the audit sequencer before this returns.
+    """
+    from store.audit import LOG_KEY
+
+    session = open_session(factory, read_only=read_only)
+    audit_log = session.info.get(LOG_KEY)
     try:
         yield session
         session.commit()
     except BaseException:
         session.rollback()
+        if audit_log is not None:
+            audit_log.settle(session, succeeded=False)
         raise
+    else:
+        if audit_log is not None:
+            audit_log.settle(session, succeeded=True)
     finally:
         session.close()

@@ -15,3 +15,7 @@ class EvidenceKeyDestroyed(StoreError):
 
 class AuditChainBroken(StoreError):
     """The audit chain failed verification."""
+
+
+class StoreUnavailable(StoreError):
+    """The database stayed locked or unreachable: the request may be retried (HTTP 503, Retry-After)."""

@@ -55,6 +55,7 @@ class EvidenceStore:
         self.root = Path(data_dir) / "evidence"
         self.root.mkdir(parents=True, exist_ok=True)
         self._master = AESGCM(load_or_create_master_key(Path(data_dir)))
+        self._made_dirs: set[Path] = set()
 
     # keys ----------------------------------------------------------------------------------------------
     def ensure_case_key(self, session: Session, case_id: int) -> bytes:
@@ -93,21 +94,45 @@ class EvidenceStore:
             raise StoreError(f"invalid blob name {blob_name!r}")
         return self._case_dir(case_id) / blob_name[:2] / f"{blob_name}.bin"
 
-    def put_file(self, key: bytes, case_id: int, source: Path) -> tuple[str, str, int]:
-        """Encrypt a staged file into the store. Returns (blob name, SHA-256 of plaintext, size)."""
+    def put_file(
+        self, key: bytes, case_id: int, source: Path, *, durable: bool = True
+    ) -> tuple[str, str, int]:
+        """Encrypt a staged file into the store. Returns (blob name, SHA-256 of plaintext, size).
+
+        ``durable=False`` skips the per-file fsync: the caller makes a batch durable at once with
+        :meth:`sync` before it commits the rows that name the blobs (a blob no row names is noise).
+        """
+        with open(source, "rb") as reader:
+            return self._put(key, case_id, iter(lambda: reader.read(CHUNK_SIZE), b""), durable=durable)
+
+    def put_bytes(
+        self, key: bytes, case_id: int, data: bytes, *, durable: bool = True
+    ) -> tuple[str, str, int]:
+        """Encrypt bytes held in memory (e.g. a route version's columnar points) into the store."""
+        view = memoryview(data)
+        chunks = (bytes(view[start : start + CHUNK_SIZE]) for start in range(0, len(view), CHUNK_SIZE))
+        return self._put(key, case_id, chunks, durable=durable)
+
+    def _put(
+        self, key: bytes, case_id: int, chunks: Iterator[bytes], *, durable: bool
+    ) -> tuple[str, str, int]:
         blob_name = secrets.token_hex(16)
         target = self.blob_path(case_id, blob_name)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.parent not in self._made_dirs:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._made_dirs.add(target.parent)
         aead = AESGCM(key)
         digest = hashlib.sha256()
         size = 0
-        temporary = target.with_suffix(".part")
-        with open(source, "rb") as reader, open(temporary, "wb") as writer:
+        # a durable blob appears whole under its name (write, fsync, rename); a batched one is written in
+        # place: no row names it before the batch's sync, and a blob no row names is noise
+        temporary = target.with_suffix(".part") if durable else target
+        with open(temporary, "wb") as writer:
             writer.write(_MAGIC)
             index = 0
-            chunk = reader.read(CHUNK_SIZE)
+            chunk = next(chunks, b"")
             while True:
-                following = reader.read(CHUNK_SIZE) if chunk else b""
+                following = next(chunks, b"") if chunk else b""
                 final = not following
                 digest.update(chunk)
                 size += len(chunk)
@@ -117,9 +142,20 @@ class EvidenceStore:
                     break
                 chunk, index = following, index + 1
             writer.flush()
-            os.fsync(writer.fileno())
-        os.replace(temporary, target)
+            if durable:
+                os.fsync(writer.fileno())
+        if durable:
+            os.replace(temporary, target)
         return blob_name, digest.hexdigest(), size
+
+    def sync(self, case_id: int) -> None:
+        """Make every blob written with ``durable=False`` durable: one ``syncfs`` of the store's file system
+        (Linux), else a sync of the whole system. Call before committing the rows that name those blobs."""
+        case_dir = self._case_dir(case_id)
+        case_dir.mkdir(parents=True, exist_ok=True)
+        if _syncfs(case_dir):
+            return
+        os.sync()
 
     def iter_chunks(self, key: bytes, case_id: int, blob_name: str) -> Iterator[bytes]:
         aead = AESGCM(key)
@@ -170,8 +206,17 @@ class EvidenceStore:
         return buffer  # type: ignore[return-value]
 
     def read_verified(self, key: bytes, case_id: int, blob_name: str, expected_sha256: str) -> bytes:
-        with self.open_verified(key, case_id, blob_name, expected_sha256) as handle:
-            return handle.read()
+        """The whole plaintext in memory, checked against its recorded SHA-256."""
+        digest = hashlib.sha256()
+        parts: list[bytes] = []
+        for chunk in self.iter_chunks(key, case_id, blob_name):
+            digest.update(chunk)
+            parts.append(chunk)
+        if digest.hexdigest() != expected_sha256:
+            raise EvidenceIntegrityError(
+                f"evidence blob {blob_name} of case {case_id} no longer matches its recorded hash"
+            )
+        return b"".join(parts)
 
     def destroy_case(self, session: Session, case_id: int) -> dict[str, object]:
         """Crypto-erase a case: delete its key row and its blob files. Returns the proof for the audit log."""
@@ -189,11 +234,33 @@ class EvidenceStore:
             path.rmdir()
         if self._case_dir(case_id).exists():
             self._case_dir(case_id).rmdir()
+        self._made_dirs = {d for d in self._made_dirs if self._case_dir(case_id) not in d.parents}
         return {
             "key_fingerprint": fingerprint,
             "blobs_deleted": len(names),
             "blob_names_sha256": names_digest,
         }
+
+
+def _syncfs(path: Path) -> bool:
+    """``syncfs(2)`` on the file system holding ``path``; False where it is not available."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if not name:
+        return False
+    libc = ctypes.CDLL(name, use_errno=True)
+    if not hasattr(libc, "syncfs"):
+        return False
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        if libc.syncfs(fd) != 0:
+            error = ctypes.get_errno()
+            raise OSError(error, f"syncfs of the evidence store failed: {os.strerror(error)}")
+    finally:
+        os.close(fd)
+    return True
 
 
 def _nonce(blob_name: str, index: int) -> bytes:

@@ -1,14 +1,24 @@
-"""The database-backed ``JobSink``: each acquired item commits atomically (encrypted bytes, custody, records).
+"""The database-backed ``JobSink``: acquired items commit atomically in batches (encrypted bytes, custody,
+records).
 
-If the process dies between encrypting a blob and committing its row, the orphan blob is unreadable noise
-without a custody row; the item is simply acquired again on resume. Nothing is ever half-recorded.
+Each item's bytes are encrypted into the evidence store at once, without an fsync of their own; the item's
+custody row and records wait in memory. Every :data:`BATCH_ITEMS` items, :data:`BATCH_RECORDS` records or
+:data:`BATCH_SECONDS` seconds (and whenever the runner calls :meth:`DbJobSink.flush`: at the end, on a
+lost device, before outcomes are recorded) the batch becomes durable: one ``syncfs`` of the evidence
+store, then one transaction with every custody row (one multi-row insert) and every record (``executemany``
+on SQLite, ``COPY`` on PostgreSQL), with the job's progress and log lines.
+
+If the process dies before a batch commits, its blobs are unreadable noise without a custody row and its
+items are simply acquired again on resume: an item is recorded whole or not at all, never twice.
+Cancellation is read from the database at most every :data:`CANCEL_CHECK_INTERVAL_S` seconds.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import shutil
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,10 +32,15 @@ from extractor.sources.base import DeviceIdentity
 from store import audit
 from store.errors import EvidenceIntegrityError
 from store.evidence import EvidenceStore
-from store.models import CustodyRecord, ExtractionJob, LocationRow
+from store.location_rows import insert_location_rows
+from store.models import CustodyRecord, ExtractionJob
 from store.types import fingerprint, utcnow
 
-INSERT_BATCH = 5000
+BATCH_ITEMS = 500
+BATCH_RECORDS = 200_000
+BATCH_SECONDS = 2.0
+CANCEL_CHECK_INTERVAL_S = 0.5
+LOG_LINES_KEPT = 500
 OUTSIDE_WINDOW_NOT_KEPT = ""  # blob_name of an item whose every record lay outside the authorised window
 
 
@@ -38,6 +53,12 @@ def clock_to_dict(reading: ClockReading) -> dict[str, Any]:
         "offset_s": reading.offset_s,
         "uncertainty_s": reading.uncertainty_s,
     }
+
+
+@dataclasses.dataclass(slots=True)
+class _PendingItem:
+    custody: dict[str, Any]  # CustodyRecord column values
+    records: Sequence[LocationRecord]
 
 
 class DbJobSink:
@@ -61,6 +82,15 @@ class DbJobSink:
         self.clock_offset_s = clock_offset_s
         with self._factory.begin() as session:
             self._key = evidence.ensure_case_key(session, case_id)
+        self._pending: list[_PendingItem] = []
+        self._pending_keys: set[str] = set()
+        self._pending_records = 0
+        self._pending_since = 0.0
+        self._unsynced_blobs = False
+        self._pending_progress: dict[str, Any] | None = None
+        self._pending_log: list[dict[str, str]] = []
+        self._cancel_checked_at = float("-inf")
+        self._cancelled = False
 
     # --- JobSink -----------------------------------------------------------------------------------------
     def staging_dir(self) -> Path:
@@ -68,10 +98,12 @@ class DbJobSink:
         return self._staging
 
     def done_item_keys(self) -> set[str]:
+        """Items committed, or waiting in the current batch (they commit with it or are acquired again)."""
         with self._factory() as session:
-            return set(
+            committed = set(
                 session.scalars(select(CustodyRecord.item_key).where(CustodyRecord.job_id == self.job_id))
             )
+        return committed | self._pending_keys
 
     def commit_item(
         self,
@@ -87,68 +119,114 @@ class DbJobSink:
             # size and path stay in the chain of custody; its bytes are not kept.
             blob_name, plaintext_sha256 = OUTSIDE_WINDOW_NOT_KEPT, custody.sha256_acquired
         else:
-            blob_name, plaintext_sha256, _size = self._evidence.put_file(self._key, self.case_id, staged_file)
+            blob_name, plaintext_sha256, _size = self._evidence.put_file(
+                self._key, self.case_id, staged_file, durable=False
+            )
+            self._unsynced_blobs = True
         if plaintext_sha256 != custody.sha256_acquired:
             raise EvidenceIntegrityError(
                 f"{custody.device_path}: bytes changed between acquisition and storage "
                 f"({custody.sha256_acquired} vs {plaintext_sha256})"
             )
-        with self._factory.begin() as session:
-            row = CustodyRecord(
-                case_id=self.case_id,
-                job_id=self.job_id,
-                item_key=item_key,
-                device_path=custody.device_path,
-                size=custody.size,
-                mtime=custody.mtime,
-                sha256_acquired=custody.sha256_acquired,
-                bytes_acquired=custody.bytes_acquired,
-                sha256_whole_file=custody.sha256_whole_file,
-                artifact_id=custody.artifact_id,
-                method=custody.method,
-                acquired_at=custody.acquired_at,
-                blob_name=blob_name,
-                records_count=len(records),
-                dropped_outside_window=dropped_outside_window,
-            )
-            session.add(row)
-            session.flush()
-            self._insert_records(session, row.id, records)
-        staged_file.unlink(missing_ok=True)
-
-    def _insert_records(self, session: Session, custody_id: int, records: Sequence[LocationRecord]) -> None:
-        batch: list[dict[str, Any]] = []
-        for record in records:
-            batch.append(
-                {
+        if not self._pending:
+            self._pending_since = time.monotonic()
+        self._pending.append(
+            _PendingItem(
+                custody={
                     "case_id": self.case_id,
                     "job_id": self.job_id,
-                    "custody_id": custody_id,
-                    "time_utc": record.time_utc,
-                    "lat": record.lat,
-                    "lon": record.lon,
-                    "accuracy_m": record.accuracy_m,
-                    "altitude_m": record.altitude_m,
-                    "fix_kind": str(record.fix_kind),
-                    "time_source": str(record.time_source),
-                    "observation": str(record.observation),
-                    "artifact_id": record.artifact_id,
-                    "source_path": record.source_path,
-                    "source_sha256": record.source_sha256,
-                    "row_ref": record.row_ref,
-                    "note": record.note,
-                    "clock_offset_applied_s": self.clock_offset_s
-                    if str(record.time_source) == "device_clock"
-                    else 0.0,
-                }
+                    "item_key": item_key,
+                    "device_path": custody.device_path,
+                    "size": custody.size,
+                    "mtime": custody.mtime,
+                    "sha256_acquired": custody.sha256_acquired,
+                    "bytes_acquired": custody.bytes_acquired,
+                    "sha256_whole_file": custody.sha256_whole_file,
+                    "artifact_id": custody.artifact_id,
+                    "method": custody.method,
+                    "acquired_at": custody.acquired_at,
+                    "blob_name": blob_name,
+                    "records_count": len(records),
+                    "dropped_outside_window": dropped_outside_window,
+                },
+                records=records,
             )
-            if len(batch) >= INSERT_BATCH:
-                session.execute(insert(LocationRow), batch)
-                batch = []
-        if batch:
-            session.execute(insert(LocationRow), batch)
+        )
+        self._pending_keys.add(item_key)
+        self._pending_records += len(records)
+        staged_file.unlink(missing_ok=True)
+        if self._batch_due():
+            self.flush()
+
+    def _batch_due(self) -> bool:
+        return bool(self._pending) and (
+            len(self._pending) >= BATCH_ITEMS
+            or self._pending_records >= BATCH_RECORDS
+            or time.monotonic() - self._pending_since >= BATCH_SECONDS
+        )
+
+    def flush(self) -> None:
+        """Make the waiting items durable and commit them, with the progress and log lines held back."""
+        if not self._pending and self._pending_progress is None and not self._pending_log:
+            return
+        if self._unsynced_blobs:
+            self._evidence.sync(self.case_id)  # the blobs are on disk before any row names them
+        with self._factory.begin() as session:
+            if self._pending:
+                ids = session.scalars(
+                    insert(CustodyRecord).returning(CustodyRecord.id, sort_by_parameter_order=True),
+                    [item.custody for item in self._pending],
+                ).all()
+                insert_location_rows(
+                    session,
+                    (
+                        row
+                        for custody_id, item in zip(ids, self._pending, strict=True)
+                        for row in self._record_rows(custody_id, item.records)
+                    ),
+                )
+            if self._pending_progress is not None or self._pending_log:
+                job = session.get(ExtractionJob, self.job_id)
+                assert job is not None
+                if self._pending_progress is not None:
+                    for name, value in self._pending_progress.items():
+                        setattr(job, name, value)
+                if self._pending_log:
+                    job.log = [*list(job.log or []), *self._pending_log][-LOG_LINES_KEPT:]
+        self._pending.clear()
+        self._pending_keys.clear()
+        self._pending_records = 0
+        self._unsynced_blobs = False
+        self._pending_progress = None
+        self._pending_log = []
+
+    def _record_rows(self, custody_id: int, records: Sequence[LocationRecord]) -> Iterator[tuple[Any, ...]]:
+        offset = self.clock_offset_s
+        return (
+            (
+                self.case_id,
+                self.job_id,
+                custody_id,
+                record.time_utc,
+                record.lat,
+                record.lon,
+                record.accuracy_m,
+                record.altitude_m,
+                str(record.fix_kind),
+                str(record.time_source),
+                str(record.observation),
+                record.artifact_id,
+                record.source_path,
+                record.source_sha256,
+                record.row_ref,
+                record.note,
+                offset if str(record.time_source) == "device_clock" else 0.0,
+            )
+            for record in records
+        )
 
     def record_identity(self, identity: DeviceIdentity) -> None:
+        self.flush()
         with self._factory.begin() as session:
             job = session.get(ExtractionJob, self.job_id)
             assert job is not None
@@ -165,6 +243,7 @@ class DbJobSink:
             )
 
     def record_clock(self, reading: ClockReading, *, phase: str) -> None:
+        self.flush()
         with self._factory.begin() as session:
             job = session.get(ExtractionJob, self.job_id)
             assert job is not None
@@ -176,6 +255,7 @@ class DbJobSink:
             job.clock = clock
 
     def record_outcomes(self, outcomes: Sequence[ArtifactOutcome]) -> None:
+        self.flush()
         with self._factory.begin() as session:
             job = session.get(ExtractionJob, self.job_id)
             assert job is not None
@@ -184,24 +264,48 @@ class DbJobSink:
     def report_progress(
         self, *, items_done: int, items_total: int, bytes_done: int, bytes_total: int
     ) -> None:
+        progress = {
+            "items_done": items_done,
+            "items_total": items_total,
+            "bytes_done": bytes_done,
+            "bytes_total": bytes_total,
+            "heartbeat_at": utcnow(),
+        }
+        if self._pending:  # held back to commit with the batch it counts
+            self._pending_progress = progress
+            if self._batch_due():
+                self.flush()
+            return
+        self._pending_progress = None
         with self._factory.begin() as session:
             job = session.get(ExtractionJob, self.job_id)
             assert job is not None
-            job.items_done, job.items_total = items_done, items_total
-            job.bytes_done, job.bytes_total = bytes_done, bytes_total
-            job.heartbeat_at = utcnow()
+            for name, value in progress.items():
+                setattr(job, name, value)
 
     def is_cancelled(self) -> bool:
+        """Whether cancellation was requested (read from the database at most every
+        :data:`CANCEL_CHECK_INTERVAL_S` seconds; once cancelled, always cancelled)."""
+        now = time.monotonic()
+        if self._cancelled or now - self._cancel_checked_at < CANCEL_CHECK_INTERVAL_S:
+            return self._cancelled
+        self._cancel_checked_at = now
         with self._factory() as session:
-            return bool(
+            self._cancelled = bool(
                 session.scalar(select(ExtractionJob.cancel_requested).where(ExtractionJob.id == self.job_id))
             )
+        return self._cancelled
 
     def log(self, message: str, *, at: datetime | None = None) -> None:
+        line = {"at": (at or utcnow()).isoformat(), "message": message}
+        if self._pending:  # held back to commit with the batch it belongs to
+            self._pending_log.append(line)
+            return
         with self._factory.begin() as session:
             job = session.get(ExtractionJob, self.job_id)
             assert job is not None
-            job.log = [*list(job.log or [])[-499:], {"at": (at or utcnow()).isoformat(), "message": message}]
+            job.log = [*list(job.log or []), *self._pending_log, line][-LOG_LINES_KEPT:]
+        self._pending_log = []
 
     def clean_staging(self) -> None:
         shutil.rmtree(self._staging, ignore_errors=True)

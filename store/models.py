@@ -158,6 +158,9 @@ class AuditEntry(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # 1: unkeyed SHA-256 (rows from before keyed chaining), 2: HMAC-SHA256 under the key named by key_id
+    chain_version: Mapped[int] = mapped_column(Integer, default=2, server_default="1")
+    key_id: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
 class CaseKey(Base):
@@ -262,8 +265,15 @@ class RouteVersion(Base):
     code_version: Mapped[str] = mapped_column(String(40))
     records_count: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    route: Mapped[dict[str, Any]] = mapped_column(JSON)  # route_to_dict
+    # route_to_dict without points (stays, legs, crossings, gaps, statistics, parameters). Versions written
+    # before columnar storage hold their points here too (``points`` key) and no points blob.
+    route: Mapped[dict[str, Any]] = mapped_column(JSON)
     geojson: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # the points and their flags as an encrypted evidence blob in columnar form (store/route_store.py)
+    points_blob: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    points_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    points_format: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    points_bytes: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class ClaimRow(Base):

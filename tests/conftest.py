@@ -26,11 +26,20 @@ PG_ADMIN_URL = os.environ.get(
     "REISROUTE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 PASSWORD = "test-password-1"
+TEST_AUDIT_KEY = "5e" * 32
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)]
 
 
 def pg_enabled() -> bool:
     return bool(os.environ.get("REISROUTE_TEST_PG"))
+
+
+@pytest.fixture(autouse=True)
+def audit_key_for_tests(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every Settings() a test builds gets the test audit key and a checkpoint directory outside its data
+    directory (the service refuses to start without them outside demo mode)."""
+    monkeypatch.setenv("REISROUTE_AUDIT_KEY", TEST_AUDIT_KEY)
+    monkeypatch.setenv("REISROUTE_AUDIT_CHECKPOINT_DIR", str(tmp_path / "audit-checkpoints"))
 
 
 @pytest.fixture(scope="session")
@@ -89,7 +98,12 @@ def gazetteer_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str, gazetteer_dir: Path) -> Settings:
     return Settings(
-        data_dir=tmp_path / "data", database_url=database_url, run_worker=False, gazetteer_dir=gazetteer_dir
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        run_worker=False,
+        gazetteer_dir=gazetteer_dir,
+        audit_key=TEST_AUDIT_KEY,  # tests pass the audit key explicitly; checkpoints outside the data dir
+        audit_checkpoint_dir=tmp_path / "audit-checkpoints",
     )
 
 

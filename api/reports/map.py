@@ -430,7 +430,8 @@ COLOUR_AGAINST = "#b91c1c"
 def record_positions(route: dict[str, Any], record_ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
     """lat, lon of the route points with these record ids (those the route holds; others left out)."""
     points = route.get("points") or {}
-    ids = np.asarray(points.get("record_id") or [], dtype=np.int64)
+    raw_ids = points.get("record_id")
+    ids = np.asarray(raw_ids if raw_ids is not None else [], dtype=np.int64)
     if not len(ids) or not len(record_ids):
         return np.zeros(0), np.zeros(0)
     wanted = np.isin(ids, np.asarray(list(record_ids), dtype=np.int64))

@@ -1,4 +1,4 @@
-"""The audit log, for compliance auditors: list and verify."""
+"""The audit log, for compliance auditors: list and verify (entry MACs, links, signed checkpoints)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
 
-from api.deps import AUDITOR, SessionDep, StateDep
+from api.deps import AUDITOR, SessionDep
 from api.schemas import AuditEntryRead, AuditVerifyRead
 from legal_basis.services import Actor, record
 from store import audit
@@ -36,11 +36,7 @@ def list_entries(
 
 
 @router.get("/verify", response_model=AuditVerifyRead)
-def verify(
-    session: SessionDep, state: StateDep, actor: Annotated[Actor, Depends(AUDITOR)]
-) -> AuditVerifyRead:
-    result = audit.verify_chain(
-        session, anchors=audit.read_anchors(audit.anchor_path(state.settings.data_dir))
-    )
+def verify(session: SessionDep, actor: Annotated[Actor, Depends(AUDITOR)]) -> AuditVerifyRead:
+    result = audit.audit_log_of(session).verify(session)
     record(session, actor, "audit.verify", details={"ok": result.ok, "head_seq": result.head_seq})
     return AuditVerifyRead(**{f: getattr(result, f) for f in AuditVerifyRead.model_fields})

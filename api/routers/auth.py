@@ -28,7 +28,9 @@ def sign_in(
 ) -> TokenRead:
     user = session.scalar(select(User).where(User.username == form.username))
     if user is None or not user.active or not verify_password(user.password_hash, form.password):
-        audit.append(session, actor=form.username[:120], role="-", action="auth.sign_in_failed")
+        audit.append(
+            session, actor=form.username[:120], role="-", action="auth.sign_in_failed", survive_rollback=True
+        )
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             "wrong user name or password",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
+from fastapi.responses import Response
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from api.deps import FINDINGS_READERS, REVIEWER, SessionDep, StateDep
 from casework import access
@@ -14,12 +16,18 @@ from casework.route_parameters import RouteParametersInput
 from legal_basis import services
 from legal_basis.services import Actor
 from store.models import RouteVersion
+from store.route_store import LEGACY_JSON_FORMAT
 
 router = APIRouter(prefix="/api/v1", tags=["route"])
 
 
 def route_version(session: Session, case_id: int, version: int | None) -> RouteVersion:
-    query = select(RouteVersion).where(RouteVersion.case_id == case_id)
+    """The version's row; its JSON documents (summary, GeoJSON) load only when read."""
+    query = (
+        select(RouteVersion)
+        .where(RouteVersion.case_id == case_id)
+        .options(defer(RouteVersion.route), defer(RouteVersion.geojson))
+    )
     query = (
         query.where(RouteVersion.version == version)
         if version
@@ -38,7 +46,7 @@ def read_route(
     state: StateDep,
     actor: Annotated[Actor, Depends(FINDINGS_READERS)],
     version: int | None = None,
-) -> dict[str, Any]:
+) -> Response:
     access.require_reading(session, state.policy, actor, case_id, access.ROUTE)
     row = route_version(session, case_id, version)
     services.record(
@@ -53,7 +61,8 @@ def read_route(
         "records": row.records_count,
         "created_at": row.created_at.isoformat(),
     }
-    return geojson
+    # serialised here: FastAPI's encoder walks every coordinate of every line
+    return Response(json.dumps(geojson, separators=(",", ":")), media_type="application/json")
 
 
 @router.get("/cases/{case_id}/route/summary")
@@ -79,9 +88,19 @@ def list_route_versions(
     case_id: int, session: SessionDep, state: StateDep, actor: Annotated[Actor, Depends(FINDINGS_READERS)]
 ) -> list[dict[str, Any]]:
     access.require_reading(session, state.policy, actor, case_id, access.ROUTE)
-    rows = session.scalars(
-        select(RouteVersion).where(RouteVersion.case_id == case_id).order_by(RouteVersion.version)
-    )
+    rows = session.execute(
+        select(
+            RouteVersion.version,
+            RouteVersion.created_at,
+            RouteVersion.parameters,
+            RouteVersion.code_version,
+            RouteVersion.records_count,
+            RouteVersion.points_format,
+            RouteVersion.points_bytes,
+        )
+        .where(RouteVersion.case_id == case_id)
+        .order_by(RouteVersion.version)
+    ).all()
     services.record(session, actor, "route.versions.read", case_id=case_id)
     return [
         {
@@ -90,6 +109,8 @@ def list_route_versions(
             "parameters": r.parameters,
             "code_version": r.code_version,
             "records": r.records_count,
+            "points_format": r.points_format or LEGACY_JSON_FORMAT,
+            "points_bytes": r.points_bytes,
         }
         for r in rows
     ]

@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app as cli_app
+from tests.conftest import TEST_AUDIT_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,6 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_db_upgrade_and_user_add(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("REISROUTE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("REISROUTE_DATABASE_URL", raising=False)
+    monkeypatch.setenv("REISROUTE_AUDIT_KEY", TEST_AUDIT_KEY)
+    monkeypatch.setenv("REISROUTE_AUDIT_CHECKPOINT_DIR", str(tmp_path / "audit-checkpoints"))
     monkeypatch.setenv("NEW_PASSWORD", "a-long-password")
     runner = CliRunner()
     result = runner.invoke(cli_app, ["db", "upgrade"])
@@ -156,6 +159,8 @@ def test_job_watch_shows_progress_and_exit_status(state, monkeypatch) -> None:
             )
     monkeypatch.setenv("REISROUTE_DATA_DIR", str(state.settings.data_dir))
     monkeypatch.setenv("REISROUTE_DATABASE_URL", state.settings.resolved_database_url())
+    monkeypatch.setenv("REISROUTE_AUDIT_KEY", TEST_AUDIT_KEY)
+    monkeypatch.setenv("REISROUTE_AUDIT_CHECKPOINT_DIR", str(state.settings.audit_checkpoint_dir))
     runner = CliRunner()
     result = runner.invoke(cli_app, ["job", "watch", "1"])
     assert result.exit_code == 0 and "job 1: completed" in result.output

@@ -58,6 +58,9 @@ class MemoryJobSink:
         self.items[item_key] = CommittedItem(custody, data, tuple(records), dropped_outside_window)
         self.commits_this_run += 1
 
+    def flush(self) -> None:
+        """Every item is committed at once here."""
+
     def record_identity(self, identity: DeviceIdentity) -> None:
         self.identities.append(identity)
 

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from api.cli import app as cli_app
 from store import audit
 from store.db import unit_of_work
+from tests.conftest import TEST_AUDIT_KEY
 
 
 def fill(state, count: int = 8) -> None:
@@ -30,10 +31,9 @@ def fill(state, count: int = 8) -> None:
 
 
 def verify(state):
+    """What `audit verify` checks: MACs under the key, links, anchors and the signed checkpoints."""
     with state.session_factory() as session:
-        return audit.verify_chain(
-            session, anchors=audit.read_anchors(audit.anchor_path(state.settings.data_dir))
-        )
+        return state.extras["audit_log"].verify(session)
 
 
 def tamper(state, *statements: str, params: dict | None = None) -> None:
@@ -143,6 +143,8 @@ def test_cli_verify(state, monkeypatch) -> None:
     fill(state, 3)
     monkeypatch.setenv("REISROUTE_DATA_DIR", str(state.settings.data_dir))
     monkeypatch.setenv("REISROUTE_DATABASE_URL", state.settings.resolved_database_url())
+    monkeypatch.setenv("REISROUTE_AUDIT_KEY", TEST_AUDIT_KEY)
+    monkeypatch.setenv("REISROUTE_AUDIT_CHECKPOINT_DIR", str(state.settings.audit_checkpoint_dir))
     runner = CliRunner()
     result = runner.invoke(cli_app, ["audit", "verify", "--json"])
     assert result.exit_code == 0, result.output

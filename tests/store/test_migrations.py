@@ -46,7 +46,7 @@ def test_device_history_migration_up_down_up(empty_database_url: str) -> None:
     try:
         upgrade(engine, "0001")
         assert _revision(engine) == "0001" and "device_history" not in _job_columns(engine)
-        upgrade(engine)
+        upgrade(engine, "0002")
         columns = _job_columns(engine)
         assert _revision(engine) == "0002"
         assert columns["device_history"]["nullable"] is True
@@ -57,5 +57,138 @@ def test_device_history_migration_up_down_up(empty_database_url: str) -> None:
         assert "device_history" not in _job_columns(engine) and _revision(engine) == "0001"
         upgrade(engine)
         assert "device_history" in _job_columns(engine)
+    finally:
+        engine.dispose()
+
+
+def _audit_columns(engine) -> set[str]:  # noqa: ANN001
+    return {c["name"] for c in inspect(engine).get_columns("audit_entries")}
+
+
+def _insert_legacy_rows(engine, count: int) -> None:  # noqa: ANN001
+    """Rows as the code before keyed chaining wrote them: unkeyed SHA-256, no chain_version column."""
+    from datetime import UTC, datetime
+
+    from store.audit import GENESIS_HASH, entry_hash
+
+    prev = GENESIS_HASH
+    with engine.begin() as connection:
+        for seq in range(1, count + 1):
+            at = datetime(2026, 11, 30, 12, 0, seq, tzinfo=UTC)
+            digest = entry_hash(
+                seq=seq,
+                at=at,
+                actor="old",
+                role="admin",
+                case_id=None,
+                action="legacy.action",
+                object_type="",
+                object_id="",
+                reason="",
+                details={},
+                prev_hash=prev,
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO audit_entries (seq, at, actor, role, case_id, action, object_type, object_id, "
+                    "reason, details, prev_hash, hash) VALUES (:seq, :at, 'old', 'admin', NULL, 'legacy.action', "
+                    "'', '', '', '{}', :prev, :hash)"
+                ),
+                {
+                    "seq": seq,
+                    "at": at if connection.dialect.name == "postgresql" else at.replace(tzinfo=None),
+                    "prev": prev,
+                    "hash": digest,
+                },
+            )
+            prev = digest
+
+
+def test_keyed_audit_migration_keeps_and_seals_old_rows(empty_database_url: str, tmp_path: Path) -> None:
+    from casework.settings import Settings
+    from casework.state import build_state
+    from store import audit
+    from store.db import unit_of_work
+    from tests.conftest import TEST_AUDIT_KEY
+
+    engine = make_engine(empty_database_url)
+    try:
+        upgrade(engine, "0002")
+        _insert_legacy_rows(engine, 3)
+        upgrade(engine)
+        assert _revision(engine) == "0003_route_points"
+        assert {"chain_version", "key_id"} <= _audit_columns(engine)
+        with engine.connect() as connection:
+            versions = connection.execute(text("SELECT chain_version FROM audit_entries")).scalars().all()
+        assert versions == [1, 1, 1]
+        with pytest.raises(Exception, match="append-only"):  # the rebuilt table kept its triggers
+            with engine.begin() as connection:
+                connection.execute(text("UPDATE audit_entries SET actor = 'x' WHERE seq = 1"))
+
+        settings = Settings(
+            data_dir=tmp_path / "data",
+            database_url=empty_database_url,
+            run_worker=False,
+            audit_key=TEST_AUDIT_KEY,
+            audit_checkpoint_dir=tmp_path / "checkpoints",
+        )
+        state = build_state(settings, migrate=False)  # the first keyed start seals the old rows
+        with unit_of_work(state.session_factory) as session:
+            audit.append(session, actor="new", role="admin", action="keyed.action")
+        log = state.extras["audit_log"]
+        log.close()
+        with state.session_factory() as session:
+            result = log.verify(session)
+        assert result.ok and result.unkeyed_entries == 3 and result.head_seq == 4, result.problems
+
+        # an unkeyed entry appended after the seal is a forgery
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO audit_entries (seq, at, actor, role, action, object_type, object_id, reason, "
+                    "details, prev_hash, hash, chain_version) VALUES (5, :at, 'x', 'admin', 'forged', '', '', "
+                    "'', '{}', :prev, :hash, 1)"
+                ),
+                {"at": "2026-12-01 10:00:00", "prev": result.head_hash, "hash": "f" * 64},
+            )
+        with state.session_factory() as session:
+            forged = log.verify(session)
+        assert not forged.ok and forged.first_broken_seq == 5
+        state.engine.dispose()
+
+        config = alembic_config(engine.url.render_as_string(hide_password=False))
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0002")
+        assert _revision(engine) == "0002" and "chain_version" not in _audit_columns(engine)
+        with pytest.raises(Exception, match="append-only"):
+            with engine.begin() as connection:
+                connection.execute(text("DELETE FROM audit_entries WHERE seq = 1"))
+        upgrade(engine)
+        assert "chain_version" in _audit_columns(engine)
+    finally:
+        engine.dispose()
+
+
+def _route_columns(engine) -> set[str]:  # noqa: ANN001
+    return {c["name"] for c in inspect(engine).get_columns("route_versions")}
+
+
+def test_route_points_migration_up_down_up(empty_database_url: str) -> None:
+    """0003 adds the columnar points blob columns to route versions; old JSON versions stay readable."""
+    engine = make_engine(empty_database_url)
+    blob_columns = {"points_blob", "points_sha256", "points_format", "points_bytes"}
+    try:
+        upgrade(engine, "0002")
+        assert not blob_columns & _route_columns(engine)
+        upgrade(engine, "0003_route_points")
+        assert blob_columns <= _route_columns(engine)
+        config = alembic_config(engine.url.render_as_string(hide_password=False))
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0002")
+        assert not blob_columns & _route_columns(engine) and _revision(engine) == "0002"
+        upgrade(engine)
+        assert blob_columns <= _route_columns(engine)
     finally:
         engine.dispose()

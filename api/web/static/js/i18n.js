@@ -261,6 +261,7 @@ const en = {
   unknown: "unknown",
   received_point: "Received from elsewhere (e.g. a messaging app): context only, never the device's own position.",
   set_aside_point: "Set aside during cleaning (kept, not used).",
+  represents_points: "Stands for {count} records of this kind here (zoom in for each one).",
   limitations: "Limitations of the data",
   device_not_person: "The data locates the device, not the person.",
   times_shown: "Times are shown as local time at the place and in UTC.",
@@ -587,6 +588,7 @@ const nl = {
   received_point:
     "Van elders ontvangen (bijv. via een berichtenapp): alleen context, nooit de eigen positie van het toestel.",
   set_aside_point: "Bij het opschonen terzijde gelegd (bewaard, niet gebruikt).",
+  represents_points: "Staat hier voor {count} registraties van deze soort (zoom in voor elk afzonderlijk).",
   limitations: "Beperkingen van de gegevens",
   device_not_person: "De gegevens tonen waar het toestel was, niet waar de persoon was.",
   times_shown: "Tijden staan als plaatselijke tijd ter plaatse en in UTC.",

@@ -95,7 +95,9 @@ export class RouteView {
     this.blocked = null;
     try {
       this.geo = await api(`/cases/${id}/route`);
-      this.points = (await api(`/cases/${id}/route/points`)).columns;
+      const points = await api(`/cases/${id}/route/points`);
+      this.points = points.columns;
+      this.pointsSimplified = points.simplified === true; // a big case: one point per screen cell
     } catch (error) {
       if (!(error instanceof ApiError) || ![403, 404].includes(error.status)) throw error;
       this.blocked = error.status === 403 ? "not_released" : "no_route";
@@ -197,6 +199,7 @@ export class RouteView {
     if (this.routeBounds) map.fitBounds(this.routeBounds, { padding: [24, 24] });
     else map.setView([40, 25], 4);
     map.on("zoomend moveend", () => this.declutterLabels());
+    map.on("moveend", () => this.schedulePointRefresh());
     const times = this.layers.flatMap((l) => [l.t0, l.t1]).filter(Number.isFinite);
     this.range = times.length ? [Math.min(...times), Math.max(...times)] : [0, 0];
     this.window = [...this.range];
@@ -366,8 +369,39 @@ export class RouteView {
       marker.bindTooltip(() => this.pointText(i), { sticky: false });
       marker.on("mouseover focus", () => this.showAccuracy(i));
       marker.on("mouseout blur", () => this.hoverGroup.clearLayers());
-      this.track(marker, c.time_s[i], c.time_s[i], this.pointGroup);
+      this.track(marker, c.time_s[i], c.last_time_s ? c.last_time_s[i] : c.time_s[i], this.pointGroup);
     }
+  }
+
+  // a big case arrives as an overview: after the map settles, ask for the points of the view at its zoom
+  schedulePointRefresh() {
+    if (!this.pointsSimplified || !this.map) return;
+    clearTimeout(this.pointRefreshTimer);
+    this.pointRefreshTimer = setTimeout(() => this.refreshPoints(), 300);
+  }
+
+  async refreshPoints() {
+    if (!this.map) return;
+    const bounds = this.map.getBounds();
+    const clamp = (value, limit) => Math.max(-limit, Math.min(limit, value));
+    const whole = bounds.getEast() - bounds.getWest() >= 360;
+    const query = {
+      zoom: Math.max(0, Math.min(22, Math.round(this.map.getZoom()))),
+      west: whole ? null : clamp(bounds.getWest(), 180),
+      east: whole ? null : clamp(bounds.getEast(), 180),
+      south: whole ? null : clamp(bounds.getSouth(), 90),
+      north: whole ? null : clamp(bounds.getNorth(), 90),
+    };
+    const key = JSON.stringify(query);
+    if (key === this.pointQuery) return;
+    this.pointQuery = key;
+    const body = await api(`/cases/${this.caseId}/route/points`, { query });
+    if (!this.map || key !== this.pointQuery) return;
+    this.points = body.columns;
+    this.layers = this.layers.filter((item) => item.group !== this.pointGroup);
+    this.pointGroup.clearLayers();
+    this.addPointLayers();
+    this.applyWindow();
   }
 
   showAccuracy(i) {
@@ -469,6 +503,7 @@ export class RouteView {
       `${t("source")}: ${c.artifact_id[i]} · ${t(`clock_${c.time_source[i]}`, {}, c.time_source[i])}`,
       c.observation[i] === "received" ? t("received_point") : null,
       c.flags[i] !== 0 ? t("set_aside_point") : null,
+      c.represents && c.represents[i] > 1 ? t("represents_points", { count: c.represents[i] }) : null,
     );
   }
 

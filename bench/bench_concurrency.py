@@ -1,0 +1,277 @@
+"""Concurrent readers against a real server: N caseworkers × R rounds of case record, route summary, findings and
+route overview on the seeded demo case, on SQLite or PostgreSQL, for one or more code trees (before/after).
+
+For each code tree the script starts ``python -m api.cli serve --demo`` from that tree (its own code, its
+own fresh data directory or PostgreSQL database; the demo seeding runs a real extraction from the
+simulated phone), waits for it, signs in as the demo caseworker once, then runs the load: N clients in one
+asyncio loop (httpx, a connection each), each doing R rounds of the three GETs one after another. It
+reports p50/p95/max latency, status counts and errors per endpoint, and for the new code whether the audit
+chain still verifies afterwards (as the demo auditor, through the API).
+
+    python bench/bench_concurrency.py --clients 50 --rounds 5 --backend sqlite \
+        --code before=/path/to/old/checkout --code after=.
+    python bench/bench_concurrency.py --backend postgresql ...   # needs PostgreSQL on 127.0.0.1:5432
+
+Nothing here is tuned on the numbers it prints; there is nothing to hold out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+PG_ADMIN_URL = os.environ.get(
+    "REISROUTE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+DEMO_PASSWORD = "demo-password"
+DEMO_REFERENCE = "V-DEMO-0001"
+
+
+@dataclass
+class EndpointStats:
+    latencies_ms: list[float] = field(default_factory=list)
+    statuses: dict[str, int] = field(default_factory=dict)
+
+    def add(self, status: str, latency_ms: float) -> None:
+        self.latencies_ms.append(latency_ms)
+        self.statuses[status] = self.statuses.get(status, 0) + 1
+
+    def row(self) -> dict[str, object]:
+        ordered = sorted(self.latencies_ms)
+        p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))] if ordered else 0.0
+        ok = self.statuses.get("200", 0)
+        return {
+            "requests": len(ordered),
+            "ok": ok,
+            "errors": len(ordered) - ok,
+            "statuses": dict(sorted(self.statuses.items())),
+            "p50_ms": round(statistics.median(ordered), 1) if ordered else None,
+            "p95_ms": round(p95, 1),
+            "max_ms": round(ordered[-1], 1) if ordered else None,
+        }
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def create_pg_database() -> str:
+    from sqlalchemy import create_engine, text
+
+    name = f"reisroute_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def drop_pg_database(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    name = url.rsplit("/", 1)[1]
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def start_server(
+    code_root: Path, work: Path, database_url: str | None, gazetteer_dir: Path
+) -> tuple[subprocess.Popen[str], str]:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REISROUTE_")}
+    env.update(
+        {
+            "PYTHONPATH": str(code_root),
+            "REISROUTE_DATA_DIR": str(work / "data"),
+            "REISROUTE_GAZETTEER_DIR": str(gazetteer_dir),
+        }
+    )
+    if database_url:
+        env["REISROUTE_DATABASE_URL"] = database_url
+    log = open(work / "server.log", "w")  # noqa: SIM115 - closed with the process
+    process = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "serve", "--demo", "--port", str(port)],
+        env=env,
+        cwd=code_root,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited: {(work / 'server.log').read_text()[-3000:]}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                return process, base
+        except httpx.TransportError:
+            pass
+        time.sleep(1)
+    process.kill()
+    raise RuntimeError("server did not answer in time")
+
+
+def sign_in(base: str, username: str) -> str:
+    response = httpx.post(
+        f"{base}/api/v1/auth/token", data={"username": username, "password": DEMO_PASSWORD}, timeout=30
+    )
+    response.raise_for_status()
+    return str(response.json()["access_token"])
+
+
+def demo_case_id(base: str, token: str) -> int:
+    response = httpx.get(f"{base}/api/v1/cases", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    response.raise_for_status()
+    for case in response.json():
+        if case.get("reference") == DEMO_REFERENCE:
+            return int(case["id"])
+    raise RuntimeError("demo case not found")
+
+
+ENDPOINTS = (
+    ("case record", "/api/v1/cases/{case}"),  # cheap, audited: the cost of sign-in check + audit alone
+    ("route summary", "/api/v1/cases/{case}/route/summary"),
+    ("findings", "/api/v1/cases/{case}/findings"),
+    ("route overview", "/api/v1/cases/{case}/route"),
+)
+
+
+async def load(
+    base: str, token: str, case_id: int, clients: int, rounds: int, timeout_s: float
+) -> dict[str, EndpointStats]:
+    stats = {name: EndpointStats() for name, _ in ENDPOINTS}
+    headers = {"Authorization": f"Bearer {token}"}
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+
+    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=timeout_s) as client:
+
+        async def caseworker() -> None:
+            for _round in range(rounds):
+                for name, template in ENDPOINTS:
+                    started = time.perf_counter()
+                    try:
+                        response = await client.get(template.format(case=case_id))
+                        status = str(response.status_code)
+                        await response.aread()
+                    except httpx.HTTPError as exc:
+                        status = type(exc).__name__
+                    stats[name].add(status, (time.perf_counter() - started) * 1000)
+
+        await asyncio.gather(*(caseworker() for _ in range(clients)))
+    return stats
+
+
+def audit_verifies(base: str) -> dict[str, object] | None:
+    try:
+        token = sign_in(base, "auditor")
+        response = httpx.get(
+            f"{base}/api/v1/audit/verify", headers={"Authorization": f"Bearer {token}"}, timeout=120
+        )
+        return {"status": response.status_code, **(response.json() if response.status_code == 200 else {})}
+    except httpx.HTTPError as exc:
+        return {"error": str(exc)}
+
+
+def run_one(label: str, code_root: Path, backend: str, args: argparse.Namespace) -> dict[str, object]:
+    work = Path(tempfile.mkdtemp(prefix=f"bench-conc-{label}-"))
+    database_url = create_pg_database() if backend == "postgresql" else None
+    process = None
+    try:
+        seed_started = time.monotonic()
+        process, base = start_server(code_root, work, database_url, args.gazetteer_dir)
+        seed_s = time.monotonic() - seed_started
+        token = sign_in(base, "caseworker")
+        case_id = demo_case_id(base, token)
+        started = time.monotonic()
+        stats = asyncio.run(load(base, token, case_id, args.clients, args.rounds, args.timeout_s))
+        wall_s = time.monotonic() - started
+        verify = audit_verifies(base)
+        return {
+            "code": label,
+            "backend": backend,
+            "clients": args.clients,
+            "rounds": args.rounds,
+            "seed_s": round(seed_s, 1),
+            "wall_s": round(wall_s, 1),
+            "load_average": [round(x, 2) for x in os.getloadavg()],
+            "endpoints": {name: s.row() for name, s in stats.items()},
+            "audit_verify": {
+                k: verify.get(k) for k in ("status", "ok", "entries_checked", "problems", "error")
+            }
+            if verify
+            else None,
+        }
+    finally:
+        if process is not None:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        if database_url:
+            drop_pg_database(database_url)
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], action="append")
+    parser.add_argument("--code", action="append", default=[], help="label=path of a code tree (repeatable)")
+    parser.add_argument("--timeout-s", type=float, default=60.0, help="client timeout per request")
+    parser.add_argument(
+        "--gazetteer-dir", type=Path, default=Path(tempfile.gettempdir()) / "reisroute-bench-gazetteer"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the data directories")
+    parser.add_argument(
+        "--endpoints", nargs="+", choices=[name for name, _ in ENDPOINTS], help="only these (default: all)"
+    )
+    parser.add_argument("--json-out", type=Path)
+    args = parser.parse_args()
+    if args.endpoints:
+        globals()["ENDPOINTS"] = tuple(e for e in ENDPOINTS if e[0] in args.endpoints)
+    codes = [tuple(c.split("=", 1)) for c in args.code] or [
+        ("after", str(Path(__file__).resolve().parents[1]))
+    ]
+    results = []
+    for backend in args.backend or ["sqlite"]:
+        for label, root in codes:
+            result = run_one(label, Path(root).resolve(), backend, args)
+            results.append(result)
+            print(json.dumps(result), flush=True)
+    print()
+    print("| backend | code | endpoint | requests | ok | errors | p50 ms | p95 ms | max ms | statuses |")
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|---|")
+    for result in results:
+        for name, row in result["endpoints"].items():  # type: ignore[union-attr]
+            print(
+                f"| {result['backend']} | {result['code']} | {name} | {row['requests']} | {row['ok']} | "
+                f"{row['errors']} | {row['p50_ms']} | {row['p95_ms']} | {row['max_ms']} | {row['statuses']} |"
+            )
+    if args.json_out:
+        args.json_out.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,158 @@
+"""Which of a route's points a map draws: a time window and a bounding box at full detail, or — when that
+holds more points than a map can usefully draw — one representative per screen cell.
+
+Pure functions over the route's point columns (sorted by time). Binning works on the Web Mercator pixel
+grid of a zoom level (256 × 2**zoom pixels around the world, as slippy maps use): points of the same
+*class* (fix kind, set aside or not, own or received) falling into the same ``cell_px`` × ``cell_px``
+pixel cell are drawn as their first point in time, which carries how many points it stands for and the
+time of the last of them. A class never swallows another, so set-aside and received points stay visible
+next to the device's own fixes. Coarser zoom levels are tried until the result fits ``max_points``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+MAX_ZOOM = 22
+DEFAULT_CELL_PX = 4
+OVERVIEW_EXTRA_ZOOM = 2
+WORLD_PX_AT_ZOOM_0 = 256.0
+MAX_MERCATOR_LAT = 85.05112878
+
+
+@dataclass(frozen=True, eq=False)
+class BoundingBox:
+    """WGS84 degrees; ``west > east`` means the box crosses the antimeridian."""
+
+    west: float
+    south: float
+    east: float
+    north: float
+
+    def contains(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+        inside_lat = (lat >= self.south) & (lat <= self.north)
+        if self.west <= self.east:
+            return inside_lat & (lon >= self.west) & (lon <= self.east)
+        return inside_lat & ((lon >= self.west) | (lon <= self.east))
+
+
+@dataclass(frozen=True, eq=False)
+class MapSelection:
+    """Rows (indices into the columns, time order) a map should draw.
+
+    ``represents[i]`` is how many points row ``rows[i]`` stands for and ``last_time_s[i]`` the time of the
+    last of them (both None at full detail). ``total`` counts the points in the window and box;
+    ``zoom`` is the grid's zoom level when binned.
+    """
+
+    rows: np.ndarray
+    represents: np.ndarray | None
+    last_time_s: np.ndarray | None
+    total: int
+    zoom: int | None
+
+    @property
+    def simplified(self) -> bool:
+        return self.represents is not None
+
+
+def window_rows(time_s: np.ndarray, *, start_s: float | None, end_s: float | None) -> tuple[int, int]:
+    """[first, stop) of the rows with ``start_s <= time_s <= end_s`` (``time_s`` sorted, UTC seconds)."""
+    first = 0 if start_s is None else int(np.searchsorted(time_s, start_s, side="left"))
+    stop = len(time_s) if end_s is None else int(np.searchsorted(time_s, end_s, side="right"))
+    return first, max(first, stop)
+
+
+def mercator_pixels(lat: np.ndarray, lon: np.ndarray, zoom: int) -> tuple[np.ndarray, np.ndarray]:
+    """Web Mercator pixel coordinates (x east, y south) at ``zoom``."""
+    size = WORLD_PX_AT_ZOOM_0 * 2.0**zoom
+    phi = np.radians(np.clip(lat, -MAX_MERCATOR_LAT, MAX_MERCATOR_LAT))
+    x = (np.asarray(lon, dtype=np.float64) + 180.0) / 360.0 * size
+    y = (1.0 - np.log(np.tan(phi) + 1.0 / np.cos(phi)) / np.pi) / 2.0 * size
+    return x, y
+
+
+def fitting_zoom(lat: np.ndarray, lon: np.ndarray, *, viewport_px: float = 1024.0) -> int:
+    """The zoom level at which the points' extent spans about ``viewport_px`` pixels."""
+    if len(lat) == 0:
+        return 0
+    span_deg = max(float(np.ptp(lon)), float(np.ptp(lat)) * 1.5, 1e-6)
+    zoom = np.log2(viewport_px * 360.0 / (span_deg * WORLD_PX_AT_ZOOM_0))
+    return int(np.clip(np.floor(zoom), 0, MAX_ZOOM))
+
+
+def bin_rows(
+    lat: np.ndarray, lon: np.ndarray, classes: np.ndarray, *, zoom: int, cell_px: int = DEFAULT_CELL_PX
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(first position, count, last position) of each (class, pixel cell) group; positions index the
+    given arrays, which are in time order, and come back in time order of their first point."""
+    if len(lat) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    x, y = mercator_pixels(lat, lon, zoom)
+    cells_per_axis = int(WORLD_PX_AT_ZOOM_0 * 2**zoom // cell_px) + 1
+    cx = np.clip((x // cell_px).astype(np.int64), 0, cells_per_axis - 1)
+    cy = np.clip((y // cell_px).astype(np.int64), 0, cells_per_axis - 1)
+    key = (np.asarray(classes, dtype=np.int64) * cells_per_axis + cy) * cells_per_axis + cx
+    _, first, inverse, count = np.unique(key, return_index=True, return_inverse=True, return_counts=True)
+    last = np.zeros(len(first), dtype=np.int64)
+    np.maximum.at(last, inverse.reshape(-1), np.arange(len(key), dtype=np.int64))
+    order = np.argsort(first, kind="stable")
+    return first[order].astype(np.int64), count[order].astype(np.int64), last[order]
+
+
+def select_map_points(
+    time_s: np.ndarray,
+    lat: np.ndarray,
+    lon: np.ndarray,
+    classes: np.ndarray,
+    *,
+    start_s: float | None = None,
+    end_s: float | None = None,
+    bbox: BoundingBox | None = None,
+    zoom: int | None = None,
+    max_points: int,
+    cell_px: int = DEFAULT_CELL_PX,
+    always: np.ndarray | None = None,
+) -> MapSelection:
+    """The points of the window and box, at full detail when at most ``max_points``, else binned at
+    ``zoom`` (or the zoom that fits their extent) and coarser until they fit. ``always`` lists rows that
+    are returned in any case at full detail (e.g. the records a finding cites), inside the budget."""
+    first, stop = window_rows(time_s, start_s=start_s, end_s=end_s)
+    rows = np.arange(first, stop, dtype=np.int64)
+    if bbox is not None and len(rows):
+        rows = rows[bbox.contains(lat[first:stop], lon[first:stop])]
+    total = len(rows)
+    pinned = np.zeros(0, dtype=np.int64) if always is None else np.unique(np.asarray(always, dtype=np.int64))
+    if total <= max_points:
+        return MapSelection(np.union1d(rows, pinned), None, None, total, None)
+    sub_lat, sub_lon, sub_class = lat[rows], lon[rows], classes[rows]
+    # without a zoom: a little finer than the zoom that shows the whole selection, so that zooming in
+    # once or twice still shows detail before the map asks again
+    level = (
+        min(fitting_zoom(sub_lat, sub_lon) + OVERVIEW_EXTRA_ZOOM, MAX_ZOOM)
+        if zoom is None
+        else int(np.clip(zoom, 0, MAX_ZOOM))
+    )
+    budget = max(max_points - len(pinned), 1)
+    while True:
+        positions, counts, last = bin_rows(sub_lat, sub_lon, sub_class, zoom=level, cell_px=cell_px)
+        if len(positions) <= budget or level == 0:
+            break
+        level -= 1
+    if len(positions) > budget:  # even one world tile holds too many classes and cells: keep the biggest
+        keep = np.sort(np.argsort(-counts, kind="stable")[:budget])
+        positions, counts, last = positions[keep], counts[keep], last[keep]
+    chosen = rows[positions]
+    represents = counts
+    last_time = time_s[rows[last]]
+    if len(pinned):
+        extra = np.setdiff1d(pinned, chosen)
+        chosen = np.concatenate([chosen, extra])
+        represents = np.concatenate([represents, np.ones(len(extra), dtype=np.int64)])
+        last_time = np.concatenate([last_time, time_s[extra]])
+        order = np.argsort(chosen, kind="stable")
+        chosen, represents, last_time = chosen[order], represents[order], last_time[order]
+    return MapSelection(chosen, represents, last_time, total, level)

@@ -1,0 +1,187 @@
+"""The route's points through the API: versions, GeoJSON and summary without the points; the map's points
+by window, box and zoom (overview within budget); the records table paged; bounded parameters."""
+
+from __future__ import annotations
+
+import numpy as np
+from sqlalchemy import select
+
+from casework.route_versions import rebuild_route
+from casework.state import AppState
+from store.location_rows import insert_location_rows
+from store.models import CustodyRecord
+from store.route_store import POINTS_FORMAT, forget_case
+from tests.store.route_builders import journey_points, make_case_with_job, record_rows
+
+N_POINTS = 30_000
+
+
+def _case_with_route(state: AppState) -> int:
+    points = journey_points(N_POINTS, seed=9)
+    with state.session_factory.begin() as session:
+        case_id, job_id, custody_id = make_case_with_job(session, "V-POINTS-1")
+        insert_location_rows(session, record_rows(case_id, job_id, custody_id, points))
+    row = rebuild_route(state, case_id)
+    assert row is not None and row.points_format == POINTS_FORMAT
+    forget_case(case_id)  # the first read decodes from the store
+    return case_id
+
+
+def test_route_points_by_window_zoom_and_page(state: AppState, client_for) -> None:  # type: ignore[no-untyped-def]
+    case_id = _case_with_route(state)
+    reviewer = client_for("reviewer")
+    base = f"/api/v1/cases/{case_id}/route"
+
+    versions = reviewer.get(f"{base}/versions").json()
+    assert [v["version"] for v in versions] == [1]
+    assert versions[0]["points_format"] == POINTS_FORMAT and versions[0]["records"] == N_POINTS
+    summary = reviewer.get(f"{base}/summary").json()
+    assert "points" not in summary and summary["statistics"]["points"] == N_POINTS and summary["stays"]
+    geojson = reviewer.get(base).json()
+    assert geojson["properties"]["records"] == N_POINTS
+
+    # everything at full detail when the budget allows: the page's contract (one column per field)
+    full = reviewer.get(f"{base}/points", params={"max_points": 100_000}).json()
+    assert full["count"] == full["total"] == N_POINTS and full["simplified"] is False
+    columns = full["columns"]
+    assert set(columns) >= {
+        "record_id",
+        "time_s",
+        "lat",
+        "lon",
+        "accuracy_m",
+        "fix_kind",
+        "flags",
+        "time_zone",
+    }
+    time_s = np.asarray(columns["time_s"])
+    assert np.all(np.diff(time_s) >= 0)
+    assert None in columns["accuracy_m"] and "received" in columns["observation"]
+    assert {"gnss", "wifi", "cell"} == set(columns["fix_kind"])
+
+    # the overview: within budget, every point counted once, every class kept, cited records included
+    cited = [columns["record_id"][k] for k in (3, 12_345, N_POINTS - 1)]
+    overview = reviewer.get(
+        f"{base}/points", params={"max_points": 2_000, "record_ids": ",".join(map(str, cited))}
+    )
+    assert overview.status_code == 200
+    body = overview.json()
+    assert body["simplified"] is True and body["count"] <= 2_000 and body["total"] == N_POINTS
+    assert sum(body["columns"]["represents"]) >= N_POINTS
+    assert set(cited) <= set(body["columns"]["record_id"])
+    assert set(body["columns"]["fix_kind"]) == {"gnss", "wifi", "cell"}
+    assert "received" in body["columns"]["observation"]
+    assert len(overview.content) < 400_000
+
+    # a window at a zoom: only that window's points, more of them than the overview had there
+    start, end = float(time_s[10_000]), float(time_s[11_000])
+    window = reviewer.get(
+        f"{base}/points", params={"start_s": start, "end_s": end, "zoom": 14, "max_points": 2_000}
+    ).json()
+    window_times = np.asarray(window["columns"]["time_s"])
+    assert window["total"] == int(np.count_nonzero((time_s >= start) & (time_s <= end)))
+    assert np.all((window_times >= start - 0.001) & (window_times <= end + 0.001))
+    overview_times = np.asarray(body["columns"]["time_s"])
+    assert window["count"] > np.count_nonzero((overview_times >= start) & (overview_times <= end))
+
+    # a bounding box: only points inside it
+    box = {"west": 26.0, "south": 38.5, "east": 27.0, "north": 39.5}
+    boxed = reviewer.get(f"{base}/points", params={**box, "max_points": 100_000}).json()
+    lat, lon = np.asarray(boxed["columns"]["lat"]), np.asarray(boxed["columns"]["lon"])
+    inside = (np.asarray(columns["lat"]) >= 38.5) & (np.asarray(columns["lat"]) <= 39.5)
+    inside &= (np.asarray(columns["lon"]) >= 26.0) & (np.asarray(columns["lon"]) <= 27.0)
+    assert boxed["total"] == int(np.count_nonzero(inside)) > 0
+    assert np.all((lat >= 38.5) & (lat <= 39.5) & (lon >= 26.0) & (lon <= 27.0))
+
+    # dictionary encoding: same values, smaller
+    compact = reviewer.get(f"{base}/points", params={"max_points": 100_000, "encoding": "dictionary"})
+    fix = compact.json()["columns"]["fix_kind"]
+    assert [fix["labels"][c] for c in fix["codes"]] == columns["fix_kind"]
+
+    # the records table: pages in time order add up to every point exactly once
+    seen: list[int] = []
+    offset: int | None = 0
+    while offset is not None:
+        page = reviewer.get(f"{base}/points/page", params={"offset": offset, "limit": 5_000}).json()
+        assert page["count"] <= 5_000 and page["total"] == N_POINTS
+        seen.extend(page["columns"]["record_id"])
+        offset = page["next_offset"]
+    assert seen == columns["record_id"]
+    windowed = reviewer.get(
+        f"{base}/points/page", params={"start_s": start, "end_s": end, "offset": 100, "limit": 50}
+    ).json()
+    assert (
+        windowed["columns"]["record_id"]
+        == [r for r, t in zip(columns["record_id"], time_s, strict=True) if start <= t <= end][100:150]
+    )
+
+    # parameters are bounded
+    for params in (
+        {"limit": 5_001},
+        {"limit": 0},
+        {"offset": -1},
+        {"max_points": 0},
+        {"zoom": 23},
+        {"encoding": "xml"},
+        {"west": 1.0},
+        {"record_ids": "1,x"},
+    ):
+        path = f"{base}/points/page" if "limit" in params or "offset" in params else f"{base}/points"
+        assert reviewer.get(path, params=params).status_code == 422, params
+
+
+def test_caseworker_needs_release_for_points(state: AppState, client_for) -> None:  # type: ignore[no-untyped-def]
+    case_id = _case_with_route(state)
+    caseworker = client_for("caseworker")
+    for path in ("points", "points/page", "summary", "versions", ""):
+        response = caseworker.get(f"/api/v1/cases/{case_id}/route/{path}".rstrip("/"))
+        assert response.status_code == 403, path
+
+
+def test_rebuild_reuses_the_stored_points_and_gives_the_same_route(state: AppState) -> None:
+    """A rebuild while the records are unchanged reads the version's columnar points, not the rows; the
+    result equals a build from the rows. A new record makes the rebuild read the rows again."""
+    import json
+
+    from casework.route_versions import load_point_table, reusable_point_table
+    from routing.route import route_to_dict
+    from store.models import RouteVersion
+    from store.route_store import load_route
+
+    case_id = _case_with_route(state)
+    with state.session_factory() as session:
+        reused = reusable_point_table(session, state, case_id)
+        from_rows = load_point_table(session, case_id)
+    assert reused is not None and from_rows is not None
+    for name in (
+        "time_s",
+        "lat",
+        "lon",
+        "accuracy_m",
+        "accuracy_known",
+        "fix_kind",
+        "time_source",
+        "observation",
+        "record_id",
+        "artifact",
+        "altitude_m",
+    ):
+        assert np.array_equal(getattr(reused, name), getattr(from_rows, name), equal_nan=True), name
+    assert reused.artifact_ids == from_rows.artifact_ids
+    second = rebuild_route(state, case_id)
+    assert second is not None and second.version == 2
+    with state.session_factory() as session:
+        first_row = session.scalars(select(RouteVersion).where(RouteVersion.version == 1)).one()
+        second_row = session.get(RouteVersion, second.id)
+        first = route_to_dict(load_route(session, state.evidence, first_row))
+        again = route_to_dict(load_route(session, state.evidence, second_row))
+    assert json.dumps(first, sort_keys=True) == json.dumps(again, sort_keys=True)
+
+    points = journey_points(1, seed=1)
+    with state.session_factory.begin() as session:
+        job_id, custody_id = session.execute(
+            select(CustodyRecord.job_id, CustodyRecord.id).where(CustodyRecord.case_id == case_id)
+        ).one()
+        insert_location_rows(session, record_rows(case_id, job_id, custody_id, points))
+    with state.session_factory() as session:
+        assert reusable_point_table(session, state, case_id) is None  # a new record: read the rows
