@@ -15,8 +15,9 @@ from matching.zones import place_zone
 class ClaimKind(enum.StrEnum):
     """What the applicant says happened at the place.
 
-    ``stayed`` with a period means being there for the whole period; every other kind means being
-    there at some moment within the period.
+    ``stayed`` with a *bounded* period (both ends stated) means being there for the whole period; a
+    stay with a vague period (a month, a season, "around ...") and every other kind mean being there
+    at some moment within the period (LEGAL 18).
     """
 
     STAYED = "stayed"
@@ -26,13 +27,26 @@ class ClaimKind(enum.StrEnum):
     ARRIVED = "arrived"
 
 
+def _invalid(claim_id: str, field: str, en: str, nl: str) -> InvalidClaimError:
+    return InvalidClaimError(
+        f"claim {claim_id}: {en}", field=field, message_nl=f"verklaring {claim_id}: {nl}"
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Claim:
     """One claimed event: kind, the resolved place, and the time as an interval local to the place.
 
     ``place_text``/``time.text`` keep what the applicant said. For ``crossed_border`` the place is
-    the crossing (or the country entered) and ``from_country``/``to_country`` are ISO 3166-1 alpha-2.
-    ``timezone`` overrides the zone the dates are read in (default: the place's zone).
+    the crossing (or the country entered) and ``from_country``/``to_country`` are ISO 3166-1 alpha-2;
+    the claim is judged at the border between them. ``timezone`` overrides the zone the dates are read
+    in (default: the place's zone).
+
+    ``candidates``: other plausible places the place text may mean (the gazetteer's alternatives);
+    ``place_confirmed``: the caseworker confirmed ``place``. While it is not confirmed, a finding
+    against the applicant needs the claim to fail for ``place`` and every candidate (LEGAL 20).
+
+    Raises InvalidClaimError (naming the field) for combinations that cannot be judged.
     """
 
     id: str
@@ -43,22 +57,62 @@ class Claim:
     to_country: str | None = None
     place_text: str = ""
     timezone: str | None = None
+    candidates: tuple[Place, ...] = ()
+    place_confirmed: bool = True
 
     def __post_init__(self) -> None:
         if not self.id:
-            raise InvalidClaimError("a claim needs an id")
+            raise InvalidClaimError(
+                "a claim needs an id", field="id", message_nl="een verklaring heeft een id nodig"
+            )
+        if not isinstance(self.kind, ClaimKind):
+            raise _invalid(self.id, "kind", f"unknown kind {self.kind!r}", f"onbekende soort {self.kind!r}")
+        if self.time.start_local > self.time.end_local_exclusive:
+            raise _invalid(
+                self.id, "time", "the period ends before it starts", "de periode eindigt voordat die begint"
+            )
         if self.kind is ClaimKind.CROSSED_BORDER:
-            if not self.from_country or not self.to_country:
-                raise InvalidClaimError(f"claim {self.id}: crossed_border needs from_country and to_country")
-            if self.from_country.upper() == self.to_country.upper():
-                raise InvalidClaimError(f"claim {self.id}: from_country and to_country are the same")
-        elif self.from_country or self.to_country:
-            raise InvalidClaimError(f"claim {self.id}: from/to countries only apply to crossed_border")
+            for field, value in (("from_country", self.from_country), ("to_country", self.to_country)):
+                if not value:
+                    raise _invalid(
+                        self.id,
+                        field,
+                        f"a border crossing needs {field} (the country left / entered)",
+                        f"een grensoversteek heeft {field} nodig (het land verlaten / binnengekomen)",
+                    )
+                if len(value) != 2 or not value.isalpha():
+                    raise _invalid(
+                        self.id,
+                        field,
+                        f"{field} must be a two-letter ISO country code, not {value!r}",
+                        f"{field} moet een landcode van twee letters zijn (ISO), niet {value!r}",
+                    )
+            if (self.from_country or "").upper() == (self.to_country or "").upper():
+                raise _invalid(
+                    self.id,
+                    "to_country",
+                    "from_country and to_country are the same: a border crossing joins two countries",
+                    "from_country en to_country zijn gelijk: een grensoversteek gaat tussen twee landen",
+                )
+        else:
+            for field, value in (("from_country", self.from_country), ("to_country", self.to_country)):
+                if value:
+                    raise _invalid(
+                        self.id,
+                        field,
+                        f"{field} only applies to crossed_border, not to {self.kind.value}",
+                        f"{field} geldt alleen voor crossed_border, niet voor {self.kind.value}",
+                    )
 
     @property
     def zone(self) -> str:
         """IANA zone the claimed dates are read in."""
         return self.timezone or place_zone(self.place)
+
+    @property
+    def strict(self) -> bool:
+        """Whether the claim asserts presence for the whole period: a stay with both ends stated."""
+        return self.kind is ClaimKind.STAYED and self.time.bounded
 
     def interval_utc(self) -> tuple[datetime, datetime]:
         """(start, end) of the claimed time in UTC; end exclusive."""

@@ -61,6 +61,11 @@ class TimeInterval:
     ``earliest_local`` and ``latest_local`` are both included: a ``date`` means that whole local day,
     a naive ``datetime`` that local instant. ``understood_en``/``understood_nl`` say in words what
     was understood, to show the caseworker.
+
+    ``bounded``: the applicant stated both ends ("from 3 to 17 March", two dates or clock times, or
+    explicit instants). Only a bounded interval makes a stay a claim for the whole period (LEGAL 18);
+    a month, season, part of a month, "around ..." or a year is a *vague period*: presence at some
+    time within it.
     """
 
     earliest_local: date | datetime
@@ -70,6 +75,7 @@ class TimeInterval:
     understood_nl: str
     approximate: bool = False
     text: str = ""
+    bounded: bool = False
 
     def __post_init__(self) -> None:
         for value in (self.earliest_local, self.latest_local):
@@ -198,6 +204,10 @@ class _Span:
     granularity: Granularity
     en: str
     nl: str
+    bounded: bool = False
+
+
+_EXACT = (Granularity.DAY, Granularity.MINUTE)
 
 
 class _NotUnderstood(Exception):
@@ -459,6 +469,7 @@ def _parse_range(first_text: str, second_text: str, reference_year: int | None) 
         Granularity.RANGE,
         f"from {first.en} to {second.en} (both included)",
         f"van {first.nl} tot en met {second.nl}",
+        bounded=first.granularity in _EXACT and second.granularity in _EXACT,
     )
 
 
@@ -557,6 +568,7 @@ def parse_time_phrase(text: str, *, reference_year: int | None = None) -> TimePh
         understood_nl=span.nl,
         approximate=approximate,
         text=original,
+        bounded=span.bounded and not approximate,
     )
 
 
@@ -574,4 +586,5 @@ def interval_from_utc(start_utc: datetime, end_utc: datetime, zone: str, *, text
         f"{_describe_en(start, end)} (local time, {zone})",
         f"{_describe_nl(start, end)} (lokale tijd, {zone})",
         text=text,
+        bounded=True,
     )
