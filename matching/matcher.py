@@ -517,6 +517,11 @@ def _core_slices(intervals: np.ndarray, data: Prepared, near_s: float) -> list[t
     ]
 
 
+def _rows_between(times: np.ndarray, t0: float, t1: float) -> int:
+    first, end = np.searchsorted(times, [t0, t1], "left")
+    return int(end - first)
+
+
 def _unique_cells(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Positions rounded to 0.01° (≤ 0.8 km from the original), unique, with the inverse index."""
     key = np.round(lat * 100).astype(np.int64) * 100_000 + np.round(lon * 100).astype(np.int64)
@@ -623,10 +628,14 @@ def _minimum_speed(
         with np.errstate(divide="ignore", invalid="ignore"):
             speed = np.where(pair_distance > 0, pair_distance / np.maximum(elapsed, 0.0), 0.0)
         return float(np.nan_to_num(speed, nan=0.0, posinf=np.inf).max())
-    tb, db = before_t[:-1], lower_bound[:-1]
-    ta, da = after_t[1:], lower_bound[1:]
+    # only the pairs whose span can touch [t0, t1]
+    first = max(int(np.searchsorted(after_t, t0, "left")) - 1, 0)
+    end = max(int(np.searchsorted(before_t, t1, "right")), first + 1)
+    pairs = slice(first, min(end, len(t) - 1))
+    tb, db = before_t[:-1][pairs], lower_bound[:-1][pairs]
+    ta, da = after_t[1:][pairs], lower_bound[1:][pairs]
     if far_pair is not None:
-        keep = ~far_pair
+        keep = ~far_pair[pairs]
         tb, db, ta, da = tb[keep], db[keep], ta[keep], da[keep]
     low = np.maximum(tb, t0)
     high = np.minimum(ta, t1)
@@ -651,13 +660,14 @@ def _minimum_speed(
 def _day_counts(times: np.ndarray, at_place: np.ndarray, t0: float, t1: float) -> tuple[int, int, int]:
     """(days at the place, days with any record, days in the period), days counted from the start."""
     days_in_period = max(int(math.ceil((t1 - t0) / 86_400.0 - 1e-9)), 1)
-    inside = (times >= t0) & (times < t1)
-    day = np.floor((times[inside] - t0) / 86_400.0).astype(np.int64)
-    return (
-        len(np.unique(day[at_place[inside]])),
-        len(np.unique(day)),
-        days_in_period,
-    )
+    first, end = np.searchsorted(times, [t0, t1], "left")
+    day = ((times[first:end] - t0) * (1.0 / 86_400.0)).astype(np.int64)
+    np.clip(day, 0, days_in_period - 1, out=day)
+    recorded = np.zeros(days_in_period, dtype=bool)
+    recorded[day] = True
+    present = np.zeros(days_in_period, dtype=bool)
+    present[day[at_place[first:end]]] = True
+    return int(present.sum()), int(recorded.sum()), days_in_period
 
 
 def _away_rule(
@@ -710,8 +720,13 @@ def _match_one(
         None if claim.place.kind is PlaceKind.COUNTRY else float(claim.place.extent_radius_m or 0.0)
     )
     border_tolerance = params.country_border_tolerance_m if claim.place.kind is PlaceKind.COUNTRY else None
-    near_miss = search.near_miss(claim.place, t0, t1) if n else None
-    near_en, near_nl = near_miss_text(near_miss, place_name, window.zone) if near_miss else ("", "")
+    near_miss: NearMiss | None = None
+    near_en = near_nl = ""
+
+    def set_near_miss(known: tuple[int, float] | None, exact: bool = False) -> None:
+        nonlocal near_miss, near_en, near_nl
+        near_miss = search.near_miss(claim.place, t0, t1, known_nearest=known, known_exact=exact)
+        near_en, near_nl = near_miss_text(near_miss, place_name, window.zone)
 
     def finish(
         status: Status,
@@ -768,6 +783,9 @@ def _match_one(
         )
 
     # --- no data: nothing at all, before the first own record, or nothing near in time
+    if n:
+        if t1 < data.t[0] - data.clock_s[0] or core is None:
+            set_near_miss(None)
     if n == 0:
         return finish(
             Status.NO_DATA,
@@ -805,6 +823,15 @@ def _match_one(
     row_index = selection.rows
     lower_bound = np.maximum(distance - data.impossibility_widening_m[row_index], 0.0)
     in_interval = (t + clock >= t0) & (t - clock < t1)
+    inside_rows = np.flatnonzero((t >= t0) & (t < t1))
+    if crossing or not len(inside_rows):
+        set_near_miss(None)
+    else:
+        nearest_position = int(inside_rows[np.argmin(distance[inside_rows])])
+        set_near_miss(
+            (int(row_index[nearest_position]), float(distance[nearest_position])),
+            exact=selection.far_pair is None and len(inside_rows) == _rows_between(data.t, t0, t1),
+        )
     for_index = (in_interval & at_place).nonzero()[0]
     for_count = len(for_index) + selection.at_skipped_in_interval
     days_at, days_recorded, days_total = _day_counts(t, at_place, t0, t1)

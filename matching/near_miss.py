@@ -5,7 +5,8 @@ People misremember dates (LEGAL 19): a caseworker must see at a glance that the 
 
 - the last record at the place before the claimed period and the first one after it (at the place: within
   ``at_place_accuracy_factor`` × accuracy plus the place's extent — the same test as "consistent"), and
-- the record nearest to the place during the period (distance to the place's edge, 0 = inside).
+- the record nearest to the place during the period (distance to the place's edge, 0 = inside; exact
+  to within ``NEAREST_SLACK_M``: blocks that could hold a record nearer by less than that are not read).
 
 Searches use the block summaries of ``claim_rows.prepare`` (a cap around every 32 records) to skip blocks
 that cannot hold an answer, so a search over 1e6 records costs a few block scans. Country places are
@@ -24,6 +25,7 @@ from matching.places import Place, PlaceKind
 
 COUNTRY_SEARCH_S = 60 * 86_400.0
 MAX_BLOCKS_SCANNED = 4_096
+NEAREST_SLACK_M = 1_000.0  # the nearest distance in the period is exact to within this
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,10 +151,22 @@ class NearMissSearch:
         hits = np.flatnonzero(self._at_place(place, slice(start, n)))
         return int(start + hits[0]) if len(hits) else None
 
-    def nearest_in(self, place: Place, first_row: int, end_row: int) -> tuple[int, float] | None:
-        """(row, edge distance in metres) of the record nearest to the place among [first_row, end_row)."""
+    def nearest_in(
+        self,
+        place: Place,
+        first_row: int,
+        end_row: int,
+        known: tuple[int, float] | None = None,
+        known_exact: bool = False,
+    ) -> tuple[int, float] | None:
+        """(row, edge distance in metres) of the record nearest to the place among [first_row, end_row).
+
+        ``known``: a record of the range and its distance already computed (a starting bound: only
+        blocks that could hold a nearer record are then read); ``known_exact``: it is already the nearest."""
         if end_row <= first_row:
             return None
+        if known is not None and (known[1] <= 0.0 or known_exact):
+            return known
         if place.kind is PlaceKind.COUNTRY or end_row - first_row <= 8 * BLOCK_SIZE:
             distance = self._distance(place, slice(first_row, end_row))
             best = int(np.argmin(distance))
@@ -160,7 +174,7 @@ class NearMissSearch:
         bounds = self._block_lower_bounds(place)
         first_block = -(-first_row // BLOCK_SIZE)
         end_block = min(end_row // BLOCK_SIZE, len(bounds))
-        best_row, best_distance = -1, np.inf
+        best_row, best_distance = known if known is not None else (-1, np.inf)
         pieces = [
             (first_row, min(first_block * BLOCK_SIZE, end_row)),
             (max(end_block * BLOCK_SIZE, first_row), end_row),
@@ -173,10 +187,11 @@ class NearMissSearch:
                     best_row, best_distance = start + index, float(distance[index])
         if end_block > first_block:
             block_bounds = bounds[first_block:end_block]
-            order = np.argsort(block_bounds, kind="stable")
+            nearer = np.flatnonzero(block_bounds < best_distance - NEAREST_SLACK_M)
+            order = nearer[np.argsort(block_bounds[nearer], kind="stable")]
             for chunk_start in range(0, len(order), 16):
                 chunk = order[chunk_start : chunk_start + 16]
-                if block_bounds[chunk[0]] >= best_distance:
+                if block_bounds[chunk[0]] >= best_distance - NEAREST_SLACK_M:
                     break
                 rows = ((chunk + first_block)[:, None] * BLOCK_SIZE + np.arange(BLOCK_SIZE)).ravel()
                 distance = self._distance(place, rows)
@@ -185,14 +200,23 @@ class NearMissSearch:
                     best_row, best_distance = int(rows[index]), float(distance[index])
         return best_row, best_distance
 
-    def near_miss(self, place: Place, start_s: float, end_s: float) -> NearMiss:
-        """The near miss for a claim at ``place`` over [start_s, end_s) (UTC seconds)."""
+    def near_miss(
+        self,
+        place: Place,
+        start_s: float,
+        end_s: float,
+        *,
+        known_nearest: tuple[int, float] | None = None,
+        known_exact: bool = False,
+    ) -> NearMiss:
+        """The near miss for a claim at ``place`` over [start_s, end_s) (UTC seconds); ``known_nearest``:
+        (row, distance) of a record in the period already measured."""
         data = self._data
         first_row = int(np.searchsorted(data.t, start_s, "left"))
         end_row = int(np.searchsorted(data.t, end_s, "left"))
         before = self.last_at_place_before(place, first_row)
         after = self.first_at_place_after(place, end_row)
-        nearest = self.nearest_in(place, first_row, end_row)
+        nearest = self.nearest_in(place, first_row, end_row, known_nearest, known_exact)
         return NearMiss(
             last_at_place_before_utc=_utc(data.t[before]) if before is not None else None,
             last_at_place_before_record_id=int(data.record_id[before]) if before is not None else None,
