@@ -577,20 +577,19 @@ def _country_order(
     claim: Claim, data: Prepared, t0: float, t1: float, params: MatchParameters
 ) -> bool | None:
     """Whether records around a crossing show the from-country before the to-country (None: the records
-    show neither country on one of the sides)."""
+    do not show both countries). Countries of records by the Natural Earth polygons."""
     first = int(np.searchsorted(data.t, t0 - params.border_order_slack_s, "left"))
     end = int(np.searchsorted(data.t, t1 + params.border_order_slack_s, "right"))
     if end <= first:
         return None
     step = max((end - first) // _MAX_ORDER_ROWS, 1)
     rows = slice(first, end, step)
-    lat, lon, t = data.lat[rows], data.lon[rows], data.t[rows]
-    in_from = (
-        _distance_to_country_cells(claim.from_country or "", lat, lon) <= params.country_border_tolerance_m
-    )
-    in_to = _distance_to_country_cells(claim.to_country or "", lat, lon) <= params.country_border_tolerance_m
-    only_from = in_from & ~in_to
-    only_to = in_to & ~in_from
+    from routing.geography import countries_of
+
+    countries = countries_of(data.lat[rows], data.lon[rows])
+    t = data.t[rows]
+    only_from = countries == (claim.from_country or "").upper()
+    only_to = countries == (claim.to_country or "").upper()
     if not only_from.any() or not only_to.any():
         return None
     return bool(t[only_from].min() < t[only_to].max())
