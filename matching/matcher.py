@@ -315,34 +315,37 @@ def _date_nl(value: datetime) -> str:
     return f"{value.day} {_MONTH_NL[value.month]} {value.year}"
 
 
-def near_miss_text(near: NearMiss, place_name: str, zone: str) -> tuple[str, str]:
-    """The near-miss line in English and Dutch (local dates at the place's zone)."""
+def near_miss_text(
+    near: NearMiss, place_name: str, zone: str, start_s: float, end_s: float
+) -> tuple[str, str]:
+    """The near-miss line in English and Dutch; gaps in calendar days at the place (local dates) when the
+    record fell on another day than the period's first or last day, else in hours."""
     from zoneinfo import ZoneInfo
 
     try:
         tz = ZoneInfo(zone)
     except (KeyError, ValueError):
         tz = ZoneInfo("UTC")
+    first_day = _utc(start_s).astimezone(tz).date()
+    last_day = _utc(max(end_s - 1.0, start_s)).astimezone(tz).date()
     en: list[str] = []
     nl: list[str] = []
     if near.last_at_place_before_utc is not None and near.gap_before_period_s is not None:
         local = near.last_at_place_before_utc.astimezone(tz)
+        days = (first_day - local.date()).days
+        gap_en = _gap_en(days * 86_400.0) if days >= 1 else _duration_en(near.gap_before_period_s)
+        gap_nl = _gap_nl(days * 86_400.0) if days >= 1 else _duration_nl(near.gap_before_period_s)
         en.append(
-            f"the device was at {place_name} until {_date_en(local)}, {_gap_en(near.gap_before_period_s)} "
-            "before the stated period"
+            f"the device was at {place_name} until {_date_en(local)}, {gap_en} before the stated period"
         )
-        nl.append(
-            f"het toestel was in {place_name} tot {_date_nl(local)}, {_gap_nl(near.gap_before_period_s)} "
-            "vóór de genoemde periode"
-        )
+        nl.append(f"het toestel was in {place_name} tot {_date_nl(local)}, {gap_nl} vóór de genoemde periode")
     if near.first_at_place_after_utc is not None and near.gap_after_period_s is not None:
         local = near.first_at_place_after_utc.astimezone(tz)
-        en.append(
-            f"it was at {place_name} again from {_date_en(local)}, {_gap_en(near.gap_after_period_s)} after it"
-        )
-        nl.append(
-            f"het was weer in {place_name} vanaf {_date_nl(local)}, {_gap_nl(near.gap_after_period_s)} erna"
-        )
+        days = (local.date() - last_day).days
+        gap_en = _gap_en(days * 86_400.0) if days >= 1 else _duration_en(near.gap_after_period_s)
+        gap_nl = _gap_nl(days * 86_400.0) if days >= 1 else _duration_nl(near.gap_after_period_s)
+        en.append(f"it was at {place_name} again from {_date_en(local)}, {gap_en} after it")
+        nl.append(f"het was weer in {place_name} vanaf {_date_nl(local)}, {gap_nl} erna")
     if not en:
         en.append(f"the device has no record at {place_name} outside the stated period")
         nl.append(f"het toestel heeft buiten de genoemde periode geen gegeven in {place_name}")
@@ -725,7 +728,7 @@ def _match_one(
     def set_near_miss(known: tuple[int, float] | None, exact: bool = False) -> None:
         nonlocal near_miss, near_en, near_nl
         near_miss = search.near_miss(claim.place, t0, t1, known_nearest=known, known_exact=exact)
-        near_en, near_nl = near_miss_text(near_miss, place_name, window.zone)
+        near_en, near_nl = near_miss_text(near_miss, place_name, window.zone, t0, t1)
 
     def finish(
         status: Status,

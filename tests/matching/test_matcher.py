@@ -63,6 +63,7 @@ def test_impossible_between_records_before_and_after() -> None:
     points = make_points(every(T0 - 12 * H, T0 + 24 * H, timedelta(minutes=15), BERLIN))
     finding = one(claim(ClaimKind.PASSED_THROUGH, athens, T0, T0 + 10 * H), points)
     assert finding.status is Status.INCONSISTENT
+
     # A 6-hour hole is too short to fly there and back door to door (airports, check-in): still impossible.
     def with_hole(hours: float) -> MatchPoints:
         rows = every(T0 - 12 * H, T0 + 24 * H, timedelta(minutes=15), BERLIN)
