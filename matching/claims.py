@@ -8,7 +8,7 @@ from datetime import datetime
 
 from matching.errors import InvalidClaimError
 from matching.places import Place
-from matching.time_phrases import TimeInterval
+from matching.time_phrases import OutOfScopePhrase, TimeInterval
 from matching.zones import place_zone
 
 
@@ -31,6 +31,68 @@ def _invalid(claim_id: str, field: str, en: str, nl: str) -> InvalidClaimError:
     return InvalidClaimError(
         f"claim {claim_id}: {en}", field=field, message_nl=f"verklaring {claim_id}: {nl}"
     )
+
+
+def check_countries(
+    kind: ClaimKind | str, from_country: str | None, to_country: str | None, *, claim_id: str = "new"
+) -> None:
+    """Refuse a kind / countries combination that cannot be judged (InvalidClaimError naming the field).
+
+    A border crossing needs both countries as ISO 3166-1 alpha-2 codes, and two different ones; the
+    other kinds take no countries. Used when a claim is entered (the API answers 422) and by ``Claim``.
+    """
+    try:
+        kind = ClaimKind(kind)
+    except ValueError:
+        raise _invalid(claim_id, "kind", f"unknown kind {kind!r}", f"onbekende soort {kind!r}") from None
+    if kind is ClaimKind.CROSSED_BORDER:
+        for field, value in (("from_country", from_country), ("to_country", to_country)):
+            if not value:
+                raise _invalid(
+                    claim_id,
+                    field,
+                    f"a border crossing needs {field} (the country left / entered)",
+                    f"een grensoversteek heeft {field} nodig (het land verlaten / binnengekomen)",
+                )
+            if len(value) != 2 or not value.isascii() or not value.isalpha():
+                raise _invalid(
+                    claim_id,
+                    field,
+                    f"{field} must be a two-letter ISO country code, not {value!r}",
+                    f"{field} moet een landcode van twee letters zijn (ISO), niet {value!r}",
+                )
+        if (from_country or "").upper() == (to_country or "").upper():
+            raise _invalid(
+                claim_id,
+                "to_country",
+                "from_country and to_country are the same: a border crossing joins two countries",
+                "from_country en to_country zijn gelijk: een grensoversteek gaat tussen twee landen",
+            )
+        return
+    for field, value in (("from_country", from_country), ("to_country", to_country)):
+        if value:
+            raise _invalid(
+                claim_id,
+                field,
+                f"{field} only applies to crossed_border, not to {kind.value}",
+                f"{field} geldt alleen voor crossed_border, niet voor {kind.value}",
+            )
+
+
+def check_claim_entry(
+    kind: ClaimKind | str,
+    from_country: str | None,
+    to_country: str | None,
+    time: TimeInterval | OutOfScopePhrase | None = None,
+) -> None:
+    """Refuse a claim being entered whose fields cannot form a claim (InvalidClaimError naming the field):
+    the kind and countries (``check_countries``) and a period that ends before it starts. A time phrase
+    that is merely not understood (relative, no year) is accepted: its finding will be *not judged*."""
+    check_countries(kind, from_country, to_country)
+    if isinstance(time, OutOfScopePhrase) and time.code == "range_reversed":
+        raise InvalidClaimError(
+            f"time_text: {time.reason_en}", field="time_text", message_nl=f"time_text: {time.reason_nl}"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,38 +133,7 @@ class Claim:
             raise _invalid(
                 self.id, "time", "the period ends before it starts", "de periode eindigt voordat die begint"
             )
-        if self.kind is ClaimKind.CROSSED_BORDER:
-            for field, value in (("from_country", self.from_country), ("to_country", self.to_country)):
-                if not value:
-                    raise _invalid(
-                        self.id,
-                        field,
-                        f"a border crossing needs {field} (the country left / entered)",
-                        f"een grensoversteek heeft {field} nodig (het land verlaten / binnengekomen)",
-                    )
-                if len(value) != 2 or not value.isalpha():
-                    raise _invalid(
-                        self.id,
-                        field,
-                        f"{field} must be a two-letter ISO country code, not {value!r}",
-                        f"{field} moet een landcode van twee letters zijn (ISO), niet {value!r}",
-                    )
-            if (self.from_country or "").upper() == (self.to_country or "").upper():
-                raise _invalid(
-                    self.id,
-                    "to_country",
-                    "from_country and to_country are the same: a border crossing joins two countries",
-                    "from_country en to_country zijn gelijk: een grensoversteek gaat tussen twee landen",
-                )
-        else:
-            for field, value in (("from_country", self.from_country), ("to_country", self.to_country)):
-                if value:
-                    raise _invalid(
-                        self.id,
-                        field,
-                        f"{field} only applies to crossed_border, not to {self.kind.value}",
-                        f"{field} geldt alleen voor crossed_border, niet voor {self.kind.value}",
-                    )
+        check_countries(self.kind, self.from_country, self.to_country, claim_id=self.id)
 
     @property
     def zone(self) -> str:

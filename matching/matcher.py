@@ -58,15 +58,7 @@ from matching.errors import MatchingError
 from matching.near_miss import NearMiss, NearMissSearch
 from matching.places import PlaceKind
 from matching.points import MatchPoints
-from matching.travel import (
-    MODE_EN,
-    MODE_NL,
-    FlightModel,
-    TravelMode,
-    airport,
-    mode_for_speed,
-    nearest_airports,
-)
+from matching.travel import FlightModel, TravelMode, airport, mode_for_speed, mode_words, nearest_airports
 
 HALF_EARTH_CIRCUMFERENCE_M = math.pi * EARTH_RADIUS_M
 
@@ -931,12 +923,12 @@ def _match_one(
         arrival_airport=arrival,
     )
     speed_en = (
-        f"minimum average speed needed: {speed * 3.6:.0f} km/h ({MODE_EN[mode]})"
+        f"minimum average speed needed: {speed * 3.6:.0f} km/h ({mode_words(mode, 'en')})"
         if math.isfinite(speed)
         else "there was no time at all to travel"
     )
     speed_nl = (
-        f"minimaal benodigde gemiddelde snelheid: {speed * 3.6:.0f} km/u ({MODE_NL[mode]})"
+        f"minimaal benodigde gemiddelde snelheid: {speed * 3.6:.0f} km/u ({mode_words(mode, 'nl')})"
         if math.isfinite(speed)
         else "er was helemaal geen tijd om te reizen"
     )

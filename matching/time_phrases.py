@@ -123,6 +123,7 @@ class OutOfScopePhrase:
     text: str
     reason_en: str
     reason_nl: str
+    code: str = "not_understood"  # relative | no_year | empty | range_reversed | not_understood
 
 
 TimePhraseResult = TimeInterval | OutOfScopePhrase
@@ -208,6 +209,7 @@ class _Span:
 
 
 _EXACT = (Granularity.DAY, Granularity.MINUTE)
+_REVERSED = "the range ends before it starts"
 
 
 class _NotUnderstood(Exception):
@@ -462,7 +464,7 @@ def _parse_range(first_text: str, second_text: str, reference_year: int | None) 
     ):
         first = _parse_single(first_text, default_year=default_year - 1, default_month=default_month)
     if _as_datetime(first.start, end=False) >= _as_datetime(second.end, end=True):
-        raise _NotUnderstood("the range ends before it starts")
+        raise _NotUnderstood(_REVERSED)
     return _Span(
         first.start,
         second.end,
@@ -516,7 +518,7 @@ def parse_time_phrase(text: str, *, reference_year: int | None = None) -> TimePh
     original = text
     cleaned = _clean(text)
     if not cleaned:
-        return OutOfScopePhrase(original, "No time was given.", "Er is geen tijd opgegeven.")
+        return OutOfScopePhrase(original, "No time was given.", "Er is geen tijd opgegeven.", "empty")
     if _RELATIVE.search(cleaned):
         return OutOfScopePhrase(
             original,
@@ -525,12 +527,14 @@ def parse_time_phrase(text: str, *, reference_year: int | None = None) -> TimePh
             "Relatieve tijden (na of voor een gebeurtenis, 'een paar weken later', een feestdag) vallen "
             "buiten het bereik: voer de data in waar ze voor staan, bijv. een maand of een periode, en "
             "noteer de oorspronkelijke omschrijving.",
+            "relative",
         )
     approximate = False
     around = _AROUND.match(cleaned)
     if around:
         approximate = True
         cleaned = cleaned[around.end() :].strip()
+    reversed_range = False
     try:
         span: _Span | None = None
         for pattern in _RANGE_PATTERNS:
@@ -539,19 +543,29 @@ def parse_time_phrase(text: str, *, reference_year: int | None = None) -> TimePh
                 try:
                     span = _parse_range(match["a"], match["b"], reference_year)
                     break
-                except _NotUnderstood:
+                except _NotUnderstood as exc:
+                    reversed_range = reversed_range or str(exc) == _REVERSED
                     continue
         if span is None:
             span = _parse_single(cleaned, default_year=reference_year, default_month=None)
         if approximate:
             span = _widen(span)
     except _NotUnderstood as exc:
+        if reversed_range:
+            return OutOfScopePhrase(
+                original,
+                "The period ends before it starts: check the order of the dates (e.g. 'from 3 to 17 March 2023').",
+                "De periode eindigt voordat die begint: controleer de volgorde van de data (bijv. 'van 3 tot 17 "
+                "maart 2023').",
+                "range_reversed",
+            )
         if str(exc) == "no year":
             return OutOfScopePhrase(
                 original,
                 "No year was given: add the year (e.g. 'March 2023'), or set the reference year of the account.",
                 "Er is geen jaar opgegeven: voeg het jaar toe (bijv. 'maart 2023'), of stel het referentiejaar "
                 "van het relaas in.",
+                "no_year",
             )
         return OutOfScopePhrase(
             original,

@@ -40,20 +40,14 @@ class TravelMode(enum.StrEnum):
 WALKING_MPS = 6.0 / 3.6
 ROAD_OR_RAIL_MPS = 130.0 / 3.6
 
-MODE_EN = {
-    TravelMode.NONE: "no travel needed",
-    TravelMode.ON_FOOT: "possible on foot",
-    TravelMode.ROAD_OR_RAIL: "possible by road or rail",
-    TravelMode.FAST_SURFACE: "only by the fastest surface travel (high-speed rail, non-stop driving)",
-    TravelMode.AIR: "only by air",
-}
-MODE_NL = {
-    TravelMode.NONE: "geen verplaatsing nodig",
-    TravelMode.ON_FOOT: "te voet mogelijk",
-    TravelMode.ROAD_OR_RAIL: "mogelijk over de weg of per trein",
-    TravelMode.FAST_SURFACE: "alleen met de snelste verplaatsing over land (hogesnelheidstrein, non-stop rijden)",
-    TravelMode.AIR: "alleen per vliegtuig",
-}
+
+def mode_words(mode: TravelMode, language: str) -> str:
+    """The words for a mode (from the one catalogue, ``catalogue/labels.toml``: group ``travel_mode``),
+    lower-case, for use inside a sentence."""
+    from catalogue import label
+
+    text = label("travel_mode", mode.value, "nl" if language == "nl" else "en", long=True)
+    return text[:1].lower() + text[1:]
 
 
 def mode_for_speed(speed_mps: float, max_surface_speed_mps: float) -> TravelMode:
