@@ -316,3 +316,12 @@ def test_before_the_first_record_is_no_data_even_for_a_false_claim() -> None:
     for text in ("from 1 to 14 March 2023", "March 2023", "12 March 2023"):
         finding = one(said(ClaimKind.STAYED, athens, text), make_points(rows))
         assert finding.status is Status.NO_DATA
+
+
+def test_every_status_and_travel_mode_has_words_in_the_catalogue() -> None:
+    import catalogue
+
+    assert {status.value for status in Status} <= set(catalogue.group("finding_status"))
+    assert {mode.value for mode in TravelMode} <= set(catalogue.group("travel_mode"))
+    assert catalogue.label("finding_status", "only_by_air", "nl") == "Tegenstrijdig, tenzij per vliegtuig"
+    assert catalogue.label("finding_status", "only_by_air", "en") == "Inconsistent unless by air"
