@@ -37,10 +37,12 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
@@ -55,7 +57,7 @@ from matching.claim_rows import (
 )
 from matching.claims import Claim, ClaimKind
 from matching.errors import MatchingError
-from matching.near_miss import NearMiss, NearMissSearch
+from matching.near_miss import NEAREST_SLACK_M, NearMiss, NearMissSearch
 from matching.places import PlaceKind
 from matching.points import MatchPoints
 from matching.travel import FlightModel, TravelMode, airport, mode_for_speed, mode_words, nearest_airports
@@ -307,17 +309,20 @@ def _date_nl(value: datetime) -> str:
     return f"{value.day} {_MONTH_NL[value.month]} {value.year}"
 
 
+@functools.lru_cache(maxsize=512)
+def _zone(zone: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(zone)
+    except (KeyError, ValueError):
+        return ZoneInfo("UTC")
+
+
 def near_miss_text(
     near: NearMiss, place_name: str, zone: str, start_s: float, end_s: float
 ) -> tuple[str, str]:
     """The near-miss line in English and Dutch; gaps in calendar days at the place (local dates) when the
     record fell on another day than the period's first or last day, else in hours."""
-    from zoneinfo import ZoneInfo
-
-    try:
-        tz = ZoneInfo(zone)
-    except (KeyError, ValueError):
-        tz = ZoneInfo("UTC")
+    tz = _zone(zone)
     first_day = _utc(start_s).astimezone(tz).date()
     last_day = _utc(max(end_s - 1.0, start_s)).astimezone(tz).date()
     en: list[str] = []
@@ -628,12 +633,42 @@ def _minimum_speed(
     pairs = slice(first, min(end, len(t) - 1))
     tb, db = before_t[:-1][pairs], lower_bound[:-1][pairs]
     ta, da = after_t[1:][pairs], lower_bound[1:][pairs]
-    if far_pair is not None:
-        keep = ~far_pair[pairs]
-        tb, db, ta, da = tb[keep], db[keep], ta[keep], da[keep]
     low = np.maximum(tb, t0)
     high = np.minimum(ta, t1)
-    fits = low <= high
+    # A pair needs at least (db + da) / (ta - tb): compute the exact speed only for the pairs whose bound
+    # can beat the best exact speed found so far.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        bound = (db + da) / (ta - tb)
+    bound[(db + da) == 0] = 0.0
+    bound[(low > high) | np.isnan(bound)] = np.inf
+    if far_pair is not None:
+        bound[far_pair[pairs]] = np.inf
+    best = math.inf
+    if len(bound):
+        count = min(16, len(bound))
+        first_candidates = np.argpartition(bound, count - 1)[:count]
+        best = _pair_speeds(tb, db, ta, da, low, high, first_candidates)
+        rest = np.flatnonzero(bound < best)
+        if len(rest):
+            best = min(best, _pair_speeds(tb, db, ta, da, low, high, rest))
+    if lo == 0 and after_t[0] > t0:  # before the first record: only the way to it counts
+        best = min(best, float(lower_bound[0] / (after_t[0] - t0)) if lower_bound[0] > 0 else 0.0)
+    if hi == n and t1 > before_t[-1]:  # after the last record: only the way from it counts
+        best = min(best, float(lower_bound[-1] / (t1 - before_t[-1])) if lower_bound[-1] > 0 else 0.0)
+    return best
+
+
+def _pair_speeds(
+    tb: np.ndarray,
+    db: np.ndarray,
+    ta: np.ndarray,
+    da: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    index: np.ndarray,
+) -> float:
+    """Lowest exact speed over the chosen pairs: be at the place at the best moment in [low, high]."""
+    tb, db, ta, da, low, high = tb[index], db[index], ta[index], da[index], low[index], high[index]
     total = db + da
     with np.errstate(divide="ignore", invalid="ignore"):
         balanced = np.where(total > 0, tb + (ta - tb) * db / np.where(total > 0, total, 1.0), low)
@@ -642,13 +677,8 @@ def _minimum_speed(
         reach = np.where(da > 0, da / (ta - moment), 0.0)
     leave = np.where((db > 0) & (moment - tb <= 0), np.inf, leave)
     reach = np.where((da > 0) & (ta - moment <= 0), np.inf, reach)
-    speeds = np.where(fits, np.maximum(leave, reach), np.inf)
-    best = float(speeds.min()) if len(speeds) else math.inf
-    if lo == 0 and after_t[0] > t0:  # before the first record: only the way to it counts
-        best = min(best, float(lower_bound[0] / (after_t[0] - t0)) if lower_bound[0] > 0 else 0.0)
-    if hi == n and t1 > before_t[-1]:  # after the last record: only the way from it counts
-        best = min(best, float(lower_bound[-1] / (t1 - before_t[-1])) if lower_bound[-1] > 0 else 0.0)
-    return best
+    speeds = np.where(low <= high, np.maximum(leave, reach), np.inf)
+    return float(speeds.min()) if len(speeds) else math.inf
 
 
 def _day_counts(times: np.ndarray, at_place: np.ndarray, t0: float, t1: float) -> tuple[int, int, int]:
@@ -904,6 +934,8 @@ def _match_one(
     far_days = 0
     if strict and verdict in (_Verdict.POSSIBLE, _Verdict.ONLY_BY_AIR) and for_count == 0:
         nearest_m = near_miss.nearest_in_period_m if near_miss else None
+        if nearest_m is not None:  # the nearest distance is exact only to within NEAREST_SLACK_M
+            nearest_m = max(nearest_m - NEAREST_SLACK_M, 0.0)
         if (in_interval & (lower_bound <= params.strict_near_m)).any():
             nearest_m = 0.0
         applies, far_days = _away_rule(t, lower_bound, t0, t1, nearest_m, params)

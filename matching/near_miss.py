@@ -25,7 +25,7 @@ from matching.places import Place, PlaceKind
 
 COUNTRY_SEARCH_S = 60 * 86_400.0
 MAX_BLOCKS_SCANNED = 4_096
-NEAREST_SLACK_M = 1_000.0  # the nearest distance in the period is exact to within this
+NEAREST_SLACK_M = 5_000.0  # the nearest distance in the period is exact to within this
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +54,8 @@ class NearMissSearch:
         self._data = data
         self._lower_bounds: dict[tuple[float, float, float], np.ndarray] = {}
         self._candidates: dict[tuple[float, float, float], np.ndarray] = {}
+        self._with_tail: dict[tuple[float, float, float], np.ndarray] = {}
+        self._block_hits: dict[tuple[float, float, float], dict[int, np.ndarray]] = {}
 
     # --- per-place block summaries -------------------------------------------------------------
     def _block_lower_bounds(self, place: Place) -> np.ndarray:
@@ -89,6 +91,31 @@ class NearMissSearch:
         return self._distance(place, rows) <= self._data.at_tolerance_m[rows]
 
     # --- searches ---------------------------------------------------------------------------------
+    def _hits(self, place: Place, key: tuple[float, float, float], block: int) -> np.ndarray:
+        """Rows at the place in block ``block`` (the tail after the last full block is block n_blocks)."""
+        cache = self._block_hits.setdefault(key, {})
+        hits = cache.get(block)
+        if hits is None:
+            start = block * BLOCK_SIZE
+            stop = (
+                min(start + BLOCK_SIZE, len(self._data.t))
+                if block < len(self._data.blocks)
+                else len(self._data.t)
+            )
+            hits = start + np.flatnonzero(self._at_place(place, slice(start, stop)))
+            cache[block] = hits
+        return hits
+
+    def _candidate_blocks_with_tail(self, place: Place) -> np.ndarray:
+        key = (place.lat, place.lon, float(place.extent_radius_m or 0.0))
+        cached = self._with_tail.get(key)
+        if cached is None:
+            blocks = len(self._data.blocks)
+            tail = [blocks] if len(self._data.t) > blocks * BLOCK_SIZE else []
+            cached = np.r_[self._candidate_blocks(place), tail].astype(np.int64)
+            self._with_tail[key] = cached
+        return cached
+
     def last_at_place_before(self, place: Place, end_row: int) -> int | None:
         """Index of the last record at the place among rows [0, end_row), or None."""
         data = self._data
@@ -98,27 +125,14 @@ class NearMissSearch:
             first = int(np.searchsorted(data.t, data.t[end_row - 1] - COUNTRY_SEARCH_S, "left"))
             hits = np.flatnonzero(self._at_place(place, slice(first, end_row)))
             return int(first + hits[-1]) if len(hits) else None
-        full = len(data.blocks) * BLOCK_SIZE
-        if end_row > full:  # the tail after the last full block, and a partial block
-            start = max(full, 0)
-            hits = np.flatnonzero(self._at_place(place, slice(start, end_row)))
-            if len(hits):
-                return int(start + hits[-1])
-            end_row = full
-        last_block = (end_row - 1) // BLOCK_SIZE
-        if end_row % BLOCK_SIZE:  # partial block containing end_row - 1
-            start = last_block * BLOCK_SIZE
-            hits = np.flatnonzero(self._at_place(place, slice(start, end_row)))
-            if len(hits):
-                return int(start + hits[-1])
-            last_block -= 1
-        candidates = self._candidate_blocks(place)
+        key = (place.lat, place.lon, float(place.extent_radius_m or 0.0))
+        candidates = self._candidate_blocks_with_tail(place)
+        last_block = min((end_row - 1) // BLOCK_SIZE, len(data.blocks))
         position = int(np.searchsorted(candidates, last_block, "right"))
         for block in candidates[max(position - MAX_BLOCKS_SCANNED, 0) : position][::-1].tolist():
-            start = block * BLOCK_SIZE
-            hits = np.flatnonzero(self._at_place(place, slice(start, start + BLOCK_SIZE)))
-            if len(hits):
-                return int(start + hits[-1])
+            hits = self._hits(place, key, block)
+            if len(hits) and hits[0] < end_row:
+                return int(hits[np.searchsorted(hits, end_row, "left") - 1])
         return None
 
     def first_at_place_after(self, place: Place, start_row: int) -> int | None:
@@ -131,25 +145,15 @@ class NearMissSearch:
             last = int(np.searchsorted(data.t, data.t[start_row] + COUNTRY_SEARCH_S, "right"))
             hits = np.flatnonzero(self._at_place(place, slice(start_row, last)))
             return int(start_row + hits[0]) if len(hits) else None
-        full = len(data.blocks) * BLOCK_SIZE
-        first_block = start_row // BLOCK_SIZE
-        if start_row < full and start_row % BLOCK_SIZE:
-            stop = (first_block + 1) * BLOCK_SIZE
-            hits = np.flatnonzero(self._at_place(place, slice(start_row, stop)))
-            if len(hits):
-                return int(start_row + hits[0])
-            first_block += 1
-        if start_row < full:
-            candidates = self._candidate_blocks(place)
-            position = int(np.searchsorted(candidates, first_block, "left"))
-            for block in candidates[position : position + MAX_BLOCKS_SCANNED].tolist():
-                start = block * BLOCK_SIZE
-                hits = np.flatnonzero(self._at_place(place, slice(start, start + BLOCK_SIZE)))
-                if len(hits):
-                    return int(start + hits[0])
-        start = max(full, start_row)
-        hits = np.flatnonzero(self._at_place(place, slice(start, n)))
-        return int(start + hits[0]) if len(hits) else None
+        key = (place.lat, place.lon, float(place.extent_radius_m or 0.0))
+        candidates = self._candidate_blocks_with_tail(place)
+        first_block = min(start_row // BLOCK_SIZE, len(data.blocks))
+        position = int(np.searchsorted(candidates, first_block, "left"))
+        for block in candidates[position : position + MAX_BLOCKS_SCANNED].tolist():
+            hits = self._hits(place, key, block)
+            if len(hits) and hits[-1] >= start_row:
+                return int(hits[np.searchsorted(hits, start_row, "left")])
+        return None
 
     def nearest_in(
         self,
