@@ -9,7 +9,8 @@ People misremember dates (LEGAL 19): a caseworker must see at a glance that the 
   to within ``NEAREST_SLACK_M``: blocks that could hold a record nearer by less than that are not read).
 
 Searches use the block summaries of ``claim_rows.prepare`` (a cap around every 32 records) to skip blocks
-that cannot hold an answer, so a search over 1e6 records costs a few block scans. Country places are
+that cannot hold an answer: the records at a place are found once per place, in the blocks that can hold
+one, and each claim then looks up its neighbours in that sorted list. Country places are
 searched record by record within ``country_search_s`` of the period. Units: metres, seconds.
 """
 
@@ -24,7 +25,6 @@ from matching.claim_rows import BLOCK_SIZE, EARTH_RADIUS_M, Prepared, _radius_ed
 from matching.places import Place, PlaceKind
 
 COUNTRY_SEARCH_S = 60 * 86_400.0
-MAX_BLOCKS_SCANNED = 4_096
 NEAREST_SLACK_M = 5_000.0  # the nearest distance in the period is exact to within this
 
 
@@ -54,8 +54,7 @@ class NearMissSearch:
         self._data = data
         self._lower_bounds: dict[tuple[float, float, float], np.ndarray] = {}
         self._candidates: dict[tuple[float, float, float], np.ndarray] = {}
-        self._with_tail: dict[tuple[float, float, float], np.ndarray] = {}
-        self._block_hits: dict[tuple[float, float, float], dict[int, np.ndarray]] = {}
+        self._hits: dict[tuple[float, float, float], np.ndarray] = {}
 
     # --- per-place block summaries -------------------------------------------------------------
     def _block_lower_bounds(self, place: Place) -> np.ndarray:
@@ -91,30 +90,26 @@ class NearMissSearch:
         return self._distance(place, rows) <= self._data.at_tolerance_m[rows]
 
     # --- searches ---------------------------------------------------------------------------------
-    def _hits(self, place: Place, key: tuple[float, float, float], block: int) -> np.ndarray:
-        """Rows at the place in block ``block`` (the tail after the last full block is block n_blocks)."""
-        cache = self._block_hits.setdefault(key, {})
-        hits = cache.get(block)
-        if hits is None:
-            start = block * BLOCK_SIZE
-            stop = (
-                min(start + BLOCK_SIZE, len(self._data.t))
-                if block < len(self._data.blocks)
-                else len(self._data.t)
-            )
-            hits = start + np.flatnonzero(self._at_place(place, slice(start, stop)))
-            cache[block] = hits
-        return hits
-
-    def _candidate_blocks_with_tail(self, place: Place) -> np.ndarray:
+    def _place_hits(self, place: Place) -> np.ndarray:
+        """Sorted rows of every record at the place (computed once per place, only in candidate blocks)."""
         key = (place.lat, place.lon, float(place.extent_radius_m or 0.0))
-        cached = self._with_tail.get(key)
-        if cached is None:
-            blocks = len(self._data.blocks)
-            tail = [blocks] if len(self._data.t) > blocks * BLOCK_SIZE else []
-            cached = np.r_[self._candidate_blocks(place), tail].astype(np.int64)
-            self._with_tail[key] = cached
-        return cached
+        hits = self._hits.get(key)
+        if hits is None:
+            data = self._data
+            full = len(data.blocks) * BLOCK_SIZE
+            blocks = self._candidate_blocks(place)
+            rows = np.r_[
+                (blocks[:, None] * BLOCK_SIZE + np.arange(BLOCK_SIZE)).ravel(), np.arange(full, len(data.t))
+            ]
+            rows = rows.astype(np.int64)
+            at = (
+                self._distance(place, rows) <= data.at_tolerance_m[rows]
+                if len(rows)
+                else np.zeros(0, dtype=bool)
+            )
+            hits = rows[at]
+            self._hits[key] = hits
+        return hits
 
     def last_at_place_before(self, place: Place, end_row: int) -> int | None:
         """Index of the last record at the place among rows [0, end_row), or None."""
@@ -123,17 +118,11 @@ class NearMissSearch:
             return None
         if place.kind is PlaceKind.COUNTRY:
             first = int(np.searchsorted(data.t, data.t[end_row - 1] - COUNTRY_SEARCH_S, "left"))
-            hits = np.flatnonzero(self._at_place(place, slice(first, end_row)))
-            return int(first + hits[-1]) if len(hits) else None
-        key = (place.lat, place.lon, float(place.extent_radius_m or 0.0))
-        candidates = self._candidate_blocks_with_tail(place)
-        last_block = min((end_row - 1) // BLOCK_SIZE, len(data.blocks))
-        position = int(np.searchsorted(candidates, last_block, "right"))
-        for block in candidates[max(position - MAX_BLOCKS_SCANNED, 0) : position][::-1].tolist():
-            hits = self._hits(place, key, block)
-            if len(hits) and hits[0] < end_row:
-                return int(hits[np.searchsorted(hits, end_row, "left") - 1])
-        return None
+            found = np.flatnonzero(self._at_place(place, slice(first, end_row)))
+            return int(first + found[-1]) if len(found) else None
+        hits = self._place_hits(place)
+        position = int(np.searchsorted(hits, end_row, "left"))
+        return int(hits[position - 1]) if position else None
 
     def first_at_place_after(self, place: Place, start_row: int) -> int | None:
         """Index of the first record at the place among rows [start_row, n), or None."""
@@ -143,17 +132,11 @@ class NearMissSearch:
             return None
         if place.kind is PlaceKind.COUNTRY:
             last = int(np.searchsorted(data.t, data.t[start_row] + COUNTRY_SEARCH_S, "right"))
-            hits = np.flatnonzero(self._at_place(place, slice(start_row, last)))
-            return int(start_row + hits[0]) if len(hits) else None
-        key = (place.lat, place.lon, float(place.extent_radius_m or 0.0))
-        candidates = self._candidate_blocks_with_tail(place)
-        first_block = min(start_row // BLOCK_SIZE, len(data.blocks))
-        position = int(np.searchsorted(candidates, first_block, "left"))
-        for block in candidates[position : position + MAX_BLOCKS_SCANNED].tolist():
-            hits = self._hits(place, key, block)
-            if len(hits) and hits[-1] >= start_row:
-                return int(hits[np.searchsorted(hits, start_row, "left")])
-        return None
+            found = np.flatnonzero(self._at_place(place, slice(start_row, last)))
+            return int(start_row + found[0]) if len(found) else None
+        hits = self._place_hits(place)
+        position = int(np.searchsorted(hits, start_row, "left"))
+        return int(hits[position]) if position < len(hits) else None
 
     def nearest_in(
         self,
