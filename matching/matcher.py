@@ -544,9 +544,10 @@ def _distance_to_country_cells(iso2: str, lat: np.ndarray, lon: np.ndarray) -> n
 
 
 def border_rows(claim: Claim, data: Prepared, lo: int, hi: int, params: MatchParameters) -> ClaimRows:
-    """Rows for a border crossing: the distance is to the border between the two countries (a lower
-    bound: the larger of the distances to either country, less the border tolerance and
-    ``border_reach_m``), or to the named crossing place if nearer."""
+    """Rows for a border crossing: the distance is to the land border between the two countries
+    (``matching.geography.distance_to_border_m``, a lower bound; without a land border, the larger of the
+    distances to either country less the border tolerance), less ``border_reach_m``, or to the named
+    crossing place if nearer."""
     rows = slice(lo, hi)
     lat, lon = data.lat[rows], data.lon[rows]
     from_distance = _distance_to_country_cells(claim.from_country or "", lat, lon)
