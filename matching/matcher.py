@@ -670,15 +670,12 @@ def _pair_speeds(
 ) -> float:
     """Lowest exact speed over the chosen pairs: be at the place at the best moment in [low, high]."""
     tb, db, ta, da, low, high = tb[index], db[index], ta[index], da[index], low[index], high[index]
-    total = db + da
     with np.errstate(divide="ignore", invalid="ignore"):
-        balanced = np.where(total > 0, tb + (ta - tb) * db / np.where(total > 0, total, 1.0), low)
-        moment = np.clip(balanced, low, high)
-        leave = np.where(db > 0, db / (moment - tb), 0.0)
-        reach = np.where(da > 0, da / (ta - moment), 0.0)
-    leave = np.where((db > 0) & (moment - tb <= 0), np.inf, leave)
-    reach = np.where((da > 0) & (ta - moment <= 0), np.inf, reach)
-    speeds = np.where(low <= high, np.maximum(leave, reach), np.inf)
+        moment = tb + (ta - tb) * (db / (db + da))  # where both ways take equally long
+        np.clip(np.nan_to_num(moment, nan=0.0), low, high, out=moment)
+        # 0 / 0 (no distance, no time) is nan and means no speed; d / 0 is inf
+        speeds = np.nan_to_num(np.fmax(db / (moment - tb), da / (ta - moment)), nan=0.0, posinf=np.inf)
+    speeds[low > high] = np.inf
     return float(speeds.min()) if len(speeds) else math.inf
 
 
