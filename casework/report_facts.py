@@ -243,6 +243,8 @@ class FindingFacts:
     time_zone: str | None
     explanation_en: str
     explanation_nl: str
+    near_miss_en: str = ""
+    near_miss_nl: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -526,6 +528,8 @@ def _finding_facts(claim: ClaimRow, row: FindingRow) -> FindingFacts:
         time_zone=uncertainty.get("time_zone"),
         explanation_en=str(data.get("explanation_en") or ""),
         explanation_nl=str(data.get("explanation_nl") or ""),
+        near_miss_en=str(data.get("near_miss_en") or ""),
+        near_miss_nl=str(data.get("near_miss_nl") or ""),
     )
 
 

@@ -41,6 +41,7 @@ WALKING_MPS = 6.0 / 3.6
 ROAD_OR_RAIL_MPS = 130.0 / 3.6
 
 
+@functools.lru_cache(maxsize=32)
 def mode_words(mode: TravelMode, language: str) -> str:
     """The words for a mode (from the one catalogue, ``catalogue/labels.toml``: group ``travel_mode``),
     lower-case, for use inside a sentence."""

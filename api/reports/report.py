@@ -153,6 +153,7 @@ TEXT: dict[str, dict[str, str]] = {
         "evidence_for": "Evidence for",
         "evidence_against": "Evidence against",
         "uncertainty": "Uncertainty used",
+        "near_miss": "Near miss",
         "explanation_nl": "Explanation (Dutch)",
         "explanation_en": "Explanation (English)",
         "evidence_line": "record {record} · {time} · {distance} from the place · Δt {dt} · accuracy ± {accuracy}",
@@ -309,6 +310,7 @@ TEXT: dict[str, dict[str, str]] = {
         "evidence_for": "Bewijs voor",
         "evidence_against": "Bewijs tegen",
         "uncertainty": "Gebruikte onzekerheid",
+        "near_miss": "Bijna-treffer",
         "explanation_nl": "Toelichting (Nederlands)",
         "explanation_en": "Toelichting (Engels)",
         "evidence_line": "gegeven {record} · {time} · {distance} van de plaats · Δt {dt} · nauwkeurigheid ± {accuracy}",
@@ -919,6 +921,16 @@ class _Report:
                     self._evidence(finding.evidence_against, finding.records_against_count),
                 ),
                 (self._("uncertainty"), lay.t(uncertainty, lay.small)),
+                *(
+                    [
+                        (
+                            self._("near_miss"),
+                            finding.near_miss_nl if self.language == "nl" else finding.near_miss_en,
+                        )
+                    ]
+                    if finding.near_miss_en
+                    else []
+                ),
                 (self._("explanation_nl"), finding.explanation_nl),
                 (self._("explanation_en"), finding.explanation_en),
             ]
