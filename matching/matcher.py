@@ -713,6 +713,17 @@ def _away_rule(
     return uncovered <= params.strict_max_uncovered_share * (t1 - t0), days
 
 
+@dataclass(frozen=True, slots=True)
+class _Details:
+    """What every judged finding reports besides its status (see ``Finding``)."""
+
+    observed_share: float
+    days_at_place: int
+    days_with_records: int
+    days_in_period: int
+    travel: TravelNeeded
+
+
 class _Verdict(enum.Enum):
     POSSIBLE = "possible"
     ONLY_BY_AIR = "only_by_air"
@@ -761,7 +772,8 @@ def _match_one(
         accuracy_used: float = 0.0,
         clock_used: float = 0.0,
         disregarded: tuple[int, ...] = (),
-        **extra: object,
+        details: _Details | None = None,
+        country_order_seen: bool | None = None,
     ) -> Finding:
         tail_en = f" {near_en}" if near_en else ""
         tail_nl = f" {near_nl}" if near_nl else ""
@@ -801,7 +813,12 @@ def _match_one(
             near_miss_nl=near_nl,
             place_used=place_name,
             place_confirmed=claim.place_confirmed,
-            **extra,  # type: ignore[arg-type]
+            country_order_seen=country_order_seen,
+            travel=details.travel if details else None,
+            observed_share=details.observed_share if details else None,
+            days_at_place=details.days_at_place if details else None,
+            days_with_records=details.days_with_records if details else None,
+            days_in_period=details.days_in_period if details else None,
         )
 
     # --- no data: nothing at all, before the first own record, or nothing near in time
@@ -857,13 +874,6 @@ def _match_one(
     for_index = (in_interval & at_place).nonzero()[0]
     for_count = len(for_index) + selection.at_skipped_in_interval
     days_at, days_recorded, days_total = _day_counts(t, at_place, t0, t1)
-    share = round(days_at / days_total, 3)
-    counts = {
-        "observed_share": share,
-        "days_at_place": days_at,
-        "days_with_records": days_recorded,
-        "days_in_period": days_total,
-    }
 
     def evidence(indices: np.ndarray) -> tuple[Evidence, ...]:
         chosen = np.asarray(indices[: params.max_evidence], dtype=np.int64)
@@ -962,7 +972,7 @@ def _match_one(
         if math.isfinite(speed)
         else "er was helemaal geen tijd om te reizen"
     )
-    extra: dict[str, object] = {**counts, "travel": travel_needed}
+    details = _Details(round(days_at / days_total, 3), days_at, days_recorded, days_total, travel_needed)
 
     away_in_interval = (in_interval & ~at_place).nonzero()[0]
     away_count = len(away_in_interval) + selection.far_skipped_in_interval
@@ -992,7 +1002,7 @@ def _match_one(
                 "klok- of positiefout), dus er wordt geen conclusie getrokken.",
                 *cited,
                 disregarded,
-                **extra,
+                details=details,
             )
         if verdict is _Verdict.AWAY:
             return finish(
@@ -1006,7 +1016,7 @@ def _match_one(
                 f"{_km_nl(params.strict_near_m)} ervan.",
                 *cited,
                 disregarded,
-                **extra,
+                details=details,
             )
         if verdict is _Verdict.ONLY_BY_AIR:
             return finish(
@@ -1021,7 +1031,7 @@ def _match_one(
                 f"op de luchthavens); {speed_nl}. De verklaring klopt alleen als de reis per vliegtuig is gemaakt.",
                 *cited,
                 disregarded,
-                **extra,
+                details=details,
             )
         by_air_en = (
             f"not even a flight between the airports nearest to each end ({departure} → {arrival}, at "
@@ -1064,7 +1074,7 @@ def _match_one(
                 f"tijdens en erna: niet over land en {by_air_nl}, na het ruimer nemen van elke onzekerheid; "
                 f"{speed_nl}."
             )
-        return finish(Status.INCONSISTENT, en, nl, *cited, disregarded, **extra)
+        return finish(Status.INCONSISTENT, en, nl, *cited, disregarded, details=details)
 
     accuracy_for = float(accuracy[for_index[: params.max_evidence]].max()) if for_count else 0.0
     vague_en = vague_nl = ""
@@ -1110,7 +1120,7 @@ def _match_one(
                     clock_used,
                     disregarded,
                     country_order_seen=order_seen,
-                    **extra,
+                    details=details,
                 )
             return finish(
                 Status.CONSISTENT,
@@ -1128,7 +1138,7 @@ def _match_one(
                 clock_used,
                 disregarded,
                 country_order_seen=True,
-                **extra,
+                details=details,
             )
         return finish(
             Status.CONSISTENT,
@@ -1143,7 +1153,7 @@ def _match_one(
             accuracy_for,
             clock_used,
             disregarded,
-            **extra,
+            details=details,
         )
     if strict and for_count:
         at_times = np.clip(t[for_index], t0, t1)
@@ -1172,7 +1182,7 @@ def _match_one(
                 accuracy_for,
                 clock_used,
                 disregarded,
-                **extra,
+                details=details,
             )
         reasons_en, reasons_nl = [], []
         if away_count:
@@ -1200,7 +1210,7 @@ def _match_one(
             max(accuracy_for, float(accuracy[away_in_interval[: params.max_evidence]].max(initial=0.0))),
             clock_used,
             disregarded,
-            **extra,
+            details=details,
         )
     if away_count == 0:
         return finish(
@@ -1217,7 +1227,7 @@ def _match_one(
             float(accuracy.max()),
             clock_used,
             disregarded,
-            **extra,
+            details=details,
         )
     nearest = float(distance[away_in_interval].min())
     return finish(
@@ -1235,7 +1245,7 @@ def _match_one(
         float(accuracy[away_in_interval[: params.max_evidence]].max()),
         clock_used,
         disregarded,
-        **extra,
+        details=details,
     )
 
 

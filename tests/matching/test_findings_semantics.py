@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -32,7 +33,7 @@ vienna = make_place("Vienna", *VIENNA, radius_m=12_000, country="AT")
 subotica = make_place("Subotica", *SUBOTICA, radius_m=4_000, country="RS")
 
 
-def said(kind: ClaimKind, place: Place, text: str, claim_id: str = "c", **extra: object) -> Claim:
+def said(kind: ClaimKind, place: Place, text: str, claim_id: str = "c", **extra: Any) -> Claim:
     interval = parse_time_phrase(text)
     assert isinstance(interval, TimeInterval), text
     return Claim(claim_id, kind, place, interval, **extra)  # type: ignore[arg-type]
@@ -42,8 +43,8 @@ def one(claim: Claim, points: MatchPoints):  # noqa: ANN201
     return match_claims([claim], points)[0]
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0) -> datetime:
+    return datetime(year, month, day, hour, tzinfo=UTC)
 
 
 # --- bounded vs vague ---------------------------------------------------------------------------------
@@ -226,7 +227,7 @@ def test_near_miss_is_also_reported_for_a_consistent_claim() -> None:
 # --- border crossings, judged at the border --------------------------------------------------------------
 
 
-def crossing_claim(**extra: object) -> Claim:
+def crossing_claim(**extra: Any) -> Claim:
     fields = {"from_country": "RS", "to_country": "HU", **extra}
     return said(ClaimKind.CROSSED_BORDER, subotica, "on 14 September 2015", **fields)
 
