@@ -148,8 +148,9 @@ class NearMissSearch:
     ) -> tuple[int, float] | None:
         """(row, edge distance in metres) of the record nearest to the place among [first_row, end_row).
 
-        ``known``: a record of the range and its distance already computed (a starting bound: only
-        blocks that could hold a nearer record are then read); ``known_exact``: it is already the nearest."""
+        ``known``: the nearest among the records the claim evaluated (every record of the partial blocks
+        at the ends; full blocks may be reduced to their ends): then only full blocks that could hold a
+        nearer record are read; ``known_exact``: it is already the nearest."""
         if end_row <= first_row:
             return None
         if known is not None and (known[1] <= 0.0 or known_exact):
@@ -159,19 +160,23 @@ class NearMissSearch:
             best = int(np.argmin(distance))
             return first_row + best, float(distance[best])
         bounds = self._block_lower_bounds(place)
-        first_block = -(-first_row // BLOCK_SIZE)
-        end_block = min(end_row // BLOCK_SIZE, len(bounds))
         best_row, best_distance = known if known is not None else (-1, np.inf)
-        pieces = [
-            (first_row, min(first_block * BLOCK_SIZE, end_row)),
-            (max(end_block * BLOCK_SIZE, first_row), end_row),
-        ]
-        for start, stop in pieces:
-            if stop > start:
-                distance = self._distance(place, slice(start, stop))
-                index = int(np.argmin(distance))
-                if distance[index] < best_distance:
-                    best_row, best_distance = start + index, float(distance[index])
+        if known is None:  # read the partial blocks at the ends, then the full blocks in between
+            first_block = -(-first_row // BLOCK_SIZE)
+            end_block = min(end_row // BLOCK_SIZE, len(bounds))
+            pieces = [
+                (first_row, min(first_block * BLOCK_SIZE, end_row)),
+                (max(end_block * BLOCK_SIZE, first_row), end_row),
+            ]
+            for start, stop in pieces:
+                if stop > start:
+                    distance = self._distance(place, slice(start, stop))
+                    index = int(np.argmin(distance))
+                    if distance[index] < best_distance:
+                        best_row, best_distance = start + index, float(distance[index])
+        else:  # every full block touching the range may have been reduced; the tail never is
+            first_block = first_row // BLOCK_SIZE
+            end_block = min(-(-end_row // BLOCK_SIZE), len(bounds))
         if end_block > first_block:
             block_bounds = bounds[first_block:end_block]
             nearer = np.flatnonzero(block_bounds < best_distance - NEAREST_SLACK_M)
@@ -181,6 +186,9 @@ class NearMissSearch:
                 if block_bounds[chunk[0]] >= best_distance - NEAREST_SLACK_M:
                     break
                 rows = ((chunk + first_block)[:, None] * BLOCK_SIZE + np.arange(BLOCK_SIZE)).ravel()
+                rows = rows[(rows >= first_row) & (rows < end_row)]
+                if not len(rows):
+                    continue
                 distance = self._distance(place, rows)
                 index = int(np.argmin(distance))
                 if distance[index] < best_distance:

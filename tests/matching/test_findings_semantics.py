@@ -326,3 +326,33 @@ def test_every_status_and_travel_mode_has_words_in_the_catalogue() -> None:
     assert {mode.value for mode in TravelMode} <= set(catalogue.group("travel_mode"))
     assert catalogue.label("finding_status", "only_by_air", "nl") == "Tegenstrijdig, tenzij per vliegtuig"
     assert catalogue.label("finding_status", "only_by_air", "en") == "Inconsistent unless by air"
+
+
+def test_near_misses_equal_a_record_by_record_search() -> None:
+    """The block-skipping near-miss search gives the records a plain scan gives (nearest distance exact to
+    within NEAREST_SLACK_M, never nearer than a real record)."""
+    import numpy as np
+
+    from bench.bench_matching import make_claims, make_route
+    from matching.claim_rows import _radius_edge_distance_m, prepare
+    from matching.matcher import MatchParameters
+    from matching.near_miss import NEAREST_SLACK_M
+
+    points, claims = make_route(60_000, 5), make_claims(200, 5)
+    findings = match_claims(claims, points)
+    data = prepare(points, MatchParameters())
+    for claim, finding in zip(claims, findings, strict=True):
+        start, end = (moment.timestamp() for moment in claim.interval_utc())
+        first, last = np.searchsorted(data.t, [start, end])
+        distance = _radius_edge_distance_m(claim.place, data.unit_x, data.unit_y, data.unit_z)
+        at = np.flatnonzero(distance <= data.at_tolerance_m)
+        before, after = at[at < first], at[at >= last]
+        near = finding.near_miss
+        assert near is not None
+        assert near.last_at_place_before_record_id == (
+            int(data.record_id[before[-1]]) if len(before) else None
+        )
+        assert near.first_at_place_after_record_id == (int(data.record_id[after[0]]) if len(after) else None)
+        if last > first:
+            true_nearest = float(distance[first:last].min())
+            assert true_nearest - 0.5 <= near.nearest_in_period_m <= true_nearest + NEAREST_SLACK_M
