@@ -24,6 +24,12 @@ What a phrase means (documented for users in matching/README.md; every choice is
   scope: the result is an ``OutOfScopePhrase`` saying so — never an exception.
 
 Dates are local to the claimed place; ``TimeInterval.to_utc(zone)`` converts with the IANA zone.
+
+``TimeInterval.bounded`` says whether the applicant stated both ends (a range of two dates or clock
+times, or explicit instants): only then is a stay a claim for the whole period (LEGAL 18). A month,
+season, part, year, "around ..." or a range of months is a vague period. ``OutOfScopePhrase.code`` says
+why a phrase was not read (``relative``, ``no_year``, ``empty``, ``range_reversed``, ``not_understood``);
+a reversed range is refused when the claim is entered (``claims.check_claim_entry``).
 """
 
 from __future__ import annotations
