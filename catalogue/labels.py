@@ -20,6 +20,7 @@ GROUPS = (
     "device_platform",
     "source_kind",
     "point_flag",
+    "travel_mode",
 )
 
 

@@ -36,7 +36,7 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 
 from matching.coordinates import looks_like_coordinates, parse_coordinates
-from matching.errors import CoordinateParseError, GazetteerError
+from matching.errors import CoordinateParseError, GazetteerError, PlaceNotFoundError
 from matching.names import normalise_name
 from matching.places import BoundingBox, Place, PlaceKind
 
@@ -486,7 +486,9 @@ class Gazetteer:
             .fetchone()
         )
         if row is None:
-            raise GazetteerError(f"no place with id {place_id!r} in the gazetteer")
+            raise PlaceNotFoundError(
+                f"no place with id {place_id!r} in the gazetteer: search again and pick a candidate"
+            )
         return _place_from_row(row, matched_name=row[2], score=100.0)
 
     def exact(self, text: str) -> list[Place]:

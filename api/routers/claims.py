@@ -86,6 +86,7 @@ def _read(row: ClaimRow) -> ClaimRead:
 
 
 def _apply(state: StateDep, session: Session, row: ClaimRow, body: ClaimWrite) -> None:
+    ms.check_claim_entry(body.kind, body.time_text, body.from_country, body.to_country, body.reference_year)
     place, candidates, confirmed = _resolve(state, session, row.case_id, body)
     understood = ms.understand_time(body.time_text, reference_year=body.reference_year)
     row.kind, row.place_text, row.time_text, row.position = (
