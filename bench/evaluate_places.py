@@ -135,7 +135,9 @@ def report(outcomes: list[Outcome], title: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--hidden", action="store_true", help="evaluate the held-out names (once, at the end)")
+    parser.add_argument(
+        "--hidden", action="store_true", help="evaluate the held-out names (once, at the end)"
+    )
     parser.add_argument("--cache-dir", type=Path, default=None, help="gazetteer index directory")
     parser.add_argument("--show-ambiguous", action="store_true", help="list the results flagged ambiguous")
     args = parser.parse_args(argv)

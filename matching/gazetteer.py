@@ -51,6 +51,7 @@ from matching.place_candidates import (
     ScoreReason,
     decide_ambiguity,
     distance_to_points_km,
+    haversine_km,
 )
 from matching.places import BoundingBox, Place, PlaceKind
 
@@ -67,6 +68,7 @@ _RADIUS_SAFETY_FACTOR = 1.5
 # Score of a candidate (matching.place_candidates explains each part).
 NAME_POINTS_MAIN = 100.0
 NAME_POINTS_ALTERNATE = 97.0
+NAME_POINTS_LOWERCASE_ALTERNATE = 93.0
 FOLD_POINTS_BASE = 70.0
 FOLD_POINTS_SPELLING = 22.0
 FOLD_ALTERNATE_PENALTY = 2.0
@@ -178,6 +180,23 @@ def _curated_csv_text() -> str:
     return resources.files("matching").joinpath("places_curated.csv").read_text(encoding="utf-8")
 
 
+def _aliases_csv_text() -> str:
+    return resources.files("matching").joinpath("places_aliases.csv").read_text(encoding="utf-8")
+
+
+def load_aliases() -> dict[str, list[str]]:
+    """Reviewed extra names of GeoNames places (places_aliases.csv): GeoNames id -> aliases."""
+    aliases: dict[str, list[str]] = {}
+    for line_number, row in enumerate(csv.DictReader(_aliases_csv_text().splitlines()), start=2):
+        geonames_id, alias, source = (row.get(key, "").strip() for key in ("geonames_id", "alias", "source"))
+        if not geonames_id.isdigit() or not alias or not source:
+            raise GazetteerError(
+                f"places_aliases.csv line {line_number}: needs a GeoNames id, an alias and a source"
+            )
+        aliases.setdefault(geonames_id, []).append(alias)
+    return aliases
+
+
 def _build_key() -> str:
     """Identifies the inputs of a build; a different key means a different index file."""
     digest = hashlib.sha256()
@@ -186,6 +205,7 @@ def _build_key() -> str:
     digest.update(f"cities500={_geonames_cities_file().stat().st_size}\n".encode())
     digest.update(f"naturalearth={_natural_earth_zip().stat().st_size}\n".encode())
     digest.update(_curated_csv_text().encode("utf-8"))
+    digest.update(_aliases_csv_text().encode("utf-8"))
     # the folding rules are part of the index: a change to them rebuilds it
     digest.update(resources.files("matching").joinpath("names.py").read_bytes())
     digest.update(f"anyascii={metadata.version('anyascii')}\n".encode())
@@ -467,6 +487,7 @@ def _fill(connection: sqlite3.Connection) -> None:
             [iso2, *names],
         )
     capitals = _capital_ids(cities)
+    aliases = load_aliases()
     for geonameid in sorted(cities, key=int):
         city = cities[geonameid]
         population = int(city.get("population") or 0)
@@ -491,7 +512,7 @@ def _fill(connection: sqlite3.Connection) -> None:
                 1 if geonameid in capitals else 0,
             ),
             city["name"],
-            city.get("alternatenames", ()),
+            [*city.get("alternatenames", ()), *aliases.get(geonameid, ())],
         )
     connection.executemany(f"INSERT INTO places VALUES ({','.join('?' * 17)})", place_rows)
     name_rows.sort(key=lambda row: (row[0], row[3]))
@@ -541,7 +562,7 @@ class Gazetteer:
         self.path = Path(path)
         self._local = threading.local()
         self._folds_lock = threading.Lock()
-        self._folds_by_length: dict[int, list[str]] | None = None
+        self._folds_by_bucket: dict[tuple[int, str], list[str]] | None = None
         self._connection()  # fail early if unreadable
 
     @classmethod
@@ -621,7 +642,12 @@ class Gazetteer:
         hits = []
         for name, main, fold, *place_row in self._rows("n.key", key):
             main_name = bool(main) or bool(place_row[15])  # every reviewed curated name counts as its own
-            points = NAME_POINTS_MAIN if main_name else NAME_POINTS_ALTERNATE
+            if main_name:
+                points = NAME_POINTS_MAIN
+            elif name.islower():  # GeoNames: mostly machine transliterations ("tan ji ya", "tanja")
+                points = NAME_POINTS_LOWERCASE_ALTERNATE
+            else:
+                points = NAME_POINTS_ALTERNATE
             kind = MatchKind.EXACT_NAME if main_name else MatchKind.EXACT_ALTERNATE
             hits.append(_NameHit(name, bool(main), fold, tuple(place_row), kind, points))
         return hits
@@ -647,36 +673,37 @@ class Gazetteer:
             )
         return hits
 
-    def _folds(self) -> dict[int, list[str]]:
+    def _folds(self) -> dict[tuple[int, str], list[str]]:
+        """Distinct folds by (length, first letter), loaded once (~1 s, ~100 MB) for the fuzzy search."""
         with self._folds_lock:
-            if self._folds_by_length is None:
-                by_length: dict[int, list[str]] = {}
+            if self._folds_by_bucket is None:
+                buckets: dict[tuple[int, str], list[str]] = {}
                 for (fold,) in self._connection().execute("SELECT DISTINCT fold FROM names WHERE fold != ''"):
-                    by_length.setdefault(len(fold), []).append(fold)
-                self._folds_by_length = by_length
-            return self._folds_by_length
+                    buckets.setdefault((len(fold), fold[0]), []).append(fold)
+                self._folds_by_bucket = buckets
+            return self._folds_by_bucket
 
     def _similar_hits(self, text: str, *, limit: int, score_cutoff: float) -> list[_NameHit]:
+        """Folds rapidfuzz finds similar (ratio ≥ cutoff), same first letter, length within ±2."""
         fold = fold_name(text)
         if len(fold) < _MIN_FUZZY_FOLD:
             return []
-        folds = self._folds()
-        window = range(len(fold) - _FUZZY_LENGTH_WINDOW, len(fold) + _FUZZY_LENGTH_WINDOW + 1)
-        pool = [candidate for length in window for candidate in folds.get(length, ())]
-        matches = process.extract(fold, pool, scorer=fuzz.ratio, score_cutoff=score_cutoff, limit=limit)
+        buckets = self._folds()
+        matches: list[tuple[str, float]] = []
+        for length in range(len(fold) - _FUZZY_LENGTH_WINDOW, len(fold) + _FUZZY_LENGTH_WINDOW + 1):
+            pool = buckets.get((length, fold[0]))
+            if pool:
+                found = process.extract(fold, pool, scorer=fuzz.ratio, score_cutoff=score_cutoff, limit=limit)
+                matches.extend((matched, ratio) for matched, ratio, _ in found)
+        matches.sort(key=lambda match: (-match[1], match[0]))
         hits = []
-        for matched, ratio, _ in matches:
+        for matched, ratio in matches[:limit]:
             if matched == fold:
                 continue  # already a spelling-family hit
             for name, main, name_fold, *place_row in self._rows("n.fold", matched, limit=_MAX_FOLD_ROWS):
                 hits.append(
                     _NameHit(
-                        name,
-                        bool(main),
-                        name_fold,
-                        tuple(place_row),
-                        MatchKind.SIMILAR,
-                        SIMILAR_FACTOR * ratio,
+                        name, bool(main), name_fold, tuple(place_row), MatchKind.SIMILAR, SIMILAR_FACTOR * ratio
                     )
                 )
         return hits
@@ -754,13 +781,17 @@ class Gazetteer:
         *,
         country: str | None = None,
         route_countries: Sequence[str] = (),
+        preferred_countries: Sequence[str] = (),
         limit: int = 10,
         fuzzy: bool = True,
     ) -> list[Place]:
-        """The places of ``lookup`` (best first) without the reasons; empty list if nothing plausible."""
-        return self.lookup(
-            text, country=country, route_countries=route_countries, limit=limit, fuzzy=fuzzy
-        ).places
+        """The places of ``lookup`` (best first) without reasons or ambiguity; [] if nothing plausible.
+
+        The route's countries (``route_countries``, formerly ``preferred_countries``) never change the
+        ranking, so this list ignores them; use ``lookup`` to see their distances and the ambiguity flag.
+        """
+        del route_countries, preferred_countries  # accepted for callers of the former signature
+        return self.lookup(text, country=country, limit=limit, fuzzy=fuzzy).places
 
 
 def _split_country(text: str) -> tuple[str, str] | None:
@@ -850,21 +881,28 @@ def _with_route(
 
 
 def _distance_to_countries_km(place: Place, countries: tuple[str, ...]) -> float | None:
-    """Lower bound of the distance from the place's centre to the nearest route country; None if unknown."""
+    """Great-circle km from the place's extent to the nearest outline of a route country; None if unknown."""
     try:
-        from matching.geography import distance_to_country_m
+        import shapely
+        from shapely.ops import nearest_points
+
+        from matching.geography import country_shape
     except ImportError:
         return None
+    point = shapely.Point(place.lon, place.lat)
     distances = []
     for code in countries:
         try:
-            distances.append(float(distance_to_country_m(code, [place.lat], [place.lon])[0]))
-        except (GeographyUnavailableError, ValueError):
+            shape = country_shape(code)
+        except GeographyUnavailableError:
             continue
+        if shape.contains(point):
+            return 0.0
+        nearest = nearest_points(shape, point)[0]
+        distances.append(haversine_km(place.lat, place.lon, nearest.y, nearest.x))
     if not distances:
         return None
-    radius_m = place.extent_radius_m or 0.0
-    return max(0.0, min(distances) - radius_m) / 1000.0
+    return max(0.0, min(distances) - (place.extent_radius_m or 0.0) / 1000.0)
 
 
 def _place_from_row(row: Sequence, *, matched_name: str, score: float) -> Place:

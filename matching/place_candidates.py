@@ -36,7 +36,7 @@ from typing import Any
 
 from matching.places import Place, PlaceKind
 
-AMBIGUITY_MARGIN = 4.0
+AMBIGUITY_MARGIN = 3.0
 AMBIGUITY_DISTANCE_KM = 50.0
 ROUTE_FLAG_MARGIN = 15.0
 ROUTE_NEAR_KM = 50.0
