@@ -6,10 +6,13 @@ says "ambiguous" when candidates that score almost alike lie far apart, so the c
 **Score** of a candidate = the name match (0–100) + bonuses, each kept as a ``ScorePart`` so the screen
 can show them:
 
-- name match: the place's main name spelled the same after normalisation 100, one of its alternate
-  names 97; the same spelling family (``matching.names.fold_name``) 88–92 (more for a closer
-  spelling, ±2 for a matching or differing qualifier such as "Bad", "Skala", "Nea"); a similar
-  spelling (rapidfuzz ratio of the folds ≥ 80) 0.88 × ratio;
+- name match: the place's main name (or a reviewed curated name) spelled the same after
+  normalisation 100, one of its GeoNames alternate names 97 (93 for an alternate written all in
+  lower case: in GeoNames those are mostly machine transliterations); the same spelling family
+  (``matching.names.fold_name``) 70 + 22 × the rapidfuzz ratio of the two spellings without
+  qualifiers (so 92 for the same letters, −2 for an alternate name, +2 / −2 for a matching /
+  differing qualifier such as "Bad", "Skala", "Nea", −1 when only one side has one); a similar
+  spelling (rapidfuzz ratio of the folds ≥ 80, same first letter) 0.88 × ratio;
 - importance: population ``2 × (log10(population) − 3)``, 0–8; a country's capital +3; a curated
   island, camp, border crossing or region +6; a country +6;
 - the region of the usual routes to Europe (Europe, Africa, the Middle East, Iran, Afghanistan,
