@@ -50,6 +50,7 @@ postgres:
 
 test: system-deps install postgres
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy legal_basis store extractor/records.py extractor/timestamps.py extractor/artifacts/spec.py extractor/sink.py
 	REISROUTE_TEST_PG=$${REISROUTE_TEST_PG-1} $(BIN)/pytest -q -p no:cacheprovider
 

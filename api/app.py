@@ -8,37 +8,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.settings import Settings
-from api.state import AppState
-from legal_basis.policy import load_policy
-from store import audit
-from store.db import make_engine, make_session_factory
-from store.evidence import EvidenceStore
-from store.migrate import upgrade
+from casework.settings import Settings
+from casework.state import AppState, build_state
 
 API_VERSION = "0.1.0"
-
-
-def build_state(settings: Settings, *, migrate: bool = True) -> AppState:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.resolved_database_url())
-    if migrate:
-        upgrade(engine)
-    factory = make_session_factory(engine)
-    audit.install_anchor_hook(factory, settings.data_dir)
-    from api.pipeline import after_job
-    from api.worker import JobWorker
-
-    app_state = AppState(
-        settings=settings,
-        engine=engine,
-        session_factory=factory,
-        policy=load_policy(settings.policy_file),
-        evidence=EvidenceStore(settings.data_dir),
-    )
-    app_state.extras["worker_factory"] = JobWorker
-    app_state.extras["after_job"] = after_job
-    return app_state
 
 
 def create_app(settings: Settings | None = None, *, state: AppState | None = None) -> FastAPI:
@@ -70,8 +43,10 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
 
     from api.routers import audit as audit_router
     from api.routers import auth, cases, health
+    from api.routers import catalogue as catalogue_router
 
     app.include_router(health.router)
+    app.include_router(catalogue_router.router)
     app.include_router(auth.router)
     app.include_router(cases.router)
     app.include_router(audit_router.router)

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from api.settings import Settings
+from casework.settings import Settings
 
 app = typer.Typer(
     help="reisroute: scoped phone location extraction, route reconstruction, fair claim matching.",
@@ -46,7 +46,7 @@ def serve(
         settings = settings.model_copy(update={"demo": True})
     state = build_state(settings)
     if demo:
-        from api.demo import seed_demo
+        from casework.demo.seed import seed_demo
 
         for line in seed_demo(state):
             typer.echo(line)
@@ -78,8 +78,8 @@ def user_add(
     password_env: Annotated[str | None, typer.Option(help="Read the password from this env var")] = None,
 ) -> None:
     """Add a local user (asks for the password unless --password-env names a variable)."""
-    from api.app import build_state
-    from api.users import UserError, add_user
+    from casework.state import build_state
+    from casework.users import UserError, add_user
     from store import audit
     from store.db import unit_of_work
 
@@ -106,7 +106,7 @@ def user_add(
 @audit_app.command("verify")
 def audit_verify(as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False) -> None:
     """Walk the chain and check it against the anchors; exit 1 on the first broken link."""
-    from api.app import build_state
+    from casework.state import build_state
     from store import audit
 
     settings = Settings()
@@ -158,7 +158,7 @@ def job_watch(job_id: int, interval_s: Annotated[float, typer.Option(help="Refre
 
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from api.app import build_state
+    from casework.state import build_state
     from store.models import ExtractionJob
 
     state = build_state(Settings())
@@ -190,8 +190,8 @@ def worker(poll_s: Annotated[float, typer.Option(help="Seconds between polls")] 
     import signal
     import threading
 
-    from api.app import build_state
-    from api.worker import JobWorker
+    from casework.jobs.worker import JobWorker
+    from casework.state import build_state
 
     state = build_state(Settings())
     job_worker = JobWorker(state, poll_s=poll_s)

@@ -15,8 +15,8 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.security import token_digest
-from api.state import AppState
+from casework.security import token_digest
+from casework.state import AppState
 from legal_basis.roles import Role
 from legal_basis.services import Actor
 from store.models import ApiToken

@@ -5,8 +5,11 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from casework.errors import CaseworkError, NothingToReport
 from extractor.errors import ExtractionError
 from legal_basis.errors import Conflict, LegalBasisError, NotFound, NotPermitted, PolicyError
+from matching.errors import GazetteerError, InvalidClaimError, MatchingError, PlaceNotFoundError
+from routing.errors import ParameterError, RoutingError
 from store.errors import EvidenceIntegrityError, EvidenceKeyDestroyed, StoreError
 
 
@@ -49,4 +52,36 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ExtractionError)
     async def _extraction(_request: Request, exc: ExtractionError) -> JSONResponse:
+        return _json(422, str(exc), error=type(exc).__name__)
+
+    @app.exception_handler(ParameterError)
+    async def _route_parameter(_request: Request, exc: ParameterError) -> JSONResponse:
+        return _json(422, f"route parameter out of range: {exc}", error=type(exc).__name__)
+
+    @app.exception_handler(RoutingError)
+    async def _routing(_request: Request, exc: RoutingError) -> JSONResponse:
+        return _json(422, f"the route could not be built: {exc}", error=type(exc).__name__)
+
+    @app.exception_handler(PlaceNotFoundError)
+    async def _place_not_found(_request: Request, exc: PlaceNotFoundError) -> JSONResponse:
+        return _json(404, str(exc), error=type(exc).__name__)
+
+    @app.exception_handler(InvalidClaimError)
+    async def _invalid_claim(_request: Request, exc: InvalidClaimError) -> JSONResponse:
+        return _json(422, str(exc), error=type(exc).__name__)
+
+    @app.exception_handler(GazetteerError)
+    async def _gazetteer(_request: Request, exc: GazetteerError) -> JSONResponse:
+        return _json(503, f"the gazetteer is not available: {exc}", error=type(exc).__name__)
+
+    @app.exception_handler(MatchingError)
+    async def _matching(_request: Request, exc: MatchingError) -> JSONResponse:
+        return _json(422, str(exc), error=type(exc).__name__)
+
+    @app.exception_handler(NothingToReport)
+    async def _nothing_to_report(_request: Request, exc: NothingToReport) -> JSONResponse:
+        return _json(404, str(exc), error=type(exc).__name__)
+
+    @app.exception_handler(CaseworkError)
+    async def _casework(_request: Request, exc: CaseworkError) -> JSONResponse:
         return _json(422, str(exc), error=type(exc).__name__)

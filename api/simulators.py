@@ -8,17 +8,9 @@ from pathlib import Path
 
 import typer
 
+from casework.demo.phones import demo_phone
 from extractor.simulator.adb_server import serve_adb_simulator_forever, start_adb_simulator
 from extractor.simulator.phone_builder import PhoneManifest, build_phone
-
-
-def demo_phone(root: Path, *, photos: int = 300, timeline_points: int = 20_000, seed: int = 2024) -> Path:
-    """A phone tree with a synthetic Aleppo → Ter Apel journey; built once and reused."""
-    marker = root / "ground_truth.json"
-    if not marker.exists():
-        root.mkdir(parents=True, exist_ok=True)
-        build_phone(root, photos=photos, timeline_points=timeline_points, seed=seed)
-    return root
 
 
 def build_demo_phone(root: Path, **kwargs: int) -> PhoneManifest:

@@ -35,7 +35,9 @@ class Observation(enum.StrEnum):
     """Whether the position is the device's own observation (LEGAL 15)."""
 
     OWN = "own"
-    RECEIVED = "received"  # e.g. a photo that arrived from elsewhere: context only, never the device's position
+    RECEIVED = (
+        "received"  # e.g. a photo that arrived from elsewhere: context only, never the device's position
+    )
     UNKNOWN = "unknown"
 
 

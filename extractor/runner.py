@@ -26,6 +26,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
 
+from extractor.artifacts.common.parse_summary import ParseSummary
+from extractor.artifacts.common.parse_summary import collect as collect_parse
 from extractor.artifacts.spec import AcquiredItem, AcquireMode, Artifact, DataCategory, ParseContext
 from extractor.errors import (
     ArtifactCorrupted,
@@ -38,8 +40,8 @@ from extractor.errors import (
     SourceFileNotFound,
 )
 from extractor.records import ClockReading, CustodyItem, LocationRecord
-from extractor.sink import ArtifactOutcome, JobSink
-from extractor.sources.base import Source, SourceEntry, walk
+from extractor.sink import ArtifactOutcome, JobSink, ParseTotals
+from extractor.sources.base import ByteWriter, HeadBatchSource, HeadRead, Source, SourceEntry, walk
 
 # Errors that mean the device is gone: the run stops and the caller reconnects and resumes.
 DEVICE_LOST_ERRORS: tuple[type[ExtractionError], ...] = (
@@ -64,7 +66,7 @@ class CommandCapable(Protocol):
 
 @runtime_checkable
 class StreamingCapable(Protocol):
-    def pull_into(self, path: str, writer: BinaryIO, *, max_bytes: int) -> int: ...
+    def pull_into(self, path: str, writer: ByteWriter, *, max_bytes: int) -> int: ...
 
 
 @runtime_checkable
@@ -72,11 +74,6 @@ class SizeCapable(Protocol):
     """A source whose listings may under-report sizes and that can tell the true ones."""
 
     def true_sizes(self, paths: Sequence[str]) -> dict[str, int]: ...
-
-
-@runtime_checkable
-class HeadBatchCapable(Protocol):
-    def read_heads(self, paths: Sequence[str], head_bytes: int) -> Iterator[object]: ...
 
 
 # --- names ------------------------------------------------------------------------------------------------
@@ -199,8 +196,35 @@ class _Tally:
     errors: list[str] = field(default_factory=list)
     fatal: str | None = None
     gives_records: bool = True  # False: an artifact without location records by design (device history)
+    summaries: list[ParseSummary] = field(default_factory=list)
+
+    MAX_NOTES = 10
+
+    def parse_totals(self) -> ParseTotals | None:
+        if not self.summaries:
+            return None
+        notes: list[str] = []
+        variants: list[str] = []
+        for summary in self.summaries:
+            if summary.variant and summary.variant not in variants:
+                variants.append(summary.variant)
+            for note in summary.notes:
+                if len(notes) < self.MAX_NOTES and note not in notes:
+                    notes.append(note)
+        return ParseTotals(
+            items_summarised=len(self.summaries),
+            rows_read=sum(s.rows_read for s in self.summaries),
+            records=sum(s.records for s in self.summaries),
+            skipped_no_location=sum(s.skipped_no_location for s in self.summaries),
+            skipped_invalid=sum(s.skipped_invalid for s in self.summaries),
+            variants=tuple(variants),
+            notes=tuple(notes),
+        )
 
     def outcome(self) -> ArtifactOutcome:
+        return replace(self._status(), parse_summary=self.parse_totals())
+
+    def _status(self) -> ArtifactOutcome:
         if self.fatal is not None:
             return ArtifactOutcome(
                 self.artifact_id, "failed", self.items, self.records, self.dropped, self.fatal
@@ -540,7 +564,7 @@ class _RunContext:
 
     def _head_method(self, head_bytes: int, whole: str | None) -> str:
         """Custody wording for a metadata-only read: what was read and where the whole-file hash came from."""
-        if isinstance(self.source, HeadBatchCapable):  # a device shell: head -c, sha256sum on the device
+        if isinstance(self.source, HeadBatchSource):  # a device shell: head -c, sha256sum on the device
             return f"{self.source.method}; first {head_bytes} bytes (head -c) and sha256sum on the device"
         wording = f"{self.source.method}; first {head_bytes} bytes (read with a length)"
         if whole is None:
@@ -552,15 +576,10 @@ class _RunContext:
     ) -> Iterator[tuple[bytes | None, int | None, str | None, str | None]]:
         """Heads of a batch: one batched device call where the source has it, else one ranged read per item,
         yielded as read so that each item is committed before the next is read (a drop loses one item)."""
-        if isinstance(self.source, HeadBatchCapable):
-            results = list(self.source.read_heads([i.locator for i in batch], head_bytes))
+        if isinstance(self.source, HeadBatchSource):
+            results: list[HeadRead] = list(self.source.read_heads([i.locator for i in batch], head_bytes))
             for r in results:
-                yield (
-                    getattr(r, "head", None),
-                    getattr(r, "size", None),
-                    getattr(r, "sha256_whole", None),
-                    getattr(r, "error", None),
-                )
+                yield (r.head, r.size, r.sha256_whole, r.error)
             return
         for item in batch:
             try:
@@ -599,7 +618,9 @@ class _RunContext:
             opener=lambda: open(staged, "rb"),
             companions={c.suffix: _opener(c.staged) for c in companions},
         )
-        records, parse_error = parse_item(item.artifact, acquired, self.parse_context)
+        records, parse_error, summary = parse_item(item.artifact, acquired, self.parse_context)
+        if summary is not None:
+            tally.summaries.append(summary)
         kept: list[LocationRecord] = []
         dropped = 0
         for record in records:
@@ -685,22 +706,20 @@ class _HashingWriter:
 
 def parse_item(
     artifact: Artifact, item: AcquiredItem, ctx: ParseContext
-) -> tuple[list[LocationRecord], str | None]:
+) -> tuple[list[LocationRecord], str | None, ParseSummary | None]:
     """Run one parser on one item. Any failure becomes ``ArtifactCorrupted`` text; records are all or none.
 
     This is the one place that catches every ``Exception`` from a parser, as the per-module status wrapper
     of MVT does: a parser bug on one hostile file must not end the extraction of a whole phone.
     """
-    records: list[LocationRecord] = []
     try:
-        generator = artifact.parse(item, ctx)
-        records.extend(generator)
+        records, summary = collect_parse(artifact.parse(item, ctx))
     except ExtractionError as exc:
-        return [], str(exc)
+        return [], str(exc), None
     except Exception as exc:  # noqa: BLE001 - converted to a typed, reported error (see docstring)
         error = ArtifactCorrupted(f"{type(exc).__name__}: {exc}")
-        return [], str(error)
-    return records, None
+        return [], str(error), None
+    return records, None, summary
 
 
 def measure_clock(

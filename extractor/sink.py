@@ -10,7 +10,7 @@ or not at all, so a job interrupted anywhere resumes without losing or duplicati
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
@@ -29,6 +29,22 @@ class ArtifactOutcome:
     records: int = 0
     dropped_outside_window: int = 0
     error: str | None = None
+    parse_summary: ParseTotals | None = None  # what the parsers said (rows read, skipped and why)
+
+
+@dataclass(frozen=True, slots=True)
+class ParseTotals:
+    """The parse summaries of one artifact's items added up: rows read, records made, rows skipped and why."""
+
+    items_summarised: int = 0
+    rows_read: int = 0
+    records: int = 0
+    skipped_no_location: int = 0
+    skipped_invalid: int = 0
+    variants: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(
+        default=()
+    )  # the first few notes of the parsers (examples, with their row)
 
 
 class JobSink(Protocol):
@@ -60,7 +76,9 @@ class JobSink(Protocol):
 
     def record_outcomes(self, outcomes: Sequence[ArtifactOutcome]) -> None: ...
 
-    def report_progress(self, *, items_done: int, items_total: int, bytes_done: int, bytes_total: int) -> None: ...
+    def report_progress(
+        self, *, items_done: int, items_total: int, bytes_done: int, bytes_total: int
+    ) -> None: ...
 
     def is_cancelled(self) -> bool: ...
 

@@ -31,11 +31,11 @@ from matching.claims import Claim
 from matching.geography import distance_to_country_m
 from matching.places import Place, PlaceKind
 from matching.points import MatchPoints
+from routing.geodesy import EARTH_RADIUS_M, haversine_m
 
 if TYPE_CHECKING:
     from matching.matcher import MatchParameters
 
-EARTH_RADIUS_M = 6_371_008.8
 BLOCK_SIZE = 32
 MIN_ROWS_FOR_BLOCKS = 16 * BLOCK_SIZE  # claims over fewer records are evaluated record by record
 SEGMENT_MERGE_GAP_BLOCKS = 64  # claims at one place this close in blocks share one segment
@@ -44,16 +44,6 @@ SEGMENT_MERGE_GAP_BLOCKS = 64  # claims at one place this close in blocks share 
 _SCREEN_FACTOR = 0.998
 _SCREEN_CAP_M = 500_000.0
 _SCREEN_SLACK_M = 1.0
-
-
-def haversine_m(lat1: np.ndarray, lon1: np.ndarray, lat2: float | np.ndarray, lon2: float | np.ndarray):  # noqa: ANN201
-    """Great-circle distance in metres between WGS84 degree positions (element-wise)."""
-    phi1 = np.radians(lat1)
-    phi2 = np.radians(lat2)
-    dphi = phi2 - phi1
-    dlmb = np.radians(np.asarray(lon2) - lon1)
-    a = np.sin(dphi / 2) ** 2 + np.cos(phi1) * np.cos(phi2) * np.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
 
 
 @dataclass(frozen=True, eq=False)

@@ -13,8 +13,8 @@ import re
 
 from matching.errors import CoordinateParseError
 from matching.places import Place, PlaceKind
+from routing.geodesy import METRES_PER_DEGREE
 
-_METRES_PER_DEGREE = 111_320.0
 _MIN_RADIUS_M = 25.0
 
 _DECIMAL_PAIR = re.compile(
@@ -91,7 +91,7 @@ def parse_coordinates(text: str) -> Place:
     if not (-90.0 <= lat <= 90.0) or not (-180.0 <= lon <= 180.0):
         raise CoordinateParseError(f"coordinates out of range in {text!r}: latitude {lat}, longitude {lon}")
     radius_m = max(
-        _MIN_RADIUS_M, resolution_deg / 2.0 * _METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 0.5)
+        _MIN_RADIUS_M, resolution_deg / 2.0 * METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 0.5)
     )
     label = f"{lat:.5f}, {lon:.5f}"
     return Place(

@@ -13,8 +13,7 @@ import math
 import numpy as np
 
 from matching.errors import GeographyUnavailableError
-
-_METRES_PER_DEGREE = 111_195.0
+from routing.geodesy import METRES_PER_DEGREE
 
 
 @functools.cache
@@ -52,6 +51,6 @@ def distance_to_country_m(iso2: str, lat: np.ndarray, lon: np.ndarray) -> np.nda
         highest_lat = np.minimum(np.abs(lat[outside]) + distance_deg, 89.0)
         # Euclidean degrees mix lat and lon degrees; scaling both by the smallest metres-per-degree
         # (longitude at the highest latitude involved) gives a lower bound.
-        scale = _METRES_PER_DEGREE * np.cos(np.radians(highest_lat))
-        result[outside] = distance_deg * np.maximum(scale, _METRES_PER_DEGREE * math.cos(math.radians(89.0)))
+        scale = METRES_PER_DEGREE * np.cos(np.radians(highest_lat))
+        result[outside] = distance_deg * np.maximum(scale, METRES_PER_DEGREE * math.cos(math.radians(89.0)))
     return result

@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 EARTH_RADIUS_M = 6_371_008.8
+# Metres in one degree of latitude (and of longitude at the equator) on that sphere: 2πR / 360.
+METRES_PER_DEGREE = 2 * np.pi * EARTH_RADIUS_M / 360.0
 
 
 def haversine_m(lat1, lon1, lat2, lon2) -> np.ndarray:  # noqa: ANN001 - arrays or floats

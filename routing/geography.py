@@ -41,12 +41,12 @@ import numpy as np
 import shapely
 
 from routing.errors import GeodataError
+from routing.geodesy import METRES_PER_DEGREE
 
 NATURAL_EARTH_ZIP = "ne_10m_admin_0_countries_deu.zip"
 NATURAL_EARTH_LAYER = "ne_10m_admin_0_countries_deu.shp"
 MAX_PIECE_VERTICES = 500
 LOOKUP_ROUNDING_DEG = 1e-3
-METRES_PER_DEGREE = 111_320.0
 
 
 class CountryConfidence(enum.StrEnum):

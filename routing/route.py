@@ -28,6 +28,7 @@ from routing.borders import BorderCrossing, CountryVisit, visits_and_crossings
 from routing.cleaning import CleanedPoints, CleaningParameters, ClockEvidence, PointFlag, clean_points
 from routing.errors import RouteFormatError
 from routing.gaps import Gap, find_gaps
+from routing.geodesy import METRES_PER_DEGREE
 from routing.geography import resolve_countries
 from routing.legs import Leg, LegParameters, TravelMode, build_legs
 from routing.points import FIX_KINDS, OBSERVATIONS, TIME_SOURCES, PointTable
@@ -38,7 +39,6 @@ NearestPlace = Callable[[float, float], str | None]
 
 ROUTE_FORMAT_VERSION = 1
 ROUTING_ALGORITHM_VERSION = "1.0"
-METRES_PER_DEGREE = 111_320.0
 
 
 def code_version() -> str:

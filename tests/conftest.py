@@ -14,9 +14,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from api.app import build_state, create_app
-from api.security import hash_password
-from api.settings import Settings
-from api.state import AppState
+from casework.security import hash_password
+from casework.settings import Settings
+from casework.state import AppState
 from legal_basis.roles import Role
 from store.db import make_engine, unit_of_work
 from store.migrate import upgrade

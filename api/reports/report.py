@@ -1,7 +1,7 @@
 """The case report as PDF: one document per set of findings, for the case file.
 
 ``build_case_report(state, case_id, finding_set_id=..., language="nl"|"en")`` reads the case in one
-session (``api.reports.collect``) and lays it out with reportlab platypus, with DejaVu embedded
+session (``casework.report_facts``) and lays it out with reportlab platypus, with DejaVu embedded
 (``api.reports.fonts``) and the route map drawn by matplotlib (``api.reports.map``).
 
 Sections: case and device identity; legal ground and authorisation; chain of custody; route (map,
@@ -22,73 +22,28 @@ from datetime import datetime
 from typing import Any, Literal
 from xml.sax.saxutils import escape
 
-from api.reports.collect import (
+import catalogue
+from api.reports.errors import ReportError
+from api.reports.fonts import FontFamily, register_fonts
+from casework.report_facts import (
     CaseReportData,
     EvidenceFacts,
     FindingFacts,
     JobFacts,
     collect_report_data,
 )
-from api.reports.errors import ReportError
-from api.reports.fonts import FontFamily, register_fonts
-from api.state import AppState
+from casework.state import AppState
 
 Language = Literal["nl", "en"]
 DRAFT_WATERMARK = "CONCEPT / DRAFT — not released"
 MAX_EVIDENCE_SHOWN = 5
 MAX_GAPS_LISTED = 20
 
-STATUS_WORDS: dict[str, dict[str, str]] = {
-    "en": {
-        "consistent": "Consistent: the records place the device there at that time",
-        "inconsistent": "Inconsistent: physically impossible given the records",
-        "no_data": "No data: the records cannot say anything about this",
-        "inconclusive": "Inconclusive: the records neither confirm nor exclude it",
-    },
-    "nl": {
-        "consistent": "Consistent: de gegevens plaatsen het toestel daar in die tijd",
-        "inconsistent": "Inconsistent: volgens de gegevens fysiek onmogelijk",
-        "no_data": "Geen gegevens: de gegevens kunnen hierover niets zeggen",
-        "inconclusive": "Onbeslist: de gegevens bevestigen noch sluiten uit",
-    },
-}
-STATUS_COLOURS = {
-    "consistent": "#d5ecd4",
-    "inconsistent": "#f6d5d1",
-    "no_data": "#e6e6e6",
-    "inconclusive": "#fbe9c6",
-}
-CLAIM_KIND_WORDS: dict[str, dict[str, str]] = {
-    "en": {
-        "stayed": "stayed in",
-        "passed_through": "passed through",
-        "crossed_border": "crossed the border at",
-        "departed": "departed from",
-        "arrived": "arrived in",
-    },
-    "nl": {
-        "stayed": "verbleef in",
-        "passed_through": "reisde door",
-        "crossed_border": "stak de grens over bij",
-        "departed": "vertrok uit",
-        "arrived": "kwam aan in",
-    },
-}
 
-STATE_WORDS: dict[str, dict[str, str]] = {
-    "nl": {
-        "requested": "aangevraagd",
-        "approved": "goedgekeurd",
-        "refused": "geweigerd",
-        "withdrawn": "ingetrokken",
-        "completed": "voltooid",
-        "failed": "mislukt",
-        "cancelled": "geannuleerd",
-        "interrupted": "onderbroken",
-        "running": "bezig",
-        "queued": "in de wachtrij",
-    },
-}
+def status_colour(status: str) -> str:
+    found = catalogue.group("finding_status").get(status)
+    return (found.colour if found is not None else None) or "#ffffff"
+
 
 TEXT: dict[str, dict[str, str]] = {
     "en": {
@@ -583,7 +538,11 @@ class _Report:
         return template.format(**values) if values else template
 
     def state_word(self, state: str) -> str:
-        return STATE_WORDS.get(self.language, {}).get(state, state)
+        """A job's or an authorisation's state in the report's language, from the one catalogue."""
+        for group_name in ("job_state", "authorisation_state"):
+            if state in catalogue.group(group_name):
+                return catalogue.label(group_name, state, self.language)
+        return state
 
     def yes_no(self, value: bool) -> str:
         return self._("yes") if value else self._("no")
@@ -915,7 +874,7 @@ class _Report:
         return lay.p("<br/>".join(lines), lay.small)
 
     def claim_words(self, finding: FindingFacts) -> str:
-        kind = CLAIM_KIND_WORDS[self.language].get(finding.kind, finding.kind)
+        kind = catalogue.label("claim_kind", finding.kind, self.language)
         place = finding.place_name or finding.place_text
         country = f" ({finding.place_country})" if finding.place_country else ""
         return f"{kind} {place}{country}"
@@ -924,7 +883,7 @@ class _Report:
         from reportlab.platypus import KeepTogether
 
         lay = self.layout
-        status_words = STATUS_WORDS[self.language].get(finding.status, finding.status)
+        status_words = catalogue.label("finding_status", finding.status, self.language, long=True)
         understood = finding.understood_nl if self.language == "nl" else finding.understood_en
         status_cell = lay.p(f"<b>{escape(status_words)}</b>")
         status_table = lay.key_values([(self._("finding"), status_cell)])
@@ -934,7 +893,7 @@ class _Report:
                     "BACKGROUND",
                     (1, 0),
                     (1, 0),
-                    lay.colors.HexColor(STATUS_COLOURS.get(finding.status, "#ffffff")),
+                    lay.colors.HexColor(status_colour(finding.status)),
                 )
             ]
         )
@@ -974,7 +933,7 @@ class _Report:
         else:
             rows = []
             for number, finding in enumerate(d.findings, start=1):
-                status_words = STATUS_WORDS[self.language].get(finding.status, finding.status)
+                status_words = catalogue.label("finding_status", finding.status, self.language, long=True)
                 rows.append(
                     [
                         str(number),
@@ -990,7 +949,7 @@ class _Report:
                         "BACKGROUND",
                         (3, i),
                         (3, i),
-                        lay.colors.HexColor(STATUS_COLOURS.get(f.status, "#ffffff")),
+                        lay.colors.HexColor(status_colour(f.status)),
                     )
                     for i, f in enumerate(d.findings, start=1)
                 ]

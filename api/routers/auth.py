@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from api.deps import CurrentActor, SessionDep, StateDep, allow
 from api.schemas import MeRead, TokenRead
-from api.security import new_token, verify_password
+from casework.security import new_token, verify_password
 from legal_basis.roles import ALL_ROLES, Role
 from legal_basis.services import Actor
 from store import audit

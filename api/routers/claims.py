@@ -9,9 +9,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api import matching_service as ms
 from api.deps import CASEWORK, FINDINGS_READERS, REVIEWER, SessionDep, StateDep, allow
 from api.routers.route import require_release_for_caseworker
+from casework import findings as ms
 from legal_basis import services
 from legal_basis.roles import Role
 from legal_basis.services import Actor

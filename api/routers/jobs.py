@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from api.deps import CASE_READERS, INTAKE, SessionDep, StateDep, allow
 from api.schemas import ORM
+from casework.jobs import service as jobs
 from legal_basis import services
 from legal_basis.roles import Role
 from legal_basis.services import Actor
 from store.evidence import verify_case_evidence
-from store.models import Authorisation, CustodyRecord, Device, ExtractionJob
+from store.models import ExtractionJob
 
 router = APIRouter(prefix="/api/v1", tags=["extraction"])
 
@@ -65,25 +64,6 @@ class JobRead(ORM):
     error: str | None
 
 
-def _job(session: SessionDep, job_id: int) -> ExtractionJob:
-    job = session.get(ExtractionJob, job_id)
-    if job is None:
-        raise services.NotFound(f"job {job_id} does not exist")
-    return job
-
-
-def _import_path(state: StateDep, relative: str | None) -> str:
-    if not relative:
-        raise services.Conflict("an offline input needs `path`, relative to the station's import folder")
-    root = (state.settings.data_dir / "imports").resolve()
-    candidate = (root / relative).resolve()
-    if not candidate.is_relative_to(root):
-        raise services.Conflict("the input path must stay inside the station's import folder")
-    if not candidate.exists():
-        raise services.NotFound(f"no input at {relative!r} in the import folder {root}")
-    return str(candidate)
-
-
 @router.post("/cases/{case_id}/jobs", response_model=JobRead, status_code=status.HTTP_202_ACCEPTED)
 def start_job(
     case_id: int,
@@ -92,61 +72,30 @@ def start_job(
     state: StateDep,
     actor: Annotated[Actor, Depends(INTAKE)],
 ) -> ExtractionJob:
-    services.get_case(session, case_id)
-    device = session.get(Device, body.device_id)
-    if device is None or device.case_id != case_id:
-        raise services.NotFound(f"device {body.device_id} does not belong to case {case_id}")
-    authorisation = session.get(Authorisation, body.authorisation_id)
-    unmet = services.gate_for(
-        session, state.policy, body.authorisation_id, case_id=case_id, device_id=device.id
-    )
-    if unmet:
-        services.record(
+    try:
+        return jobs.start_job(
             session,
+            state,
             actor,
-            "job.refused_by_gate",
-            case_id=case_id,
-            object_type="authorisation",
-            object_id=body.authorisation_id,
-            details={"unmet": [u.code for u in unmet]},
+            case_id,
+            authorisation_id=body.authorisation_id,
+            device_id=body.device_id,
+            kind=body.source.kind,
+            params=body.source.model_dump(exclude={"password", "kind"}, exclude_none=True),
+            password=body.source.password,
         )
+    except jobs.GateClosed as closed:
         session.commit()  # the refusal itself is audited
         raise HTTPException(
             status.HTTP_403_FORBIDDEN,
             detail={
-                "message": "the legal gate is closed: extraction may not start",
+                "message": str(closed),
                 "conditions": [
-                    {"code": u.code, "message_en": u.message_en, "message_nl": u.message_nl} for u in unmet
+                    {"code": u.code, "message_en": u.message_en, "message_nl": u.message_nl}
+                    for u in closed.unmet
                 ],
             },
-        )
-    assert authorisation is not None
-    params = body.source.model_dump(exclude={"password", "kind"}, exclude_none=True)
-    if body.source.kind in ("ios_backup", "archive", "google_export"):
-        params["path"] = _import_path(state, body.source.path)
-    job = ExtractionJob(
-        case_id=case_id,
-        device_id=device.id,
-        authorisation_id=authorisation.id,
-        kind=body.source.kind,
-        params=params,
-        created_by=actor.user_id,
-        scope={"categories": list(authorisation.categories)},
-    )
-    session.add(job)
-    session.flush()
-    if body.source.password:
-        state.extras.setdefault("job_secrets", {})[job.id] = {"password": body.source.password}
-    services.record(
-        session,
-        actor,
-        "job.create",
-        case_id=case_id,
-        object_type="job",
-        object_id=job.id,
-        details={"kind": job.kind, "params": params, "authorisation": authorisation.id},
-    )
-    return job
+        ) from None
 
 
 @router.get("/cases/{case_id}/jobs", response_model=list[JobRead])
@@ -166,21 +115,14 @@ def list_jobs(
 def read_job(
     job_id: int, session: SessionDep, actor: Annotated[Actor, Depends(CASE_READERS)]
 ) -> ExtractionJob:
-    job = _job(session, job_id)
+    job = jobs.get_job(session, job_id)
     services.record(session, actor, "job.read", case_id=job.case_id, object_type="job", object_id=job_id)
     return job
 
 
 @router.post("/jobs/{job_id}/cancel", response_model=JobRead)
 def cancel_job(job_id: int, session: SessionDep, actor: Annotated[Actor, Depends(INTAKE)]) -> ExtractionJob:
-    job = _job(session, job_id)
-    if job.state in ("completed", "failed", "cancelled"):
-        raise services.Conflict(f"job {job_id} is already {job.state}")
-    job.cancel_requested = True
-    if job.state in ("queued", "interrupted"):
-        job.state = "cancelled"
-    services.record(session, actor, "job.cancel", case_id=job.case_id, object_type="job", object_id=job_id)
-    return job
+    return jobs.cancel_job(session, actor, job_id)
 
 
 @router.post("/jobs/{job_id}/resume", response_model=JobRead)
@@ -188,43 +130,7 @@ def resume_job(
     job_id: int, session: SessionDep, state: StateDep, actor: Annotated[Actor, Depends(INTAKE)]
 ) -> ExtractionJob:
     """Requeue an interrupted or failed job: items already committed are not read again."""
-    job = _job(session, job_id)
-    if job.state not in ("interrupted", "failed"):
-        raise services.Conflict(f"job {job_id} is {job.state}; only interrupted or failed jobs resume")
-    unmet = services.gate_for(
-        session, state.policy, job.authorisation_id, case_id=job.case_id, device_id=job.device_id
-    )
-    if unmet:
-        raise services.NotPermitted("the legal gate is closed", [u.code for u in unmet])
-    job.state = "queued"
-    job.attempts = 0
-    services.record(session, actor, "job.resume", case_id=job.case_id, object_type="job", object_id=job_id)
-    return job
-
-
-def custody_manifest(session: SessionDep, job_id: int) -> tuple[list[dict[str, Any]], str]:
-    rows = session.scalars(
-        select(CustodyRecord).where(CustodyRecord.job_id == job_id).order_by(CustodyRecord.id)
-    )
-    items = [
-        {
-            "device_path": r.device_path,
-            "size": r.size,
-            "mtime": r.mtime.isoformat() if r.mtime else None,
-            "sha256_acquired": r.sha256_acquired,
-            "bytes_acquired": r.bytes_acquired,
-            "sha256_whole_file": r.sha256_whole_file,
-            "artifact_id": r.artifact_id,
-            "method": r.method,
-            "acquired_at": r.acquired_at.isoformat(),
-            "records": r.records_count,
-            "bytes_kept": bool(r.blob_name),
-            "dropped_outside_window": r.dropped_outside_window,
-        }
-        for r in rows
-    ]
-    digest = hashlib.sha256(json.dumps(items, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-    return items, digest
+    return jobs.resume_job(session, state, actor, job_id)
 
 
 @router.get("/cases/{case_id}/evidence/verify")
@@ -255,33 +161,7 @@ def job_report(
     include_items: bool = True,
 ) -> dict[str, Any]:
     """The extraction report: identity, clock against the host, tools, scope, per-artifact outcome, custody."""
-    job = _job(session, job_id)
-    items, manifest_sha256 = custody_manifest(session, job_id)
-    totals = session.execute(
-        select(
-            func.count(CustodyRecord.id),
-            func.coalesce(func.sum(CustodyRecord.bytes_acquired), 0),
-            func.coalesce(func.sum(CustodyRecord.records_count), 0),
-            func.coalesce(func.sum(CustodyRecord.dropped_outside_window), 0),
-        ).where(CustodyRecord.job_id == job_id)
-    ).one()
+    job = jobs.get_job(session, job_id)
+    facts = jobs.job_report_facts(session, job, include_items=include_items)
     services.record(session, actor, "job.report", case_id=job.case_id, object_type="job", object_id=job_id)
-    return {
-        "job": JobRead.model_validate(job).model_dump(mode="json"),
-        "method": "logical acquisition (the phone unlocked and authorised by its owner)",
-        "identity": job.identity,
-        "clock": job.clock,
-        "tool_versions": job.tool_versions,
-        "scope": job.scope,
-        "artifacts": job.outcomes,
-        "device_history": job.device_history,  # signs of a reset or second-hand phone (LEGAL 16); None: not computed
-        "totals": {
-            "items": totals[0],
-            "bytes_acquired": int(totals[1]),
-            "records": int(totals[2]),
-            "dropped_outside_window": int(totals[3]),
-        },
-        "custody_manifest_sha256": manifest_sha256,
-        "items": items if include_items else None,
-        "log": job.log,
-    }
+    return {"job": JobRead.model_validate(job).model_dump(mode="json"), **facts}

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.deps import FINDINGS_READERS, REVIEWER, SessionDep, StateDep
+from casework.route_parameters import RouteParametersInput
 from legal_basis import services
 from legal_basis.roles import Role
 from legal_basis.services import Actor
@@ -116,14 +117,20 @@ def rebuild(
     session: SessionDep,
     state: StateDep,
     actor: Annotated[Actor, Depends(REVIEWER)],
-    parameters: dict[str, Any] | None = None,
+    parameters: RouteParametersInput | None = None,  # type: ignore[valid-type]  # a model made at import
 ) -> dict[str, Any]:
-    """Recompute the route (e.g. with other parameters): a new version; older versions stay."""
-    from api.pipeline import rebuild_route
+    """Recompute the route (e.g. with other parameters): a new version; older versions stay.
+
+    Parameters not given keep routing's defaults; an unknown or mistyped name is answered with 422."""
+    from casework.route_versions import rebuild_route
 
     services.get_case(session, case_id)
     services.record(
-        session, actor, "route.rebuild.request", case_id=case_id, details={"parameters": parameters}
+        session,
+        actor,
+        "route.rebuild.request",
+        case_id=case_id,
+        details={"parameters": parameters.model_dump(exclude_none=True) if parameters else None},  # type: ignore[attr-defined]
     )
     session.commit()
     row = rebuild_route(state, case_id, parameters=parameters, actor=actor.username)

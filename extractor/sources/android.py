@@ -22,10 +22,8 @@ import socket
 import stat as stat_module
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import adb_shell
@@ -43,11 +41,10 @@ from extractor.errors import (
     DeviceUnauthorised,
     ExtractionError,
     HostileInput,
-    IdentityMismatch,
     SourceFileNotFound,
 )
 from extractor.records import ClockReading
-from extractor.sources.base import DeviceIdentity, SourceEntry
+from extractor.sources.base import ByteWriter, DeviceIdentity, HeadRead, SourceEntry
 from extractor.timestamps import from_unix_s
 
 KEY_FILE_NAME = "adbkey"
@@ -146,23 +143,6 @@ class _TcpTransport(BaseTransport):
 # --- results ----------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class HeadRead:
-    """The leading bytes of one file, its size and its whole-file SHA-256 as computed on the device."""
-
-    path: str
-    head: bytes | None  # None: the file could not be read
-    size: int | None
-    sha256_whole: str | None
-    error: str | None = None
-
-
-class HeadBatchSource(Protocol):
-    """Optional: read the heads of many files per round-trip (the runner uses it when present)."""
-
-    def read_heads(self, paths: Sequence[str], head_bytes: int) -> Iterator[HeadRead]: ...
-
-
 # --- getprop ----------------------------------------------------------------------------------------------
 
 _GETPROP_LINE = re.compile(r"^\[(?P<key>[^\]]+)\]: \[(?P<value>.*)\]$")
@@ -211,26 +191,6 @@ def identity_from_properties(properties: dict[str, str]) -> DeviceIdentity:
         timezone=properties.get("persist.sys.timezone") or None,
         extra=tuple((k, properties[k]) for k in extra_keys if properties.get(k)),
     )
-
-
-def ensure_registered_device(
-    identity: DeviceIdentity,
-    *,
-    serial: str | None = None,
-    model: str | None = None,
-    manufacturer: str | None = None,
-) -> None:
-    """Raise ``IdentityMismatch`` when the phone is not the one registered for the case (case-insensitive)."""
-    for label, expected, actual in (
-        ("serial number", serial, identity.serial),
-        ("model", model, identity.model),
-        ("manufacturer", manufacturer, identity.manufacturer),
-    ):
-        if expected and (actual or "").strip().casefold() != expected.strip().casefold():
-            raise IdentityMismatch(
-                f"The connected phone's {label} is {actual!r}, but the case registered {expected!r}. "
-                "Check that the right phone is connected; do not extract from another person's phone."
-            )
 
 
 # --- the source -------------------------------------------------------------------------------------------
@@ -483,7 +443,7 @@ class AdbSource:
         digest = output[:64].decode("ascii", "replace")
         return digest if re.fullmatch(r"[0-9a-f]{64}", digest) else None
 
-    def pull_into(self, path: str, writer: BinaryIO, *, max_bytes: int) -> int:
+    def pull_into(self, path: str, writer: ByteWriter, *, max_bytes: int) -> int:
         """Stream a whole file over the sync protocol (RECV) into ``writer``; refuses more than ``max_bytes``."""
         if len(_to_bytes(path)) > _SYNC_MAX_PATH:
             raise SourceFileNotFound(f"path longer than {_SYNC_MAX_PATH} bytes cannot be read over ADB sync")
@@ -571,7 +531,7 @@ def _parse_head_frame(
 class _CappedWriter(io.BytesIO):
     """Forwards to ``writer`` and keeps nothing; a BytesIO only because adb-shell's pull() accepts one."""
 
-    def __init__(self, writer: BinaryIO, max_bytes: int) -> None:
+    def __init__(self, writer: ByteWriter, max_bytes: int) -> None:
         super().__init__()
         self._writer = writer
         self._max_bytes = max_bytes

@@ -5,7 +5,7 @@ Device paths are POSIX strings as the device reports them. They are never used a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
@@ -30,6 +30,12 @@ class DeviceIdentity:
     build: str | None = None
     timezone: str | None = None
     extra: tuple[tuple[str, str], ...] = ()
+
+
+class ByteWriter(Protocol):
+    """Where a streamed file goes (a file, or a writer that hashes as it writes)."""
+
+    def write(self, data: bytes, /) -> int: ...
 
 
 @runtime_checkable
@@ -83,3 +89,71 @@ def walk(source: Source, root: str, *, max_depth: int = MAX_WALK_DEPTH) -> Itera
                 stack.append((entry.path, depth + 1))
             elif not entry.is_dir:
                 yield entry
+
+
+@dataclass(frozen=True, slots=True)
+class HeadRead:
+    """The leading bytes of one file, its size and its whole-file SHA-256 as computed on the device."""
+
+    path: str
+    head: bytes | None  # None: the file could not be read
+    size: int | None
+    sha256_whole: str | None
+    error: str | None = None
+
+
+@runtime_checkable
+class HeadBatchSource(Protocol):
+    """Optional: read the heads of many files per round-trip (the runner uses it when present)."""
+
+    def read_heads(self, paths: Sequence[str], head_bytes: int) -> Iterator[HeadRead]: ...
+
+
+def _same_name(expected: str, actual: str | None) -> bool:
+    """Names as a person registered them against what the device reports, case- and space-insensitive; a
+    registered model may be the shorter form of the reported one ("Pixel 4a" for "Pixel 4a (5G)")."""
+    want = " ".join(expected.split()).casefold()
+    have = " ".join((actual or "").split()).casefold()
+    return bool(have) and (want == have or want in have or have in want)
+
+
+def ensure_registered_device(
+    identity: DeviceIdentity,
+    *,
+    serial: str | None = None,
+    model: str | None = None,
+    manufacturer: str | None = None,
+) -> list[str]:
+    """Raise ``IdentityMismatch`` when the device is not the one registered for the case; return the
+    discrepancies that do not make it another device (to be recorded on the job).
+
+    The serial number decides when both sides know it (case-insensitive): a different serial is another
+    device. Model and manufacturer, as an officer wrote them from the phone's label, decide only when no serial
+    can be compared; beside a matching serial a different model is a clerical discrepancy, returned as a note.
+    A fact the device does not report is not a mismatch.
+    """
+    from extractor.errors import IdentityMismatch
+
+    def refuse(label: str, actual: str | None, expected: str) -> IdentityMismatch:
+        return IdentityMismatch(
+            f"The connected device's {label} is {actual!r}, but the case registered {expected!r}. "
+            "Check the seal and that the right device is connected; do not extract from another "
+            "person's device."
+        )
+
+    serial_compared = bool(serial and identity.serial)
+    if serial and identity.serial and serial.strip().casefold() != identity.serial.strip().casefold():
+        raise refuse("serial number", identity.serial, serial)
+    notes: list[str] = []
+    for label, expected, actual in (
+        ("model", model, identity.model),
+        ("manufacturer", manufacturer, identity.manufacturer),
+    ):
+        if expected and actual and not _same_name(expected, actual):
+            if not serial_compared:
+                raise refuse(label, actual, expected)
+            notes.append(
+                f"the device reports {label} {actual!r}, the case registered {expected!r} "
+                "(the serial number matches)"
+            )
+    return notes

@@ -8,8 +8,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from api.state import AppState
-from api.worker import JobWorker
+from casework.jobs.worker import JobWorker
+from casework.state import AppState
 from store.models import CustodyRecord, LocationRow
 from tests.legal_basis.helpers import authorisation_body, consent_body
 

@@ -10,7 +10,7 @@ from fastapi.routing import APIRoute
 
 from api.deps import RoleGate
 
-PUBLIC_PATHS = {"/healthz", "/api/v1/auth/token"}
+PUBLIC_PATHS = {"/healthz", "/api/v1/auth/token", "/api/v1/catalogue"}
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from api.worker import JobWorker
+from casework.jobs.worker import JobWorker
 from extractor.simulator.adb_server import start_adb_simulator
 from extractor.simulator.phone_builder import build_phone
 from tests.legal_basis.helpers import approved_case
@@ -117,3 +117,22 @@ def test_claims_findings_and_release(client_for, state, phone) -> None:
     assert caseworker.get(f"/api/v1/cases/{case_id}/findings").json()["id"] == set_id
     history = reviewer.get(f"/api/v1/cases/{case_id}/finding-sets").json()
     assert [h["id"] for h in history] == [set_id, new_set]
+
+    # a rebuild with a mistyped or unknown parameter is refused and the field named; a good one versions
+    versions_before = len(reviewer.get(f"/api/v1/cases/{case_id}/route/versions").json())
+    for bad, field in (
+        ({"stays": {"bogus": 1}}, "bogus"),
+        ({"stay_radius_m": 500}, "stay_radius_m"),
+        ({"stays": {"radius_m": "wide"}}, "radius_m"),
+    ):
+        response = reviewer.post(f"/api/v1/cases/{case_id}/route/rebuild", json=bad)
+        assert response.status_code == 422, (bad, response.text)
+        assert field in response.text
+    out_of_range = reviewer.post(f"/api/v1/cases/{case_id}/route/rebuild", json={"stays": {"radius_m": -5}})
+    assert out_of_range.status_code == 422 and "radius_m" in out_of_range.text
+    rebuilt = reviewer.post(f"/api/v1/cases/{case_id}/route/rebuild", json={"stays": {"radius_m": 250}})
+    assert rebuilt.status_code == 200, rebuilt.text
+    versions = reviewer.get(f"/api/v1/cases/{case_id}/route/versions").json()
+    assert len(versions) == versions_before + 1
+    assert versions[-1]["parameters"]["stays"]["radius_m"] == 250
+    assert versions[-1]["code_version"].startswith("routing")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from api.demo import seed_demo
+from casework.demo.seed import seed_demo
 from store.models import Authorisation, Case, FindingRow, FindingSet
 
 pytestmark = [pytest.mark.device, pytest.mark.slow]

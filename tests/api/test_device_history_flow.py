@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from api.worker import JobWorker
+from casework.jobs.worker import JobWorker
 from extractor.simulator.adb_server import start_adb_simulator
 from extractor.simulator.phone_builder import build_phone
 from tests.legal_basis.helpers import approved_case

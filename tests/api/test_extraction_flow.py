@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from api.worker import JobWorker
+from casework.jobs.worker import JobWorker
 from extractor.records import TimeSource
 from extractor.simulator.adb_server import start_adb_simulator
 from extractor.simulator.phone_builder import build_phone
@@ -96,6 +96,11 @@ def test_android_extraction_end_to_end(client_for, state, phone, simulator) -> N
     assert len(report["custody_manifest_sha256"]) == 64
     statuses = {a["artifact_id"]: a["status"] for a in report["artifacts"]}
     assert statuses.get("android.dcim_exif") == "found"
+    # each artifact's parse summary (rows read, skipped and why) reaches the report
+    summaries = {a["artifact_id"]: a["parse_summary"] for a in report["artifacts"]}
+    timeline = summaries["common.google_timeline"]
+    assert timeline is not None and timeline["rows_read"] > 0 and timeline["records"] > 0
+    assert sum(s["records"] for s in summaries.values() if s) >= report["totals"]["records"]
 
     with state.session_factory() as session:
         custody = list(session.scalars(select(CustodyRecord).where(CustodyRecord.case_id == case_id)))

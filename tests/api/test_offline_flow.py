@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from api.targets_offline import folder_sha256
+from casework.jobs.offline_target import folder_sha256
 from extractor.simulator.ios_backup_builder import (
     BackupIdentity,
     default_home_files,

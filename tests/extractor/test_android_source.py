@@ -23,9 +23,9 @@ from extractor.sources.android import (
     UNAUTHORISED_MESSAGE,
     AdbSource,
     android_parse_context,
-    ensure_registered_device,
     quote_device_path,
 )
+from extractor.sources.base import ensure_registered_device
 from tests.extractor.conftest import CLOCK_OFFSET_S
 
 pytestmark = pytest.mark.device

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from api.worker import JobWorker
+from casework.jobs.worker import JobWorker
 from extractor.simulator.adb_server import start_adb_simulator
 from extractor.simulator.phone_builder import build_phone
 from store.errors import EvidenceKeyDestroyed

@@ -20,6 +20,7 @@ from matching.claim_rows import BLOCK_SIZE, ClaimRows, Prepared, prepare
 from matching.claims import Claim
 from matching.matcher import MatchParameters, Status, _core_slices, _match_prepared, match_claims
 from matching.places import PlaceKind
+from routing.geodesy import haversine_m
 from tests.matching.synthetic_journey import make_journey_claims, make_journey_points
 
 
@@ -150,7 +151,7 @@ def test_segment_merging_does_not_change_findings(journey, monkeypatch, merge_ga
 
 def _all_pairs_conflicts(t, lat, lon, accuracy, clock, params: MatchParameters) -> np.ndarray:  # noqa: ANN001
     widen = params.impossibility_accuracy_factor * accuracy + params.impossibility_margin_m
-    distance = claim_rows.haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:]) - widen[:-1] - widen[1:]
+    distance = haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:]) - widen[:-1] - widen[1:]
     needed = params.travel_time_s(np.maximum(distance, 0.0))
     return needed > (t[1:] - t[:-1]) + clock[:-1] + clock[1:]
 

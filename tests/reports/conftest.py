@@ -17,9 +17,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import build_state, create_app
-from api.settings import Settings
-from api.state import AppState
-from api.worker import JobWorker
+from casework.jobs.worker import JobWorker
+from casework.settings import Settings
+from casework.state import AppState
 from extractor.simulator.adb_server import start_adb_simulator
 from extractor.simulator.phone_builder import PhoneManifest, build_phone
 from legal_basis.roles import Role

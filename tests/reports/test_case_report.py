@@ -13,8 +13,9 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
+import catalogue
 from api.reports.map import COLOUR_ROUTE, COLOUR_SEA
-from api.reports.report import DRAFT_WATERMARK, STATUS_WORDS
+from api.reports.report import DRAFT_WATERMARK
 from store.models import AuditEntry
 from tests.legal_basis.helpers import GROUND
 from tests.reports.conftest import PEOPLE, REFERENCE
@@ -91,7 +92,7 @@ def test_released_report_states_the_key_facts(released_case, english_report) -> 
     ter_apel, damascus = released_case.claim_ids[3], released_case.claim_ids[2]
     assert statuses[ter_apel] == "inconsistent" and statuses[damascus] == "no_data"
     for status in set(statuses.values()):
-        assert STATUS_WORDS["en"][status] in text
+        assert catalogue.label("finding_status", status, "en", long=True) in text
     assert "Van 25 tot 31 mei 2024".lower() in text.lower()
     # limitations: the data locates the device, and the software decides nothing
     assert "The data locates the device, not the person." in text
@@ -124,7 +125,7 @@ def test_dutch_report_has_dutch_wording_and_both_explanations(released_case, art
     assert "Wettelijke grondslag en machtiging" in text and "Bewaarketen" in text
     assert "De gegevens tonen waar het toestel was, niet waar de persoon was." in text
     for status in set(released_case.statuses.values()):
-        assert STATUS_WORDS["nl"][status] in text
+        assert catalogue.label("finding_status", status, "nl", long=True) in text
     findings = (
         released_case.clients["reviewer"]
         .get(

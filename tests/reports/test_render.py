@@ -15,20 +15,21 @@ import numpy as np
 import pytest
 from PIL import Image
 
+import catalogue
 from api.reports import DRAFT_WATERMARK, ReportError, render_case_report
-from api.reports.collect import (
+from api.reports.map import COLOUR_SEA, map_extent, render_route_map
+from api.reports.report import format_distance, format_duration, format_signed_duration
+from casework.report_facts import (
     AuditFacts,
-    AuthorisationFacts,
     CaseReportData,
-    ConsentFacts,
     DeviceFacts,
     EvidenceFacts,
     FindingFacts,
     JobFacts,
-    NoticeFacts,
+    ReportedAuthorisation,
+    ReportedConsent,
+    ReportedNotice,
 )
-from api.reports.map import COLOUR_SEA, map_extent, render_route_map
-from api.reports.report import STATUS_WORDS, format_distance, format_duration, format_signed_duration
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -163,7 +164,7 @@ def make_report_data(**overrides: object) -> CaseReportData:
             ),
         ),
         authorisations=(
-            AuthorisationFacts(
+            ReportedAuthorisation(
                 id=2,
                 device_id=1,
                 policy_version="nl-default@2026.1",
@@ -187,7 +188,7 @@ def make_report_data(**overrides: object) -> CaseReportData:
             ),
         ),
         consents=(
-            ConsentFacts(
+            ReportedConsent(
                 authorisation_id=2,
                 language="ar",
                 interpreter=None,
@@ -199,7 +200,7 @@ def make_report_data(**overrides: object) -> CaseReportData:
             ),
         ),
         notices=(
-            NoticeFacts(
+            ReportedNotice(
                 language="ar", notice_version="n-1", interpreter=None, given_at=T0, recorded_by="Ingrid"
             ),
         ),
@@ -240,7 +241,7 @@ def test_draft_without_route_says_so(tmp_path: Path) -> None:
     assert DRAFT_WATERMARK in text and "NOT RELEASED" in text
     assert "There is no route" in text
     assert "V-ÇİĞ-1" in text and "R58M-ΣΤ-ğüş" in text and "Aylin Şahin (authoriser)" in text
-    assert STATUS_WORDS["en"]["inconsistent"] in text
+    assert catalogue.label("finding_status", "inconsistent", "en", long=True) in text
     assert "record 77" in text and "2093 km" in text and "−10 min" in text
     assert "Claims not matched" in text and "two weeks after Eid" in text
     assert "4 record(s) found outside the authorised date window were dropped" in text
@@ -257,7 +258,7 @@ def test_released_dutch_report_has_no_draft_mark(tmp_path: Path) -> None:
     text = _text(render_case_report(data, language="nl"), tmp_path)
     assert "CONCEPT" not in text and "NIET VRIJGEGEVEN" not in text
     assert "Δήμητρα (reviewer)" in text and "Gecontroleerd" in text
-    assert STATUS_WORDS["nl"]["inconsistent"] in text
+    assert catalogue.label("finding_status", "inconsistent", "nl", long=True) in text
     assert "Er is geen route" in text
     with pytest.raises(ReportError, match="language"):
         render_case_report(data, language="de")  # type: ignore[arg-type]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+import catalogue
 from extractor.simulator.adb_server import start_adb_simulator
 from extractor.simulator.phone_builder import build_phone
 from tests.api.job_helpers import open_gate_case, run_job, start_job
@@ -18,12 +19,6 @@ from tests.web.conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.device, pytest.mark.slow]
 REFERENCE = "V-WEB-0001"
-STATUS_WORDS = {
-    "consistent": "Consistent",
-    "inconsistent": "Inconsistent",
-    "no_data": "No data",
-    "inconclusive": "Inconclusive",
-}
 
 
 def extracted_case_with_claims(client_for, state, phone) -> tuple[int, int]:  # type: ignore[no-untyped-def]
@@ -141,7 +136,7 @@ def test_caseworker_reads_route_and_findings(
     for index in range(rows.count()):
         finding = findings[int(rows.nth(index).get_attribute("data-claim-id"))]
         badge = rows.nth(index).locator(f".badge-{finding['status']}")
-        assert badge.inner_text().strip().endswith(STATUS_WORDS[finding["status"]])
+        assert badge.inner_text().strip().endswith(catalogue.label("finding_status", finding["status"], "en"))
     assert {f["status"] for f in findings.values()} >= {"consistent", "no_data", "inconsistent"}
 
     # selecting a claim (a real button, by keyboard) highlights its evidence on the map

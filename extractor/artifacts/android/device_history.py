@@ -20,7 +20,7 @@ Commands and what is read from them:
   no signal.
 
 No location records come from this artifact; ``parse`` only counts what it could read. The signals are derived
-after the job from the stored outputs by ``device_history_signals`` (``api/device_history.py``).
+after the job from the stored outputs by ``device_history_signals`` (``casework/device_signals.py``).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from extractor.artifacts.spec import (
     ParseContext,
     Platform,
 )
-from extractor.device_history import Confidence, DeviceHistorySignal, SignalKind, format_day
+from extractor.history_signals import Confidence, DeviceHistorySignal, SignalKind, format_day
 from extractor.records import LocationRecord
 from extractor.timestamps import TimestampError, from_local_date_time_in_zone, from_unix_s
 

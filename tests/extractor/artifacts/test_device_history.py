@@ -17,7 +17,7 @@ from extractor.artifacts.android.device_history import (
 )
 from extractor.artifacts.common.parse_summary import collect
 from extractor.artifacts.spec import AcquiredItem, ParseContext, Platform
-from extractor.device_history import Confidence, DeviceHistorySignal, SignalKind, data_start_signals
+from extractor.history_signals import Confidence, DeviceHistorySignal, SignalKind, data_start_signals
 from extractor.simulator.adb_commands import DeviceState, Shell
 from extractor.simulator.adb_filesystem import PhoneFilesystem
 from extractor.simulator.phone_builder import build_phone

@@ -67,10 +67,6 @@ const en = {
   authorisation: "Authorisation",
   no_authorisations: "No authorisation has been requested.",
   authorisation_requested_message: "Authorisation requested; an authorising official (another person) must decide.",
-  authorisation_requested: "Requested",
-  authorisation_approved: "Approved",
-  authorisation_refused: "Refused",
-  authorisation_withdrawn: "Withdrawn",
   legal_ground: "Legal ground",
   purpose: "Purpose",
   necessity: "Necessity",
@@ -142,12 +138,6 @@ const en = {
   report: "Report",
   cancel: "Cancel",
   resume: "Resume",
-  job_queued: "Queued",
-  job_running: "Running",
-  job_interrupted: "Interrupted",
-  job_completed: "Completed",
-  job_failed: "Failed",
-  job_cancelled: "Cancelled",
   job_cancel_message: "Cancellation requested.",
   job_resume_message: "The job was queued again.",
   job_started: "Extraction queued; progress updates below.",
@@ -268,10 +258,6 @@ const en = {
   findings_not_compared: "The claims have not been compared with the route yet.",
   not_released_draft: "not released",
   released: "released",
-  finding_consistent: "Consistent",
-  finding_inconsistent: "Inconsistent",
-  finding_no_data: "No data",
-  finding_inconclusive: "Inconclusive",
   finding_not_compared: "Not compared yet",
   finding_not_released: "Not released yet",
   not_released_title: "Not released yet",
@@ -381,10 +367,6 @@ const nl = {
   authorisation: "Machtiging",
   no_authorisations: "Er is geen machtiging aangevraagd.",
   authorisation_requested_message: "Machtiging aangevraagd; een bevoegd functionaris (een ander persoon) moet beslissen.",
-  authorisation_requested: "Aangevraagd",
-  authorisation_approved: "Verleend",
-  authorisation_refused: "Geweigerd",
-  authorisation_withdrawn: "Ingetrokken",
   legal_ground: "Wettelijke grondslag",
   purpose: "Doel",
   necessity: "Noodzaak",
@@ -456,12 +438,6 @@ const nl = {
   report: "Verslag",
   cancel: "Annuleren",
   resume: "Hervatten",
-  job_queued: "In de wachtrij",
-  job_running: "Bezig",
-  job_interrupted: "Onderbroken",
-  job_completed: "Voltooid",
-  job_failed: "Mislukt",
-  job_cancelled: "Geannuleerd",
   job_cancel_message: "Annulering gevraagd.",
   job_resume_message: "De taak staat weer in de wachtrij.",
   job_started: "Uitlezen staat in de wachtrij; de voortgang staat hieronder.",
@@ -582,10 +558,6 @@ const nl = {
   findings_not_compared: "De verklaringen zijn nog niet met de route vergeleken.",
   not_released_draft: "niet vrijgegeven",
   released: "vrijgegeven",
-  finding_consistent: "In overeenstemming",
-  finding_inconsistent: "Tegenstrijdig",
-  finding_no_data: "Geen gegevens",
-  finding_inconclusive: "Niet vast te stellen",
   finding_not_compared: "Nog niet vergeleken",
   finding_not_released: "Nog niet vrijgegeven",
   not_released_title: "Nog niet vrijgegeven",
@@ -667,6 +639,28 @@ export function t(key, vars = {}, fallback) {
   if (text === undefined) text = en[key];
   if (text === undefined) text = fallback !== undefined ? fallback : key;
   return text.replace(/\{(\w+)\}/g, (_, name) => (vars[name] !== undefined ? String(vars[name]) : `{${name}}`));
+}
+
+// Words for codes (finding statuses, job and authorisation states, artifact outcomes) come from the one
+// catalogue of the service (GET /api/v1/catalogue), never from this file: loaded once before the first view.
+const CATALOGUE_PREFIXES = {
+  finding_status: "finding",
+  job_state: "job",
+  authorisation_state: "authorisation",
+  artifact_outcome: "outcome",
+};
+export const STATUS_COLOURS = {};
+
+export function loadCatalogue(catalogue) {
+  for (const [group, prefix] of Object.entries(CATALOGUE_PREFIXES)) {
+    for (const [code, words] of Object.entries(catalogue[group] || {})) {
+      en[`${prefix}_${code}`] = words.en;
+      nl[`${prefix}_${code}`] = words.nl;
+      if (words.en_long) en[`${prefix}_${code}_long`] = words.en_long;
+      if (words.nl_long) nl[`${prefix}_${code}_long`] = words.nl_long;
+      if (words.colour && group === "finding_status") STATUS_COLOURS[code] = words.colour;
+    }
+  }
 }
 
 export function roleName(role) {

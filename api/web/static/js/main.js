@@ -2,7 +2,7 @@
 
 import { api, session, setUnauthorisedHandler, signOut } from "./api.js";
 import { append, clear, h } from "./dom.js";
-import { getLang, onLangChange, roleName, setLang, t } from "./i18n.js";
+import { getLang, loadCatalogue, onLangChange, roleName, setLang, t } from "./i18n.js";
 import { CaseView } from "./views/case.js";
 import { CaseListView } from "./views/cases.js";
 import { LoginView } from "./views/login.js";
@@ -117,7 +117,17 @@ onLangChange(() => {
   if (current && current.title) document.title = `reisroute – ${current.title()}`;
 });
 
-window.addEventListener("hashchange", navigate);
-document.documentElement.lang = getLang();
-navigate();
+async function start() {
+  try {
+    const response = await fetch("/api/v1/catalogue", { headers: { Accept: "application/json" } });
+    if (response.ok) loadCatalogue(await response.json());
+  } catch (error) {
+    // without the catalogue the codes themselves are shown: never a wrong word
+  }
+  window.addEventListener("hashchange", navigate);
+  document.documentElement.lang = getLang();
+  navigate();
+}
+
+start();
 

@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.matching_service import limitation_lines
-from api.reports.errors import NothingToReport
+from casework.errors import NothingToReport, ReportError
+from casework.findings import limitation_lines
 from legal_basis.policy import Policy
 from store import audit
 from store.models import (
@@ -60,7 +60,7 @@ class MilderMeans:
 
 
 @dataclass(frozen=True, slots=True)
-class AuthorisationFacts:
+class ReportedAuthorisation:
     id: int
     device_id: int | None
     policy_version: str
@@ -84,7 +84,7 @@ class AuthorisationFacts:
 
 
 @dataclass(frozen=True, slots=True)
-class ConsentFacts:
+class ReportedConsent:
     authorisation_id: int
     language: str
     interpreter: str | None
@@ -96,7 +96,7 @@ class ConsentFacts:
 
 
 @dataclass(frozen=True, slots=True)
-class NoticeFacts:
+class ReportedNotice:
     language: str
     notice_version: str
     interpreter: str | None
@@ -264,9 +264,9 @@ class CaseReportData:
     case_created_at: datetime
     retention_until: datetime | None
     devices: tuple[DeviceFacts, ...]
-    authorisations: tuple[AuthorisationFacts, ...]
-    consents: tuple[ConsentFacts, ...]
-    notices: tuple[NoticeFacts, ...]
+    authorisations: tuple[ReportedAuthorisation, ...]
+    consents: tuple[ReportedConsent, ...]
+    notices: tuple[ReportedNotice, ...]
     jobs: tuple[JobFacts, ...]
     route: RouteFacts | None
     finding_set_id: int
@@ -351,7 +351,7 @@ def _clock(reading: dict[str, Any] | None) -> ClockFacts | None:
 
 
 def _job_facts(session: Session, job: ExtractionJob, people: _People) -> JobFacts:
-    from api.routers.jobs import custody_manifest
+    from casework.jobs.custody import custody_manifest
 
     items, manifest_sha256 = custody_manifest(session, job.id)
     tools = dict(job.tool_versions or {})
@@ -574,8 +574,6 @@ def collect_report_data(
     released_only: bool = False,
 ) -> CaseReportData:
     """Everything the report shows for one finding set of a case, read in one session."""
-    from api.reports.errors import ReportError
-
     case = session.get(Case, case_id)
     if case is None:
         raise ReportError(f"case {case_id} does not exist")
@@ -602,7 +600,7 @@ def collect_report_data(
     ):
         ground = policy.ground(a.ground_id)
         authorisations.append(
-            AuthorisationFacts(
+            ReportedAuthorisation(
                 id=a.id,
                 device_id=a.device_id,
                 policy_version=a.policy_version,
@@ -633,7 +631,7 @@ def collect_report_data(
             )
         )
     consents = tuple(
-        ConsentFacts(
+        ReportedConsent(
             authorisation_id=c.authorisation_id,
             language=c.language,
             interpreter=c.interpreter,
@@ -648,7 +646,7 @@ def collect_report_data(
         )
     )
     notices = tuple(
-        NoticeFacts(
+        ReportedNotice(
             language=n.language,
             notice_version=n.notice_version,
             interpreter=n.interpreter,

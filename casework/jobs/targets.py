@@ -47,11 +47,11 @@ def open_target(kind: str, params: dict[str, Any], *, data_dir: Path, secrets: d
     if kind == "adb":
         return _adb_target(params, data_dir)
     if kind == "ios_usbmux":
-        from api.targets_ios import ios_usbmux_target
+        from casework.jobs.ios_target import ios_usbmux_target
 
         return ios_usbmux_target(params, data_dir, secrets=secrets)
     if kind in ("ios_backup", "archive", "google_export"):
-        from api.targets_offline import offline_target
+        from casework.jobs.offline_target import offline_target
 
         return offline_target(kind, params, secrets=secrets)
     raise TargetError(f"unknown job kind {kind!r}; choose one of {', '.join(JOB_KINDS)}")

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.device_history import device_history_limitations
-from api.state import AppState
+from casework.device_signals import device_history_limitations
+from casework.state import AppState
 from matching.claims import Claim, ClaimKind
 from matching.places import BoundingBox, Place, PlaceKind
 from matching.time_phrases import Granularity, OutOfScopePhrase, TimeInterval, parse_time_phrase
@@ -184,7 +184,11 @@ def rematch_case(state: AppState, case_id: int, *, actor: str) -> FindingSet | N
         )
         route_label = None
         limitations = [
-            "No location records: every claim is 'no data'. This says nothing against the applicant.",
+            {
+                "en": "No location records: every claim is 'no data'. This says nothing against the applicant.",
+                "nl": "Geen locatiegegevens: elke verklaring is 'geen gegevens'. Dat zegt niets tegen de "
+                "aanvrager.",
+            },
             *history_lines,
         ]
     findings = match_claims(claims, points, route_version=route_label)

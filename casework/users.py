@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.security import hash_password
+from casework.security import hash_password
 from legal_basis.roles import Role
 from store.models import User
 

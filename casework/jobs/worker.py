@@ -21,11 +21,12 @@ from typing import Any
 from sqlalchemy import select, update
 
 import extractor
-from api.state import AppState
-from api.targets import Target, open_target
+from casework.jobs.targets import Target, open_target
+from casework.state import AppState
 from extractor.artifacts import default_registry
 from extractor.artifacts.spec import DataCategory
-from extractor.errors import DeviceDisconnected, DeviceTimeout, ExtractionError, IdentityMismatch
+from extractor.errors import DeviceDisconnected, DeviceTimeout, ExtractionError
+from extractor.sources.base import ensure_registered_device
 from legal_basis.services import gate_for
 from store import audit
 from store.job_sink import DbJobSink
@@ -309,11 +310,13 @@ class JobWorker:
         identity = target.identity()
         if identity is not None:
             sink.record_identity(identity)
-            if registered["serial"] and identity.serial and registered["serial"] != identity.serial:
-                raise IdentityMismatch(
-                    f"the connected device reports serial {identity.serial!r}, the case registered "
-                    f"{registered['serial']!r}: check the seal and the cable"
-                )
+            for note in ensure_registered_device(
+                identity,
+                serial=registered["serial"],
+                model=registered["model"],
+                manufacturer=registered["make"],
+            ):
+                sink.log(note)
         start_clock = target.read_clock()
         offset_s = 0.0
         if start_clock is not None:

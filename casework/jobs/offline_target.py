@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any, cast
 
-from api.targets import Target, TargetError
+from casework.jobs.targets import Target, TargetError
 from extractor.artifacts.spec import ParseContext, Platform
 from extractor.errors import SourceFileNotFound
 from extractor.sources.archive import input_sha256, open_prior_extraction

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from api.targets import Target
+from casework.jobs.targets import Target
 from extractor.artifacts import default_registry
 from extractor.artifacts.spec import ParseContext, Platform
 from extractor.errors import SourceFileNotFound

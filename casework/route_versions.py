@@ -7,20 +7,21 @@ version it used. Nothing here decides anything; it recomputes.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api.state import AppState
+from casework.route_parameters import route_parameters
+from casework.state import AppState
 from store import audit
 from store.models import ExtractionJob, LocationRow, RouteVersion
 
 log = logging.getLogger("reisroute.pipeline")
-ROUTING_CODE_VERSION = "routing-0.1.0"
 
 
 def load_point_columns(session: Session, case_id: int) -> dict[str, np.ndarray]:
@@ -79,7 +80,11 @@ def clock_evidence(session: Session, case_id: int) -> dict[str, Any]:
 
 
 def rebuild_route(
-    state: AppState, case_id: int, *, parameters: dict[str, Any] | None = None, actor: str = "pipeline"
+    state: AppState,
+    case_id: int,
+    *,
+    parameters: BaseModel | dict[str, Any] | None = None,
+    actor: str = "pipeline",
 ) -> RouteVersion | None:
     from routing.route import build_route, route_to_dict, route_to_geojson
 
@@ -92,7 +97,7 @@ def rebuild_route(
     if table is None:
         return None
     extracted_at = max(extraction_times) if extraction_times else datetime.now(UTC)
-    params = route_parameters(parameters or {}, extraction_time_utc=extracted_at)
+    params = route_parameters(parameters, extraction_time_utc=extracted_at)
     route = build_route(table, params=params, nearest_place=_nearest_place_function(state))
     stored = route_to_dict(route)
     geojson = route_to_geojson(route, simplify_tolerance_m=50.0)
@@ -104,7 +109,7 @@ def rebuild_route(
             case_id=case_id,
             version=version,
             parameters=stored.get("parameters", {}),
-            code_version=ROUTING_CODE_VERSION,
+            code_version=route.code_version,
             records_count=len(table),
             route=stored,
             geojson=geojson,
@@ -124,68 +129,7 @@ def rebuild_route(
     return row
 
 
-def route_parameters(overrides: dict[str, Any], *, extraction_time_utc: datetime):  # type: ignore[no-untyped-def]
-    """RouteParameters from a JSON-like dict: top-level numbers and the nested groups cleaning/stays/legs."""
-    import dataclasses
-
-    from routing.route import ClockEvidence, RouteParameters
-
-    defaults = RouteParameters()
-    changes: dict[str, Any] = {}
-    for name, value in overrides.items():
-        if name in ("cleaning", "stays", "legs") and isinstance(value, dict):
-            changes[name] = dataclasses.replace(getattr(defaults, name), **value)
-        elif name in {f.name for f in dataclasses.fields(RouteParameters)} and name != "clock":
-            changes[name] = value
-        else:
-            raise ValueError(f"unknown route parameter {name!r}")
-    changes["clock"] = ClockEvidence(extraction_time_utc=extraction_time_utc)
-    return dataclasses.replace(defaults, **changes)
-
-
-class NearestPlaceIndex:
-    """Nearest named place (gazetteer) to a position: curated places and GeoNames towns, within a radius.
-
-    Brute force over ~235,000 places with a flat-earth distance in a small window: ~1 ms a query, which is
-    ample for a route's stays.
-    """
-
-    def __init__(self, gazetteer_path: Path, *, max_distance_m: float = 25_000.0) -> None:
-        import sqlite3
-
-        connection = sqlite3.connect(f"file:{gazetteer_path}?mode=ro", uri=True)
-        try:
-            rows = connection.execute(
-                "SELECT name, country, lat, lon, COALESCE(population, 0), curated FROM places "
-                "WHERE kind NOT IN ('country', 'region')"
-            ).fetchall()
-        finally:
-            connection.close()
-        self.names = [f"{name} ({country})" if country else name for name, country, *_ in rows]
-        self.lat = np.asarray([r[2] for r in rows], dtype=np.float64)
-        self.lon = np.asarray([r[3] for r in rows], dtype=np.float64)
-        # a curated place (camp, crossing) or a bigger town wins over a hamlet a little closer
-        self.bonus_m = np.asarray(
-            [2_000.0 if r[5] else min(np.log10(max(r[4], 1)) * 400.0, 2_400.0) for r in rows]
-        )
-        self.max_distance_m = max_distance_m
-
-    def __call__(self, lat: float, lon: float) -> str | None:
-        window = (np.abs(self.lat - lat) < 0.5) & (np.abs(self.lon - lon) < 0.7)
-        index = np.flatnonzero(window)
-        if index.size == 0:
-            return None
-        dy = (self.lat[index] - lat) * 111_195.0
-        dx = (self.lon[index] - lon) * 111_195.0 * np.cos(np.radians(lat))
-        distance = np.hypot(dx, dy)
-        score = distance - self.bonus_m[index]
-        best = int(np.argmin(score))
-        if distance[best] > self.max_distance_m:
-            return None
-        return self.names[int(index[best])]
-
-
-def _nearest_place_function(state: AppState) -> NearestPlaceIndex | None:
+def _nearest_place_function(state: AppState) -> Callable[[float, float], str | None] | None:
     cached = state.extras.get("nearest_place")
     if cached is None:
         try:
@@ -194,13 +138,15 @@ def _nearest_place_function(state: AppState) -> NearestPlaceIndex | None:
             return None
         gazetteer = state.extras.get("gazetteer") or Gazetteer.open(state.settings.resolved_gazetteer_dir())
         state.extras["gazetteer"] = gazetteer
+        from matching.nearest_place import NearestPlaceIndex
+
         cached = NearestPlaceIndex(gazetteer.path)
         state.extras["nearest_place"] = cached
     return cached  # type: ignore[no-any-return]
 
 
 def after_job(state: AppState, case_id: int, job_id: int) -> None:
-    from api.device_history import record_device_history
+    from casework.device_signals import record_device_history
     from store.errors import StoreError
 
     try:
@@ -213,7 +159,7 @@ def after_job(state: AppState, case_id: int, job_id: int) -> None:
         log.exception("route build failed for case %s after job %s", case_id, job_id)
         return
     try:
-        from api.matching_service import rematch_case
+        from casework.findings import rematch_case
 
         rematch_case(state, case_id, actor="pipeline")
     except ImportError:

@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
-from api.state import AppState
-from api.worker import JobWorker
+from casework.jobs.worker import JobWorker
+from casework.state import AppState
 from legal_basis import services
 from legal_basis.roles import Role
 from legal_basis.services import Actor
@@ -53,7 +54,8 @@ def _actor(state: AppState, username: str, role: Role) -> Actor:
 
 def start_demo_simulators(state: AppState) -> dict[str, object]:
     """Start the simulated Android phone (loopback TCP) and iPhone (usbmuxd socket) for this process."""
-    from api.simulators import demo_phone, start_adb_simulator
+    from casework.demo.phones import demo_phone
+    from extractor.simulator.adb_server import start_adb_simulator
 
     demo_dir = Path(state.settings.data_dir) / "demo"
     running = state.extras.setdefault("simulators", {})
@@ -85,10 +87,8 @@ def seed_demo_cases(state: AppState) -> Iterator[str]:
     truth = json.loads((Path(running["android_root"]) / "ground_truth.json").read_text())  # type: ignore[arg-type]
     yield f"simulated Android phone: adb on 127.0.0.1:{android.port}"  # type: ignore[attr-defined]
     if "iphone" in running:
-        yield (
-            f"simulated iPhone {running['iphone'].udid}: usbmuxd socket "  # type: ignore[attr-defined]
-            f"{running['iphone'].socket_path}"
-        )  # type: ignore[attr-defined]
+        iphone: Any = running["iphone"]
+        yield f"simulated iPhone {iphone.udid}: usbmuxd socket {iphone.socket_path}"
     with state.session_factory() as session:
         exists = session.scalar(select(Case.id).where(Case.reference == DEMO_REFERENCE))
     if exists is not None:
@@ -181,7 +181,7 @@ def seed_demo_cases(state: AppState) -> Iterator[str]:
     JobWorker(state, retry_delay_s=0).run_job_now(job_id)
     yield f"demo case {DEMO_REFERENCE}: extraction job {job_id} finished"
 
-    from api.matching_service import gazetteer, place_to_dict, rematch_case, understand_time
+    from casework.findings import gazetteer, place_to_dict, rematch_case, understand_time
     from store.models import ClaimRow
 
     places = gazetteer(state)

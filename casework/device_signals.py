@@ -19,11 +19,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api.state import AppState
+from casework.state import AppState
 from extractor.artifacts.android.device_history import SPEC as ANDROID_DEVICE_HISTORY
 from extractor.artifacts.android.device_history import device_history_signals
 from extractor.artifacts.spec import AcquiredItem, ParseContext
-from extractor.device_history import DeviceHistorySignal, SignalKind, data_start_signals
+from extractor.history_signals import DeviceHistorySignal, SignalKind, data_start_signals
 from extractor.records import Observation
 from store import audit
 from store.models import Authorisation, CustodyRecord, ExtractionJob, LocationRow

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 from sqlalchemy import select
 
-from api.state import AppState
-from api.users import add_user
+from casework.state import AppState
+from casework.users import add_user
 from legal_basis.roles import Role
 from store import audit
 from store.db import unit_of_work
@@ -56,7 +56,7 @@ def seed_demo(state: AppState) -> Iterator[str]:
     for username, _full_name, role in DEMO_USERS:
         yield f"  {username:<11} {role.value}"
     try:
-        from api.demo_case import seed_demo_cases
+        from casework.demo.case import seed_demo_cases
     except ModuleNotFoundError:
         return
     yield from seed_demo_cases(state)
