@@ -703,7 +703,12 @@ class Gazetteer:
             for name, main, name_fold, *place_row in self._rows("n.fold", matched, limit=_MAX_FOLD_ROWS):
                 hits.append(
                     _NameHit(
-                        name, bool(main), name_fold, tuple(place_row), MatchKind.SIMILAR, SIMILAR_FACTOR * ratio
+                        name,
+                        bool(main),
+                        name_fold,
+                        tuple(place_row),
+                        MatchKind.SIMILAR,
+                        SIMILAR_FACTOR * ratio,
                     )
                 )
         return hits

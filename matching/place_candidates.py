@@ -37,13 +37,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import catalogue
 from matching.places import Place, PlaceKind
+from routing.geodesy import haversine_m
 
 AMBIGUITY_MARGIN = 3.0
 AMBIGUITY_DISTANCE_KM = 50.0
 ROUTE_FLAG_MARGIN = 15.0
 ROUTE_NEAR_KM = 50.0
-_EARTH_RADIUS_KM = 6371.0088
 
 
 class MatchKind(enum.StrEnum):
@@ -79,41 +80,9 @@ class AmbiguityReason(enum.StrEnum):
     ROUTE_NEAR_OTHER = "route_near_other"
 
 
-REASON_TEXT: dict[str, tuple[str, str]] = {
-    ScoreReason.NAME_EXACT: ("main name spelled the same", "hoofdnaam gelijk gespeld"),
-    ScoreReason.ALTERNATE_NAME_EXACT: ("another name of the place", "andere naam van de plaats"),
-    ScoreReason.SPELLING_FAMILY: ("same name in another spelling", "zelfde naam in andere spelling"),
-    ScoreReason.SIMILAR_SPELLING: ("similar spelling", "gelijkende spelling"),
-    ScoreReason.QUALIFIER_MATCHES: (
-        "same qualifier (Bad, Skala, Nea …)",
-        "zelfde toevoeging (Bad, Skala, Nea …)",
-    ),
-    ScoreReason.QUALIFIER_DIFFERS: ("different qualifier", "andere toevoeging"),
-    ScoreReason.POPULATION: ("population", "inwonertal"),
-    ScoreReason.CAPITAL: ("capital", "hoofdstad"),
-    ScoreReason.CURATED_ROUTE_PLACE: (
-        "reviewed route place (island, camp, crossing)",
-        "gecontroleerde plaats op de route (eiland, kamp, grensovergang)",
-    ),
-    ScoreReason.COUNTRY: ("country", "land"),
-    ScoreReason.ROUTE_REGION: (
-        "in the region of the usual routes to Europe",
-        "in het gebied van de gebruikelijke routes naar Europa",
-    ),
-    ScoreReason.CLAIMED_COUNTRY: (
-        "in the country the applicant named",
-        "in het land dat de aanvrager noemde",
-    ),
-    ScoreReason.COORDINATES: ("coordinates typed in", "ingevoerde coördinaten"),
-    AmbiguityReason.FAR_APART: (
-        "candidates with almost the same score lie far apart: confirm one",
-        "kandidaten met bijna dezelfde score liggen ver uit elkaar: bevestig er één",
-    ),
-    AmbiguityReason.ROUTE_NEAR_OTHER: (
-        "the phone's route passes near another candidate than the best one: confirm one",
-        "de route van de telefoon komt langs een andere kandidaat dan de beste: bevestig er één",
-    ),
-}
+def reason_text(code: str, language: str = "en") -> str:
+    """The words for a score or ambiguity reason, from the catalogue (group ``place_reason``)."""
+    return catalogue.label("place_reason", code, "nl" if language == "nl" else "en")
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,8 +110,7 @@ class PlaceCandidate:
     distance_to_route_countries_km: float | None = None
 
     def reasons(self, language: str = "en") -> list[str]:
-        index = 1 if language == "nl" else 0
-        return [f"{REASON_TEXT[part.reason][index]} ({part.points:+.1f})" for part in self.parts]
+        return [f"{reason_text(part.reason, language)} ({part.points:+.1f})" for part in self.parts]
 
     def to_dict(self, place_dict: dict[str, Any]) -> dict[str, Any]:
         """JSON form; ``place_dict`` is the caller's serialisation of ``place``."""
@@ -186,8 +154,7 @@ class PlaceResolution:
         return [candidate.place for candidate in self.candidates]
 
     def explanation(self, language: str = "en") -> list[str]:
-        index = 1 if language == "nl" else 0
-        return [REASON_TEXT[reason][index] for reason in self.ambiguity_reasons]
+        return [reason_text(reason, language) for reason in self.ambiguity_reasons]
 
     def to_dict(self, place_dict: Any) -> dict[str, Any]:  # noqa: ANN401 - a Place -> dict callable
         best = self.best
@@ -210,13 +177,8 @@ def _round(value: float | None) -> float | None:
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in km between two WGS84 points (degrees)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = (
-        math.sin((p2 - p1) / 2) ** 2
-        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    )
-    return 2 * _EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+    """Great-circle distance in km between two WGS84 points (degrees); ``routing.geodesy``'s sphere."""
+    return float(haversine_m(lat1, lon1, lat2, lon2)) / 1000.0
 
 
 def _distance_to_bbox_km(place: Place, lat: float, lon: float) -> float:

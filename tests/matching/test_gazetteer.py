@@ -417,3 +417,13 @@ def test_stale_index_format_is_refused(gazetteer: Gazetteer, tmp_path) -> None: 
         connection.execute("UPDATE meta SET value='3' WHERE key='format_version'")
     with pytest.raises(GazetteerError, match="format"):
         Gazetteer(copy)
+
+
+def test_every_reason_has_words_in_the_catalogue() -> None:
+    import catalogue
+    from matching.place_candidates import reason_text
+
+    words = catalogue.group("place_reason")
+    for reason in (*ScoreReason, *AmbiguityReason):
+        assert reason.value in words, reason
+        assert reason_text(reason, "en") != reason_text(reason, "nl")
