@@ -41,7 +41,12 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 
 from matching.coordinates import looks_like_coordinates, parse_coordinates
-from matching.errors import CoordinateParseError, GazetteerError, GeographyUnavailableError
+from matching.errors import (
+    CoordinateParseError,
+    GazetteerError,
+    GeographyUnavailableError,
+    PlaceNotFoundError,
+)
 from matching.names import ascii_key, fold_name, normalise_name, qualifiers_of
 from matching.place_candidates import (
     MatchKind,
@@ -611,7 +616,9 @@ class Gazetteer:
             .fetchone()
         )
         if row is None:
-            raise GazetteerError(f"no place with id {place_id!r} in the gazetteer")
+            raise PlaceNotFoundError(
+                f"no place with id {place_id!r} in the gazetteer: choose one of its candidates"
+            )
         return _place_from_row(row, matched_name=row[2], score=100.0)
 
     def exact(self, text: str) -> list[Place]:

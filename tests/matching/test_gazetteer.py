@@ -7,7 +7,7 @@ import math
 import pytest
 
 from matching.coordinates import parse_coordinates
-from matching.errors import CoordinateParseError, GazetteerError
+from matching.errors import CoordinateParseError, GazetteerError, PlaceNotFoundError
 from matching.gazetteer import Gazetteer, city_radius_m
 from matching.names import fold_name, normalise_name, qualifiers_of
 from matching.place_candidates import AmbiguityReason, MatchKind, ScoreReason
@@ -143,7 +143,7 @@ def test_get_round_trips_ids(gazetteer: Gazetteer) -> None:
         place = gazetteer.resolve(text)[0]
         again = gazetteer.get(place.id)
         assert (again.id, again.lat, again.lon, again.kind) == (place.id, place.lat, place.lon, place.kind)
-    with pytest.raises(GazetteerError):
+    with pytest.raises(PlaceNotFoundError):
         gazetteer.get("geonames:does-not-exist")
 
 
