@@ -376,7 +376,8 @@ def build_gazetteer(cache_dir: Path | None = None, *, force: bool = False) -> Pa
     """Build the SQLite index into ``cache_dir`` (default: ``default_cache_dir()``) and return its path.
 
     Reuses an existing index built from the same inputs unless ``force``. Writes to a temporary file
-    and renames it, so a crash never leaves a half-built index. Takes ~10–20 s.
+    and renames it, so a crash never leaves a half-built index, then removes indexes of other build
+    keys from the directory (open readers keep their file until they close it). Takes ~25–35 s.
     """
     directory = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     directory.mkdir(parents=True, exist_ok=True)
@@ -392,6 +393,9 @@ def build_gazetteer(cache_dir: Path | None = None, *, force: bool = False) -> Pa
             connection.commit()
             connection.execute("VACUUM")
         os.replace(temporary, target)
+        for stale in directory.glob("gazetteer-*.sqlite"):  # built from older inputs or code: never read again
+            if stale != target:
+                stale.unlink(missing_ok=True)
     except (OSError, sqlite3.Error, json.JSONDecodeError) as exc:
         temporary.unlink(missing_ok=True)
         raise GazetteerError(f"could not build the gazetteer in {directory}: {exc}") from exc

@@ -195,7 +195,11 @@ def test_build_is_deterministic(tmp_path, gazetteer) -> None:  # noqa: ANN001
     from matching.gazetteer import build_gazetteer
 
     first = gazetteer.path  # built earlier in this session
+    stale = tmp_path / "b" / "gazetteer-0123456789abcdef.sqlite"  # an index of older code or inputs
+    stale.parent.mkdir()
+    stale.write_bytes(b"old")
     second = build_gazetteer(tmp_path / "b")
+    assert not stale.exists()
     assert first.name == second.name
     assert hashlib.sha256(first.read_bytes()).digest() == hashlib.sha256(second.read_bytes()).digest()
 
