@@ -2,9 +2,14 @@
 
 The gazetteer's first candidate is a suggestion, never a fact: a claim stores the ranked candidates,
 whether the lookup was ambiguous, and whether a caseworker confirmed the place (and who, when, and
-whether the confirmed place was one of the candidates). Matching receives the plausible alternatives of
-an unconfirmed place (``casework.findings.claim_place_alternatives``), so that ambiguity never counts
-against the applicant (LEGAL 20).
+whether the confirmed place was one of the candidates). The claim row's ``extra`` holds:
+
+- ``candidates``: the *plausible* places as place dicts, best first — what matching judges an unconfirmed
+  place by (``casework.findings`` turns them into ``Claim.candidates``), so that ambiguity never counts
+  against the applicant (LEGAL 20);
+- ``place_lookup``: the whole lookup for the screen — every candidate with score, reasons (en, nl),
+  kind, country, plausibility and route distances, the ambiguity flag and its reasons;
+- ``place_confirmed`` and, once confirmed, ``place_confirmation`` (by, at, place id, from_candidates).
 
 The phone's route is context for the lookup only for someone who may see the route (LEGAL 4: a
 caseworker only after a legal reviewer released the findings); otherwise candidates carry no route
@@ -109,18 +114,19 @@ def apply_place(
     """
     resolution = lookup_place(state, place_text, country=country, route=route)
     data = resolution_to_dict(resolution)
+    data["route_context"] = bool(route and (route.countries or route.points))
+    plausible = plausible_ids(resolution)
     extra.update(
         {
             "place_country": country,
-            "candidates": data["candidates"],
-            "place_ambiguous": data["ambiguous"],
-            "place_ambiguity": {
-                "reasons": data["ambiguity_reasons"],
-                "ids": data["ambiguous_ids"],
-                "en": data["ambiguity_en"],
-                "nl": data["ambiguity_nl"],
-            },
-            "place_route_context": bool(route and (route.countries or route.points)),
+            # what matching reads: the plausible places (best first), as place dicts
+            "candidates": [
+                place_to_dict(candidate.place)
+                for candidate in resolution.candidates
+                if candidate.place.id in plausible
+            ],
+            # what the caseworker reads: every candidate with its score, reasons and route distance
+            "place_lookup": data,
         }
     )
     if place_id:
@@ -136,7 +142,8 @@ def confirm(
 ) -> None:
     """Store ``place_id`` as the caseworker's confirmed place (raises GazetteerError for an unknown id)."""
     place = gazetteer(state).get(place_id)
-    candidate_ids = [candidate.get("place", candidate).get("id") for candidate in extra.get("candidates", [])]
+    looked_up = (extra.get("place_lookup") or {}).get("candidates") or []
+    candidate_ids = [candidate["place"]["id"] for candidate in looked_up]
     row.place = place_to_dict(place)
     extra["place_confirmed"] = True
     extra["place_confirmation"] = {

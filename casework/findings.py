@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 
 from casework.device_signals import device_history_limitations
 from casework.state import AppState
+from legal_basis.policy import Evaluation
+from legal_basis.purpose import require_evaluation
 from matching.claims import Claim, ClaimKind
 from matching.places import BoundingBox, Place, PlaceKind
 from matching.time_phrases import Granularity, OutOfScopePhrase, TimeInterval, parse_time_phrase
@@ -110,35 +112,11 @@ def route_countries(session: Session, case_id: int) -> list[str]:
     return list((row.route.get("statistics") or {}).get("countries") or [])
 
 
-def claim_place_alternatives(row: ClaimRow) -> tuple[Place, ...]:
-    """The plausible gazetteer candidates other than ``row.place`` while the place is unconfirmed; () once
-    a caseworker confirmed it (see ``casework.claim_places``)."""
-    extra = row.extra or {}
-    if extra.get("place_confirmed") or not row.place:
-        return ()
-    chosen = row.place.get("id")
-    return tuple(
-        place_from_dict(candidate["place"])
-        for candidate in extra.get("candidates", [])
-        if isinstance(candidate.get("place"), dict)
-        and candidate.get("plausible")
-        and candidate["place"].get("id") != chosen
-    )
-
-
 def claim_from_row(row: ClaimRow) -> Claim | None:
     """The matcher's Claim, or None when the place or time is not (yet) understood."""
     if not row.place or not row.interval:
         return None
     extra = row.extra or {}
-    certainty: dict[str, Any] = {}
-    # matching.claims.Claim carries the place's certainty once the fair-matching work is merged (issue 16);
-    # until then it has no such fields and judges the suggested place alone.
-    if {"candidates", "place_confirmed"} <= {field.name for field in dataclasses.fields(Claim)}:
-        certainty = {
-            "candidates": claim_place_alternatives(row),
-            "place_confirmed": bool(extra.get("place_confirmed")),
-        }
     return Claim(
         id=str(row.id),
         kind=ClaimKind(row.kind),
@@ -147,7 +125,6 @@ def claim_from_row(row: ClaimRow) -> Claim | None:
         from_country=extra.get("from_country"),
         to_country=extra.get("to_country"),
         place_text=row.place_text,
-        **certainty,
     )
 
 
@@ -171,6 +148,7 @@ def rematch_case(state: AppState, case_id: int, *, actor: str) -> FindingSet | N
     from routing.route import cleaned_points, route_from_dict
 
     with state.session_factory() as session:
+        require_evaluation(session, state.policy, case_id, Evaluation.CLAIM_MATCHING)  # LEGAL 21
         route_row = session.scalars(
             select(RouteVersion)
             .where(RouteVersion.case_id == case_id)

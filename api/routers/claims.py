@@ -99,7 +99,7 @@ def _route_for(session: Session, actor: Actor, case_id: int) -> claim_places.Rou
 
 def _read(row: ClaimRow) -> ClaimRead:
     extra = row.extra or {}
-    ambiguity = extra.get("place_ambiguity") or {}
+    lookup = extra.get("place_lookup") or {}
     return ClaimRead(
         id=row.id,
         case_id=row.case_id,
@@ -109,11 +109,11 @@ def _read(row: ClaimRow) -> ClaimRead:
         place=row.place,
         place_confirmed=bool(extra.get("place_confirmed")),
         place_confirmation=extra.get("place_confirmation"),
-        place_ambiguous=bool(extra.get("place_ambiguous")),
-        place_ambiguity_en=list(ambiguity.get("en") or []),
-        place_ambiguity_nl=list(ambiguity.get("nl") or []),
+        place_ambiguous=bool(lookup.get("ambiguous")),
+        place_ambiguity_en=list(lookup.get("ambiguity_en") or []),
+        place_ambiguity_nl=list(lookup.get("ambiguity_nl") or []),
         place_country=extra.get("place_country"),
-        candidates=extra.get("candidates", []),
+        candidates=lookup.get("candidates") or [],
         time_text=row.time_text,
         interval=row.interval,
         time_understood=extra.get("time_understood", {}),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from casework.findings import claim_from_row, claim_place_alternatives
+from casework.findings import claim_from_row, place_from_dict
 from store.db import unit_of_work
 from store.models import AuditEntry, ClaimRow, FindingSet, RouteVersion, User
 from store.types import utcnow
@@ -39,11 +39,12 @@ def test_an_ambiguous_place_is_stored_unconfirmed_with_its_candidates(client_for
     assert all(c["reasons_en"] and c["reasons_nl"] and c["country"] == "TR" for c in claim["candidates"][:3])
     assert claim["place"]["id"] == claim["candidates"][0]["place"]["id"]  # a suggestion, flagged as one
 
-    # matching receives the other plausible places while the place is unconfirmed
+    # matching reads the plausible places (as place dicts) and that the place is unconfirmed
     with state.session_factory() as session:
         row = session.get(ClaimRow, claim["id"])
-        alternatives = {place.id for place in claim_place_alternatives(row)}
-        assert {SARAY_VAN, SARAY_ISTANBUL_QUARTER} - {claim["place"]["id"]} <= alternatives
+        assert row.extra["place_confirmed"] is False
+        plausible = [place_from_dict(place) for place in row.extra["candidates"]]
+        assert {SARAY_VAN, SARAY_ISTANBUL_QUARTER} <= {place.id for place in plausible}
         assert claim_from_row(row) is not None
 
     # the caseworker confirms Saray (Van); the confirmation is audited
@@ -56,7 +57,7 @@ def test_an_ambiguous_place_is_stored_unconfirmed_with_its_candidates(client_for
     assert body["place_confirmation"]["by"] == "caseworker" and body["place_confirmation"]["from_candidates"]
     assert body["candidates"]  # the alternatives stay on record
     with state.session_factory() as session:
-        assert claim_place_alternatives(session.get(ClaimRow, claim["id"])) == ()
+        assert session.get(ClaimRow, claim["id"]).extra["place_confirmed"] is True
         actions = session.scalars(select(AuditEntry.action).where(AuditEntry.case_id == case_id)).all()
     assert "claim.place.confirm" in actions
 
