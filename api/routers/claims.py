@@ -10,8 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.deps import CASEWORK, FINDINGS_READERS, REVIEWER, SessionDep, StateDep, allow
-from api.routers.route import require_release_for_caseworker
-from casework import claim_places
+from casework import access, claim_places
 from casework import findings as ms
 from legal_basis import services
 from legal_basis.roles import Role
@@ -88,10 +87,12 @@ class PlaceConfirmation(BaseModel):
     )
 
 
-def _route_for(session: Session, actor: Actor, case_id: int) -> claim_places.RouteContext | None:
-    """The route as lookup context, or None when the actor may not see the route yet (LEGAL 4)."""
+def _route_for(
+    session: Session, state: StateDep, actor: Actor, case_id: int
+) -> claim_places.RouteContext | None:
+    """The route as lookup context, or None when the actor may not see the route (LEGAL 4 and 21)."""
     try:
-        require_release_for_caseworker(session, actor, case_id)
+        access.require_reading(session, state.policy, actor, case_id, access.ROUTE)
     except services.NotPermitted:
         return None
     return claim_places.route_context(session, case_id)
@@ -143,7 +144,7 @@ def _apply(state: StateDep, session: Session, actor: Actor, row: ClaimRow, body:
         place_text=body.place_text,
         country=body.place_country.upper() if body.place_country else None,
         place_id=body.place_id,
-        route=_route_for(session, actor, row.case_id),
+        route=_route_for(session, state, actor, row.case_id),
         confirmed_by=actor.username,
         now=now,
     )
@@ -178,7 +179,7 @@ def lookup_place(
     route = None
     if body.case_id is not None:
         services.get_case(session, body.case_id)
-        route = _route_for(session, actor, body.case_id)
+        route = _route_for(session, state, actor, body.case_id)
         services.record(
             session, actor, "gazetteer.lookup", case_id=body.case_id, details={"route_context": bool(route)}
         )
@@ -363,12 +364,12 @@ def _set_read(session: Session, finding_set: FindingSet, include_findings: bool 
 def read_findings(
     case_id: int,
     session: SessionDep,
+    state: StateDep,
     actor: Annotated[Actor, Depends(FINDINGS_READERS)],
     finding_set_id: int | None = None,
 ) -> dict[str, Any]:
     """Caseworkers see only released sets (403 before release); reviewers and auditors see the latest set."""
-    services.get_case(session, case_id)
-    require_release_for_caseworker(session, actor, case_id)
+    access.require_reading(session, state.policy, actor, case_id, access.MATCHING)
     query = select(FindingSet).where(FindingSet.case_id == case_id)
     if finding_set_id is not None:
         query = query.where(FindingSet.id == finding_set_id)
@@ -387,9 +388,10 @@ def read_findings(
 def list_finding_sets(
     case_id: int,
     session: SessionDep,
+    state: StateDep,
     actor: Annotated[Actor, Depends(allow(Role.LEGAL_REVIEWER, Role.COMPLIANCE_AUDITOR))],
 ) -> list[dict[str, Any]]:
-    services.get_case(session, case_id)
+    access.require_reading(session, state.policy, actor, case_id, access.MATCHING)
     services.record(session, actor, "findings.history.read", case_id=case_id)
     rows = session.scalars(select(FindingSet).where(FindingSet.case_id == case_id).order_by(FindingSet.id))
     return [_set_read(session, r, include_findings=False) for r in rows]
