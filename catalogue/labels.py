@@ -10,7 +10,14 @@ from typing import Any, Literal
 
 Language = Literal["en", "nl"]
 CATALOGUE_FILE = Path(__file__).with_name("labels.toml")
-GROUPS = ("finding_status", "job_state", "authorisation_state", "artifact_outcome", "claim_kind", "place_reason")
+GROUPS = (
+    "finding_status",
+    "job_state",
+    "authorisation_state",
+    "artifact_outcome",
+    "claim_kind",
+    "place_reason",
+)
 
 
 class CatalogueError(Exception):

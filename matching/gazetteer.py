@@ -393,8 +393,8 @@ def build_gazetteer(cache_dir: Path | None = None, *, force: bool = False) -> Pa
             connection.commit()
             connection.execute("VACUUM")
         os.replace(temporary, target)
-        for stale in directory.glob("gazetteer-*.sqlite"):  # built from older inputs or code: never read again
-            if stale != target:
+        for stale in directory.glob("gazetteer-*.sqlite"):
+            if stale != target:  # built from older inputs or code: never read again
                 stale.unlink(missing_ok=True)
     except (OSError, sqlite3.Error, json.JSONDecodeError) as exc:
         temporary.unlink(missing_ok=True)
