@@ -103,7 +103,10 @@ def rebuild_route(
         return None
     extracted_at = max(extraction_times) if extraction_times else datetime.now(UTC)
     params = route_parameters(parameters, extraction_time_utc=extracted_at)
-    route = build_route(table, params=params, nearest_place=_nearest_place_function(state))
+    index = _nearest_place_function(state)
+    # the named form carries population and kind, which size each visit's place radius
+    nearest_place = getattr(index, "named", index)
+    route = build_route(table, params=params, nearest_place=nearest_place)
     stored = route_to_dict(route)
     geojson = route_to_geojson(route, simplify_tolerance_m=50.0)
     with state.session_factory.begin() as session:
