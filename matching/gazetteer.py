@@ -740,7 +740,9 @@ class Gazetteer:
         "Name (Country)" in the text names it too. ``route_countries`` and ``route_points`` (lat, lon
         degrees) describe the phone's route: each candidate reports its distance to them, and they can
         make the result ambiguous, but they never change the score. Coordinates in the text give a
-        single ``coordinates`` candidate. The fuzzy search runs when no name matches exactly.
+        single ``coordinates`` candidate. Names of the same spelling family are always candidates
+        (below exact matches); the similarity search for misspellings runs when no name matches exactly.
+        ``fuzzy=False`` keeps exact matches only.
         """
         text = text.strip()
         routes = tuple(code.upper() for code in route_countries)
