@@ -21,6 +21,7 @@ GROUPS = (
     "source_kind",
     "point_flag",
     "travel_mode",
+    "place_reason",
 )
 
 
