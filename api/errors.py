@@ -143,7 +143,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(InvalidClaimError)
     async def _invalid_claim(_request: Request, exc: InvalidClaimError) -> JSONResponse:
-        return _json(422, str(exc), error=type(exc).__name__)
+        return _json(422, str(exc), error=type(exc).__name__, field=exc.field, detail_nl=exc.message_nl)
 
     @app.exception_handler(GazetteerError)
     async def _gazetteer(_request: Request, exc: GazetteerError) -> JSONResponse:

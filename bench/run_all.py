@@ -19,6 +19,7 @@ FULL: list[list[str]] = [
     ["bench_pipeline.py", "--points", "1000000"],
     ["bench_matching.py", "--points", "100000", "1000000", "--claims", "1000"],
     ["evaluate_matching.py"],
+    ["evaluate_places.py"],
     ["bench_acquisition.py", "--photos", "5000"],
     ["bench_acquisition_ios.py", "--photos", "200"],
 ]
@@ -27,6 +28,7 @@ QUICK: list[list[str]] = [
     ["bench_pipeline.py", "--points", "100000"],
     ["bench_matching.py", "--points", "100000", "--claims", "1000"],
     ["evaluate_matching.py"],
+    ["evaluate_places.py"],
     ["bench_acquisition.py", "--photos", "500"],
     ["bench_acquisition_ios.py", "--photos", "50"],
 ]
@@ -41,7 +43,10 @@ def main() -> int:
         print(f"\n=== {' '.join(command)}", flush=True)
         started = time.perf_counter()
         result = subprocess.run([sys.executable, str(HERE / command[0]), *command[1:]], check=False)
-        print(f"=== {command[0]}: exit {result.returncode} after {time.perf_counter() - started:.0f} s", flush=True)
+        print(
+            f"=== {command[0]}: exit {result.returncode} after {time.perf_counter() - started:.0f} s",
+            flush=True,
+        )
         failures += result.returncode != 0
     return 1 if failures else 0
 

@@ -17,13 +17,16 @@ from casework.state import AppState
 from legal_basis.policy import Evaluation
 from legal_basis.purpose import require_evaluation
 from matching.claims import Claim, ClaimKind
+from matching.claims import check_claim_entry as check_claim_entry_fields
+from matching.errors import InvalidClaimError, MatchingError
+from matching.matcher import Finding, match_claims, not_judged_finding
 from matching.places import BoundingBox, Place, PlaceKind
 from matching.time_phrases import Granularity, OutOfScopePhrase, TimeInterval, parse_time_phrase
 from routing.route import route_visits_from_dict
 from store import audit
 from store.models import ClaimRow, ExtractionJob, FindingRow, FindingSet, RouteVersion
 
-MATCHING_CODE_VERSION = "matching-0.1.0"
+MATCHING_CODE_VERSION = "matching-0.2.0"  # bounded vs vague periods, only by air, near misses
 
 
 def _jsonable(value: Any) -> Any:
@@ -78,6 +81,7 @@ def interval_from_dict(data: dict[str, Any]) -> TimeInterval:
         understood_nl=data["understood_nl"],
         approximate=bool(data.get("approximate")),
         text=data.get("text", ""),
+        bounded=bool(data.get("bounded")),
     )
 
 
@@ -116,20 +120,108 @@ def route_countries(session: Session, case_id: int) -> list[str]:
     return list((row.route.get("statistics") or {}).get("countries") or [])
 
 
-def claim_from_row(row: ClaimRow) -> Claim | None:
-    """The matcher's Claim, or None when the place or time is not (yet) understood."""
-    if not row.place or not row.interval:
-        return None
-    extra = row.extra or {}
-    return Claim(
-        id=str(row.id),
-        kind=ClaimKind(row.kind),
-        place=place_from_dict(row.place),
-        time=interval_from_dict(row.interval),
-        from_country=extra.get("from_country"),
-        to_country=extra.get("to_country"),
-        place_text=row.place_text,
+def check_claim_entry(
+    kind: str, time_text: str, from_country: str | None, to_country: str | None, reference_year: int | None
+) -> None:
+    """Refuse a claim that cannot be a claim when it is entered (InvalidClaimError naming the field; 422)."""
+    check_claim_entry_fields(
+        kind, from_country, to_country, parse_time_phrase(time_text, reference_year=reference_year)
     )
+
+
+MAX_PLACE_CANDIDATES = 3  # plausible alternatives judged while the place is not confirmed
+CANDIDATE_SCORE_MARGIN = 10.0  # within this many points of the best candidate's score
+
+
+def _plausible_candidates(extra: dict[str, Any], chosen: Place) -> tuple[Place, ...]:
+    rows = [row for row in extra.get("candidates") or [] if isinstance(row, dict)]
+    if not rows:
+        return ()
+    best = max(float(row.get("score") or 0.0) for row in rows)
+    places = []
+    for row in rows:
+        if float(row.get("score") or 0.0) < best - CANDIDATE_SCORE_MARGIN or row.get("id") == chosen.id:
+            continue
+        try:
+            places.append(place_from_dict(row))
+        except (TypeError, ValueError, KeyError):
+            continue
+    return tuple(places[:MAX_PLACE_CANDIDATES])
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class NotJudged:
+    """Why a stored claim cannot be judged (shown in the finding set as *not judged*)."""
+
+    reason_en: str
+    reason_nl: str
+
+
+def claim_or_reason(row: ClaimRow) -> Claim | NotJudged:
+    """The matcher's Claim for a stored claim, or why it cannot be judged (never an exception)."""
+    extra = row.extra or {}
+    if not row.place:
+        return NotJudged(
+            f"the place {row.place_text!r} was not found in the gazetteer; search again or enter coordinates.",
+            f"de plaats {row.place_text!r} is niet gevonden in de plaatsnamenlijst; zoek opnieuw of voer "
+            "coördinaten in.",
+        )
+    if not row.interval:
+        understood = extra.get("time_understood") or {}
+        return NotJudged(
+            f"the time {row.time_text!r} was not understood: {understood.get('reason_en') or 'no reason given.'}",
+            f"de tijd {row.time_text!r} is niet begrepen: {understood.get('reason_nl') or 'geen reden bekend.'}",
+        )
+    try:
+        place = place_from_dict(row.place)
+        return Claim(
+            id=str(row.id),
+            kind=ClaimKind(row.kind),
+            place=place,
+            time=interval_from_dict(row.interval),
+            from_country=extra.get("from_country"),
+            to_country=extra.get("to_country"),
+            place_text=row.place_text,
+            candidates=() if extra.get("place_confirmed", True) else _plausible_candidates(extra, place),
+            place_confirmed=bool(extra.get("place_confirmed", True)),
+        )
+    except InvalidClaimError as exc:
+        return NotJudged(f"{exc.message_en}.", f"{exc.message_nl}.")
+    except (TypeError, ValueError, KeyError) as exc:
+        return NotJudged(
+            f"the stored claim could not be read ({type(exc).__name__}); enter it again.",
+            f"de opgeslagen verklaring kon niet worden gelezen ({type(exc).__name__}); voer die opnieuw in.",
+        )
+
+
+def claim_from_row(row: ClaimRow) -> Claim | None:
+    """The matcher's Claim, or None when it cannot be judged (see ``claim_or_reason`` for why)."""
+    result = claim_or_reason(row)
+    return result if isinstance(result, Claim) else None
+
+
+def _match_each(claims: list[Claim], points: Any, route_label: str | None) -> list[Finding]:
+    """Findings for the claims; one claim the matcher cannot evaluate becomes *not judged*, never an error
+    for the whole case."""
+    try:
+        return match_claims(claims, points, route_version=route_label)
+    except MatchingError:
+        pass
+    findings = []
+    for claim in claims:
+        try:
+            findings += match_claims([claim], points, route_version=route_label)
+        except MatchingError as exc:
+            findings.append(
+                not_judged_finding(
+                    claim.id,
+                    f"the claim could not be compared with the records: {exc}.",
+                    f"de verklaring kon niet met de gegevens worden vergeleken: {exc}.",
+                    route_version=route_label,
+                    place_text=claim.place.name,
+                )
+            )
+    return findings
 
 
 def _clock_uncertainty_s(session: Session, case_id: int) -> float:
@@ -147,7 +239,6 @@ def _clock_uncertainty_s(session: Session, case_id: int) -> float:
 
 def rematch_case(state: AppState, case_id: int, *, actor: str) -> FindingSet | None:
     """Match every understood claim against the latest route; a new, unreleased finding set."""
-    from matching.matcher import match_claims
     from matching.points import MatchPoints, coverage
     from store.route_store import load_points
 
@@ -171,7 +262,8 @@ def rematch_case(state: AppState, case_id: int, *, actor: str) -> FindingSet | N
         history_lines = device_history_limitations(session, case_id)
     if not claim_rows:
         return None
-    claims = [c for c in (claim_from_row(r) for r in claim_rows) if c is not None]
+    judged = {row.id: claim_or_reason(row) for row in claim_rows}
+    claims = [claim for claim in judged.values() if isinstance(claim, Claim)]
     if route_row is not None and stored_points is not None:
         points = MatchPoints.from_point_table(
             stored_points.point_table(),
@@ -202,7 +294,19 @@ def rematch_case(state: AppState, case_id: int, *, actor: str) -> FindingSet | N
             },
             *history_lines,
         ]
-    findings = match_claims(claims, points, route_version=route_label)
+    by_claim = {finding.claim_id: finding for finding in _match_each(claims, points, route_label)}
+    findings = [
+        by_claim[str(row_id)]
+        if isinstance(result, Claim)
+        else not_judged_finding(
+            str(row_id),
+            result.reason_en,
+            result.reason_nl,
+            route_version=route_label,
+            place_text=row.place_text,
+        )
+        for row, (row_id, result) in zip(claim_rows, judged.items(), strict=True)
+    ]
     visit_evidence = _visit_evidence(
         SimpleNamespace(visits=route_visits_from_dict(route_row.route)) if route_row is not None else None,
         claims,
@@ -227,7 +331,7 @@ def rematch_case(state: AppState, case_id: int, *, actor: str) -> FindingSet | N
                     data={**_jsonable(finding), "visits": visit_evidence.get(str(finding.claim_id), [])},
                 )
             )
-        not_understood = [r.id for r in claim_rows if claim_from_row(r) is None]
+        not_understood = [row_id for row_id, result in judged.items() if not isinstance(result, Claim)]
         audit.append(
             session,
             actor=actor,
@@ -256,7 +360,10 @@ def _visit_evidence(route: Any, claims: list[Claim]) -> dict[str, list[dict[str,
     visits = tuple(v.visit for v in route.visits)
     evidence: dict[str, list[dict[str, Any]]] = {}
     for claim in claims:
-        start, end = claim.interval_utc()
+        try:
+            start, end = claim.interval_utc()
+        except MatchingError:  # e.g. an unknown time zone: the claim's finding says why; no visits
+            continue
         if claim.place.extent_radius_m is None:
             code = (claim.place.country_iso2 or "").upper()
             found = [

@@ -269,6 +269,8 @@ class FindingFacts:
     place_lat: float | None = None
     place_lon: float | None = None
     place_extent_m: float | None = None
+    near_miss_en: str = ""
+    near_miss_nl: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -612,6 +614,8 @@ def _finding_facts(claim: ClaimRow, row: FindingRow) -> FindingFacts:
         place_lat=_float_or_none(place.get("lat")),
         place_lon=_float_or_none(place.get("lon")),
         place_extent_m=_float_or_none(place.get("extent_radius_m")),
+        near_miss_en=str(data.get("near_miss_en") or ""),
+        near_miss_nl=str(data.get("near_miss_nl") or ""),
     )
 
 

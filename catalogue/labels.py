@@ -20,6 +20,8 @@ GROUPS = (
     "device_platform",
     "source_kind",
     "point_flag",
+    "travel_mode",
+    "place_reason",
 )
 
 

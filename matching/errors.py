@@ -20,7 +20,17 @@ class CoordinateParseError(MatchingError):
 
 
 class InvalidClaimError(MatchingError):
-    """A claim is internally inconsistent (e.g. crossed_border without countries)."""
+    """A claim is internally inconsistent (e.g. crossed_border without countries).
+
+    ``field`` names the claim field that is wrong (``from_country``, ``to_country``, ``time``, ...);
+    ``message_en``/``message_nl`` say what was wrong and what to do, for the person entering it.
+    """
+
+    def __init__(self, message_en: str, *, field: str = "", message_nl: str = "") -> None:
+        super().__init__(message_en)
+        self.field = field
+        self.message_en = message_en
+        self.message_nl = message_nl or message_en
 
 
 class PointTableError(MatchingError):

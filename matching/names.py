@@ -1,15 +1,41 @@
-"""Normalisation of place names into index keys.
+"""Normalisation of place names into index keys: the exact key and the spelling-family fold.
 
-A key is the name decomposed (NFKD), without diacritics, case-folded, with the Turkish dotless ı
-and a few letters that do not decompose (ø, ł, đ, æ, œ, ß) mapped to ASCII, and with every
-character that is not a letter or digit removed (spaces, hyphens, apostrophes, dots). So
+**Exact key** (``normalise_name``): the name decomposed (NFKD), without diacritics, case-folded, with
+the Turkish dotless ı and a few letters that do not decompose (ø, ł, đ, æ, œ, ß) mapped to ASCII, and
+with every character that is not a letter or digit removed (spaces, hyphens, apostrophes, dots). So
 "Kapıkule", "Kapikule" and "KAPI-KULE" share the key "kapikule"; "A'zaz" and "Azaz" share "azaz";
 "Μυτιλήνη" becomes "μυτιληνη"; "حلب" keeps its Arabic letters without vowel marks.
+
+**Fold** (``fold_name``): a deliberately lossy key under which the usual ways of writing one name
+meet, used to find candidates and to score them below an exact match. Steps:
+
+1. Transliterate to ASCII with ``anyascii`` (Greek, Cyrillic, Turkish letters; "Συκαμινέα" →
+   "sykaminea"). Names in an abjad (Arabic, Persian, Hebrew script) get no fold: without their
+   vowels they meet too many unrelated names; their exact keys still match.
+2. Split into words at anything that is not a letter (hyphens, spaces, dots; apostrophes and the
+   ʿayn/hamza marks are dropped inside a word, so "A'zaz" is one word).
+3. Drop Arabic articles ("al-", "el-", "as-", "ash-", "ad-", …), other articles ("de", "la", "the",
+   …) and qualifiers ("Bad", "Sankt", "St.", "Skala", "Nea", "Ano", "Kato", "camp", "city", "island",
+   …) as long as another word remains: "Bad Bentheim" and "Bentheim" meet, "Skala Sykamineas" meets
+   "Sykaminea".
+4. Fold each word's transliteration families: kh/ch/q/c/ck → k, gh → g, ph → f, th → t, dh → d,
+   sh/sch → s, zh/dj/dzh → j, w → v, x → ks, y → i; an h after a consonant or at the end of a word is
+   dropped (Raqqah/Raqqa, Hamah/Hama); doubled letters are single.
+5. Every run of vowels becomes one "a" — Arabic and Persian romanisations differ mostly in their
+   vowels (Herat/Harat, Idlib/Edlib, Mosul/Mousul), and so do i/ee/y and ou/u/oo.
+6. The words are joined without spaces, so compounds and hyphenations meet ("Kara Tepe" /
+   "Karatepe"), and an ending that only inflects (Greek -s, -as, -os, -oi, Dutch -e) is dropped from
+   a fold of five or more letters: "Sykamineas" and "Sykaminea", "Athina", "Athene" and "Athen" meet.
+ ``qualifiers_of`` returns the qualifier words that step 3 dropped, so a scorer can prefer
+"Nea Kavala" over "Kavala" when the applicant said "Nea Kavala".
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
+
+from anyascii import anyascii
 
 _NON_DECOMPOSING = str.maketrans(
     {
@@ -38,7 +64,7 @@ _NON_DECOMPOSING = str.maketrans(
 
 
 def normalise_name(text: str) -> str:
-    """Return the index key of a place name (see module docstring). Empty if nothing is left."""
+    """Return the exact index key of a place name (see module docstring). Empty if nothing is left."""
     decomposed = unicodedata.normalize("NFKD", text.translate(_NON_DECOMPOSING))
     kept: list[str] = []
     for char in decomposed:
@@ -48,3 +74,101 @@ def normalise_name(text: str) -> str:
         if category[0] in ("L", "N"):
             kept.append(char)
     return "".join(kept).casefold().translate(_NON_DECOMPOSING)
+
+
+#: Arabic (and Persian/Turkish-written Arabic) articles, assimilated forms included.
+ARABIC_ARTICLES = frozenset("al el il ul ol ad ed ar er as es ash esh at et az ez an en ath adh ax".split())
+#: Articles of European languages found in place names.
+OTHER_ARTICLES = frozenset("de di du da la le les lo il der die das den het the of von van".split())
+#: Qualifier words: spa, saint, harbour, new/upper/lower, and words for the kind of place.
+QUALIFIERS = frozenset(
+    (
+        "bad sankt st saint sainte san santa santo sint sveti sv skala nea neo neos nees ano kato "
+        "palaia palaio palaiochori agios agia ayios aghios "
+        "city town village dorp stad stadt camp kamp kampi lager refugee asylum centre center "
+        "island eiland isle insel nisi nisos adasi koy koyu mahallesi merkez "
+        "border crossing grens grenspost kapisi sinir gate"
+    ).split()
+)
+_DROPPABLE = ARABIC_ARTICLES | OTHER_ARTICLES | QUALIFIERS
+
+_ABJAD_RANGES = ((0x0590, 0x08FF), (0xFB1D, 0xFDFF), (0xFE70, 0xFEFF))
+_APOSTROPHES = re.compile(r"[`'’ʼʻʿʾ´‘]")
+_WORD = re.compile(r"[a-z0-9]+")
+_DIGRAPHS = (
+    ("dzh", "j"),
+    ("sch", "s"),
+    ("tch", "k"),
+    ("kh", "k"),
+    ("ch", "k"),
+    ("ck", "k"),
+    ("gh", "g"),
+    ("ph", "f"),
+    ("th", "t"),
+    ("dh", "d"),
+    ("sh", "s"),
+    ("zh", "j"),
+    ("dj", "j"),
+)
+_LETTERS = str.maketrans({"q": "k", "c": "k", "w": "v", "y": "i"})
+_H_AFTER_CONSONANT = re.compile(r"(?<=[bcdfgjklmnprstvxz])h|h$")
+_VOWEL_RUN = re.compile(r"[aeiou]+")
+_DOUBLE = re.compile(r"(.)\1+")
+_MIN_LENGTH_FOR_ENDING = 5
+
+
+def _is_abjad(text: str) -> bool:
+    return any(low <= ord(char) <= high for char in text for low, high in _ABJAD_RANGES)
+
+
+def ascii_words(text: str) -> list[str]:
+    """The name transliterated to lower-case ASCII and split into words (apostrophes removed)."""
+    latin = anyascii(text.translate(_NON_DECOMPOSING)).casefold()
+    return _WORD.findall(_APOSTROPHES.sub("", latin))
+
+
+def _split_droppable(words: list[str]) -> tuple[list[str], list[str]]:
+    kept = [word for word in words if word not in _DROPPABLE]
+    if not kept:  # the name is only a qualifier ("Skala", "Bad"): keep it whole
+        return words, []
+    return kept, [word for word in words if word in QUALIFIERS]
+
+
+def fold_word(word: str) -> str:
+    """Fold one ASCII word (steps 4–5 of the module docstring)."""
+    for digraph, replacement in _DIGRAPHS:
+        word = word.replace(digraph, replacement)
+    word = word.translate(_LETTERS).replace("x", "ks")
+    word = _H_AFTER_CONSONANT.sub("", word)
+    return _DOUBLE.sub(r"\1", _VOWEL_RUN.sub("a", word))
+
+
+def _drop_ending(folded: str) -> str:
+    if len(folded) >= _MIN_LENGTH_FOR_ENDING and folded.endswith("as"):
+        folded = folded[:-1]
+    if len(folded) >= _MIN_LENGTH_FOR_ENDING and folded.endswith("a"):
+        folded = folded[:-1]
+    return folded
+
+
+def fold_name(text: str) -> str:
+    """The spelling-family key of a name (see module docstring); empty for abjad-script names."""
+    if _is_abjad(text):
+        return ""
+    kept, _ = _split_droppable(ascii_words(text))
+    joined = "".join(fold_word(word) for word in kept)
+    return _drop_ending(_DOUBLE.sub(r"\1", _VOWEL_RUN.sub("a", joined)))
+
+
+def qualifiers_of(text: str) -> frozenset[str]:
+    """Qualifier words ("bad", "skala", "nea", "camp", …) the fold of ``text`` dropped."""
+    if _is_abjad(text):
+        return frozenset()
+    _, dropped = _split_droppable(ascii_words(text))
+    return frozenset("st" if word == "sankt" else word for word in dropped)
+
+
+def ascii_key(text: str) -> str:
+    """Transliterated, lower-case, without articles and qualifiers: a light key to score spellings by."""
+    kept, _ = _split_droppable(ascii_words(text))
+    return "".join(kept)

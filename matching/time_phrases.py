@@ -24,6 +24,12 @@ What a phrase means (documented for users in matching/README.md; every choice is
   scope: the result is an ``OutOfScopePhrase`` saying so — never an exception.
 
 Dates are local to the claimed place; ``TimeInterval.to_utc(zone)`` converts with the IANA zone.
+
+``TimeInterval.bounded`` says whether the applicant stated both ends (a range of two dates or clock
+times, or explicit instants): only then is a stay a claim for the whole period (LEGAL 18). A month,
+season, part, year, "around ..." or a range of months is a vague period. ``OutOfScopePhrase.code`` says
+why a phrase was not read (``relative``, ``no_year``, ``empty``, ``range_reversed``, ``not_understood``);
+a reversed range is refused when the claim is entered (``claims.check_claim_entry``).
 """
 
 from __future__ import annotations
@@ -61,6 +67,11 @@ class TimeInterval:
     ``earliest_local`` and ``latest_local`` are both included: a ``date`` means that whole local day,
     a naive ``datetime`` that local instant. ``understood_en``/``understood_nl`` say in words what
     was understood, to show the caseworker.
+
+    ``bounded``: the applicant stated both ends ("from 3 to 17 March", two dates or clock times, or
+    explicit instants). Only a bounded interval makes a stay a claim for the whole period (LEGAL 18);
+    a month, season, part of a month, "around ..." or a year is a *vague period*: presence at some
+    time within it.
     """
 
     earliest_local: date | datetime
@@ -70,6 +81,7 @@ class TimeInterval:
     understood_nl: str
     approximate: bool = False
     text: str = ""
+    bounded: bool = False
 
     def __post_init__(self) -> None:
         for value in (self.earliest_local, self.latest_local):
@@ -117,6 +129,7 @@ class OutOfScopePhrase:
     text: str
     reason_en: str
     reason_nl: str
+    code: str = "not_understood"  # relative | no_year | empty | range_reversed | not_understood
 
 
 TimePhraseResult = TimeInterval | OutOfScopePhrase
@@ -198,6 +211,11 @@ class _Span:
     granularity: Granularity
     en: str
     nl: str
+    bounded: bool = False
+
+
+_EXACT = (Granularity.DAY, Granularity.MINUTE)
+_REVERSED = "the range ends before it starts"
 
 
 class _NotUnderstood(Exception):
@@ -452,13 +470,14 @@ def _parse_range(first_text: str, second_text: str, reference_year: int | None) 
     ):
         first = _parse_single(first_text, default_year=default_year - 1, default_month=default_month)
     if _as_datetime(first.start, end=False) >= _as_datetime(second.end, end=True):
-        raise _NotUnderstood("the range ends before it starts")
+        raise _NotUnderstood(_REVERSED)
     return _Span(
         first.start,
         second.end,
         Granularity.RANGE,
         f"from {first.en} to {second.en} (both included)",
         f"van {first.nl} tot en met {second.nl}",
+        bounded=first.granularity in _EXACT and second.granularity in _EXACT,
     )
 
 
@@ -505,7 +524,7 @@ def parse_time_phrase(text: str, *, reference_year: int | None = None) -> TimePh
     original = text
     cleaned = _clean(text)
     if not cleaned:
-        return OutOfScopePhrase(original, "No time was given.", "Er is geen tijd opgegeven.")
+        return OutOfScopePhrase(original, "No time was given.", "Er is geen tijd opgegeven.", "empty")
     if _RELATIVE.search(cleaned):
         return OutOfScopePhrase(
             original,
@@ -514,12 +533,14 @@ def parse_time_phrase(text: str, *, reference_year: int | None = None) -> TimePh
             "Relatieve tijden (na of voor een gebeurtenis, 'een paar weken later', een feestdag) vallen "
             "buiten het bereik: voer de data in waar ze voor staan, bijv. een maand of een periode, en "
             "noteer de oorspronkelijke omschrijving.",
+            "relative",
         )
     approximate = False
     around = _AROUND.match(cleaned)
     if around:
         approximate = True
         cleaned = cleaned[around.end() :].strip()
+    reversed_range = False
     try:
         span: _Span | None = None
         for pattern in _RANGE_PATTERNS:
@@ -528,19 +549,29 @@ def parse_time_phrase(text: str, *, reference_year: int | None = None) -> TimePh
                 try:
                     span = _parse_range(match["a"], match["b"], reference_year)
                     break
-                except _NotUnderstood:
+                except _NotUnderstood as exc:
+                    reversed_range = reversed_range or str(exc) == _REVERSED
                     continue
         if span is None:
             span = _parse_single(cleaned, default_year=reference_year, default_month=None)
         if approximate:
             span = _widen(span)
     except _NotUnderstood as exc:
+        if reversed_range:
+            return OutOfScopePhrase(
+                original,
+                "The period ends before it starts: check the order of the dates (e.g. 'from 3 to 17 March 2023').",
+                "De periode eindigt voordat die begint: controleer de volgorde van de data (bijv. 'van 3 tot 17 "
+                "maart 2023').",
+                "range_reversed",
+            )
         if str(exc) == "no year":
             return OutOfScopePhrase(
                 original,
                 "No year was given: add the year (e.g. 'March 2023'), or set the reference year of the account.",
                 "Er is geen jaar opgegeven: voeg het jaar toe (bijv. 'maart 2023'), of stel het referentiejaar "
                 "van het relaas in.",
+                "no_year",
             )
         return OutOfScopePhrase(
             original,
@@ -557,6 +588,7 @@ def parse_time_phrase(text: str, *, reference_year: int | None = None) -> TimePh
         understood_nl=span.nl,
         approximate=approximate,
         text=original,
+        bounded=span.bounded and not approximate,
     )
 
 
@@ -574,4 +606,5 @@ def interval_from_utc(start_utc: datetime, end_utc: datetime, zone: str, *, text
         f"{_describe_en(start, end)} (local time, {zone})",
         f"{_describe_nl(start, end)} (lokale tijd, {zone})",
         text=text,
+        bounded=True,
     )

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.deps import CASEWORK, FINDINGS_READERS, REVIEWER, SessionDep, StateDep, allow
-from casework import access
+from casework import access, claim_places
 from casework import findings as ms
 from legal_basis import services
 from legal_basis.roles import Role
@@ -26,11 +26,17 @@ MATCHERS = allow(Role.CASEWORKER, Role.LEGAL_REVIEWER)
 ClaimKindText = Literal["stayed", "passed_through", "crossed_border", "departed", "arrived"]
 
 
+CountryCode = Annotated[str, Field(min_length=2, max_length=2, pattern="^[A-Za-z]{2}$")]
+
+
 class ClaimWrite(BaseModel):
     kind: ClaimKindText
     place_text: str = Field(min_length=1, description="The place as the applicant said it")
     time_text: str = Field(min_length=1, description="The time as the applicant said it (Dutch or English)")
     place_id: str | None = Field(default=None, description="The gazetteer candidate the caseworker confirmed")
+    place_country: CountryCode | None = Field(
+        default=None, description="ISO 3166-1 alpha-2 of the country the applicant named for the place"
+    )
     from_country: str | None = None
     to_country: str | None = None
     reference_year: int | None = Field(default=None, description="Year for phrases without one ('10 May')")
@@ -43,9 +49,19 @@ class ClaimRead(BaseModel):
     position: int
     kind: str
     place_text: str
-    place: dict[str, Any] | None
+    place: dict[str, Any] | None = Field(
+        description="The confirmed place, or while place_confirmed is false only the gazetteer's suggestion"
+    )
     place_confirmed: bool
-    candidates: list[dict[str, Any]]
+    place_confirmation: dict[str, Any] | None = Field(description="Who confirmed the place, when, which id")
+    place_ambiguous: bool = Field(description="Candidates far apart score alike: a caseworker must choose")
+    place_ambiguity_en: list[str]
+    place_ambiguity_nl: list[str]
+    place_country: str | None
+    candidates: list[dict[str, Any]] = Field(
+        description="Ranked gazetteer candidates with score, reasons (en, nl), kind, country, plausibility and "
+        "their distance to the phone's route where the reader may see it"
+    )
     time_text: str
     interval: dict[str, Any] | None
     time_understood: dict[str, Any]
@@ -53,21 +69,38 @@ class ClaimRead(BaseModel):
     to_country: str | None
 
 
-def _resolve(
-    state: StateDep, session: Session, case_id: int, body: ClaimWrite
-) -> tuple[dict[str, Any] | None, list[dict[str, Any]], bool]:
-    gazetteer = ms.gazetteer(state)
-    if body.place_id:
-        return ms.place_to_dict(gazetteer.get(body.place_id)), [], True
-    candidates = gazetteer.resolve(
-        body.place_text, preferred_countries=ms.route_countries(session, case_id), limit=8
+class PlaceLookup(BaseModel):
+    """A gazetteer lookup; in a body, so the applicant's words stay out of URLs and access logs."""
+
+    text: str = Field(min_length=1, description="The place as the applicant said it")
+    country: CountryCode | None = Field(
+        default=None, description="The country the applicant named (ISO alpha-2)"
     )
-    as_dicts = [ms.place_to_dict(c) for c in candidates]
-    return (as_dicts[0] if as_dicts else None), as_dicts, False
+    case_id: int | None = Field(
+        default=None, description="The case whose route gives context (only once its findings are released)"
+    )
+
+
+class PlaceConfirmation(BaseModel):
+    place_id: str = Field(
+        min_length=1, description="A gazetteer id: one of the claim's candidates or another"
+    )
+
+
+def _route_for(
+    session: Session, state: StateDep, actor: Actor, case_id: int
+) -> claim_places.RouteContext | None:
+    """The route as lookup context, or None when the actor may not see the route (LEGAL 4 and 21)."""
+    try:
+        access.require_reading(session, state.policy, actor, case_id, access.ROUTE)
+    except services.NotPermitted:
+        return None
+    return claim_places.route_context(session, case_id)
 
 
 def _read(row: ClaimRow) -> ClaimRead:
     extra = row.extra or {}
+    lookup = extra.get("place_lookup") or {}
     return ClaimRead(
         id=row.id,
         case_id=row.case_id,
@@ -76,7 +109,12 @@ def _read(row: ClaimRow) -> ClaimRead:
         place_text=row.place_text,
         place=row.place,
         place_confirmed=bool(extra.get("place_confirmed")),
-        candidates=extra.get("candidates", []),
+        place_confirmation=extra.get("place_confirmation"),
+        place_ambiguous=bool(lookup.get("ambiguous")),
+        place_ambiguity_en=list(lookup.get("ambiguity_en") or []),
+        place_ambiguity_nl=list(lookup.get("ambiguity_nl") or []),
+        place_country=extra.get("place_country"),
+        candidates=lookup.get("candidates") or [],
         time_text=row.time_text,
         interval=row.interval,
         time_understood=extra.get("time_understood", {}),
@@ -85,8 +123,8 @@ def _read(row: ClaimRow) -> ClaimRead:
     )
 
 
-def _apply(state: StateDep, session: Session, row: ClaimRow, body: ClaimWrite) -> None:
-    place, candidates, confirmed = _resolve(state, session, row.case_id, body)
+def _apply(state: StateDep, session: Session, actor: Actor, row: ClaimRow, body: ClaimWrite) -> None:
+    ms.check_claim_entry(body.kind, body.time_text, body.from_country, body.to_country, body.reference_year)
     understood = ms.understand_time(body.time_text, reference_year=body.reference_year)
     row.kind, row.place_text, row.time_text, row.position = (
         body.kind,
@@ -94,16 +132,26 @@ def _apply(state: StateDep, session: Session, row: ClaimRow, body: ClaimWrite) -
         body.time_text,
         body.position,
     )
-    row.place = place
-    row.interval = understood.get("interval")
-    row.extra = {
-        "place_confirmed": confirmed,
-        "candidates": candidates,
+    extra: dict[str, Any] = {
         "time_understood": understood,
         "from_country": body.from_country.upper() if body.from_country else None,
         "to_country": body.to_country.upper() if body.to_country else None,
     }
-    row.updated_at = utcnow()
+    now = utcnow()
+    claim_places.apply_place(
+        state,
+        row,
+        extra,
+        place_text=body.place_text,
+        country=body.place_country.upper() if body.place_country else None,
+        place_id=body.place_id,
+        route=_route_for(session, state, actor, row.case_id),
+        confirmed_by=actor.username,
+        now=now,
+    )
+    row.interval = understood.get("interval")
+    row.extra = extra
+    row.updated_at = now
 
 
 @router.get("/gazetteer")
@@ -113,10 +161,33 @@ def search_places(
     q: Annotated[str, Query(min_length=1)],
     countries: str = "",
 ) -> list[dict[str, Any]]:
-    preferred = [c.strip().upper() for c in countries.split(",") if c.strip()]
-    return [
-        ms.place_to_dict(p) for p in ms.gazetteer(state).resolve(q, preferred_countries=preferred, limit=10)
-    ]
+    """Places only (kept for the claim form); prefer POST /gazetteer/lookup, which keeps words out of URLs.
+
+    ``countries`` is accepted for older callers and ignored: the route never ranks candidates.
+    """
+    del countries
+    return [ms.place_to_dict(p) for p in ms.gazetteer(state).resolve(q, limit=10)]
+
+
+@router.post("/gazetteer/lookup")
+def lookup_place(
+    body: PlaceLookup,
+    session: SessionDep,
+    state: StateDep,
+    actor: Annotated[Actor, Depends(CASEWORK)],
+) -> dict[str, Any]:
+    """Ranked candidates with their reasons, the ambiguity flag and ``best`` (a suggestion, not a choice)."""
+    route = None
+    if body.case_id is not None:
+        services.get_case(session, body.case_id)
+        route = _route_for(session, state, actor, body.case_id)
+        services.record(
+            session, actor, "gazetteer.lookup", case_id=body.case_id, details={"route_context": bool(route)}
+        )
+    resolution = claim_places.lookup_place(
+        state, body.text, country=body.country.upper() if body.country else None, route=route
+    )
+    return claim_places.resolution_to_dict(resolution)
 
 
 @router.get("/time-phrase")
@@ -146,7 +217,7 @@ def create_claim(
         time_text=body.time_text,
         created_by=actor.user_id,
     )
-    _apply(state, session, row, body)
+    _apply(state, session, actor, row, body)
     session.add(row)
     session.flush()
     services.record(
@@ -178,7 +249,7 @@ def update_claim(
     actor: Annotated[Actor, Depends(CLAIM_EDITORS)],
 ) -> ClaimRead:
     row = _claim(session, case_id, claim_id)
-    _apply(state, session, row, body)
+    _apply(state, session, actor, row, body)
     services.record(
         session,
         actor,
@@ -191,6 +262,40 @@ def update_claim(
             "place_text": body.place_text,
             "time_text": body.time_text,
             "place_id": body.place_id,
+        },
+    )
+    return _read(row)
+
+
+@router.post("/cases/{case_id}/claims/{claim_id}/confirm-place", response_model=ClaimRead)
+def confirm_place(
+    case_id: int,
+    claim_id: int,
+    body: PlaceConfirmation,
+    session: SessionDep,
+    state: StateDep,
+    actor: Annotated[Actor, Depends(CLAIM_EDITORS)],
+) -> ClaimRead:
+    """The caseworker confirms which place the applicant meant (one of the candidates, or another id)."""
+    case = services.get_case(session, case_id)
+    if case.status != "open":
+        raise services.Conflict(f"case {case_id} is {case.status}")
+    row = _claim(session, case_id, claim_id)
+    extra = dict(row.extra or {})
+    now = utcnow()
+    claim_places.confirm(state, row, extra, place_id=body.place_id, confirmed_by=actor.username, now=now)
+    row.extra = extra
+    row.updated_at = now
+    services.record(
+        session,
+        actor,
+        "claim.place.confirm",
+        case_id=case_id,
+        object_type="claim",
+        object_id=claim_id,
+        details={
+            "place_id": body.place_id,
+            "from_candidates": extra["place_confirmation"]["from_candidates"],
         },
     )
     return _read(row)

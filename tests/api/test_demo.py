@@ -36,7 +36,18 @@ def test_demo_seeds_complete_case(state) -> None:
             statuses = set(
                 session.scalars(select(FindingRow.status).where(FindingRow.finding_set_id == finding_set.id))
             )
-            assert statuses == {"consistent", "inconsistent", "no_data", "inconclusive"}
+            # the relative phrase ("two weeks after Eid") is listed as not judged, never left out
+            assert statuses == {"consistent", "inconsistent", "no_data", "inconclusive", "not_judged"}
+            rows = list(
+                session.scalars(select(FindingRow).where(FindingRow.finding_set_id == finding_set.id))
+            )
+            assert len(rows) == 13
+            vienna = [
+                row.data
+                for row in rows
+                if "Wenen" in row.data.get("place_used", "") or "Vienna" in row.data.get("place_used", "")
+            ]
+            assert vienna and all(item["near_miss_en"] and item["near_miss_nl"] for item in vienna), vienna
             # the demo phone's make, model and serial as the simulated phone reports them (not "–")
             device = session.scalar(select(Device).where(Device.case_id == case.id))
             assert device.make and device.model and device.serial, (device.make, device.model, device.serial)

@@ -7,9 +7,10 @@ import math
 import pytest
 
 from matching.coordinates import parse_coordinates
-from matching.errors import CoordinateParseError, GazetteerError
+from matching.errors import CoordinateParseError, GazetteerError, PlaceNotFoundError
 from matching.gazetteer import Gazetteer, city_radius_m
-from matching.names import normalise_name
+from matching.names import fold_name, normalise_name, qualifiers_of
+from matching.place_candidates import AmbiguityReason, MatchKind, ScoreReason
 from matching.places import PlaceKind
 
 
@@ -77,25 +78,26 @@ def test_required_resolutions(
 
 
 def test_moria_offers_camp_and_village(gazetteer: Gazetteer) -> None:
-    candidates = gazetteer.resolve("Moria", preferred_countries=["GR"])
+    candidates = gazetteer.resolve("Moria", country="GR")
     kinds = [place.kind for place in candidates[:2]]
     assert kinds == [PlaceKind.CAMP, PlaceKind.VILLAGE]
     assert all(place.country_iso2 == "GR" for place in candidates[:2])
 
 
-def test_preferred_countries_rank_route_places_first(gazetteer: Gazetteer) -> None:
+def test_claimed_country_ranks_its_places_first(gazetteer: Gazetteer) -> None:
     plain = gazetteer.resolve("Athens")
-    assert plain[0].country_iso2 == "GR"  # by population
-    smyrna = gazetteer.resolve("Smyrna", preferred_countries=["US"])
+    assert plain[0].country_iso2 == "GR"  # population, capital, region of the routes
+    assert gazetteer.resolve("Smyrna")[0].country_iso2 == "TR"
+    smyrna = gazetteer.resolve("Smyrna", country="US")
     assert smyrna[0].country_iso2 == "US"
     assert "TR" in {place.country_iso2 for place in smyrna}
-    assert gazetteer.resolve("Smyrna", preferred_countries=["TR"])[0].country_iso2 == "TR"
 
 
 def test_name_with_country_suffix(gazetteer: Gazetteer) -> None:
     best = gazetteer.resolve("Athens, Verenigde Staten van Amerika")[0]
     assert best.country_iso2 == "US"
     assert gazetteer.resolve("Athene, Griekenland")[0].country_iso2 == "GR"
+    assert gazetteer.lookup("Saray (Turkije)").claimed_country == "TR"
 
 
 @pytest.mark.parametrize(
@@ -141,7 +143,7 @@ def test_get_round_trips_ids(gazetteer: Gazetteer) -> None:
         place = gazetteer.resolve(text)[0]
         again = gazetteer.get(place.id)
         assert (again.id, again.lat, again.lon, again.kind) == (place.id, place.lat, place.lon, place.kind)
-    with pytest.raises(GazetteerError):
+    with pytest.raises(PlaceNotFoundError):
         gazetteer.get("geonames:does-not-exist")
 
 
@@ -193,6 +195,239 @@ def test_build_is_deterministic(tmp_path, gazetteer) -> None:  # noqa: ANN001
     from matching.gazetteer import build_gazetteer
 
     first = gazetteer.path  # built earlier in this session
+    stale = tmp_path / "b" / "gazetteer-0123456789abcdef.sqlite"  # an index of older code or inputs
+    stale.parent.mkdir()
+    stale.write_bytes(b"old")
     second = build_gazetteer(tmp_path / "b")
+    assert not stale.exists()
     assert first.name == second.name
     assert hashlib.sha256(first.read_bytes()).digest() == hashlib.sha256(second.read_bytes()).digest()
+
+
+# --- spelling families (matching.names.fold_name) -------------------------------------------------------
+
+SAME_FAMILY = [
+    # qualifiers and articles
+    ("Bad Bentheim", "Bentheim"),
+    ("Sankt Pölten", "St. Pölten"),
+    ("Skala Sykamineas", "Sykaminea"),
+    ("Nea Kavala", "Kavala"),
+    ("Ano Poli", "Poli"),
+    ("Kato Achaia", "Achaia"),
+    ("al-Raqqa", "Raqqa"),
+    ("el-Bab", "Al Bab"),
+    ("as-Suwayda", "Suwayda"),
+    ("ash-Sham", "Sham"),
+    ("Moria camp", "Moria"),
+    # Dutch and Greek endings
+    ("Athene", "Athina"),
+    ("Kipi", "Kipoi"),
+    ("Sykamineas", "Sykaminea"),
+    # transliteration families
+    ("Khios", "Chios"),
+    ("Qamishli", "Kamishli"),
+    ("Sheeraz", "Shiraz"),
+    ("Shyraz", "Shiraz"),
+    ("Tartous", "Tartus"),
+    ("Pharmakonisi", "Farmakonisi"),
+    ("Idlib", "Edlib"),
+    ("Harat", "Herat"),
+    ("Mashhad", "Meshed"),
+    ("Raqqah", "Rakka"),
+    ("Συκαμινέα", "Sykaminea"),
+    # compounds and hyphens
+    ("Kara Tepe", "Karatepe"),
+    ("Bab al-Hawa", "Bab el Hawa"),
+    ("Kapı-kule", "Kapıkule"),
+]
+
+
+@pytest.mark.parametrize(("first", "second"), SAME_FAMILY)
+def test_spelling_families_share_a_fold(first: str, second: str) -> None:
+    assert fold_name(first) == fold_name(second) != ""
+
+
+@pytest.mark.parametrize(("first", "second"), [("Kos", "Samos"), ("Bentheim", "Bensheim"), ("Herat", "Hama")])
+def test_different_names_keep_different_folds(first: str, second: str) -> None:
+    assert fold_name(first) != fold_name(second)
+
+
+def test_qualifiers_are_kept_aside_for_scoring() -> None:
+    assert qualifiers_of("Skala Sykamineas") == {"skala"}
+    assert qualifiers_of("Sankt Pölten") == qualifiers_of("St. Pölten") == {"st"}
+    assert qualifiers_of("Bentheim") == frozenset()
+    assert fold_name("Skala") == "skal"  # a qualifier alone is the name (its ending dropped)
+    assert fold_name("حلب") == ""  # abjad names are matched by their exact key only
+
+
+# --- the failures reported in issue 11 -------------------------------------------------------------------
+
+
+def test_bentheim_is_bad_bentheim(gazetteer: Gazetteer) -> None:
+    result = gazetteer.lookup("Bentheim")
+    assert result.best is not None and result.best.place.name == "Bad Bentheim"
+    assert result.best.match is MatchKind.SPELLING_FAMILY
+    assert not result.ambiguous
+
+
+@pytest.mark.parametrize("text", ["Skala Sykamineas", "Skala Sikaminias", "Σκάλα Συκαμινέας"])
+def test_skala_sykamineas_is_found(gazetteer: Gazetteer, text: str) -> None:
+    best = gazetteer.lookup(text).best
+    assert best is not None and best.place.id == "curated:skala_sykamineas"
+
+
+@pytest.mark.parametrize("text", ["Sykaminea", "Sykamineá", "Sikaminea"])
+def test_sykaminea_is_on_lesbos_not_sykamino(gazetteer: Gazetteer, text: str) -> None:
+    best = gazetteer.lookup(text).best
+    assert best is not None
+    assert _km(best.place.lat, best.place.lon, 39.37, 26.31) < 5, best  # north coast of Lesbos
+
+
+@pytest.mark.parametrize("text", ["Kipi", "Kipoi", "Kipoi border", "Κήποι"])
+def test_kipi_kipoi_is_the_evros_crossing(gazetteer: Gazetteer, text: str) -> None:
+    result = gazetteer.lookup(text)
+    assert result.best is not None and result.best.place.id == "curated:kipoi"
+    assert result.best.place.kind is PlaceKind.BORDER_CROSSING
+
+
+def test_sham_is_damascus_not_a_village_in_the_emirates(gazetteer: Gazetteer) -> None:
+    result = gazetteer.lookup("Sham")
+    assert result.best is not None and result.best.place.id == "geonames:170654"  # Damascus
+    assert gazetteer.lookup("Al-Sham").best.place.id == "geonames:170654"  # type: ignore[union-attr]
+
+
+SARAY_VAN = "geonames:301855"
+SARAY_ISTANBUL_QUARTER = "geonames:747538"  # Eminönü, whose alternate name is "Saray"
+
+
+def test_saray_in_turkey_is_ambiguous_and_lists_van(gazetteer: Gazetteer) -> None:
+    result = gazetteer.lookup("Saray", country="TR")
+    assert result.ambiguous
+    assert AmbiguityReason.FAR_APART in result.ambiguity_reasons
+    assert SARAY_VAN in result.ambiguous_ids and SARAY_ISTANBUL_QUARTER in result.ambiguous_ids
+    assert all(candidate.place.country_iso2 == "TR" for candidate in result.candidates[:3])
+
+
+def test_route_is_reported_and_can_only_raise_a_flag(gazetteer: Gazetteer) -> None:
+    plain = gazetteer.lookup("Saray", country="TR")
+    near_van = gazetteer.lookup("Saray", country="TR", route_points=[(38.50, 43.38), (38.65, 44.16)])
+    # the ranking does not move with the route
+    assert [c.place.id for c in near_van.candidates] == [c.place.id for c in plain.candidates]
+    assert [c.score for c in near_van.candidates] == [c.score for c in plain.candidates]
+    by_id = {candidate.place.id: candidate for candidate in near_van.candidates}
+    assert by_id[SARAY_VAN].distance_to_route_km is not None and by_id[SARAY_VAN].distance_to_route_km < 5
+    assert by_id[SARAY_ISTANBUL_QUARTER].distance_to_route_km > 1000  # type: ignore[operator]
+    assert near_van.ambiguous
+    if near_van.best.place.id != SARAY_VAN:  # type: ignore[union-attr]
+        assert AmbiguityReason.ROUTE_NEAR_OTHER in near_van.ambiguity_reasons
+
+
+def test_route_countries_are_reported_not_ranked(gazetteer: Gazetteer) -> None:
+    result = gazetteer.lookup("Athens", route_countries=["US"])
+    assert result.best is not None and result.best.place.country_iso2 == "GR"
+    assert result.best.in_route_country is False
+    assert result.best.distance_to_route_countries_km is not None
+    assert result.best.distance_to_route_countries_km > 5_000
+    american = next(c for c in result.candidates if c.place.country_iso2 == "US")
+    assert american.in_route_country is True and american.distance_to_route_countries_km == 0
+    assert result.ambiguous and AmbiguityReason.ROUTE_NEAR_OTHER in result.ambiguity_reasons
+    assert not gazetteer.lookup("Athens").ambiguous
+
+
+def test_harat_is_herat(gazetteer: Gazetteer) -> None:
+    best = gazetteer.lookup("Harat").best
+    assert best is not None and best.place.id == "geonames:1140026"  # Herat, Afghanistan
+
+
+# --- exonyms and importance ----------------------------------------------------------------------------------
+
+EXONYMS = [
+    ("Sham", "geonames:170654"),  # Damascus
+    ("Halab", "geonames:170063"),  # Aleppo
+    ("Stambul", "geonames:745044"),  # Istanbul
+    ("Selanik", "geonames:734077"),  # Thessaloniki
+    ("Athina", "geonames:264371"),  # Athens
+    ("Wenen", "geonames:2761369"),  # Vienna
+    ("Keulen", "geonames:2886242"),  # Cologne
+    ("Praag", "geonames:3067696"),  # Prague
+    ("Tanja", "geonames:2530335"),  # Tangier, from places_aliases.csv
+]
+
+
+@pytest.mark.parametrize(("text", "place_id"), EXONYMS)
+def test_exonyms(gazetteer: Gazetteer, text: str, place_id: str) -> None:
+    best = gazetteer.lookup(text).best
+    assert best is not None and best.place.id == place_id
+
+
+def test_importance_beats_a_hamlet_of_the_same_name(gazetteer: Gazetteer) -> None:
+    lesbos = gazetteer.lookup("Lesbos").best
+    assert lesbos is not None and lesbos.place.kind is PlaceKind.ISLAND
+    assert ScoreReason.CURATED_ROUTE_PLACE in {part.reason for part in lesbos.parts}
+    athens = gazetteer.lookup("Athens").best
+    assert athens is not None and ScoreReason.CAPITAL in {part.reason for part in athens.parts}
+
+
+def test_score_is_the_sum_of_its_reasons(gazetteer: Gazetteer) -> None:
+    for candidate in gazetteer.lookup("Gaziantp").candidates:
+        assert candidate.score == pytest.approx(sum(part.points for part in candidate.parts))
+        assert len(candidate.reasons("en")) == len(candidate.reasons("nl")) == len(candidate.parts)
+
+
+def test_ambiguous_listing_as_json(gazetteer: Gazetteer) -> None:
+    result = gazetteer.lookup("Aken")  # Aachen in Dutch, and a town of its own on the Elbe
+    assert result.ambiguous
+    data = result.to_dict(lambda place: {"id": place.id, "name": place.name})
+    assert data["ambiguous"] is True and data["ambiguity_en"] and data["ambiguity_nl"]
+    ids = [candidate["place"]["id"] for candidate in data["candidates"]]
+    assert "geonames:3247449" in ids and "geonames:2958781" in ids  # Aachen, Aken
+    assert set(data["ambiguous_ids"]) >= {"geonames:3247449", "geonames:2958781"}
+    first = data["candidates"][0]
+    assert {"score", "match", "kind", "country", "reasons_en", "reasons_nl", "distance_to_route_km"} <= set(
+        first
+    )
+    assert data["best"] == first
+
+
+def test_clear_names_are_not_ambiguous(gazetteer: Gazetteer) -> None:
+    for text in ("Gaziantep", "Lesbos", "Ter Apel", "Idomeni", "Halab"):
+        assert not gazetteer.lookup(text).ambiguous, text
+
+
+def test_lookups_are_fast(gazetteer: Gazetteer) -> None:
+    import time
+
+    gazetteer.lookup("Gaziantepp")  # loads the fuzzy index
+    exact, fuzzy = [], []
+    for text in ("Aleppo", "Lesbos", "Gaziantep", "Wenen", "Athens", "Kapikule"):
+        started = time.perf_counter()
+        gazetteer.lookup(text)
+        exact.append(time.perf_counter() - started)
+    for text in ("Gaziantp", "Thessalonki", "Tabanovtse", "Gevgelia"):
+        started = time.perf_counter()
+        gazetteer.lookup(text)
+        fuzzy.append(time.perf_counter() - started)
+    assert sorted(exact)[len(exact) // 2] < 0.02  # typically ~0.5 ms; generous for a loaded machine
+    assert sorted(fuzzy)[len(fuzzy) // 2] < 0.3  # typically ~5–20 ms
+
+
+def test_stale_index_format_is_refused(gazetteer: Gazetteer, tmp_path) -> None:  # noqa: ANN001
+    import shutil
+    import sqlite3
+
+    copy = tmp_path / "old.sqlite"
+    shutil.copyfile(gazetteer.path, copy)
+    with sqlite3.connect(copy) as connection:
+        connection.execute("UPDATE meta SET value='3' WHERE key='format_version'")
+    with pytest.raises(GazetteerError, match="format"):
+        Gazetteer(copy)
+
+
+def test_every_reason_has_words_in_the_catalogue() -> None:
+    import catalogue
+    from matching.place_candidates import reason_text
+
+    words = catalogue.group("place_reason")
+    for reason in (*ScoreReason, *AmbiguityReason):
+        assert reason.value in words, reason
+        assert reason_text(reason, "en") != reason_text(reason, "nl")

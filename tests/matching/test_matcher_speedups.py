@@ -127,7 +127,8 @@ def test_shared_rows_give_the_findings_of_the_straightforward_evaluation(journey
         assert quick == reference, quick.claim_id
     # The journey exercises what the shortcuts could get wrong.
     statuses = Counter(finding.status for finding in fast)
-    assert all(statuses[status] >= 10 for status in Status), statuses
+    judged = (Status.CONSISTENT, Status.INCONSISTENT, Status.NO_DATA, Status.INCONCLUSIVE)
+    assert all(statuses[status] >= 10 for status in judged), statuses
     assert any(finding.disregarded_record_ids for finding in fast)
     assert any("contradict each other" in finding.explanation_en for finding in fast)
     assert any(finding.evidence_for and finding.evidence_against for finding in fast)

@@ -50,4 +50,6 @@ def test_row_resolves_by_every_alias(gazetteer: Gazetteer, row) -> None:  # noqa
         ids = [place.id for place in gazetteer.resolve(alias, limit=20)]
         assert f"curated:{row.id}" in ids, f"{alias!r} does not find curated:{row.id}"
     assert row.source and row.radius_m > 0
-    assert row.kind in {PlaceKind.ISLAND, PlaceKind.CAMP, PlaceKind.BORDER_CROSSING, PlaceKind.REGION}
+    assert row.kind in {
+        PlaceKind.ISLAND, PlaceKind.CAMP, PlaceKind.BORDER_CROSSING, PlaceKind.REGION, PlaceKind.VILLAGE
+    }  # fmt: skip

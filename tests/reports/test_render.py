@@ -370,3 +370,18 @@ def test_claim_map_marks_the_place_and_both_kinds_of_evidence() -> None:
 
     assert count(COLOUR_AGAINST) > 5 and count(COLOUR_FOR) > 5
     assert count("#000000") > 10  # the place's star and its scale bar
+
+
+def test_the_near_miss_of_a_finding_is_its_own_row(tmp_path: Path) -> None:
+    base = make_report_data()
+    finding = dataclasses.replace(
+        base.findings[0],
+        status="inconsistent",
+        near_miss_en="Near miss: the device was at Vienna until 30 June 2023, 1 day before the stated period.",
+        near_miss_nl="Bijna-treffer: het toestel was in Wenen tot 30 juni 2023, 1 dag vóór de genoemde periode.",
+    )
+    data = dataclasses.replace(base, findings=(finding,))
+    english = " ".join(_text(render_case_report(data, language="en"), tmp_path).split())
+    dutch = " ".join(_text(render_case_report(data, language="nl"), tmp_path).split())
+    assert "Near miss" in english and "1 day before the stated period" in english
+    assert "Bijna-treffer" in dutch and "1 dag vóór de genoemde periode" in dutch

@@ -83,6 +83,11 @@ def finding_block(ctx: ReportContext, number: int, finding: FindingFacts) -> Sto
                 evidence_cell(ctx, finding, finding.evidence_against, finding.records_against_count),
             ),
             (w("uncertainty"), lay.t(uncertainty, lay.small)),
+            *(
+                [(w("near_miss"), finding.near_miss_nl if ctx.language == "nl" else finding.near_miss_en)]
+                if finding.near_miss_en
+                else []
+            ),
             (w("explanation_nl"), finding.explanation_nl),
             (w("explanation_en"), finding.explanation_en),
         ]

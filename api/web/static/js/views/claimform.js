@@ -15,7 +15,7 @@ function placeLabel(place) {
   return parts.join(" · ");
 }
 
-export function claimForm({ caseId, claim, countries, onSaved, onCancel }) {
+export function claimForm({ caseId, claim, onSaved, onCancel }) {
   const editing = Boolean(claim);
   let chosenPlace = editing && claim.place_confirmed && claim.place ? claim.place : null;
   const kind = h(
@@ -61,15 +61,38 @@ export function claimForm({ caseId, claim, countries, onSaved, onCancel }) {
   };
   kind.addEventListener("change", drawBorder);
 
+  // The lookup goes in a POST body (the applicant's words stay out of URLs and logs); the server adds the
+  // case's route as context only when this user may see it, and says when the candidates are ambiguous.
+  const ambiguity = h("p", { class: "hint warning", id: "claim-place-ambiguity", role: "alert", hidden: true });
+  const drawAmbiguity = (result) => {
+    const nl = getLang() === "nl";
+    const lines = result && result.ambiguous ? (nl ? result.ambiguity_nl : result.ambiguity_en) : [];
+    ambiguity.textContent = lines.join(" ");
+    ambiguity.hidden = lines.length === 0;
+  };
+  const candidateNote = (candidate) => {
+    const notes = [];
+    if (candidate.place.matched_name && candidate.place.matched_name !== candidate.place.name) {
+      notes.push(candidate.place.matched_name);
+    }
+    if (candidate.distance_to_route_km !== null && candidate.distance_to_route_km !== undefined) {
+      notes.push(`${Math.round(candidate.distance_to_route_km)} km`);
+    }
+    return notes.length ? ` (${notes.join(", ")})` : "";
+  };
   const suggest = debounce(async () => {
     const q = placeText.value.trim();
     clear(suggestions);
+    drawAmbiguity(null);
     if (!q) return;
     try {
-      const places = await api("/gazetteer", { query: { q, countries: countries.join(",") } });
+      const result = await api("/gazetteer/lookup", { method: "POST", body: { text: q, case_id: caseId } });
       clear(suggestions);
-      if (!places.length) append(suggestions, h("li", { class: "muted" }, t("no_places_found")));
-      for (const place of places) {
+      drawAmbiguity(result);
+      if (!result.candidates.length) append(suggestions, h("li", { class: "muted" }, t("no_places_found")));
+      const nl = getLang() === "nl";
+      for (const candidate of result.candidates) {
+        const place = candidate.place;
         append(
           suggestions,
           h(
@@ -79,17 +102,19 @@ export function claimForm({ caseId, claim, countries, onSaved, onCancel }) {
               "button",
               {
                 type: "button",
-                class: "suggestion",
+                class: candidate.plausible ? "suggestion plausible" : "suggestion",
                 "data-place-id": place.id,
+                title: (nl ? candidate.reasons_nl : candidate.reasons_en).join("; "),
                 onclick: () => {
                   chosenPlace = place;
                   clear(suggestions);
+                  drawAmbiguity(null);
                   drawChosen();
                   timeText.focus();
                 },
               },
               placeLabel(place),
-              place.matched_name && place.matched_name !== place.name ? ` (${place.matched_name})` : "",
+              candidateNote(candidate),
             ),
           ),
         );
@@ -127,6 +152,9 @@ export function claimForm({ caseId, claim, countries, onSaved, onCancel }) {
   drawChosen();
   drawBorder();
   if (editing) understand();
+  if (editing && !claim.place_confirmed && claim.place_ambiguous) {
+    drawAmbiguity({ ambiguous: true, ambiguity_en: claim.place_ambiguity_en, ambiguity_nl: claim.place_ambiguity_nl });
+  }
 
   return h(
     "form",
@@ -159,6 +187,7 @@ export function claimForm({ caseId, claim, countries, onSaved, onCancel }) {
     h("h3", {}, editing ? t("edit_claim") : t("new_claim")),
     field("claim-kind", t("claim_kind"), kind),
     field("claim-place", t("place_as_said"), placeText),
+    ambiguity,
     suggestions,
     chosen,
     field("claim-time", t("time_as_said"), timeText),

@@ -749,6 +749,14 @@ export class RouteView {
     return this.findings ? "not_judged" : "not_compared";
   }
 
+  nearMissLine(claim) {
+    // When the device was last / next at the place, and how near it came (issue 16): at a glance.
+    const finding = this.findingByClaim.get(claim.id);
+    const nl = getLang() === "nl";
+    const text = finding ? (nl ? finding.near_miss_nl : finding.near_miss_en) : "";
+    return text ? h("div", { class: "hint near-miss", lang: nl ? "nl" : "en" }, text) : null;
+  }
+
   claimText(claim) {
     return `${t(`kind_${claim.kind}`)}: ${claim.place_text} · ${claim.time_text}`;
   }
@@ -778,7 +786,7 @@ export class RouteView {
             this.claimText(claim),
           ),
         ),
-        h("td", {}, statusBadge(this.claimStatus(claim), "finding")),
+        h("td", {}, statusBadge(this.claimStatus(claim), "finding"), this.nearMissLine(claim)),
         caseworker
           ? h(
               "td",

@@ -1,0 +1,162 @@
+"""Place-resolution evaluation: names as applicants write them -> the place they meant.
+
+Usage (from the repository root)::
+
+    python bench/evaluate_places.py                    # the development names (bench/places/names_dev.csv)
+    python bench/evaluate_places.py --hidden           # the held-out names: run once, at the end
+    python bench/evaluate_places.py --cache-dir DIR    # where the gazetteer index is (built if missing)
+
+Each row of the CSV: the text as written, the intended place id (``geonames:…``, ``curated:…`` or
+``country:…``), a label, the country the applicant named (optional) and the family of the spelling
+(dutch, french, arabic, persian, misspelling, …). The names were written by hand, not taken from the
+gazetteer. Scores: top-1 and top-3 accuracy, how many results were flagged ambiguous, and the wrong
+top-1 answers more than 50 km from the intended place that were *not* flagged ambiguous (the errors
+that would silently change a finding). Timing: per lookup, after a warm-up lookup that loads the fuzzy
+index into memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import statistics
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from matching.gazetteer import Gazetteer, default_cache_dir  # noqa: E402
+from matching.place_candidates import PlaceResolution, gap_km  # noqa: E402
+
+NAMES_DIR = Path(__file__).resolve().parent / "places"
+FAR_KM = 50.0
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    text: str
+    intended_id: str
+    label: str
+    claimed_country: str | None
+    family: str
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    case: Case
+    resolution: PlaceResolution
+    rank: int | None  # 1-based rank of the intended place, None if not among the candidates
+    wrong_top1_km: float | None  # distance of a wrong top-1 from the intended place
+    seconds: float
+
+    @property
+    def silent_far_error(self) -> bool:
+        return (
+            self.rank != 1
+            and not self.resolution.ambiguous
+            and (self.wrong_top1_km is None or self.wrong_top1_km > FAR_KM)
+        )
+
+
+def load_cases(path: Path) -> list[Case]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [
+            Case(
+                text=row["text"],
+                intended_id=row["intended_id"],
+                label=row["intended_label"],
+                claimed_country=row["claimed_country"] or None,
+                family=row["family"],
+            )
+            for row in csv.DictReader(handle)
+        ]
+
+
+def evaluate(gazetteer: Gazetteer, cases: list[Case]) -> list[Outcome]:
+    gazetteer.lookup("warm-up Gaziantepp")  # loads the fuzzy index once
+    outcomes = []
+    for case in cases:
+        started = time.perf_counter()
+        resolution = gazetteer.lookup(case.text, country=case.claimed_country)
+        seconds = time.perf_counter() - started
+        ids = [candidate.place.id for candidate in resolution.candidates]
+        rank = ids.index(case.intended_id) + 1 if case.intended_id in ids else None
+        wrong_km = None
+        if rank != 1 and resolution.best is not None:
+            wrong_km = gap_km(resolution.best.place, gazetteer.get(case.intended_id))
+        outcomes.append(Outcome(case, resolution, rank, wrong_km, seconds))
+    return outcomes
+
+
+def report(outcomes: list[Outcome], title: str) -> str:
+    total = len(outcomes)
+    top1 = sum(1 for o in outcomes if o.rank == 1)
+    top3 = sum(1 for o in outcomes if o.rank is not None and o.rank <= 3)
+    ambiguous = sum(1 for o in outcomes if o.resolution.ambiguous)
+    ambiguous_right = sum(1 for o in outcomes if o.resolution.ambiguous and o.rank == 1)
+    silent = [o for o in outcomes if o.silent_far_error]
+    times_ms = sorted(o.seconds * 1000 for o in outcomes)
+    p95 = times_ms[min(len(times_ms) - 1, int(0.95 * len(times_ms)))]
+    lines = [
+        f"### {title}",
+        "",
+        "| names | top-1 | top-3 | flagged ambiguous (of which top-1 right) | wrong top-1 > 50 km, not flagged "
+        "| lookup median / p95 / max |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: |",
+        f"| {total} | {top1 / total:.1%} ({top1}) | {top3 / total:.1%} ({top3}) | {ambiguous} ({ambiguous_right}) "
+        f"| {len(silent)} | {statistics.median(times_ms):.2f} / {p95:.2f} / {times_ms[-1]:.1f} ms |",
+        "",
+    ]
+    families = Counter(o.case.family for o in outcomes)
+    right = Counter(o.case.family for o in outcomes if o.rank == 1)
+    lines.append("| family | names | top-1 |")
+    lines.append("| --- | ---: | ---: |")
+    for family, count in sorted(families.items(), key=lambda item: -item[1]):
+        lines.append(f"| {family} | {count} | {right[family] / count:.0%} |")
+    lines.append("")
+    misses = [o for o in outcomes if o.rank != 1]
+    if misses:
+        lines.append("Not first (text → intended: rank; top-1 given; ambiguous?):")
+        for o in misses:
+            best = o.resolution.best
+            given = f"{best.place.name} ({best.place.country_iso2}, {best.place.id})" if best else "nothing"
+            far = f", {o.wrong_top1_km:.0f} km off" if o.wrong_top1_km is not None else ""
+            lines.append(
+                f"- {o.case.text!r} → {o.case.label}: rank {o.rank or '—'}; {given}{far}; "
+                f"{'ambiguous' if o.resolution.ambiguous else 'NOT flagged'}"
+            )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--hidden", action="store_true", help="evaluate the held-out names (once, at the end)"
+    )
+    parser.add_argument("--cache-dir", type=Path, default=None, help="gazetteer index directory")
+    parser.add_argument("--show-ambiguous", action="store_true", help="list the results flagged ambiguous")
+    args = parser.parse_args(argv)
+    path = NAMES_DIR / ("names_hidden.csv" if args.hidden else "names_dev.csv")
+    gazetteer = Gazetteer.open(args.cache_dir or default_cache_dir())
+    outcomes = evaluate(gazetteer, load_cases(path))
+    print(report(outcomes, f"{'Held-out' if args.hidden else 'Development'} names ({path.name})"))
+    if args.show_ambiguous:
+        print("\nFlagged ambiguous:")
+        for o in outcomes:
+            if o.resolution.ambiguous:
+                names = ", ".join(
+                    f"{c.place.name} ({c.place.country_iso2}) {c.score:.1f}"
+                    for c in o.resolution.candidates
+                    if c.place.id in o.resolution.ambiguous_ids
+                )
+                print(f"- {o.case.text!r} (rank {o.rank}): {names}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

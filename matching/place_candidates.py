@@ -1,0 +1,264 @@
+"""What a place lookup returns: ranked candidates with the reasons for their rank, and an ambiguity flag.
+
+The gazetteer never decides which place the applicant meant: it ranks candidates and says why, and it
+says "ambiguous" when candidates that score almost alike lie far apart, so the caseworker confirms one.
+
+**Score** of a candidate = the name match (0–100) + bonuses, each kept as a ``ScorePart`` so the screen
+can show them:
+
+- name match: the place's main name (or a reviewed curated name) spelled the same after
+  normalisation 100, one of its GeoNames alternate names 97 (93 for an alternate written all in
+  lower case: in GeoNames those are mostly machine transliterations); the same spelling family
+  (``matching.names.fold_name``) 70 + 22 × the rapidfuzz ratio of the two spellings without
+  qualifiers (so 92 for the same letters, −2 for an alternate name, +2 / −2 for a matching /
+  differing qualifier such as "Bad", "Skala", "Nea", −1 when only one side has one); a similar
+  spelling (rapidfuzz ratio of the folds ≥ 80, same first letter) 0.88 × ratio;
+- importance: population ``2 × (log10(population) − 3)``, 0–8; a country's capital +3; a curated
+  island, camp, border crossing or region +6; a country +6;
+- the region of the usual routes to Europe (Europe, Africa, the Middle East, Iran, Afghanistan,
+  Pakistan, Bangladesh) +4 — a fixed, documented prior, the same for every case;
+- the country the applicant named ("Saray, Turkey", or the claim's country field) +20.
+
+**The phone's route is never part of the score.** Given the route's countries and/or positions, each
+candidate reports its distance to them, and a candidate near the route that scores within
+``ROUTE_FLAG_MARGIN`` of a best candidate far from it makes the result ambiguous — the route can only
+raise a question for the caseworker, never silently pick the place it would then be compared with.
+
+**Ambiguous** when another candidate within ``AMBIGUITY_MARGIN`` points of the best lies more than
+``AMBIGUITY_DISTANCE_KM`` from it (gap between their extents; a point inside a country's outline is at
+0 km from that country), or because of the route as above.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import catalogue
+from matching.places import Place, PlaceKind
+from routing.geodesy import haversine_m
+
+AMBIGUITY_MARGIN = 3.0
+AMBIGUITY_DISTANCE_KM = 50.0
+ROUTE_FLAG_MARGIN = 15.0
+ROUTE_NEAR_KM = 50.0
+
+
+class MatchKind(enum.StrEnum):
+    """How the text met the candidate's name."""
+
+    EXACT_NAME = "exact_name"
+    EXACT_ALTERNATE = "exact_alternate"
+    SPELLING_FAMILY = "spelling_family"
+    SIMILAR = "similar"
+    COORDINATES = "coordinates"
+
+
+class ScoreReason(enum.StrEnum):
+    """One component of a candidate's score (see module docstring)."""
+
+    NAME_EXACT = "name_exact"
+    ALTERNATE_NAME_EXACT = "alternate_name_exact"
+    SPELLING_FAMILY = "spelling_family"
+    SIMILAR_SPELLING = "similar_spelling"
+    QUALIFIER_MATCHES = "qualifier_matches"
+    QUALIFIER_DIFFERS = "qualifier_differs"
+    POPULATION = "population"
+    CAPITAL = "capital"
+    CURATED_ROUTE_PLACE = "curated_route_place"
+    COUNTRY = "country"
+    ROUTE_REGION = "route_region"
+    CLAIMED_COUNTRY = "claimed_country"
+    COORDINATES = "coordinates"
+
+
+class AmbiguityReason(enum.StrEnum):
+    FAR_APART = "far_apart"
+    ROUTE_NEAR_OTHER = "route_near_other"
+
+
+def reason_text(code: str, language: str = "en") -> str:
+    """The words for a score or ambiguity reason, from the catalogue (group ``place_reason``)."""
+    return catalogue.label("place_reason", code, "nl" if language == "nl" else "en")
+
+
+@dataclass(frozen=True, slots=True)
+class ScorePart:
+    reason: ScoreReason
+    points: float
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceCandidate:
+    """One ranked candidate. ``score`` is the sum of ``parts``; ``place.score`` is the name match alone.
+
+    ``distance_to_route_km``: gap between the place's extent and the nearest route position given
+    (None when no positions were given); ``in_route_country`` / ``distance_to_route_countries_km``:
+    the same against the route's countries (None when none were given or the outlines are not
+    available). Reported only — never part of ``score``.
+    """
+
+    place: Place
+    score: float
+    match: MatchKind
+    parts: tuple[ScorePart, ...]
+    distance_to_route_km: float | None = None
+    in_route_country: bool | None = None
+    distance_to_route_countries_km: float | None = None
+
+    def reasons(self, language: str = "en") -> list[str]:
+        return [f"{reason_text(part.reason, language)} ({part.points:+.1f})" for part in self.parts]
+
+    def to_dict(self, place_dict: dict[str, Any]) -> dict[str, Any]:
+        """JSON form; ``place_dict`` is the caller's serialisation of ``place``."""
+        return {
+            "place": place_dict,
+            "score": round(self.score, 2),
+            "match": self.match.value,
+            "kind": self.place.kind.value,
+            "country": self.place.country_iso2,
+            "parts": [{"reason": part.reason.value, "points": round(part.points, 2)} for part in self.parts],
+            "reasons_en": self.reasons("en"),
+            "reasons_nl": self.reasons("nl"),
+            "distance_to_route_km": _round(self.distance_to_route_km),
+            "in_route_country": self.in_route_country,
+            "distance_to_route_countries_km": _round(self.distance_to_route_countries_km),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceResolution:
+    """The answer to one lookup: candidates best first, and whether the caseworker must choose.
+
+    ``best`` is the top candidate (None if nothing plausible); when ``ambiguous`` it is only the
+    first of ``ambiguous_ids`` and must not be used as if it were confirmed.
+    """
+
+    text: str
+    candidates: tuple[PlaceCandidate, ...]
+    ambiguous: bool = False
+    ambiguity_reasons: tuple[AmbiguityReason, ...] = ()
+    ambiguous_ids: tuple[str, ...] = ()
+    claimed_country: str | None = None
+    route_countries: tuple[str, ...] = field(default=())
+
+    @property
+    def best(self) -> PlaceCandidate | None:
+        return self.candidates[0] if self.candidates else None
+
+    @property
+    def places(self) -> list[Place]:
+        return [candidate.place for candidate in self.candidates]
+
+    def explanation(self, language: str = "en") -> list[str]:
+        return [reason_text(reason, language) for reason in self.ambiguity_reasons]
+
+    def to_dict(self, place_dict: Any) -> dict[str, Any]:  # noqa: ANN401 - a Place -> dict callable
+        best = self.best
+        return {
+            "text": self.text,
+            "ambiguous": self.ambiguous,
+            "ambiguity_reasons": [reason.value for reason in self.ambiguity_reasons],
+            "ambiguity_en": self.explanation("en"),
+            "ambiguity_nl": self.explanation("nl"),
+            "ambiguous_ids": list(self.ambiguous_ids),
+            "claimed_country": self.claimed_country,
+            "route_countries": list(self.route_countries),
+            "best": best.to_dict(place_dict(best.place)) if best else None,
+            "candidates": [candidate.to_dict(place_dict(candidate.place)) for candidate in self.candidates],
+        }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in km between two WGS84 points (degrees); ``routing.geodesy``'s sphere."""
+    return float(haversine_m(lat1, lon1, lat2, lon2)) / 1000.0
+
+
+def _distance_to_bbox_km(place: Place, lat: float, lon: float) -> float:
+    box = place.bbox
+    if box is None:
+        return haversine_km(place.lat, place.lon, lat, lon)
+    nearest_lat = min(max(lat, box.min_lat), box.max_lat)
+    nearest_lon = min(max(lon, box.min_lon), box.max_lon)
+    return haversine_km(nearest_lat, nearest_lon, lat, lon)
+
+
+def gap_km(first: Place, second: Place) -> float:
+    """Distance between two places' extents in km (0 if they overlap; a country by its outline box)."""
+    if first.id == second.id:
+        return 0.0
+    if first.kind is PlaceKind.COUNTRY and second.kind is PlaceKind.COUNTRY:
+        return 0.0 if first.country_iso2 == second.country_iso2 else math.inf
+    if first.kind is PlaceKind.COUNTRY:
+        first, second = second, first
+    if second.kind is PlaceKind.COUNTRY:
+        return max(
+            0.0, _distance_to_bbox_km(second, first.lat, first.lon) - (first.extent_radius_m or 0) / 1000
+        )
+    centre = haversine_km(first.lat, first.lon, second.lat, second.lon)
+    return max(0.0, centre - ((first.extent_radius_m or 0) + (second.extent_radius_m or 0)) / 1000)
+
+
+def distance_to_points_km(place: Place, route_points: Sequence[tuple[float, float]]) -> float | None:
+    """Gap in km between the place's extent and the nearest of ``route_points`` (lat, lon degrees)."""
+    if not route_points:
+        return None
+    if place.kind is PlaceKind.COUNTRY:
+        return min(_distance_to_bbox_km(place, lat, lon) for lat, lon in route_points)
+    radius_km = (place.extent_radius_m or 0) / 1000
+    return max(
+        0.0, min(haversine_km(place.lat, place.lon, lat, lon) for lat, lon in route_points) - radius_km
+    )
+
+
+def decide_ambiguity(
+    candidates: Sequence[PlaceCandidate],
+) -> tuple[bool, tuple[AmbiguityReason, ...], tuple[str, ...]]:
+    """(ambiguous, reasons, ids of the candidates the caseworker must choose between)."""
+    if len(candidates) < 2:
+        return False, (), ()
+    best = candidates[0]
+    reasons: list[AmbiguityReason] = []
+    rivals: list[PlaceCandidate] = []
+    for other in candidates[1:]:
+        if (
+            best.score - other.score <= AMBIGUITY_MARGIN
+            and gap_km(best.place, other.place) > AMBIGUITY_DISTANCE_KM
+        ):
+            rivals.append(other)
+    if rivals:
+        reasons.append(AmbiguityReason.FAR_APART)
+    best_far = _far_from_route(best)
+    if best_far:
+        for other in candidates[1:]:
+            if best.score - other.score <= ROUTE_FLAG_MARGIN and _near_route(other):
+                if other not in rivals:
+                    rivals.append(other)
+                if AmbiguityReason.ROUTE_NEAR_OTHER not in reasons:
+                    reasons.append(AmbiguityReason.ROUTE_NEAR_OTHER)
+    if not rivals:
+        return False, (), ()
+    return True, tuple(reasons), (best.place.id, *(other.place.id for other in rivals))
+
+
+def _far_from_route(candidate: PlaceCandidate) -> bool:
+    if candidate.distance_to_route_km is not None:
+        return candidate.distance_to_route_km > ROUTE_NEAR_KM
+    if candidate.distance_to_route_countries_km is not None:
+        return candidate.distance_to_route_countries_km > ROUTE_NEAR_KM
+    return False
+
+
+def _near_route(candidate: PlaceCandidate) -> bool:
+    if candidate.distance_to_route_km is not None:
+        return candidate.distance_to_route_km <= ROUTE_NEAR_KM
+    if candidate.distance_to_route_countries_km is not None:
+        return candidate.distance_to_route_countries_km <= ROUTE_NEAR_KM
+    return False

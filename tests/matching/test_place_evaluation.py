@@ -1,0 +1,53 @@
+"""The place-resolution evaluation (bench/evaluate_places.py): its name lists and its scoring."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+from matching.gazetteer import Gazetteer
+
+_PATH = Path(__file__).resolve().parents[2] / "bench" / "evaluate_places.py"
+
+
+def _module():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("evaluate_places", _PATH)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses resolve their module by name
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_name_lists_are_large_enough_and_disjoint() -> None:
+    evaluation = _module()
+    development = evaluation.load_cases(evaluation.NAMES_DIR / "names_dev.csv")
+    hidden = evaluation.load_cases(evaluation.NAMES_DIR / "names_hidden.csv")
+    assert len(development) + len(hidden) >= 300
+    assert 0.25 <= len(hidden) / (len(development) + len(hidden)) <= 0.35
+    assert not {case.text for case in development} & {case.text for case in hidden}
+    families = {case.family for case in development}
+    assert {"dutch", "english", "french", "arabic", "persian", "misspelling"} <= families
+
+
+def test_every_intended_place_exists(gazetteer: Gazetteer) -> None:
+    evaluation = _module()
+    for name in ("names_dev.csv", "names_hidden.csv"):  # ids only: the hidden names are never looked up here
+        for case in evaluation.load_cases(evaluation.NAMES_DIR / name):
+            assert gazetteer.get(case.intended_id).id == case.intended_id, case
+
+
+def test_scoring_counts_ranks_and_silent_errors(gazetteer: Gazetteer) -> None:
+    evaluation = _module()
+    cases = [
+        evaluation.Case("Halab", "geonames:170063", "Aleppo", None, "arabic"),  # right
+        evaluation.Case(
+            "Halab", "geonames:170654", "Damascus (on purpose wrong)", None, "test"
+        ),  # far, unflagged
+    ]
+    outcomes = evaluation.evaluate(gazetteer, cases)
+    assert outcomes[0].rank == 1 and not outcomes[0].silent_far_error
+    assert outcomes[1].rank is None and outcomes[1].silent_far_error and outcomes[1].wrong_top1_km > 200
+    table = evaluation.report(outcomes, "test")
+    assert "50.0% (1)" in table and "Damascus (on purpose wrong)" in table
