@@ -50,7 +50,7 @@ lint: install
 	$(BIN)/ruff check .
 
 typecheck: install
-	$(BIN)/mypy legal_basis store extractor/records.py extractor/timestamps.py extractor/artifacts/spec.py extractor/sink.py
+	$(BIN)/mypy api casework catalogue extractor routing matching legal_basis store
 
 postgres:
 	bash scripts/start-postgres.sh
@@ -58,7 +58,7 @@ postgres:
 test: system-deps install postgres
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/mypy legal_basis store extractor/records.py extractor/timestamps.py extractor/artifacts/spec.py extractor/sink.py
+	$(BIN)/mypy api casework catalogue extractor routing matching legal_basis store
 	REISROUTE_TEST_PG=$${REISROUTE_TEST_PG-1} $(BIN)/pytest -q -p no:cacheprovider
 
 bench: install

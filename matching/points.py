@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -71,7 +73,7 @@ class MatchPoints:
         def column(values: object, default: object, dtype: type) -> np.ndarray:
             if values is None:
                 return np.full(n, default, dtype=dtype)
-            array = np.asarray(values, dtype=dtype)
+            array: np.ndarray = np.asarray(values, dtype=dtype)
             if array.ndim == 0:
                 array = np.full(n, array.item(), dtype=dtype)
             if len(array) != n:
@@ -91,7 +93,7 @@ class MatchPoints:
     @classmethod
     def from_point_table(
         cls,
-        table: object,
+        table: Any,
         *,
         usable: np.ndarray | None = None,
         device_clock_uncertainty_s: float = DEFAULT_CLOCK_UNCERTAINTY_S,

@@ -317,7 +317,7 @@ def _parse_single(text: str, *, default_year: int | None, default_month: int | N
     words = text.split()
     if not words:
         raise _NotUnderstood("empty")
-    day = _parse_day_words(words, default_year=default_year, default_month=default_month)
+    day = _parse_day_words(words, default_year=default_year, default_month=default_month)  # type: ignore[assignment]
     if day is not None:
         return _day_span(day, None)
     # year
@@ -367,7 +367,7 @@ def _parse_single(text: str, *, default_year: int | None, default_month: int | N
     if words[0] in _SEASONS:
         season = _SEASONS[words[0]]
         rest = words[1:]
-        year: int | None
+        year: int | None  # type: ignore[no-redef]
         if not rest:
             year = default_year
         elif len(rest) == 1 and re.fullmatch(r"\d{4}", rest[0]):

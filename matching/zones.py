@@ -22,7 +22,7 @@ def zone_at(lat: float, lon: float) -> str:
     try:
         from routing.geography import timezones_of  # type: ignore[attr-defined]
     except ImportError:
-        timezones_of = None
+        timezones_of = None  # type: ignore[assignment]
     zone: str | None = None
     if timezones_of is not None:
         import numpy as np
