@@ -10,7 +10,16 @@ from typing import Any, Literal
 
 Language = Literal["en", "nl"]
 CATALOGUE_FILE = Path(__file__).with_name("labels.toml")
-GROUPS = ("finding_status", "job_state", "authorisation_state", "artifact_outcome", "claim_kind")
+GROUPS = (
+    "finding_status",
+    "job_state",
+    "authorisation_state",
+    "artifact_outcome",
+    "claim_kind",
+    "audit_action",
+    "data_category",
+    "role",
+)
 
 
 class CatalogueError(Exception):

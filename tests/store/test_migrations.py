@@ -46,7 +46,7 @@ def test_device_history_migration_up_down_up(empty_database_url: str) -> None:
     try:
         upgrade(engine, "0001")
         assert _revision(engine) == "0001" and "device_history" not in _job_columns(engine)
-        upgrade(engine)
+        upgrade(engine, "0002")
         columns = _job_columns(engine)
         assert _revision(engine) == "0002"
         assert columns["device_history"]["nullable"] is True
