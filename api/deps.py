@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
+from urllib.parse import unquote
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
@@ -32,9 +33,20 @@ def get_state(request: Request) -> AppState:
 StateDep = Annotated[AppState, Depends(get_state)]
 
 
-def get_session(state: StateDep) -> Iterator[Session]:
+MAX_REASON_LENGTH = 500
+
+
+def request_reason(request: Request) -> str:
+    """The reader's stated reason (``X-Reason`` header, URL-encoded, or ``?reason=``): empty when none."""
+    raw = request.headers.get("x-reason") or request.query_params.get("reason") or ""
+    return unquote(raw).strip()[:MAX_REASON_LENGTH]
+
+
+def get_session(state: StateDep, request: Request) -> Iterator[Session]:
     """One transaction per request: the action and its audit entries commit together, or neither."""
     session = state.session_factory()
+    # recorded by legal_basis.services.record on entries that carry no reason of their own (reads)
+    session.info["request_reason"] = request_reason(request)
     try:
         yield session
         session.commit()

@@ -270,7 +270,9 @@ def render_register(facts: RegisterFacts, *, language: Language = "nl") -> bytes
         layout.t(text["s_retention"], layout.h1),
         layout.t(
             text["retention_text"].format(
-                days=facts.retention_days_default, overdue=facts.retention_overdue, soon=facts.retention_due_soon
+                days=facts.retention_days_default,
+                overdue=facts.retention_overdue,
+                soon=facts.retention_due_soon,
             )
         ),
         layout.grid(
@@ -292,7 +294,9 @@ def render_register(facts: RegisterFacts, *, language: Language = "nl") -> bytes
         canvas.setFillColorRGB(0.35, 0.35, 0.35)
         canvas.setFont(fonts.regular, 7)
         canvas.drawString(18 * mm, height - 11 * mm, f"reisroute — {text['title']} — {facts.policy_id}")
-        canvas.drawString(18 * mm, 10 * mm, f"{text['generated']}: {format_utc(facts.generated_at, seconds=True)}")
+        canvas.drawString(
+            18 * mm, 10 * mm, f"{text['generated']}: {format_utc(facts.generated_at, seconds=True)}"
+        )
         canvas.drawRightString(width - 18 * mm, 10 * mm, text["page"].format(page=document.page))
         canvas.restoreState()
 

@@ -30,4 +30,7 @@ CASE_READ_ACTIONS: frozenset[str] = frozenset(
 
 def action_words(action: str) -> dict[str, str]:
     """{"en": ..., "nl": ...} for an action code; an unknown code is shown as itself, never hidden."""
-    return {"en": catalogue.label("audit_action", action, "en"), "nl": catalogue.label("audit_action", action, "nl")}
+    return {
+        "en": catalogue.label("audit_action", action, "en"),
+        "nl": catalogue.label("audit_action", action, "nl"),
+    }

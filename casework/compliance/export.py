@@ -279,7 +279,9 @@ def verify_export(content: bytes, *, trusted_anchors: Iterable[TrustedAnchor] = 
         seq = entry["seq"]
         result.entries_checked += 1
         if previous is not None and seq <= previous["seq"]:
-            result.bad(seq, f"entry {seq} follows entry {previous['seq']}: entries are out of order or repeated")
+            result.bad(
+                seq, f"entry {seq} follows entry {previous['seq']}: entries are out of order or repeated"
+            )
         if recompute_hash(entry) != entry["hash"]:
             result.bad(seq, f"entry {seq} content does not match its hash: edited")
         if previous is not None and seq == previous["seq"] + 1:

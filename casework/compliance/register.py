@@ -85,7 +85,9 @@ def _policy_digest(policy: Policy) -> str:
 
 def register_facts(session: Session, policy: Policy, *, now: datetime) -> RegisterFacts:
     requested = dict(
-        session.execute(select(Authorisation.ground_id, func.count()).group_by(Authorisation.ground_id)).tuples()
+        session.execute(
+            select(Authorisation.ground_id, func.count()).group_by(Authorisation.ground_id)
+        ).tuples()
     )
     approved = dict(
         session.execute(
@@ -134,7 +136,9 @@ def register_facts(session: Session, policy: Policy, *, now: datetime) -> Regist
         ).tuples()
     )
     recipients = tuple(
-        Recipient(role=str(role), active_users=users_per_role.get(str(role), 0), case_reads=int(reads.get(role, 0)))
+        Recipient(
+            role=str(role), active_users=users_per_role.get(str(role), 0), case_reads=int(reads.get(role, 0))
+        )
         for role in ALL_ROLES
     )
     retention = retention_report(session, policy, now=now)
@@ -160,7 +164,9 @@ def register_facts(session: Session, policy: Policy, *, now: datetime) -> Regist
         never_acquired=tuple(sorted(str(c) for c in NEVER_ACQUIRABLE)),
         recipients=recipients,
         cases_total=int(session.scalar(select(func.count()).select_from(Case)) or 0),
-        cases_deleted=int(session.scalar(select(func.count()).select_from(Case).where(Case.deleted_at.is_not(None))) or 0),
+        cases_deleted=int(
+            session.scalar(select(func.count()).select_from(Case).where(Case.deleted_at.is_not(None))) or 0
+        ),
         retention_overdue=len(retention.overdue),
         retention_due_soon=len(retention.due_soon),
         audit_head_seq=head_seq,

@@ -89,7 +89,9 @@ def retention_report(
     grounds = dict(session.execute(select(Authorisation.id, Authorisation.ground_id)).tuples().all())
     withdrawn_by_case: dict[int, list[datetime]] = {}
     for case_id, withdrawn_at in session.execute(
-        select(ConsentRecord.case_id, ConsentRecord.withdrawn_at).where(ConsentRecord.withdrawn_at.is_not(None))
+        select(ConsentRecord.case_id, ConsentRecord.withdrawn_at).where(
+            ConsentRecord.withdrawn_at.is_not(None)
+        )
     ).tuples():
         withdrawn_by_case.setdefault(case_id, []).append(withdrawn_at)  # type: ignore[arg-type]
     for case in session.scalars(select(Case).order_by(Case.id)):
@@ -111,7 +113,9 @@ def retention_report(
         if case.deleted_at is not None:
             state: RetentionState = "deleted_on_time" if case.deleted_at <= due_at else "deleted_late"
             report.deleted.append(
-                CaseRetention(state=state, deleted_at=case.deleted_at, deletion_proof=case.deletion_proof, **common)
+                CaseRetention(
+                    state=state, deleted_at=case.deleted_at, deletion_proof=case.deletion_proof, **common
+                )
             )
         elif due_at <= now:
             report.overdue.append(CaseRetention(state="overdue", **common))

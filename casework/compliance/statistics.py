@@ -45,7 +45,9 @@ def _in(moment: datetime | None, since: datetime, until: datetime) -> bool:
     return moment is not None and since <= moment < until
 
 
-def period_statistics(session: Session, policy: Policy, *, since: datetime, until: datetime) -> PeriodStatistics:
+def period_statistics(
+    session: Session, policy: Policy, *, since: datetime, until: datetime
+) -> PeriodStatistics:
     authorisations = {a.id: a for a in session.scalars(select(Authorisation))}
 
     # extractions per ground and outcome
@@ -145,7 +147,15 @@ def period_statistics(session: Session, policy: Policy, *, since: datetime, unti
     return PeriodStatistics(
         since=since,
         until=until,
-        tables=[extractions, consent_table, decisions, refusal_reasons, findings, release_time, deletion_table],
+        tables=[
+            extractions,
+            consent_table,
+            decisions,
+            refusal_reasons,
+            findings,
+            release_time,
+            deletion_table,
+        ],
     )
 
 
