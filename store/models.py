@@ -151,6 +151,7 @@ class AuditEntry(Base):
         Index("ix_audit_entries_action_seq", "action", "seq"),
         Index("ix_audit_entries_case_seq", "case_id", "seq"),
         Index("ix_audit_entries_object_seq", "object_type", "object_id", "seq"),
+        Index("ix_audit_entries_case_actor_action", "case_id", "actor", "action"),
     )
 
     seq: Mapped[int] = mapped_column(

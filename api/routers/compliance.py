@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from api.deps import CASE_READERS, SessionDep, StateDep, allow
 from api.reports.register import render_register
+from casework.compliance import chain as chain_check
 from casework.compliance import explorer, export, register, retention_watch, statistics
 from legal_basis.roles import Role
 from legal_basis.services import Actor, record
@@ -71,6 +72,8 @@ class ChainStatusRead(BaseModel):
     first_broken_seq: int | None
     problems: list[str]
     latest_anchor: AnchorRead | None
+    full_check_at: datetime
+    incremental_entries: int
     checked_at: datetime
     seconds: float
 
@@ -209,15 +212,28 @@ def explore(
 
 
 @router.get("/chain", response_model=ChainStatusRead)
-def chain(session: SessionDep, state: StateDep, actor: ComplianceActor) -> ChainStatusRead:
+def chain(
+    session: SessionDep,
+    state: StateDep,
+    actor: ComplianceActor,
+    full: Annotated[
+        bool, Query(description="Walk the whole chain again, not only what was appended since")
+    ] = False,
+) -> ChainStatusRead:
     started = utcnow()
-    status = explorer.chain_status(session, state.settings.data_dir)
+    cache = state.extras.setdefault("compliance_chain", chain_check.ChainCache())
+    status = chain_check.chain_status(session, state.settings.data_dir, cache, full=full)
     seconds = (utcnow() - started).total_seconds()
     record(
         session,
         actor,
         "audit.verify",
-        details={"ok": status.ok, "head_seq": status.head_seq, "first_broken_seq": status.first_broken_seq},
+        details={
+            "ok": status.ok,
+            "head_seq": status.head_seq,
+            "first_broken_seq": status.first_broken_seq,
+            "full": full or status.incremental_entries == 0,
+        },
     )
     values = asdict(status)
     anchor = values.pop("latest_anchor")

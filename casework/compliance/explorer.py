@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Select, and_, exists, func, not_, select
@@ -17,7 +16,6 @@ from sqlalchemy.orm import Session, aliased
 
 from casework.compliance.actions import CASE_READ_ACTIONS, action_words
 from casework.errors import CaseworkError
-from store import audit
 from store.models import AuditEntry
 
 MAX_PAGE_SIZE = 500
@@ -188,43 +186,3 @@ def _exists_newer(session: Session, flt: AuditFilter, rows: list[AuditEntry], be
     boundary = rows[0].seq if rows else before_seq - 1
     query = apply_filter(select(AuditEntry.seq), flt).where(AuditEntry.seq > boundary).limit(1)
     return session.scalar(query) is not None
-
-
-# --- the chain beside the explorer -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ChainStatus:
-    """The chain's verification result and the latest checkpoint (anchor) written outside the database."""
-
-    ok: bool
-    entries_checked: int
-    head_seq: int
-    head_hash: str
-    anchors_checked: int
-    first_broken_seq: int | None
-    problems: list[str]
-    latest_anchor: dict[str, Any] | None
-
-
-def latest_checkpoint(data_dir: Path) -> dict[str, Any] | None:
-    """The newest anchor (seq, hash, at) — the one place to adapt when checkpoints become signed."""
-    anchors = audit.read_anchors(audit.anchor_path(data_dir))
-    if not anchors:
-        return None
-    newest = max(anchors, key=lambda anchor: anchor.seq)
-    return {"seq": newest.seq, "hash": newest.hash, "at": newest.at}
-
-
-def chain_status(session: Session, data_dir: Path) -> ChainStatus:
-    result = audit.verify_chain(session, anchors=audit.read_anchors(audit.anchor_path(data_dir)))
-    return ChainStatus(
-        ok=result.ok,
-        entries_checked=result.entries_checked,
-        head_seq=result.head_seq,
-        head_hash=result.head_hash,
-        anchors_checked=result.anchors_checked,
-        first_broken_seq=result.first_broken_seq,
-        problems=list(result.problems),
-        latest_anchor=latest_checkpoint(data_dir),
-    )

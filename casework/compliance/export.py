@@ -28,7 +28,9 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casework.compliance.explorer import AuditFilter, ExplorerError, apply_filter, latest_checkpoint
+from casework.compliance.chain import latest_checkpoint
+from casework.compliance.explorer import AuditFilter, ExplorerError, apply_filter
+from casework.compliance.hashing import HASHED_FIELDS, recompute_hash
 from casework.errors import CaseworkError
 from store import audit
 from store.models import AuditEntry
@@ -36,31 +38,12 @@ from store.models import AuditEntry
 FORMAT = "reisroute-audit-export"
 FORMAT_VERSION = 1
 MAX_EXPORT_ENTRIES = 250_000
-# the fields an entry's hash covers, in the order the CSV holds them, then the entry's own hash
-HASHED_FIELDS = (
-    "seq",
-    "at",
-    "actor",
-    "role",
-    "case_id",
-    "action",
-    "object_type",
-    "object_id",
-    "reason",
-    "details",
-    "prev_hash",
-)
 CSV_COLUMNS = (*HASHED_FIELDS, "hash")
 ExportFormat = Literal["json", "csv"]
 
 
 class ExportError(CaseworkError):
     """The export file cannot be read as an audit export (wrong format, unreadable field)."""
-
-
-def recompute_hash(entry: dict[str, Any]) -> str:
-    """The entry's hash from its fields — computed by the audit log itself, never re-implemented here."""
-    return audit.entry_hash(**{name: entry[name] for name in HASHED_FIELDS})
 
 
 # --- writing ---------------------------------------------------------------------------------------------

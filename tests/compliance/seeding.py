@@ -55,10 +55,10 @@ def seed_chain(
             prev = fields["hash"]
             rows.append(fields)
             if len(rows) >= batch_size:
-                session.execute(insert(AuditEntry), rows)
+                session.connection().execute(insert(AuditEntry.__table__), rows)
                 rows = []
         if rows:
-            session.execute(insert(AuditEntry), rows)
+            session.connection().execute(insert(AuditEntry.__table__), rows)
     if data_dir is not None:
         audit.write_anchor(audit.anchor_path(data_dir), seq, prev)
     return seq, prev

@@ -71,7 +71,9 @@ def test_explorer_filters_pages_and_labels(client_for, state) -> None:  # type: 
     assert page["total"] == 2
 
     # every explorer read is itself audited, with its filter
-    explored = auditor.get("/api/v1/compliance/audit", params={"action": "audit.explore", "limit": 500}).json()
+    explored = auditor.get(
+        "/api/v1/compliance/audit", params={"action": "audit.explore", "limit": 500}
+    ).json()
     assert explored["total"] >= 10
     assert any(e["details"]["filter"].get("action") == "case.create" for e in explored["entries"])
 
@@ -143,7 +145,11 @@ def test_keyset_pages_stay_fast_at_100000_entries(client_for, state) -> None:  #
         "actor": {"actor": "user5"},
         "case": {"case_id": 42},
         "action": {"action": "route.read"},
-        "role+period": {"role": "legal_reviewer", "since": "2026-01-10T00:00:00Z", "until": "2026-01-20T00:00:00Z"},
+        "role+period": {
+            "role": "legal_reviewer",
+            "since": "2026-01-10T00:00:00Z",
+            "until": "2026-01-20T00:00:00Z",
+        },
         "deep": {"before_seq": 1000},
     }.items():
         started = time.perf_counter()
@@ -152,5 +158,20 @@ def test_keyset_pages_stay_fast_at_100000_entries(client_for, state) -> None:  #
         assert response.status_code == 200, response.text
         assert response.json()["entries"], name
     assert max(timings.values()) < 1.0, timings
+
+
+def test_bulk_seed_is_a_valid_chain_and_new_entries_are_checked_incrementally(client_for, state) -> None:  # type: ignore[no-untyped-def]
+    auditor = client_for("auditor")
+    seed_chain(
+        state.session_factory, 300, start=datetime(2026, 1, 1, tzinfo=UTC), data_dir=state.settings.data_dir
+    )
+    full = auditor.get("/api/v1/compliance/chain", params={"full": True}).json()
+    assert full["ok"] is True and full["incremental_entries"] == 0 and full["entries_checked"] >= 300
+    auditor.get(
+        "/api/v1/compliance/audit"
+    )  # appends audit.explore (and the chain read appended audit.verify)
+    later = auditor.get("/api/v1/compliance/chain").json()
+    assert later["ok"] is True and later["full_check_at"] == full["full_check_at"]
+    assert later["incremental_entries"] >= 2 and later["head_seq"] >= full["head_seq"] + 2
     with state.session_factory() as session:
-        assert audit.verify_chain(session).ok  # the bulk seed is a valid chain
+        assert audit.verify_chain(session).ok

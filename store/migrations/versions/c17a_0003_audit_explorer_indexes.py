@@ -22,6 +22,8 @@ INDEXES = {
     "ix_audit_entries_action_seq": ["action", "seq"],
     "ix_audit_entries_case_seq": ["case_id", "seq"],
     "ix_audit_entries_object_seq": ["object_type", "object_id", "seq"],
+    # "did this actor take part in this case?" — for reads made outside the case's own workflow
+    "ix_audit_entries_case_actor_action": ["case_id", "actor", "action"],
 }
 
 
