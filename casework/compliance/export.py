@@ -207,6 +207,8 @@ def read_export(content: bytes) -> tuple[dict[str, Any], list[dict[str, Any]]]:
             document = json.loads(text)
         except ValueError as exc:
             raise ExportError(f"the file is not valid JSON: {exc}") from exc
+        if not isinstance(document, dict) or document.get("format") != FORMAT:
+            raise ExportError(f"not an audit export (expected a {FORMAT!r} document)")
         raw_entries = document.pop("entries", None)
         if not isinstance(raw_entries, list):
             raise ExportError("the JSON export holds no list of entries")
