@@ -85,23 +85,21 @@ def _policy_digest(policy: Policy) -> str:
 
 def register_facts(session: Session, policy: Policy, *, now: datetime) -> RegisterFacts:
     requested = dict(
-        session.execute(
-            select(Authorisation.ground_id, func.count()).group_by(Authorisation.ground_id)
-        ).tuples()
+        session.execute(select(Authorisation.ground_id, func.count()).group_by(Authorisation.ground_id)).all()
     )
     approved = dict(
         session.execute(
             select(Authorisation.ground_id, func.count())
             .where(Authorisation.decided_by.is_not(None), Authorisation.status.in_(["approved", "withdrawn"]))
             .group_by(Authorisation.ground_id)
-        ).tuples()
+        ).all()
     )
     jobs: dict[str, list[str]] = {}
     for ground_id, state in session.execute(
         select(Authorisation.ground_id, ExtractionJob.state).join(
             Authorisation, Authorisation.id == ExtractionJob.authorisation_id
         )
-    ).tuples():
+    ):
         jobs.setdefault(ground_id, []).append(state)
     activities = tuple(
         GroundActivity(
@@ -133,7 +131,7 @@ def register_facts(session: Session, policy: Policy, *, now: datetime) -> Regist
             select(AuditEntry.role, func.count())
             .where(AuditEntry.action.in_(sorted(CASE_READ_ACTIONS)))
             .group_by(AuditEntry.role)
-        ).tuples()
+        ).all()
     )
     recipients = tuple(
         Recipient(

@@ -86,13 +86,13 @@ def retention_report(
     jobs_by_case: dict[int, list[ExtractionJob]] = {}
     for job in session.scalars(select(ExtractionJob)):
         jobs_by_case.setdefault(job.case_id, []).append(job)
-    grounds = dict(session.execute(select(Authorisation.id, Authorisation.ground_id)).tuples().all())
+    grounds = dict(session.execute(select(Authorisation.id, Authorisation.ground_id)).all())
     withdrawn_by_case: dict[int, list[datetime]] = {}
     for case_id, withdrawn_at in session.execute(
         select(ConsentRecord.case_id, ConsentRecord.withdrawn_at).where(
             ConsentRecord.withdrawn_at.is_not(None)
         )
-    ).tuples():
+    ):
         withdrawn_by_case.setdefault(case_id, []).append(withdrawn_at)  # type: ignore[arg-type]
     for case in session.scalars(select(Case).order_by(Case.id)):
         due = _due(case, jobs_by_case.get(case.id, []), grounds, withdrawn_by_case.get(case.id, []), policy)
