@@ -2,14 +2,15 @@
 
 A case's deletion date (``due_at``) is, in this order of precedence:
 
-1. the date its consent was withdrawn, when earlier than the rest — withdrawal starts deletion (LEGAL 2, 7);
+1. one day after its consent was withdrawn, when earlier than the rest — withdrawal starts deletion, which
+   must follow without undue delay (LEGAL 2, 7; ``WITHDRAWAL_DELETION_DAYS``);
 2. the case's own ``retention_until`` when one was set;
 3. otherwise the first time data was acquired for it (the earliest extraction job that started) plus the
    retention period of that job's legal ground in the policy (``retention_days``; the policy's
    ``retention_days_default`` when the ground is no longer in the policy).
 
-A case from which nothing was ever acquired and that has no retention date holds no evidence to delete and is
-not watched. A case whose data was deleted is reported with its deletion proof, on time or late.
+A case from which nothing was ever acquired, without a retention date or a withdrawn consent, holds no
+evidence to delete and is not watched. A case whose data was deleted is reported with its deletion proof, on time or late.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from legal_basis.policy import Policy
 from store.models import Authorisation, Case, ConsentRecord, ExtractionJob
 
 DUE_SOON_DAYS = 30
+WITHDRAWAL_DELETION_DAYS = 1
 RetentionState = Literal["overdue", "due_soon", "retained", "deleted_on_time", "deleted_late"]
 
 
@@ -71,8 +73,10 @@ def _due(
         ground = policy.ground(ground_id) if ground_id else None
         days = ground.retention_days if ground is not None else policy.retention_days_default
         candidates.append((first.started_at + timedelta(days=days), "policy_ground", ground_id, days))  # type: ignore[operator]
-    if withdrawn and (first is not None or candidates):
-        candidates.append((min(withdrawn), "withdrawn_consent", None, None))
+    if withdrawn:
+        candidates.append(
+            (min(withdrawn) + timedelta(days=WITHDRAWAL_DELETION_DAYS), "withdrawn_consent", None, None)
+        )
     if not candidates:
         return None
     due_at, basis, ground_id, days = min(candidates, key=lambda item: item[0])

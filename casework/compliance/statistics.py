@@ -4,6 +4,10 @@ Each table counts events whose own time falls in the period: a job by when it wa
 it was given (a withdrawal by when it was withdrawn), an authorisation by when it was decided, a release by
 when it was released, a deletion by when it happened. Tables are lists of rows with stable column codes, so the
 page, the JSON API and the CSV export show the same figures.
+
+Deleting a case's data at the end of retention deletes its findings too, so ``findings_released`` counts the
+statuses of cases whose data still exists; ``releases`` counts every release in the period from the audit log,
+which outlives deletion, and says how many of the released cases were deleted since.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from casework.compliance.retention_watch import retention_report
 from legal_basis.policy import Policy
-from store.models import Authorisation, ConsentRecord, ExtractionJob, FindingRow, FindingSet
+from store.models import AuditEntry, Authorisation, Case, ConsentRecord, ExtractionJob, FindingRow, FindingSet
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +116,24 @@ def period_statistics(
             for s, n in sorted(status_counts.items())
         ],
     )
+    release_entries = list(
+        session.execute(
+            select(AuditEntry.case_id).where(
+                AuditEntry.action == "findings.release", AuditEntry.at >= since, AuditEntry.at < until
+            )
+        ).scalars()
+    )
+    deleted_cases = set(session.scalars(select(Case.id).where(Case.deleted_at.is_not(None))))
+    releases = Table(
+        "releases",
+        ("releases", "cases_deleted_since"),
+        [
+            {
+                "releases": len(release_entries),
+                "cases_deleted_since": len({c for c in release_entries if c in deleted_cases}),
+            }
+        ],
+    )
     finished_by_case: dict[int, list[datetime]] = {}
     for job in session.scalars(select(ExtractionJob).where(ExtractionJob.state == "completed")):
         if job.finished_at is not None:
@@ -152,6 +174,7 @@ def period_statistics(
             consent_table,
             decisions,
             refusal_reasons,
+            releases,
             findings,
             release_time,
             deletion_table,

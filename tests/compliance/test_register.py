@@ -59,7 +59,10 @@ def test_register_for_the_shipped_policy_in_both_languages(client_for, state, tm
     assert "informed consent of the applicant, recorded" in en
     # producing it is audited with its digest
     entries = auditor.get("/api/v1/compliance/audit", params={"action": "compliance.register"}).json()
-    assert len(entries["entries"]) == 2 and {e["details"]["language"] for e in entries["entries"]} == {"en", "nl"}
+    assert len(entries["entries"]) == 2 and {e["details"]["language"] for e in entries["entries"]} == {
+        "en",
+        "nl",
+    }
 
 
 def test_register_for_a_second_policy_and_when_the_policy_changes(state, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -66,7 +66,9 @@ def test_overdue_cases_fail_the_check_until_deleted(client_for, state, monkeypat
     code, output = run_check(monkeypatch, state)
     assert code == 1, output
     assert f"OVERDUE  case {ids['V-RET-OVERDUE']} V-RET-OVERDUE" in output
-    assert f"OVERDUE  case {ids['V-RET-WITHDRAWN']} V-RET-WITHDRAWN" in output and "withdrawn_consent" in output
+    assert (
+        f"OVERDUE  case {ids['V-RET-WITHDRAWN']} V-RET-WITHDRAWN" in output and "withdrawn_consent" in output
+    )
     assert f"due soon case {ids['V-RET-SOON']} V-RET-SOON" in output
     assert "V-RET-FRESH" not in output and "V-RET-NOTHING" not in output
     assert "2 overdue, 1 due within 30 days" in output
