@@ -36,7 +36,9 @@ def test_explorer_indexes_migrate_up_and_down(tmp_path: Path) -> None:
         upgrade(engine, "c17a_0003")
         assert EXPLORER_INDEXES <= _indexes(engine)
         with engine.connect() as connection:  # the append-only triggers survive
-            triggers = connection.execute(text("SELECT name FROM sqlite_master WHERE type='trigger'")).scalars()
+            triggers = connection.execute(
+                text("SELECT name FROM sqlite_master WHERE type='trigger'")
+            ).scalars()
             assert {"audit_entries_no_update", "audit_entries_no_delete"} <= set(triggers)
         config = alembic_config(engine.url.render_as_string(hide_password=False))
         with engine.begin() as connection:
