@@ -20,6 +20,7 @@ from api.deps import CASE_READERS, SessionDep, StateDep, allow
 from api.reports.register import render_register
 from casework.compliance import chain as chain_check
 from casework.compliance import explorer, export, register, retention_watch, statistics
+from casework.compliance.reading import read_only_session
 from legal_basis.roles import Role
 from legal_basis.services import Actor, record
 from store.types import utcnow
@@ -222,7 +223,9 @@ def chain(
 ) -> ChainStatusRead:
     started = utcnow()
     cache = state.extras.setdefault("compliance_chain", chain_check.ChainCache())
-    status = chain_check.chain_status(session, state.settings.data_dir, cache, full=full)
+    session.commit()  # end this request's transaction (and its SQLite write lock) before the long read
+    with read_only_session(state.engine) as reader:
+        status = chain_check.chain_status(reader, state.settings.data_dir, cache, full=full)
     seconds = (utcnow() - started).total_seconds()
     record(
         session,
@@ -257,14 +260,16 @@ def export_entries(
     flt: FilterDep,
     format: Literal["json", "csv"] = "json",  # noqa: A002 - the query parameter's name
 ) -> Response:
-    result = export.build_export(
-        session,
-        flt,
-        data_dir=state.settings.data_dir,
-        export_format=format,
-        exported_by={"actor": actor.username, "role": str(actor.role)},
-        now=utcnow(),
-    )
+    session.commit()  # end this request's transaction (and its SQLite write lock) before the long read
+    with read_only_session(state.engine) as reader:
+        result = export.build_export(
+            reader,
+            flt,
+            data_dir=state.settings.data_dir,
+            export_format=format,
+            exported_by={"actor": actor.username, "role": str(actor.role)},
+            now=utcnow(),
+        )
     record(
         session,
         actor,
@@ -355,7 +360,9 @@ def period_statistics(
 def register_pdf(
     session: SessionDep, state: StateDep, actor: ComplianceActor, language: Literal["nl", "en"] = "nl"
 ) -> Response:
-    facts = register.register_facts(session, state.policy, now=utcnow())
+    session.commit()  # end this request's transaction (and its SQLite write lock) before reading and drawing
+    with read_only_session(state.engine) as reader:
+        facts = register.register_facts(reader, state.policy, now=utcnow())
     pdf = render_register(facts, language=language)
     digest = hashlib.sha256(pdf).hexdigest()
     record(
