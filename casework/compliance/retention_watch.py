@@ -63,24 +63,26 @@ class RetentionReport:
 def _due(
     case: Case, jobs: list[ExtractionJob], grounds: dict[int, str], withdrawn: list[datetime], policy: Policy
 ) -> tuple[datetime, str, str | None, int | None, datetime | None] | None:
-    started = [job for job in jobs if job.started_at is not None]
-    first = min(started, key=lambda job: job.started_at) if started else None  # type: ignore[arg-type,return-value]
+    starts = [(job.started_at, job) for job in jobs if job.started_at is not None]
+    first_at, first = min(starts, key=lambda item: item[0]) if starts else (None, None)
     candidates: list[tuple[datetime, str, str | None, int | None]] = []
     if case.retention_until is not None:
         candidates.append((case.retention_until, "retention_until", None, None))
-    elif first is not None:
+    elif first is not None and first_at is not None:
         ground_id = grounds.get(first.authorisation_id)
         ground = policy.ground(ground_id) if ground_id else None
-        days = ground.retention_days if ground is not None else policy.retention_days_default
-        candidates.append((first.started_at + timedelta(days=days), "policy_ground", ground_id, days))  # type: ignore[operator]
+        retention_days = ground.retention_days if ground is not None else policy.retention_days_default
+        candidates.append(
+            (first_at + timedelta(days=retention_days), "policy_ground", ground_id, retention_days)
+        )
     if withdrawn:
         candidates.append(
             (min(withdrawn) + timedelta(days=WITHDRAWAL_DELETION_DAYS), "withdrawn_consent", None, None)
         )
     if not candidates:
         return None
-    due_at, basis, ground_id, days = min(candidates, key=lambda item: item[0])
-    return due_at, basis, ground_id, days, first.started_at if first is not None else None
+    due_at, basis, due_ground, days = min(candidates, key=lambda item: item[0])
+    return due_at, basis, due_ground, days, first_at
 
 
 def retention_report(
