@@ -57,7 +57,8 @@ class AuditFilter:
         }
 
 
-def apply_filter(query: Select[Any], flt: AuditFilter) -> Select[Any]:
+def apply_filter(query: Select[Any], flt: AuditFilter, *, dialect: str = "sqlite") -> Select[Any]:
+    """``flt`` as WHERE conditions. ``dialect`` picks how an action prefix is matched (see below)."""
     conditions = []
     if flt.since is not None:
         conditions.append(AuditEntry.at >= flt.since)
@@ -72,8 +73,12 @@ def apply_filter(query: Select[Any], flt: AuditFilter) -> Select[Any]:
     if flt.action:
         if flt.action.endswith(("*", ".")):
             prefix = flt.action.rstrip("*")
-            # a range on the (action, seq) index rather than LIKE, which SQLite would not index by default
-            conditions.append(and_(AuditEntry.action >= prefix, AuditEntry.action < prefix + "\uffff"))
+            if dialect == "sqlite":
+                # SQLite compares bytewise: a range on the (action, seq) index, which LIKE would not use
+                conditions.append(and_(AuditEntry.action >= prefix, AuditEntry.action < prefix + "\uffff"))
+            else:
+                # a linguistic collation (PostgreSQL) may order '.' anywhere: match the prefix itself
+                conditions.append(AuditEntry.action.startswith(prefix, autoescape=True))
         else:
             conditions.append(AuditEntry.action == flt.action)
     if flt.object_type:
@@ -155,7 +160,8 @@ def search(
         raise ExplorerError(f"a page holds 1 to {MAX_PAGE_SIZE} entries, not {limit}")
     if before_seq is not None and after_seq is not None:
         raise ExplorerError("page either before a seq or after one, not both")
-    query = apply_filter(select(AuditEntry), flt)
+    dialect = session.get_bind().dialect.name
+    query = apply_filter(select(AuditEntry), flt, dialect=dialect)
     if after_seq is not None:
         rows = list(
             session.scalars(query.where(AuditEntry.seq > after_seq).order_by(AuditEntry.seq).limit(limit + 1))
@@ -172,7 +178,10 @@ def search(
         more_newer = before_seq is not None and _exists_newer(session, flt, rows, before_seq)
     total = None
     if count_total:
-        total = int(session.scalar(apply_filter(select(func.count()).select_from(AuditEntry), flt)) or 0)
+        total = int(
+            session.scalar(apply_filter(select(func.count()).select_from(AuditEntry), flt, dialect=dialect))
+            or 0
+        )
     entries = [entry_view(row) for row in rows]
     return AuditPage(
         entries=entries,
@@ -184,5 +193,8 @@ def search(
 
 def _exists_newer(session: Session, flt: AuditFilter, rows: list[AuditEntry], before_seq: int) -> bool:
     boundary = rows[0].seq if rows else before_seq - 1
-    query = apply_filter(select(AuditEntry.seq), flt).where(AuditEntry.seq > boundary).limit(1)
+    dialect = session.get_bind().dialect.name
+    query = (
+        apply_filter(select(AuditEntry.seq), flt, dialect=dialect).where(AuditEntry.seq > boundary).limit(1)
+    )
     return session.scalar(query) is not None

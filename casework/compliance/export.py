@@ -82,7 +82,7 @@ def _rows(session: Session, flt: AuditFilter, batch_size: int = 5000) -> Iterato
     while True:
         batch = list(
             session.scalars(
-                apply_filter(select(AuditEntry), flt)
+                apply_filter(select(AuditEntry), flt, dialect=session.get_bind().dialect.name)
                 .where(AuditEntry.seq > last)
                 .order_by(AuditEntry.seq)
                 .limit(batch_size)

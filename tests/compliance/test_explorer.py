@@ -11,7 +11,7 @@ from store import audit
 from tests.compliance.seeding import seed_chain
 from tests.legal_basis.helpers import approved_case
 
-pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def all_pages(client, **params) -> list[dict]:  # type: ignore[no-untyped-def]
@@ -94,6 +94,7 @@ def test_explorer_filters_pages_and_labels(client_for, state) -> None:  # type: 
     assert client_for("admin").get("/api/v1/compliance/audit").status_code == 403
 
 
+@SQLITE
 def test_chain_status_beside_the_explorer(client_for, state) -> None:  # type: ignore[no-untyped-def]
     auditor = client_for("auditor")
     status = auditor.get("/api/v1/compliance/chain").json()
@@ -134,6 +135,7 @@ def test_reads_outside_the_workflow_and_their_reasons(client_for, state) -> None
     assert "compliance-audit" in codes
 
 
+@SQLITE
 def test_keyset_pages_stay_fast_at_100000_entries(client_for, state) -> None:  # type: ignore[no-untyped-def]
     import time
 
@@ -160,6 +162,7 @@ def test_keyset_pages_stay_fast_at_100000_entries(client_for, state) -> None:  #
     assert max(timings.values()) < 1.0, timings
 
 
+@SQLITE
 def test_bulk_seed_is_a_valid_chain_and_new_entries_are_checked_incrementally(client_for, state) -> None:  # type: ignore[no-untyped-def]
     auditor = client_for("auditor")
     seed_chain(
@@ -175,3 +178,34 @@ def test_bulk_seed_is_a_valid_chain_and_new_entries_are_checked_incrementally(cl
     assert later["incremental_entries"] >= 2 and later["head_seq"] >= full["head_seq"] + 2
     with state.session_factory() as session:
         assert audit.verify_chain(session).ok
+
+
+@SQLITE
+def test_incremental_check_catches_a_forged_entry_appended_after_the_full_walk(client_for, state) -> None:  # type: ignore[no-untyped-def]
+    from store.models import AuditEntry
+
+    auditor = client_for("auditor")
+    assert auditor.get("/api/v1/compliance/chain", params={"full": True}).json()["ok"] is True
+    with state.session_factory() as session:
+        seq, _ = audit.head(session)
+    with state.session_factory.begin() as session:  # written past the service, straight into the table
+        session.add(
+            AuditEntry(
+                seq=seq + 1,
+                at=datetime.now(UTC),
+                actor="intruder",
+                role="admin",
+                case_id=None,
+                action="case.read",
+                object_type="",
+                object_id="",
+                reason="",
+                details={},
+                prev_hash="a" * 64,
+                hash="b" * 64,
+            )
+        )
+    status = auditor.get("/api/v1/compliance/chain").json()
+    assert status["ok"] is False and status["first_broken_seq"] == seq + 1
+    assert status["incremental_entries"] >= 1
+    assert any(f"entry {seq + 1}" in problem for problem in status["problems"])

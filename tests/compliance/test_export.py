@@ -39,7 +39,6 @@ def exported(client_for, state, tmp_path):  # type: ignore[no-untyped-def]
     return download, auditor
 
 
-@SQLITE
 def test_json_export_verifies_offline_and_tampering_names_the_first_bad_entry(exported, tmp_path) -> None:  # type: ignore[no-untyped-def]
     download, _ = exported
     path = download("json")

@@ -313,7 +313,7 @@ export class ComplianceView {
                 h(
                   "tr",
                   { "data-case-id": c.case_id },
-                  h("td", {}, h("a", { href: `#/cases/${c.case_id}` }, c.reference)),
+                  h("td", {}, h("a", { href: `#/cases/${c.case_id}`, onclick: (event) => this.openCase(event, c.case_id) }, c.reference)),
                   h("td", {}, formatUtc(c.due_at)),
                   h("td", {}, String(Math.round(c.days_left))),
                   h("td", {}, w(`basis_${c.basis}`)),
