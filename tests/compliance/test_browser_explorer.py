@@ -151,3 +151,35 @@ def test_explorer_pages_100000_entries_in_both_languages(
     assert timings[slowest] < PAGE_BUDGET_S, (slowest, timings)
 
     assert not errors, errors
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_opening_a_case_from_the_explorer_asks_for_a_reason_and_records_it(
+    client_for, state, live_server, browser_page
+) -> None:  # type: ignore[no-untyped-def]
+    intake, authoriser, auditor = client_for("intake"), client_for("authoriser"), client_for("auditor")
+    case_id, _, _ = approved_case(intake, authoriser, "V-REASON-1", "Q1")
+    page = browser_page
+    page.goto(f"{live_server.url}/")
+    page.fill("#login-username", "auditor")
+    page.fill("#login-password", PASSWORD)
+    page.click("#login-submit")
+    page.wait_for_selector("#case-list")
+    page.click("#nav-compliance")
+    page.wait_for_selector("#audit-table tbody tr")
+    page.fill("#filter-case", str(case_id))
+    timed(page, lambda: page.click("#filter-apply"))
+    page.click(f"#audit-table a.case-link >> text='{case_id}'")
+    page.wait_for_selector("#read-reason-dialog[open]")
+    page.select_option("#read-reason-code", "complaint")
+    page.fill("#read-reason-text", "klacht 2026-118 (é)")
+    page.click("#read-reason-open")
+    page.wait_for_selector("text=V-REASON-1")
+    entries = auditor.get(
+        "/api/v1/compliance/audit", params={"case_id": case_id, "action": "case.read", "actor": "auditor"}
+    ).json()["entries"]
+    assert entries and {e["reason"] for e in entries} == {"complaint: klacht 2026-118 (é)"}
+    # back on the compliance page the reason is dropped: later reads are not covered by it
+    page.goto(f"{live_server.url}/#/compliance")
+    page.wait_for_selector("#audit-table tbody tr")
+    assert page.evaluate("() => sessionStorage.getItem('reisroute.readReason')") is None
