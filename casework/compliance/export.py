@@ -60,39 +60,32 @@ class Export:
     last_seq: int | None
 
 
-def _entry_record(row: AuditEntry) -> dict[str, Any]:
-    return {
-        "seq": row.seq,
-        "at": row.at.isoformat(timespec="microseconds"),
-        "actor": row.actor,
-        "role": row.role,
-        "case_id": row.case_id,
-        "action": row.action,
-        "object_type": row.object_type,
-        "object_id": row.object_id,
-        "reason": row.reason,
-        "details": row.details or {},
-        "prev_hash": row.prev_hash,
-        "hash": row.hash,
-    }
+COLUMNS = CSV_COLUMNS  # every hashed field and the entry's own hash
 
 
-def _rows(session: Session, flt: AuditFilter, batch_size: int = 5000) -> Iterator[AuditEntry]:
+def _entry_record(row: Any) -> dict[str, Any]:
+    record = {name: getattr(row, name) for name in COLUMNS}
+    record["at"] = row.at.isoformat(timespec="microseconds")
+    record["details"] = row.details or {}
+    return record
+
+
+def _rows(session: Session, flt: AuditFilter, batch_size: int = 5000) -> Iterator[Any]:
+    """The matching entries oldest first, as plain rows (no ORM objects: an export may hold 250,000)."""
+    columns = [getattr(AuditEntry, name) for name in COLUMNS]
+    dialect = session.get_bind().dialect.name
     last = 0
     while True:
-        batch = list(
-            session.scalars(
-                apply_filter(select(AuditEntry), flt, dialect=session.get_bind().dialect.name)
-                .where(AuditEntry.seq > last)
-                .order_by(AuditEntry.seq)
-                .limit(batch_size)
-            )
-        )
+        batch = session.execute(
+            apply_filter(select(*columns), flt, dialect=dialect)
+            .where(AuditEntry.seq > last)
+            .order_by(AuditEntry.seq)
+            .limit(batch_size)
+        ).all()
         if not batch:
             return
         yield from batch
         last = batch[-1].seq
-        session.expunge_all()
 
 
 def build_export(
