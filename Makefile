@@ -17,7 +17,8 @@ $(BIN)/python:
 install: $(BIN)/python web
 	$(BIN)/pip install --quiet -e '.[test]'
 
-# The web UI's map library comes from the npm registry (api/web/package-lock.json) and is served by the app
+# The web UI's map library and the API docs (Swagger UI, ReDoc) come from the npm registry
+# (api/web/package-lock.json) and are served by the app
 # from api/web/static/vendor/ (committed too, so the demo also starts on a station without npm).
 WEB_VENDOR := api/web/static/vendor
 web:
@@ -26,7 +27,13 @@ web:
 	  rm -rf $(WEB_VENDOR)/leaflet && mkdir -p $(WEB_VENDOR)/leaflet && \
 	  cp -R api/web/node_modules/leaflet/dist/leaflet.js api/web/node_modules/leaflet/dist/leaflet.css \
 	    api/web/node_modules/leaflet/dist/images api/web/node_modules/leaflet/LICENSE \
-	    api/web/node_modules/leaflet/package.json $(WEB_VENDOR)/leaflet/ ; \
+	    api/web/node_modules/leaflet/package.json $(WEB_VENDOR)/leaflet/ && \
+	  rm -rf $(WEB_VENDOR)/swagger-ui $(WEB_VENDOR)/redoc && mkdir -p $(WEB_VENDOR)/swagger-ui $(WEB_VENDOR)/redoc && \
+	  cp api/web/node_modules/swagger-ui-dist/swagger-ui-bundle.js api/web/node_modules/swagger-ui-dist/swagger-ui.css \
+	    api/web/node_modules/swagger-ui-dist/LICENSE api/web/node_modules/swagger-ui-dist/package.json \
+	    $(WEB_VENDOR)/swagger-ui/ && \
+	  cp api/web/node_modules/redoc/bundles/redoc.standalone.js api/web/node_modules/redoc/LICENSE \
+	    api/web/node_modules/redoc/package.json $(WEB_VENDOR)/redoc/ ; \
 	elif [ -f $(WEB_VENDOR)/leaflet/leaflet.js ]; then \
 	  echo "npm not found: using the committed map library in $(WEB_VENDOR)"; \
 	else \

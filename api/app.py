@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
+from api.hygiene import SecurityHeaders, redact_access_log
 from casework.settings import Settings
 from casework.state import AppState, build_state
 
@@ -37,14 +38,20 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         description="Scoped, audited extraction of phone location data and fair comparison with the "
         "applicant's account. The data locates the device, not the person.",
         lifespan=lifespan,
+        docs_url=None,  # served from the app's own files (api/web/docs.py): no CDN, works offline
+        redoc_url=None,
     )
+    app.add_middleware(SecurityHeaders)
+    redact_access_log()
     app.state.reisroute = app_state
     install_error_handlers(app)
 
     from api.routers import audit as audit_router
     from api.routers import auth, cases, compliance, health
     from api.routers import catalogue as catalogue_router
+    from api.web import docs
 
+    app.include_router(docs.router)
     app.include_router(health.router)
     app.include_router(catalogue_router.router)
     app.include_router(auth.router)

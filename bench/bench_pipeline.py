@@ -1,7 +1,8 @@
 """Full route pipeline on a synthetic journey: time per stage and peak memory.
 
 Stages, as ``routing.route.build_route`` runs them: clean → stays → legs → countries and time zones (stay
-centres, then the points outside stays) → visits and crossings → gaps; then the GeoJSON rendering.
+centres, then the points outside stays) → country visits and crossings → gaps → visits (time at one
+place); then the GeoJSON rendering.
 Geodata (country polygon index, time-zone finder) loads once per process and is reported separately.
 Peak memory is the highest RSS during the pipeline minus the RSS before it (sampled every 5 ms).
 
@@ -32,7 +33,14 @@ def main() -> None:
     from routing.gaps import find_gaps
     from routing.legs import build_legs
     from routing.points import PointTable
-    from routing.route import RouteParameters, _point_countries, _route_stays, build_route, route_to_geojson
+    from routing.route import (
+        RouteParameters,
+        _point_countries,
+        _route_stays,
+        _route_visits,
+        build_route,
+        route_to_geojson,
+    )
     from routing.stays import detect_stays_arrays, stays_from_arrays
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -84,11 +92,11 @@ def main() -> None:
         point_stay[usable] = arrays.point_stay
         legs = timed("legs", build_legs, cleaned, stays, parameters=params.legs)
         begin = time.perf_counter()
-        route_stays = _route_stays(stays, params, None)
+        route_stays = _route_stays(stays, [None] * len(stays), params)
         country, zone, confidence = _point_countries(points, usable, point_stay, route_stays, params)
         timings["countries + time zones"] = time.perf_counter() - begin
         timed(
-            "visits + crossings",
+            "country visits + crossings",
             visits_and_crossings,
             time_s=points.time_s[usable],
             lat=points.lat[usable],
@@ -98,6 +106,18 @@ def main() -> None:
             record_id=points.record_id[usable],
         )
         timed("gaps", find_gaps, cleaned, min_gap_s=params.gap_min_s, point_stay=point_stay)
+        timed(
+            "visits (time at one place)",
+            _route_visits,
+            points,
+            usable,
+            arrays,
+            route_stays,
+            [None] * len(stays),
+            country,
+            params,
+            None,
+        )
     staged_total = sum(timings.values())
 
     with PeakRss() as whole:

@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 
 from casework.device_signals import device_history_limitations
 from casework.state import AppState
+from legal_basis.policy import Evaluation
+from legal_basis.purpose import require_evaluation
 from matching.claims import Claim, ClaimKind
 from matching.places import BoundingBox, Place, PlaceKind
 from matching.time_phrases import Granularity, OutOfScopePhrase, TimeInterval, parse_time_phrase
@@ -146,6 +148,7 @@ def rematch_case(state: AppState, case_id: int, *, actor: str) -> FindingSet | N
     from routing.route import cleaned_points, route_from_dict
 
     with state.session_factory() as session:
+        require_evaluation(session, state.policy, case_id, Evaluation.CLAIM_MATCHING)  # LEGAL 21
         route_row = session.scalars(
             select(RouteVersion)
             .where(RouteVersion.case_id == case_id)
@@ -192,6 +195,7 @@ def rematch_case(state: AppState, case_id: int, *, actor: str) -> FindingSet | N
             *history_lines,
         ]
     findings = match_claims(claims, points, route_version=route_label)
+    visit_evidence = _visit_evidence(route if route_row is not None else None, claims)
     cover = coverage(points)
     with state.session_factory.begin() as session:
         finding_set = FindingSet(
@@ -209,7 +213,7 @@ def rematch_case(state: AppState, case_id: int, *, actor: str) -> FindingSet | N
                     finding_set_id=finding_set.id,
                     claim_id=int(finding.claim_id),
                     status=str(finding.status),
-                    data=_jsonable(finding),
+                    data={**_jsonable(finding), "visits": visit_evidence.get(str(finding.claim_id), [])},
                 )
             )
         not_understood = [r.id for r in claim_rows if claim_from_row(r) is None]
@@ -228,6 +232,52 @@ def rematch_case(state: AppState, case_id: int, *, actor: str) -> FindingSet | N
             },
         )
     return finding_set
+
+
+def _visit_evidence(route: Any, claims: list[Claim]) -> dict[str, list[dict[str, Any]]]:
+    """Per claim: the route's visits at the claimed place during the claimed time (routing/visits.py), so
+    a finding can say "visit 4: Gaziantep 13 March – 20 April, records on 38 of 39 days". Country claims
+    (no place radius) get the visits in that country."""
+    from routing.visits import visits_at
+
+    if route is None or not route.visits:
+        return {}
+    visits = tuple(v.visit for v in route.visits)
+    evidence: dict[str, list[dict[str, Any]]] = {}
+    for claim in claims:
+        start, end = claim.interval_utc()
+        if claim.place.extent_radius_m is None:
+            code = (claim.place.country_iso2 or "").upper()
+            found = [
+                (k, 0.0)
+                for k, v in enumerate(route.visits)
+                if code and v.country == code and v.visit.start_utc <= end and v.visit.end_utc >= start
+            ]
+        else:
+            found = visits_at(
+                visits,
+                lat=claim.place.lat,
+                lon=claim.place.lon,
+                radius_m=claim.place.extent_radius_m,
+                start_s=start.timestamp(),
+                end_s=end.timestamp(),
+            )
+        evidence[str(claim.id)] = [
+            {
+                "visit": index,
+                "place": route.visits[index].place,
+                "country": route.visits[index].country,
+                "start_utc": _jsonable(visits[index].start_utc),
+                "end_utc": _jsonable(visits[index].end_utc),
+                "distance_m": distance,
+                "observed_share": visits[index].observed_share,
+                "days_with_records": visits[index].days_with_records,
+                "days": visits[index].days,
+                "n_records": visits[index].n_records,
+            }
+            for index, distance in found
+        ]
+    return evidence
 
 
 def route_limitations(route: dict[str, Any]) -> list[dict[str, str]]:

@@ -184,6 +184,24 @@ class StayFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class PlaceVisitFacts:
+    """A visit: time at one place with its day trips folded in (routing/visits.py)."""
+
+    number: int
+    place: str | None
+    country: str
+    start_utc: datetime
+    end_utc: datetime
+    observed_share: float | None
+    records: int
+    days_with_records: int
+    days: int
+    excursions: int
+    excursion_max_distance_m: float
+    stay_numbers: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class GapFacts:
     start_utc: datetime
     end_utc: datetime
@@ -208,6 +226,7 @@ class RouteFacts:
     gaps: tuple[GapFacts, ...]
     route: dict[str, Any] = field(repr=False)  # route_to_dict output, for the map
     geojson: dict[str, Any] = field(repr=False)
+    place_visits: tuple[PlaceVisitFacts, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -466,6 +485,26 @@ def _route_facts(row: RouteVersion) -> RouteFacts:
         )
         for g in route.get("gaps") or []
     )
+    place_visits = tuple(
+        PlaceVisitFacts(
+            number=index + 1,
+            place=v.get("place"),
+            country=str(v.get("country") or ""),
+            start_utc=_req_dt(v["visit"]["start_utc"]),
+            end_utc=_req_dt(v["visit"]["end_utc"]),
+            observed_share=v["visit"].get("observed_share"),
+            records=int(v["visit"].get("n_records") or 0),
+            days_with_records=int(v["visit"].get("days_with_records") or 0),
+            days=int(v["visit"].get("days") or 0),
+            excursions=len(v["visit"].get("excursions") or ()),
+            excursion_max_distance_m=max(
+                (float(e.get("max_distance_m") or 0.0) for e in v["visit"].get("excursions") or ()),
+                default=0.0,
+            ),
+            stay_numbers=tuple(int(k) + 1 for k in v["visit"].get("stay_indices") or ()),
+        )
+        for index, v in enumerate(route.get("visits") or [])
+    )
     return RouteFacts(
         version=row.version,
         code_version=row.code_version,
@@ -482,6 +521,7 @@ def _route_facts(row: RouteVersion) -> RouteFacts:
         gaps=gaps,
         route=route,
         geojson=row.geojson,
+        place_visits=place_visits,
     )
 
 

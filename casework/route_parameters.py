@@ -1,7 +1,7 @@
 """Route rebuild parameters as a typed input: a mistyped or unknown name is refused and named.
 
 The model is derived from the routing dataclasses (``RouteParameters`` and its groups ``cleaning``,
-``stays``, ``legs``), so a parameter added to routing is accepted here without a second list to keep in
+``stays``, ``legs``, ``visits``), so a parameter added to routing is accepted here without a second list to keep in
 step. Every field is optional: what is not given keeps routing's default.
 """
 
@@ -18,8 +18,14 @@ from routing.cleaning import CleaningParameters
 from routing.legs import LegParameters
 from routing.route import ClockEvidence, RouteParameters
 from routing.stays import StayParameters
+from routing.visits import VisitParameters
 
-_GROUPS: dict[str, type] = {"cleaning": CleaningParameters, "stays": StayParameters, "legs": LegParameters}
+_GROUPS: dict[str, type] = {
+    "cleaning": CleaningParameters,
+    "stays": StayParameters,
+    "legs": LegParameters,
+    "visits": VisitParameters,
+}
 _NOT_SETTABLE = {"clock"}  # the clock evidence comes from the extraction, never from a request
 
 
@@ -38,6 +44,7 @@ _STRICT = ConfigDict(extra="forbid")
 CleaningInput = create_model("CleaningInput", __config__=_STRICT, **_optional_fields(CleaningParameters))
 StaysInput = create_model("StaysInput", __config__=_STRICT, **_optional_fields(StayParameters))
 LegsInput = create_model("LegsInput", __config__=_STRICT, **_optional_fields(LegParameters))
+VisitsInput = create_model("VisitsInput", __config__=_STRICT, **_optional_fields(VisitParameters))
 
 RouteParametersInput: type[BaseModel] = create_model(
     "RouteParametersInput",
@@ -46,6 +53,7 @@ RouteParametersInput: type[BaseModel] = create_model(
     cleaning=(CleaningInput | None, None),
     stays=(StaysInput | None, None),
     legs=(LegsInput | None, None),
+    visits=(VisitsInput | None, None),
     **_optional_fields(RouteParameters),
 )
 

@@ -18,6 +18,9 @@ from sqlalchemy.orm import Session
 
 from casework.route_parameters import route_parameters
 from casework.state import AppState
+from legal_basis.errors import NotPermitted
+from legal_basis.policy import Evaluation
+from legal_basis.purpose import require_evaluation
 from store import audit
 from store.models import ExtractionJob, LocationRow, RouteVersion
 
@@ -88,6 +91,8 @@ def rebuild_route(
 ) -> RouteVersion | None:
     from routing.route import build_route, route_to_dict, route_to_geojson
 
+    with state.session_factory() as session:  # LEGAL 21: only where the case's grounds permit a route
+        require_evaluation(session, state.policy, case_id, Evaluation.ROUTE_RECONSTRUCTION)
     with state.session_factory() as session:
         table = load_point_table(session, case_id)
         extraction_times = [
@@ -98,7 +103,10 @@ def rebuild_route(
         return None
     extracted_at = max(extraction_times) if extraction_times else datetime.now(UTC)
     params = route_parameters(parameters, extraction_time_utc=extracted_at)
-    route = build_route(table, params=params, nearest_place=_nearest_place_function(state))
+    index = _nearest_place_function(state)
+    # the named form carries population and kind, which size each visit's place radius
+    nearest_place = getattr(index, "named", index)
+    route = build_route(table, params=params, nearest_place=nearest_place)
     stored = route_to_dict(route)
     geojson = route_to_geojson(route, simplify_tolerance_m=50.0)
     with state.session_factory.begin() as session:
@@ -155,6 +163,9 @@ def after_job(state: AppState, case_id: int, job_id: int) -> None:
         log.exception("device history not computed for job %s", job_id)
     try:
         rebuild_route(state, case_id)
+    except NotPermitted as refusal:  # the ground permits no route (e.g. identity and nationality only)
+        log.info("no route built for case %s after job %s: %s", case_id, job_id, refusal)
+        return
     except Exception:  # noqa: BLE001 - the job is done; a failed route build is logged and retried on demand
         log.exception("route build failed for case %s after job %s", case_id, job_id)
         return

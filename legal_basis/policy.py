@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -12,6 +13,14 @@ from extractor.artifacts.spec import NEVER_ACQUIRABLE, DataCategory
 from legal_basis.errors import PolicyError
 
 DEFAULT_POLICY_FILE = Path(__file__).parent / "policies" / "default.yaml"
+
+
+class Evaluation(enum.StrEnum):
+    """What a legal ground permits the acquired data to be evaluated for (LEGAL 21)."""
+
+    IDENTITY_NATIONALITY = "identity_nationality"  # device identity, the countries the records fall in
+    ROUTE_RECONSTRUCTION = "route_reconstruction"  # the route: stays, legs, crossings, the map
+    CLAIM_MATCHING = "claim_matching"  # comparing the applicant's claims with the route
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +37,9 @@ class LegalGround:
     max_window_days: int
     max_validity_days: int
     retention_days: int
+    permitted_evaluations: frozenset[Evaluation]
+    # roles that may see the results of an evaluation under this ground (empty: every role the app allows)
+    evaluator_roles: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +103,21 @@ def load_policy(path: Path | None = None) -> Policy:
             categories = frozenset(DataCategory(c) for c in item.get("allowed_categories", []))
         except ValueError as exc:
             raise PolicyError(f"policy {path}: ground {ground_id}: unknown data category: {exc}") from exc
+        raw_evaluations = _require(item, "permitted_evaluations", path)
+        if not isinstance(raw_evaluations, list):
+            raise PolicyError(f"policy {path}: ground {ground_id}: 'permitted_evaluations' must be a list")
+        try:
+            evaluations = frozenset(Evaluation(e) for e in raw_evaluations)
+        except ValueError as exc:
+            raise PolicyError(
+                f"policy {path}: ground {ground_id}: unknown evaluation ({exc}); choose from "
+                f"{', '.join(e.value for e in Evaluation)}"
+            ) from exc
+        if Evaluation.CLAIM_MATCHING in evaluations and Evaluation.ROUTE_RECONSTRUCTION not in evaluations:
+            raise PolicyError(
+                f"policy {path}: ground {ground_id}: claim matching compares claims with the route, so it "
+                "needs route_reconstruction too"
+            )
         forbidden = categories & NEVER_ACQUIRABLE
         if forbidden:
             raise PolicyError(
@@ -110,6 +137,8 @@ def load_policy(path: Path | None = None) -> Policy:
                 max_window_days=int(item.get("max_window_days", 365)),
                 max_validity_days=int(item.get("max_validity_days", 30)),
                 retention_days=int(item.get("retention_days") or raw.get("retention_days_default") or 365),
+                permitted_evaluations=evaluations,
+                evaluator_roles=frozenset(str(r) for r in item.get("evaluator_roles") or ()),
             )
         )
     if not grounds:

@@ -13,15 +13,72 @@ from sqlalchemy.orm import Session
 from legal_basis.services import Actor, get_case, record
 from store.evidence import EvidenceStore
 from store.models import (
+    Authorisation,
     ClaimRow,
+    ConsentRecord,
     CustodyRecord,
+    Device,
     ExtractionJob,
     FindingRow,
     FindingSet,
+    InformationNotice,
     LocationRow,
     RouteVersion,
 )
 from store.types import utcnow
+
+ERASED = "[erased with the case data]"
+# What a deleted case keeps (its tombstone): the case id and reference, its status and times and the proof;
+# per job its kind, state, times and counts; per authorisation its ground, categories, window, status and who
+# decided; per consent and notice whether and when. Everything that identifies the phone or its owner, or
+# says why and how (free text, device paths, serials, job logs), goes with the data.
+TOMBSTONE = (
+    "case: id, reference, status, created/deleted at, deletion proof",
+    "job: kind, state, times, item and byte counts, artifact outcome counts",
+    "authorisation: ground, policy version, categories, window, status, requested/decided by and at",
+    "consent and notice: given, withdrawn, times",
+)
+
+
+def _erase_identifying_rows(session: Session, case_id: int, *, keep_case_open: bool) -> dict[str, int]:
+    """Blank what identifies the phone or its owner in the rows that stay (LEGAL 7; see ``TOMBSTONE``)."""
+    erased: dict[str, int] = {}
+    jobs = list(session.scalars(select(ExtractionJob).where(ExtractionJob.case_id == case_id)))
+    for job in jobs:
+        job.identity = None
+        job.params = {}
+        job.log = []
+        job.clock = {}
+        job.device_history = None
+        job.scope = {"categories": list((job.scope or {}).get("categories") or [])}
+        job.outcomes = [
+            {k: v for k, v in dict(o).items() if k in ("artifact_id", "status", "items", "records")}
+            for o in job.outcomes or []
+            if isinstance(o, dict)
+        ]
+        if job.error:
+            job.error = ERASED
+    erased["jobs"] = len(jobs)
+    if keep_case_open:
+        return erased
+    devices = list(session.scalars(select(Device).where(Device.case_id == case_id)))
+    for device in devices:
+        device.make, device.model, device.serial, device.seal_number, device.notes = "", "", None, None, ""
+    erased["devices"] = len(devices)
+    authorisations = list(session.scalars(select(Authorisation).where(Authorisation.case_id == case_id)))
+    for authorisation in authorisations:
+        authorisation.purpose = authorisation.necessity = ERASED
+        authorisation.milder_means = []
+        if authorisation.decision_reason:
+            authorisation.decision_reason = ERASED
+    erased["authorisations"] = len(authorisations)
+    for model in (ConsentRecord, InformationNotice):
+        rows = list(session.scalars(select(model).where(model.case_id == case_id)))  # type: ignore[attr-defined]
+        for row in rows:
+            row.language = "-"
+            row.interpreter = None
+        erased[model.__tablename__] = len(rows)
+    return erased
 
 
 def delete_case_data(
@@ -53,11 +110,13 @@ def delete_case_data(
         job.cancel_requested = True
         if job.state in ("queued", "running", "interrupted"):
             job.state = "cancelled"
+    erased = _erase_identifying_rows(session, case_id, keep_case_open=keep_case_open)
     proof = evidence.destroy_case(session, case_id)
     proof.update(
         {
             "rows_deleted": counts,
             "finding_sets_deleted": len(set_ids),
+            "rows_erased": erased,
             "reason": reason,
             "at": utcnow().isoformat(),
         }
@@ -65,6 +124,7 @@ def delete_case_data(
     if not keep_case_open:
         session.execute(delete(ClaimRow).where(ClaimRow.case_id == case_id))
         case.status = "deleted"
+        case.title = ""
     case.deleted_at = utcnow()
     case.deletion_proof = proof
     record(

@@ -32,7 +32,7 @@ from store.models import (
     FindingSet,
     InformationNotice,
 )
-from store.types import utcnow
+from store.types import fingerprint, utcnow
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +133,8 @@ def register_device(
         case_id=case_id,
         object_type="device",
         object_id=device.id,
-        details={"platform": platform, "make": make, "model": model, "serial": serial, "seal": seal_number},
+        # the audit log outlives the case: it names the device by fingerprint, never by serial
+        details={"platform": platform, "serial_fingerprint": fingerprint(serial), "seal": bool(seal_number)},
     )
     return device
 

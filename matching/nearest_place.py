@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from routing.geodesy import METRES_PER_DEGREE
+from routing.visits import NamedPlace
 
 
 class NearestPlaceIndex:
@@ -22,12 +23,14 @@ class NearestPlaceIndex:
         connection = sqlite3.connect(f"file:{gazetteer_path}?mode=ro", uri=True)
         try:
             rows = connection.execute(
-                "SELECT name, country, lat, lon, COALESCE(population, 0), curated FROM places "
+                "SELECT name, country, lat, lon, COALESCE(population, 0), curated, kind FROM places "
                 "WHERE kind NOT IN ('country', 'region')"
             ).fetchall()
         finally:
             connection.close()
         self.names = [f"{name} ({country})" if country else name for name, country, *_ in rows]
+        self.population = [int(r[4]) if r[4] else None for r in rows]
+        self.kinds = [str(r[6]) for r in rows]
         self.lat = np.asarray([r[2] for r in rows], dtype=np.float64)
         self.lon = np.asarray([r[3] for r in rows], dtype=np.float64)
         # a curated place (camp, crossing) or a bigger town wins over a hamlet a little closer
@@ -37,6 +40,17 @@ class NearestPlaceIndex:
         self.max_distance_m = max_distance_m
 
     def __call__(self, lat: float, lon: float) -> str | None:
+        best = self._nearest(lat, lon)
+        return None if best is None else self.names[best]
+
+    def named(self, lat: float, lon: float) -> NamedPlace | None:
+        """The nearest place with its population and kind (routing sizes a visit's radius by them)."""
+        best = self._nearest(lat, lon)
+        if best is None:
+            return None
+        return NamedPlace(name=self.names[best], population=self.population[best], kind=self.kinds[best])
+
+    def _nearest(self, lat: float, lon: float) -> int | None:
         window = (np.abs(self.lat - lat) < 0.5) & (np.abs(self.lon - lon) < 0.7)
         index = np.flatnonzero(window)
         if index.size == 0:
@@ -48,4 +62,4 @@ class NearestPlaceIndex:
         best = int(np.argmin(score))
         if distance[best] > self.max_distance_m:
             return None
-        return self.names[int(index[best])]
+        return int(index[best])

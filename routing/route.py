@@ -1,7 +1,8 @@
 """The Route: everything routing concluded from a case's points, with the parameters and code version.
 
 ``build_route(points, params=..., nearest_place=...)`` runs clean → stays → legs → countries and time
-zones → visits and crossings → gaps, and returns a frozen :class:`Route`. Nothing is mutated; a new
+zones → country visits and crossings → gaps → visits (time at one place: stays and excursions, see
+``visits.py``), and returns a frozen :class:`Route`. Nothing is mutated; a new
 parameter set gives a new Route. ``route_to_dict``/``route_from_dict`` store it as versioned JSON;
 ``route_to_geojson`` renders it for the map (geometry simplified for display, statistics from the full
 data; interpolated pieces flagged ``observed: false``).
@@ -32,10 +33,20 @@ from routing.geodesy import METRES_PER_DEGREE
 from routing.geography import resolve_countries
 from routing.legs import Leg, LegParameters, TravelMode, build_legs
 from routing.points import FIX_KINDS, OBSERVATIONS, TIME_SOURCES, PointTable
-from routing.stays import Stay, StayParameters, detect_stays_arrays, stays_from_arrays
+from routing.stays import Stay, StayArrays, StayParameters, detect_stays_arrays, stays_from_arrays
+from routing.visits import (
+    Excursion,
+    NamedPlace,
+    Visit,
+    VisitParameters,
+    VisitSource,
+    detect_visits,
+    place_radius_m,
+)
 
-#: Nearest named place of a position (WGS84 degrees), or None. Implemented by the gazetteer.
-NearestPlace = Callable[[float, float], str | None]
+#: Nearest named place of a position (WGS84 degrees), or None. Implemented by the gazetteer. A
+#: :class:`NamedPlace` (name, population, kind) also sizes the visit radius; a bare name does not.
+NearestPlace = Callable[[float, float], str | NamedPlace | None]
 
 ROUTE_FORMAT_VERSION = 1
 ROUTING_ALGORITHM_VERSION = "1.0"
@@ -57,6 +68,7 @@ class RouteParameters:
     cleaning: CleaningParameters = field(default_factory=CleaningParameters)
     stays: StayParameters = field(default_factory=StayParameters)
     legs: LegParameters = field(default_factory=LegParameters)
+    visits: VisitParameters = field(default_factory=VisitParameters)
     clock: ClockEvidence = field(default_factory=ClockEvidence)
     gap_min_s: float = 6 * 3600.0
     border_tolerance_m: float = 10_000.0
@@ -69,6 +81,17 @@ class RouteStay:
     """A stay with its country, time zone and nearest named place."""
 
     stay: Stay
+    country: str
+    country_confidence: str
+    time_zone: str
+    place: str | None
+
+
+@dataclass(frozen=True)
+class RouteVisit:
+    """A visit (time at one place, its stays and excursions) with its country, time zone and place name."""
+
+    visit: Visit
     country: str
     country_confidence: str
     time_zone: str
@@ -92,6 +115,7 @@ class Route:
     border_crossings: tuple[BorderCrossing, ...]
     gaps: tuple[Gap, ...]
     format_version: int = ROUTE_FORMAT_VERSION
+    visits: tuple[RouteVisit, ...] = ()
 
     @property
     def usable(self) -> np.ndarray:
@@ -106,6 +130,7 @@ class Route:
             "usable_points": int(np.count_nonzero(usable)),
             "flagged_points": flag_counts,
             "stays": len(self.stays),
+            "visits": len(self.visits),
             "legs": len(self.legs),
             "legs_by_mode": {
                 mode.value: sum(1 for leg in self.legs if leg.mode is mode) for mode in TravelMode
@@ -139,7 +164,10 @@ def build_route(
     point_stay[usable] = arrays.point_stay
     legs = build_legs(cleaned, stays, parameters=params.legs)
 
-    route_stays = _route_stays(stays, params, nearest_place)
+    stay_places: list[NamedPlace | None] = [
+        _named(nearest_place(s.lat, s.lon)) if nearest_place else None for s in stays
+    ]
+    route_stays = _route_stays(stays, stay_places, params)
     point_country, point_zone, confidence = _point_countries(points, usable, point_stay, route_stays, params)
     visits, crossings = visits_and_crossings(
         time_s=points.time_s[usable],
@@ -154,6 +182,9 @@ def build_route(
         long_bracket_s=params.gap_min_s,
     )
     gaps = find_gaps(cleaned, min_gap_s=params.gap_min_s, point_stay=point_stay)
+    route_visits = _route_visits(
+        points, usable, arrays, route_stays, stay_places, point_country, params, nearest_place
+    )
     return Route(
         parameters=params,
         code_version=code_version(),
@@ -167,7 +198,80 @@ def build_route(
         country_visits=visits,
         border_crossings=crossings,
         gaps=gaps,
+        visits=route_visits,
     )
+
+
+def _place_name(place: NamedPlace | None) -> str | None:
+    return place.name if place is not None else None
+
+
+def _named(place: str | NamedPlace | None) -> NamedPlace | None:
+    if place is None or isinstance(place, NamedPlace):
+        return place
+    return NamedPlace(name=place)
+
+
+def _route_visits(
+    points: PointTable,
+    usable: np.ndarray,
+    arrays: StayArrays,
+    stays: tuple[RouteStay, ...],
+    stay_places: list[NamedPlace | None],
+    point_country: np.ndarray,
+    params: RouteParameters,
+    nearest_place: NearestPlace | None,
+) -> tuple[RouteVisit, ...]:
+    """Visits over the usable points; place radius and name from the stays' places where known."""
+    stay_radius = np.array(
+        [place_radius_m(place, parameters=params.visits) if place else np.nan for place in stay_places]
+    )
+
+    def radius_at(lat: float, lon: float) -> float:
+        place = _named(nearest_place(lat, lon)) if nearest_place else None
+        return place_radius_m(place, parameters=params.visits)
+
+    visits = detect_visits(
+        time_s=points.time_s[usable],
+        lat=points.lat[usable],
+        lon=points.lon[usable],
+        stays=arrays,
+        record_id=points.record_id[usable],
+        country=point_country[usable],
+        stay_country=np.array([s.country for s in stays], dtype=object),
+        artifact=points.artifact[usable],
+        artifact_ids=points.artifact_ids,
+        fix_kind=points.fix_kind[usable],
+        fix_kinds=tuple(kind.value for kind in FIX_KINDS),
+        stay_place_radius_m=stay_radius,
+        place_radius_at_m=radius_at if nearest_place else None,
+        parameters=params.visits,
+    )
+    if not visits:
+        return ()
+    assignment = resolve_countries(
+        np.array([v.lat for v in visits]),
+        np.array([v.lon for v in visits]),
+        border_tolerance_m=params.border_tolerance_m,
+    )
+    result = []
+    for k, visit in enumerate(visits):
+        if visit.stay_indices:
+            longest = max(visit.stay_indices, key=lambda index: stays[index].stay.duration_s)
+            place = stays[longest].place
+        else:
+            found = _named(nearest_place(visit.lat, visit.lon)) if nearest_place else None
+            place = found.name if found else None
+        result.append(
+            RouteVisit(
+                visit=visit,
+                country=str(assignment.iso_a2[k]),
+                country_confidence=str(assignment.confidence[k]),
+                time_zone=str(assignment.time_zone[k]),
+                place=place,
+            )
+        )
+    return tuple(result)
 
 
 def _point_countries(
@@ -196,9 +300,7 @@ def _point_countries(
     return country, zone, confidence
 
 
-def _route_stays(
-    stays: tuple[Stay, ...], params: RouteParameters, nearest_place: NearestPlace | None
-) -> tuple:
+def _route_stays(stays: tuple[Stay, ...], places: list[NamedPlace | None], params: RouteParameters) -> tuple:
     if not stays:
         return ()
     lat = np.array([s.lat for s in stays])
@@ -210,7 +312,7 @@ def _route_stays(
             country=str(assignment.iso_a2[k]),
             country_confidence=str(assignment.confidence[k]),
             time_zone=str(assignment.time_zone[k]),
-            place=nearest_place(stay.lat, stay.lon) if nearest_place else None,
+            place=_place_name(places[k]),
         )
         for k, stay in enumerate(stays)
     )
@@ -248,8 +350,10 @@ def _line(lat: np.ndarray, lon: np.ndarray, tolerance_deg: float) -> list[list[f
 
 
 def route_to_geojson(route: Route, *, simplify_tolerance_m: float = 50.0) -> dict[str, Any]:
-    """GeoJSON FeatureCollection of stays (Points), legs (LineStrings split into observed and
-    interpolated pieces), border crossings (bracket LineStrings) and gaps (interpolated LineStrings).
+    """GeoJSON FeatureCollection of stays (Points), visits (Points, ``kind: "visit"``: place, span, observed
+    share, records, sources, stay indices and excursions), legs (LineStrings split into observed and
+    interpolated pieces), border crossings (bracket LineStrings) and gaps (interpolated LineStrings). Each
+    stay feature names its ``visit`` (index) or, on a trip away, ``excursion_of_visit``; both None outside.
 
     Coordinates are [lon, lat] WGS84. Geometry is simplified with ``simplify_tolerance_m`` (converted to
     degrees at 111 320 m per degree) for display only; every property is computed from the full data.
@@ -257,6 +361,12 @@ def route_to_geojson(route: Route, *, simplify_tolerance_m: float = 50.0) -> dic
     """
     tolerance_deg = simplify_tolerance_m / METRES_PER_DEGREE
     features: list[dict[str, Any]] = []
+    stay_visit: dict[int, int] = {}
+    stay_excursion_of: dict[int, int] = {}
+    for index, route_visit in enumerate(route.visits):
+        stay_visit.update((stay, index) for stay in route_visit.visit.stay_indices)
+        for excursion in route_visit.visit.excursions:
+            stay_excursion_of.update((stay, index) for stay in excursion.stay_indices)
     for index, item in enumerate(route.stays):
         stay = item.stay
         features.append(
@@ -282,9 +392,13 @@ def route_to_geojson(route: Route, *, simplify_tolerance_m: float = 50.0) -> dic
                     "country": item.country,
                     "country_confidence": item.country_confidence,
                     "place": item.place,
+                    "visit": stay_visit.get(index),
+                    "excursion_of_visit": stay_excursion_of.get(index),
                 },
             }
         )
+    for index, route_visit in enumerate(route.visits):
+        features.append(_visit_feature(index, route_visit))
     points = route.points
     for index, leg in enumerate(route.legs):
         a, b = route.stays[leg.from_stay].stay, route.stays[leg.to_stay].stay
@@ -389,6 +503,55 @@ def route_to_geojson(route: Route, *, simplify_tolerance_m: float = 50.0) -> dic
     }
 
 
+def _visit_feature(index: int, item: RouteVisit) -> dict[str, Any]:
+    visit = item.visit
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [round(visit.lon, 6), round(visit.lat, 6)]},
+        "properties": {
+            "kind": "visit",
+            "index": index,
+            "observed": True,
+            "place": item.place,
+            "country": item.country,
+            "country_confidence": item.country_confidence,
+            "time_zone": item.time_zone,
+            "start_utc": _iso(visit.start_utc),
+            "end_utc": _iso(visit.end_utc),
+            "start_local": _local(visit.start_utc, item.time_zone),
+            "end_local": _local(visit.end_utc, item.time_zone),
+            "duration_s": visit.duration_s,
+            "observed_s": visit.observed_s,
+            "observed_share": visit.observed_share,
+            "longest_gap_s": visit.longest_gap_s,
+            "place_radius_m": visit.place_radius_m,
+            "n_records": visit.n_records,
+            "days_with_records": visit.days_with_records,
+            "days": visit.days,
+            "first_record_id": visit.first_record_id,
+            "last_record_id": visit.last_record_id,
+            "stays": list(visit.stay_indices),
+            "sources": [
+                {"artifact_id": s.artifact_id, "fix_kind": s.fix_kind, "n_records": s.n_records}
+                for s in visit.sources
+            ],
+            "excursions": [
+                {
+                    "start_utc": _iso(e.start_utc),
+                    "end_utc": _iso(e.end_utc),
+                    "start_local": _local(e.start_utc, item.time_zone),
+                    "end_local": _local(e.end_utc, item.time_zone),
+                    "duration_s": e.duration_s,
+                    "max_distance_m": e.max_distance_m,
+                    "n_records": e.n_records,
+                    "stays": list(e.stay_indices),
+                }
+                for e in visit.excursions
+            ],
+        },
+    }
+
+
 def _line_feature(coordinates: list[list[float]], properties: dict[str, Any]) -> dict[str, Any]:
     if len(coordinates) == 1:
         coordinates = coordinates * 2
@@ -423,6 +586,7 @@ def route_to_dict(route: Route, *, include_points: bool = True) -> dict[str, Any
         "code_version": route.code_version,
         "parameters": _to_jsonable(route.parameters),
         "stays": _to_jsonable(route.stays),
+        "visits": _to_jsonable(route.visits),
         "legs": _to_jsonable(route.legs),
         "country_visits": _to_jsonable(route.country_visits),
         "border_crossings": _to_jsonable(route.border_crossings),
@@ -488,6 +652,13 @@ def route_from_dict(data: dict[str, Any]) -> Route:
             cleaning=_build(CleaningParameters, p["cleaning"]),
             stays=_build(StayParameters, p["stays"]),
             legs=_build(LegParameters, p["legs"]),
+            visits=_build(
+                VisitParameters,
+                p["visits"],
+                {"radius_by_population_m": lambda rows: tuple((int(m), float(r)) for m, r in rows)},
+            )
+            if "visits" in p
+            else VisitParameters(),
             clock=ClockEvidence(
                 device_first_seen_utc=_dt(clock["device_first_seen_utc"])
                 if clock["device_first_seen_utc"]
@@ -544,6 +715,7 @@ def route_from_dict(data: dict[str, Any]) -> Route:
             for c in data["border_crossings"]
         )
         gaps = tuple(_build(Gap, g, stay_conv) for g in data["gaps"])
+        route_visits = tuple(_visit_from_dict(v) for v in data.get("visits", ()))
         zones = np.array(pts["time_zones"], dtype=object)
         return Route(
             parameters=parameters,
@@ -561,6 +733,30 @@ def route_from_dict(data: dict[str, Any]) -> Route:
             border_crossings=crossings,
             gaps=gaps,
             format_version=data["format_version"],
+            visits=route_visits,
         )
     except (KeyError, TypeError, ValueError) as error:
         raise RouteFormatError(f"stored route is incomplete or malformed: {error}") from error
+
+
+def _visit_from_dict(data: dict[str, Any]) -> RouteVisit:
+    times = {"start_utc": _dt, "end_utc": _dt}
+    visit = data["visit"]
+    return RouteVisit(
+        visit=_build(
+            Visit,
+            visit,
+            {
+                **times,
+                "stay_indices": tuple,
+                "excursions": lambda rows: tuple(
+                    _build(Excursion, row, {**times, "stay_indices": tuple}) for row in rows
+                ),
+                "sources": lambda rows: tuple(_build(VisitSource, row) for row in rows),
+            },
+        ),
+        country=data["country"],
+        country_confidence=data["country_confidence"],
+        time_zone=data["time_zone"],
+        place=data["place"],
+    )

@@ -23,7 +23,7 @@ from store import audit
 from store.errors import EvidenceIntegrityError
 from store.evidence import EvidenceStore
 from store.models import CustodyRecord, ExtractionJob, LocationRow
-from store.types import utcnow
+from store.types import fingerprint, utcnow
 
 INSERT_BATCH = 5000
 OUTSIDE_WINDOW_NOT_KEPT = ""  # blob_name of an item whose every record lay outside the authorised window
@@ -161,7 +161,7 @@ class DbJobSink:
                 case_id=self.case_id,
                 object_type="job",
                 object_id=self.job_id,
-                details={"identity": job.identity},
+                details={"identity": identity_for_audit(identity)},
             )
 
     def record_clock(self, reading: ClockReading, *, phase: str) -> None:
@@ -205,3 +205,16 @@ class DbJobSink:
 
     def clean_staging(self) -> None:
         shutil.rmtree(self._staging, ignore_errors=True)
+
+
+def identity_for_audit(identity: DeviceIdentity) -> dict[str, object]:
+    """The identity as the audit log keeps it: what kind of device, and fingerprints of what names it (the
+    serial, UDID, IMEI and device name go with the case data at deletion; the audit log stays)."""
+    return {
+        "platform": identity.platform,
+        "manufacturer": identity.manufacturer,
+        "model": identity.model,
+        "os_version": identity.os_version,
+        "serial_fingerprint": fingerprint(identity.serial),
+        **{f"{key}_fingerprint": fingerprint(value) for key, value in identity.extra},
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,3 +37,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def fingerprint(value: str | None) -> str | None:
+    """A short SHA-256 fingerprint of an identifying value (a serial, a UDID, a file name), for audit entries,
+    which outlive the case: they can show that two entries name the same device without naming it."""
+    if not value:
+        return None
+    return hashlib.sha256(value.strip().casefold().encode("utf-8")).hexdigest()[:16]

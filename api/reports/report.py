@@ -139,7 +139,18 @@ TEXT: dict[str, dict[str, str]] = {
         "last_before": "Last record before",
         "first_after": "First record after",
         "confidence": "Confidence",
-        "stays": "Stays",
+        "stays": "Stays (within about 200 m; the visits above group them)",
+        "place_visits": "Visits (time at one place; day trips are folded in, times UTC)",
+        "place_visits_intro": (
+            "A visit is the time at one town, camp or island: its stays and the trips away that came back. "
+            "Observed: the share of the visit's time covered by records at most an hour apart; a phone that "
+            "took one photo a day shows a visit observed on many days but for almost none of its time."
+        ),
+        "records_days": "Records (days with records / days)",
+        "observed": "Observed",
+        "excursions": "Trips away",
+        "excursions_value": "{count} (up to {distance})",
+        "stay_numbers": "Stays",
         "place": "Place",
         "s_claims": "5. Claims and findings",
         "claims_intro": (
@@ -295,7 +306,19 @@ TEXT: dict[str, dict[str, str]] = {
         "last_before": "Laatste gegeven ervoor",
         "first_after": "Eerste gegeven erna",
         "confidence": "Betrouwbaarheid",
-        "stays": "Verblijven",
+        "stays": "Verblijven (binnen ongeveer 200 m; de bezoeken hierboven groeperen ze)",
+        "place_visits": "Bezoeken (tijd op één plaats; dagtochten inbegrepen, tijden UTC)",
+        "place_visits_intro": (
+            "Een bezoek is de tijd in één stad, kamp of eiland: de verblijven daar en de tochten weg die "
+            "terugkeerden. Waargenomen: het deel van de tijd dat gedekt is door gegevens die hooguit een uur "
+            "uit elkaar liggen; een telefoon met één foto per dag toont een bezoek dat op veel dagen is "
+            "waargenomen, maar voor bijna niets van de tijd."
+        ),
+        "records_days": "Gegevens (dagen met gegevens / dagen)",
+        "observed": "Waargenomen",
+        "excursions": "Tochten weg",
+        "excursions_value": "{count} (tot {distance})",
+        "stay_numbers": "Verblijven",
         "place": "Plaats",
         "s_claims": "5. Verklaringen en bevindingen",
         "claims_intro": (
@@ -400,6 +423,22 @@ def format_distance(metres: float | None) -> str:
     if metres < 1000:
         return f"{metres:.0f} m"
     return f"{metres / 1000:.1f} km" if metres < 100_000 else f"{metres / 1000:.0f} km"
+
+
+def _number_ranges(numbers: tuple[int, ...]) -> str:
+    """1, 2, 3, 5 → "1–3, 5"; empty → "—"."""
+    if not numbers:
+        return "—"
+    parts: list[str] = []
+    run_start = previous = numbers[0]
+    for number in (*numbers[1:], None):
+        if number is not None and number == previous + 1:
+            previous = number
+            continue
+        parts.append(str(run_start) if run_start == previous else f"{run_start}–{previous}")
+        if number is not None:
+            run_start = previous = number
+    return ", ".join(parts)
 
 
 def format_bytes(count: int) -> str:
@@ -828,6 +867,45 @@ class _Report:
                         for c in route.crossings
                     ],
                     [17, 38, 38, 23, 58],
+                )
+            )
+        if route.place_visits:
+            story.append(lay.t(self._("place_visits"), lay.h2))
+            story.append(lay.p(escape(self._("place_visits_intro")), lay.small))
+            story.append(
+                lay.grid(
+                    [
+                        "#",
+                        self._("place"),
+                        self._("country"),
+                        self._("from"),
+                        self._("to"),
+                        self._("records_days"),
+                        self._("observed"),
+                        self._("excursions"),
+                        self._("stay_numbers"),
+                    ],
+                    [
+                        [
+                            str(v.number),
+                            v.place or "—",
+                            v.country or "—",
+                            format_utc(v.start_utc),
+                            format_utc(v.end_utc),
+                            f"{v.records} ({v.days_with_records}/{v.days})",
+                            "—" if v.observed_share is None else f"{v.observed_share:.0%}",
+                            self._(
+                                "excursions_value",
+                                count=v.excursions,
+                                distance=format_distance(v.excursion_max_distance_m),
+                            )
+                            if v.excursions
+                            else "—",
+                            _number_ranges(v.stay_numbers),
+                        ]
+                        for v in route.place_visits
+                    ],
+                    [9, 28, 19, 24, 24, 21, 19, 16, 14],
                 )
             )
         if route.stays:

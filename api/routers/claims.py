@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.deps import CASEWORK, FINDINGS_READERS, REVIEWER, SessionDep, StateDep, allow
-from api.routers.route import require_release_for_caseworker
+from casework import access
 from casework import findings as ms
 from legal_basis import services
 from legal_basis.roles import Role
@@ -260,12 +260,12 @@ def _set_read(session: Session, finding_set: FindingSet, include_findings: bool 
 def read_findings(
     case_id: int,
     session: SessionDep,
+    state: StateDep,
     actor: Annotated[Actor, Depends(FINDINGS_READERS)],
     finding_set_id: int | None = None,
 ) -> dict[str, Any]:
     """Caseworkers see only released sets (403 before release); reviewers and auditors see the latest set."""
-    services.get_case(session, case_id)
-    require_release_for_caseworker(session, actor, case_id)
+    access.require_reading(session, state.policy, actor, case_id, access.MATCHING)
     query = select(FindingSet).where(FindingSet.case_id == case_id)
     if finding_set_id is not None:
         query = query.where(FindingSet.id == finding_set_id)
@@ -284,9 +284,10 @@ def read_findings(
 def list_finding_sets(
     case_id: int,
     session: SessionDep,
+    state: StateDep,
     actor: Annotated[Actor, Depends(allow(Role.LEGAL_REVIEWER, Role.COMPLIANCE_AUDITOR))],
 ) -> list[dict[str, Any]]:
-    services.get_case(session, case_id)
+    access.require_reading(session, state.policy, actor, case_id, access.MATCHING)
     services.record(session, actor, "findings.history.read", case_id=case_id)
     rows = session.scalars(select(FindingSet).where(FindingSet.case_id == case_id).order_by(FindingSet.id))
     return [_set_read(session, r, include_findings=False) for r in rows]

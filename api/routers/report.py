@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from api.deps import SessionDep, StateDep, allow
 from api.reports import NothingToReport, produce_case_report
-from api.routers.route import require_release_for_caseworker
+from casework import access
 from legal_basis import services
 from legal_basis.roles import Role
 from legal_basis.services import Actor
@@ -34,8 +34,7 @@ def case_report_pdf(
         bool, Query(description="Reviewers and auditors: report the latest set even if not yet released")
     ] = False,
 ) -> Response:
-    services.get_case(session, case_id)
-    require_release_for_caseworker(session, actor, case_id)
+    access.require_reading(session, state.policy, actor, case_id, access.ROUTE, access.MATCHING)
     if draft and actor.role == Role.CASEWORKER:
         raise services.NotPermitted(
             "caseworkers receive released findings only; ask a legal reviewer to release them",

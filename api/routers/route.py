@@ -9,28 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.deps import FINDINGS_READERS, REVIEWER, SessionDep, StateDep
+from casework import access
 from casework.route_parameters import RouteParametersInput
 from legal_basis import services
-from legal_basis.roles import Role
 from legal_basis.services import Actor
-from store.models import FindingSet, RouteVersion
+from store.models import RouteVersion
 
 router = APIRouter(prefix="/api/v1", tags=["route"])
-
-
-def require_release_for_caseworker(session: Session, actor: Actor, case_id: int) -> None:
-    """LEGAL 4: findings, map and report reach a caseworker only after a legal reviewer released them."""
-    if actor.role != Role.CASEWORKER:
-        return
-    released = session.scalar(
-        select(FindingSet.id)
-        .where(FindingSet.case_id == case_id, FindingSet.released_at.is_not(None))
-        .limit(1)
-    )
-    if released is None:
-        raise services.NotPermitted(
-            "the findings of this case have not been released by a legal reviewer yet", ["not_released"]
-        )
 
 
 def route_version(session: Session, case_id: int, version: int | None) -> RouteVersion:
@@ -50,11 +35,11 @@ def route_version(session: Session, case_id: int, version: int | None) -> RouteV
 def read_route(
     case_id: int,
     session: SessionDep,
+    state: StateDep,
     actor: Annotated[Actor, Depends(FINDINGS_READERS)],
     version: int | None = None,
 ) -> dict[str, Any]:
-    services.get_case(session, case_id)
-    require_release_for_caseworker(session, actor, case_id)
+    access.require_reading(session, state.policy, actor, case_id, access.ROUTE)
     row = route_version(session, case_id, version)
     services.record(
         session, actor, "route.read", case_id=case_id, object_type="route_version", object_id=row.id
@@ -75,12 +60,12 @@ def read_route(
 def read_route_summary(
     case_id: int,
     session: SessionDep,
+    state: StateDep,
     actor: Annotated[Actor, Depends(FINDINGS_READERS)],
     version: int | None = None,
 ) -> dict[str, Any]:
     """Stays, legs, countries, crossings and gaps as data (statistics from the full data)."""
-    services.get_case(session, case_id)
-    require_release_for_caseworker(session, actor, case_id)
+    access.require_reading(session, state.policy, actor, case_id, access.ROUTE)
     row = route_version(session, case_id, version)
     services.record(
         session, actor, "route.summary.read", case_id=case_id, object_type="route_version", object_id=row.id
@@ -91,10 +76,9 @@ def read_route_summary(
 
 @router.get("/cases/{case_id}/route/versions")
 def list_route_versions(
-    case_id: int, session: SessionDep, actor: Annotated[Actor, Depends(FINDINGS_READERS)]
+    case_id: int, session: SessionDep, state: StateDep, actor: Annotated[Actor, Depends(FINDINGS_READERS)]
 ) -> list[dict[str, Any]]:
-    services.get_case(session, case_id)
-    require_release_for_caseworker(session, actor, case_id)
+    access.require_reading(session, state.policy, actor, case_id, access.ROUTE)
     rows = session.scalars(
         select(RouteVersion).where(RouteVersion.case_id == case_id).order_by(RouteVersion.version)
     )

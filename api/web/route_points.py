@@ -11,8 +11,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
-from api.deps import FINDINGS_READERS, SessionDep
-from api.routers.route import require_release_for_caseworker, route_version
+from api.deps import FINDINGS_READERS, SessionDep, StateDep
+from api.routers.route import route_version
+from casework import access
 from legal_basis import services
 from legal_basis.services import Actor
 
@@ -53,14 +54,14 @@ def points_payload(route: dict[str, Any]) -> dict[str, Any]:
 def read_route_points(
     case_id: int,
     session: SessionDep,
+    state: StateDep,
     actor: Annotated[Actor, Depends(FINDINGS_READERS)],
     version: int | None = None,
 ) -> dict[str, Any]:
     """Every point of the route (latest version unless ``version``): record id, UTC time in seconds,
     lat/lon (WGS84), accuracy radius in metres (null: unknown), fix kind, clock, own/received, artifact,
     cleaning flags (0 = usable), country and IANA time zone."""
-    services.get_case(session, case_id)
-    require_release_for_caseworker(session, actor, case_id)
+    access.require_reading(session, state.policy, actor, case_id, access.ROUTE)
     row = route_version(session, case_id, version)
     payload = points_payload(row.route)
     services.record(

@@ -11,17 +11,18 @@ or put in a message.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
+import stat
 import sys
 from pathlib import Path
 from typing import Any, cast
 
 from casework.jobs.targets import Target, TargetError
 from extractor.artifacts.spec import ParseContext, Platform
-from extractor.errors import SourceFileNotFound
+from extractor.errors import HostileInput, SourceFileNotFound
 from extractor.sources.archive import input_sha256, open_prior_extraction
 from extractor.sources.base import DeviceIdentity, Source
+from extractor.sources.confined import ConfinedRoot, confine_import
 from extractor.sources.ios_backup import IosBackupSource
 from extractor.sources.single_file import SingleFileSource
 
@@ -31,63 +32,79 @@ _SNIFF_BYTES = 64 * 1024
 _SEMANTIC_NAME = re.compile(r"^(?P<year>\d{4})_[A-Za-z]+\.json$")
 
 
-def folder_sha256(root: Path) -> str:
-    """SHA-256 of a folder as an evidence item: over ``path\\0size\\0sha256\\n`` of every file, sorted by path.
+def folder_sha256(root: Path | ConfinedRoot) -> str:
+    """SHA-256 of a folder as an evidence item: over ``path\0size\0sha256\n`` of every file, sorted by path.
 
-    Symbolic links are not followed; each is hashed as ``path\\0link\\0target``.
+    Read beneath the folder without following links; a symbolic link is hashed as ``path\0link`` (it is
+    never followed, and the readers refuse it).
     """
+    confined = root if isinstance(root, ConfinedRoot) else ConfinedRoot.of(root)
     lines: list[bytes] = []
-    for directory, folders, files in os.walk(root, followlinks=False):
-        folders.sort()
-        for name in sorted(files) + [f for f in folders if (Path(directory) / f).is_symlink()]:
-            path = Path(directory) / name
-            relative = path.relative_to(root).as_posix().encode("utf-8", "surrogateescape")
-            if path.is_symlink():
-                lines.append(relative + b"\0link\0" + os.readlink(path).encode("utf-8", "surrogateescape"))
-                continue
-            digest = hashlib.sha256()
-            with path.open("rb") as handle:
-                while chunk := handle.read(_HASH_CHUNK):
-                    digest.update(chunk)
-            lines.append(
-                relative + b"\0" + str(path.stat().st_size).encode() + b"\0" + digest.hexdigest().encode()
-            )
+    stack = [""]
+    while stack:
+        directory = stack.pop()
+        for name, info in confined.scan(directory):
+            relative = f"{directory}/{name}" if directory else name
+            encoded = relative.encode("utf-8", "surrogateescape")
+            if stat.S_ISDIR(info.st_mode):
+                stack.append(relative)
+            elif stat.S_ISLNK(info.st_mode):
+                lines.append(encoded + b"\0link")
+            elif stat.S_ISREG(info.st_mode):
+                digest = hashlib.sha256()
+                with confined.open(relative) as handle:  # a file with other hard links is refused
+                    while chunk := handle.read(_HASH_CHUNK):
+                        digest.update(chunk)
+                lines.append(
+                    encoded + b"\0" + str(info.st_size).encode() + b"\0" + digest.hexdigest().encode()
+                )
     outer = hashlib.sha256()
     for line in sorted(lines):
         outer.update(line + b"\n")
     return outer.hexdigest()
 
 
-def _input_digest(path: Path) -> tuple[str, str]:
+def _input_digest(root: ConfinedRoot) -> tuple[str, str]:
     """(SHA-256, how it was computed) of the input as received."""
-    if path.is_dir():
+    if root.is_dir():
         return folder_sha256(
-            path
+            root
         ), "folder digest: SHA-256 over the sorted (path, size, SHA-256) of its files"
-    return input_sha256(path), "SHA-256 of the file"
+    parent, name = _parent(root)
+    return input_sha256(parent.open(name)), "SHA-256 of the file"
 
 
-def _input_path(params: dict[str, Any]) -> Path:
+def _parent(root: ConfinedRoot) -> tuple[ConfinedRoot, str]:
+    return ConfinedRoot(root.anchor, root.inner.parent), root.inner.name
+
+
+def _input_root(params: dict[str, Any], data_dir: Path) -> ConfinedRoot:
+    """The input beneath the station's import folder, checked again now: the job was created earlier, and
+    the folder may have been swapped (for a symlink, say) since."""
     raw = params.get("path")
     if not raw:
         raise TargetError("an offline job needs the input's path")
     path = Path(str(raw))
-    if not path.exists():
+    if "\x00" in str(raw):
+        raise HostileInput("the input path holds a NUL byte")
+    root = confine_import(path, (Path(data_dir) / "imports").resolve())
+    parent, name = _parent(root)
+    if not root.is_dir() and not parent.exists(name):
         raise SourceFileNotFound(f"the input {path.name!r} is no longer in the import folder")
-    return path
+    return root
 
 
-def offline_target(kind: str, params: dict[str, Any], *, secrets: dict[str, str]) -> Target:
-    """Open an offline input (``params["path"]``, already resolved inside the station's import folder)."""
-    path = _input_path(params)
-    digest, digest_method = _input_digest(path)
-    notes = [f"input {path.name}: {digest_method} {digest}, taken before reading it"]
+def offline_target(kind: str, params: dict[str, Any], *, secrets: dict[str, str], data_dir: Path) -> Target:
+    """Open an offline input (``params["path"]``, inside the station's import folder: checked again here)."""
+    root = _input_root(params, data_dir)
+    digest, digest_method = _input_digest(root)
+    notes = [f"input {root.name}: {digest_method} {digest}, taken before reading it"]
     if kind == "ios_backup":
-        target = _ios_backup_target(path, secrets.get("password") or None, notes)
+        target = _ios_backup_target(root, secrets.get("password") or None, notes)
     elif kind == "archive":
-        target = _archive_target(path, notes)
+        target = _archive_target(root, notes)
     elif kind == "google_export":
-        target = _google_export_target(path, notes)
+        target = _google_export_target(root, notes)
     else:
         raise TargetError(f"{kind!r} is not an offline job kind; choose one of {', '.join(OFFLINE_KINDS)}")
     target.input_sha256 = digest
@@ -105,28 +122,30 @@ def _no_identity() -> DeviceIdentity | None:
 # --- iOS backup -------------------------------------------------------------------------------------------
 
 
-def _backup_folder(path: Path) -> Path:
+def _backup_folder(root: ConfinedRoot) -> ConfinedRoot:
     """The backup folder itself, or the one UDID-named backup folder inside the given folder."""
-    if (path / "Manifest.db").is_file() or not path.is_dir():
-        return path
-    candidates = sorted(
-        child for child in path.iterdir() if child.is_dir() and (child / "Manifest.db").is_file()
-    )
+    if not root.is_dir() or root.exists("Manifest.db"):
+        return root
+    candidates = [
+        root.child(name)
+        for name, info in root.scan()
+        if stat.S_ISDIR(info.st_mode) and root.child(name).exists("Manifest.db")
+    ]
     if len(candidates) == 1:
         return candidates[0]
     if len(candidates) > 1:
         raise TargetError(
-            f"{path.name} holds {len(candidates)} iOS backups; import the one folder named after the device's UDID"
+            f"{root.name} holds {len(candidates)} iOS backups; import the one folder named after the device's UDID"
         )
-    return path  # IosBackupSource says what is missing
+    return root  # IosBackupSource says what is missing
 
 
-def _ios_backup_target(path: Path, password: str | None, notes: list[str]) -> Target:
-    if not path.is_dir():
+def _ios_backup_target(root: ConfinedRoot, password: str | None, notes: list[str]) -> Target:
+    if not root.is_dir():
         raise TargetError(
-            f"{path.name} is not a folder: an iOS backup is imported as its folder (unpack an archived one first)"
+            f"{root.name} is not a folder: an iOS backup is imported as its folder (unpack an archived one first)"
         )
-    source = IosBackupSource(_backup_folder(path), password=password)
+    source = IosBackupSource(_backup_folder(root), password=password)
     identity = source.identity()
     tool_versions = {"python": sys.version.split()[0]}
     if source.is_encrypted:
@@ -182,7 +201,7 @@ def _exists(source: Source, path: str) -> bool:
     return source.stat(path) is not None
 
 
-def _archive_target(path: Path, notes: list[str]) -> Target:
+def _archive_target(path: ConfinedRoot, notes: list[str]) -> Target:
     source = cast(Source, open_prior_extraction(path))  # each concrete tree source has close()
     platform = tree_platform(source)
     notes.append(
@@ -205,11 +224,9 @@ def _archive_target(path: Path, notes: list[str]) -> Target:
 # --- Google export ----------------------------------------------------------------------------------------
 
 
-def google_export_device_path(file: Path) -> str:
+def google_export_device_path(name: str, head: bytes) -> str:
     """Where the export file is placed in the job's tree so that exactly one Google parser's globs find it."""
-    name = file.name
-    with file.open("rb") as handle:
-        head = handle.read(_SNIFF_BYTES).lstrip(b"\xef\xbb\xbf \t\r\n")
+    head = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     semantic = _SEMANTIC_NAME.match(name)
     if b'"timelineObjects"' in head or semantic:
         year = semantic.group("year") if semantic else "unknown"
@@ -226,16 +243,19 @@ def google_export_device_path(file: Path) -> str:
     )
 
 
-def _google_export_target(path: Path, notes: list[str]) -> Target:
+def _google_export_target(root: ConfinedRoot, notes: list[str]) -> Target:
     source: Any
-    if path.is_file() and not _is_archive(path):
-        device_path = google_export_device_path(path)
-        source = SingleFileSource(path, device_path=device_path)
-        if device_path != f"/{path.name}":
-            notes.append(f"export file {path.name} read as {device_path} (where Google's export puts it)")
+    parent, name = _parent(root)
+    if not root.is_dir() and not _is_archive(parent, name):
+        with parent.open(name) as handle:
+            head = handle.read(_SNIFF_BYTES)
+        device_path = google_export_device_path(name, head)
+        source = SingleFileSource(parent, name, device_path=device_path)
+        if device_path != f"/{name}":
+            notes.append(f"export file {name} read as {device_path} (where Google's export puts it)")
     else:
-        source = open_prior_extraction(path)  # a Takeout zip/tar or folder: its own layout
-        notes.append(f"Google export {path.name} read as a folder tree (Takeout layout)")
+        source = open_prior_extraction(root)  # a Takeout zip/tar or folder: its own layout
+        notes.append(f"Google export {name} read as a folder tree (Takeout layout)")
     return Target(
         source=source,
         platform=Platform.ANY,
@@ -248,8 +268,16 @@ def _google_export_target(path: Path, notes: list[str]) -> Target:
     )
 
 
-def _is_archive(path: Path) -> bool:
+def _is_archive(parent: ConfinedRoot, name: str) -> bool:
     import tarfile
     import zipfile
 
-    return zipfile.is_zipfile(path) or tarfile.is_tarfile(path)
+    with parent.open(name) as handle:
+        if zipfile.is_zipfile(handle):
+            return True
+    with parent.open(name) as handle:
+        try:
+            with tarfile.open(fileobj=handle, mode="r:*"):
+                return True
+        except (tarfile.TarError, OSError, EOFError):
+            return False

@@ -19,6 +19,7 @@ from legal_basis import services
 from legal_basis.gate import UnmetCondition
 from legal_basis.services import Actor
 from store.models import Authorisation, CustodyRecord, Device, ExtractionJob
+from store.types import fingerprint
 
 OFFLINE_KINDS = ("ios_backup", "archive", "google_export")
 JOB_METHOD = "logical acquisition (the phone unlocked and authorised by its owner)"
@@ -43,6 +44,8 @@ def import_path(data_dir: Path, relative: str | None) -> str:
     """An offline input's path, which must stay inside the station's import folder."""
     if not relative:
         raise services.Conflict("an offline input needs `path`, relative to the station's import folder")
+    if any(ord(character) < 32 for character in relative):
+        raise services.Conflict("the input path holds a control character (or a NUL byte); name it plainly")
     root = (data_dir / "imports").resolve()
     candidate = (root / relative).resolve()
     if not candidate.is_relative_to(root):
@@ -106,7 +109,15 @@ def start_job(
         case_id=case_id,
         object_type="job",
         object_id=job.id,
-        details={"kind": job.kind, "params": params, "authorisation": authorisation.id},
+        # no file names, serials or UDIDs in the audit log (it outlives the case): fingerprints instead
+        details={
+            "kind": job.kind,
+            "params": {k: v for k, v in params.items() if k not in ("path", "serial", "udid")},
+            "input_fingerprint": fingerprint(
+                params.get("path") or params.get("udid") or params.get("serial")
+            ),
+            "authorisation": authorisation.id,
+        },
     )
     return job
 

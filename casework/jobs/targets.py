@@ -53,7 +53,7 @@ def open_target(kind: str, params: dict[str, Any], *, data_dir: Path, secrets: d
     if kind in ("ios_backup", "archive", "google_export"):
         from casework.jobs.offline_target import offline_target
 
-        return offline_target(kind, params, secrets=secrets)
+        return offline_target(kind, params, secrets=secrets, data_dir=data_dir)
     raise TargetError(f"unknown job kind {kind!r}; choose one of {', '.join(JOB_KINDS)}")
 
 

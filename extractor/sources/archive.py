@@ -27,6 +27,7 @@ from typing import BinaryIO
 
 from extractor.errors import ArtifactCorrupted, HostileInput, SourceFileNotFound
 from extractor.sources.base import SourceEntry
+from extractor.sources.confined import ConfinedRoot
 
 _HASH_CHUNK = 1024 * 1024
 
@@ -40,6 +41,9 @@ class ArchiveLimits:
         200.0  # uncompressed / compressed, per member (zip) or whole stream (tar.gz)
     )
     ratio_applies_above_bytes: int = 1024 * 1024  # tiny members compress absurdly well and harm no one
+    # the whole archive: what it unpacks to against its size on disk (many small, well-compressed members)
+    max_archive_ratio: float = 100.0
+    archive_ratio_applies_above_bytes: int = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,65 +148,90 @@ class _TreeSource:
         return sorted(self._members)
 
 
-def input_sha256(path: Path) -> str:
+def input_sha256(path: Path | BinaryIO) -> str:
     """SHA-256 of the input file itself (the evidence item as received)."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    handle = path.open("rb") if isinstance(path, Path) else path
+    with handle:
         while chunk := handle.read(_HASH_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
 
 
+def _archive_handle(archive: Path | tuple[ConfinedRoot, str]) -> tuple[BinaryIO, str]:
+    """An open handle on the archive file and its name; a confined archive is opened without links."""
+    if isinstance(archive, tuple):
+        root, name = archive
+        return root.open(name), name
+    try:
+        return open(archive, "rb"), archive.name
+    except OSError as exc:
+        raise SourceFileNotFound(f"{archive.name} cannot be opened: {exc.strerror}") from exc
+
+
+def _check_whole_archive(name: str, total: int, compressed_bytes: int, limits: ArchiveLimits) -> None:
+    if total > limits.archive_ratio_applies_above_bytes and total / max(compressed_bytes, 1) > (
+        limits.max_archive_ratio
+    ):
+        raise HostileInput(
+            f"{name} unpacks to {total} bytes, {total / max(compressed_bytes, 1):.0f} times its own size "
+            f"(limit {limits.max_archive_ratio:.0f}); refused as a decompression bomb"
+        )
+
+
 class ZipArchiveSource(_TreeSource):
-    def __init__(self, archive: Path, *, limits: ArchiveLimits | None = None) -> None:
+    def __init__(
+        self, archive: Path | tuple[ConfinedRoot, str], *, limits: ArchiveLimits | None = None
+    ) -> None:
         super().__init__()
-        self.archive = archive
-        self.method = f"zip archive {archive.name}"
+        self._handle, self.name = _archive_handle(archive)
+        self.method = f"zip archive {self.name}"
         limits = limits or ArchiveLimits()
+        self._archive_bytes = os.fstat(self._handle.fileno()).st_size
         try:
-            self._zip = zipfile.ZipFile(archive)
+            self._zip = zipfile.ZipFile(self._handle)
         except (zipfile.BadZipFile, OSError) as exc:
-            raise ArtifactCorrupted(f"{archive.name} is not a readable zip archive: {exc}") from exc
+            self._handle.close()
+            raise ArtifactCorrupted(f"{self.name} is not a readable zip archive: {exc}") from exc
         self._infos: dict[str, zipfile.ZipInfo] = {}
         try:
             self._check_and_index(limits)
         except BaseException:
-            self._zip.close()
+            self.close()
             raise
 
     def _check_and_index(self, limits: ArchiveLimits) -> None:
         infos = self._zip.infolist()
         if len(infos) > limits.max_members:
-            raise HostileInput(
-                f"{self.archive.name} has {len(infos)} members, more than {limits.max_members}"
-            )
+            raise HostileInput(f"{self.name} has {len(infos)} members, more than {limits.max_members}")
         total = 0
         for info in infos:
             path = _safe_member_path(info.filename.rstrip("/") if info.is_dir() else info.filename)
             unix_mode = info.external_attr >> 16
             if stat_module.S_ISLNK(unix_mode):
-                raise HostileInput(f"{self.archive.name}: member {info.filename!r} is a symlink; refused")
+                raise HostileInput(f"{self.name}: member {info.filename!r} is a symlink; refused")
             if info.is_dir():
                 continue
             if info.flag_bits & 0x1:
-                raise HostileInput(f"{self.archive.name}: member {info.filename!r} is encrypted; refused")
+                raise HostileInput(f"{self.name}: member {info.filename!r} is encrypted; refused")
             if info.file_size > limits.max_member_bytes:
                 raise HostileInput(
-                    f"{self.archive.name}: member {info.filename!r} is {info.file_size} bytes, "
+                    f"{self.name}: member {info.filename!r} is {info.file_size} bytes, "
                     f"over the {limits.max_member_bytes}-byte limit"
                 )
             total += info.file_size
             if total > limits.max_total_bytes:
                 raise HostileInput(
-                    f"{self.archive.name} unpacks to more than {limits.max_total_bytes} bytes; refused as a zip bomb"
+                    f"{self.name} unpacks to more than {limits.max_total_bytes} bytes; refused as a zip bomb"
                 )
             if info.file_size > limits.ratio_applies_above_bytes:
                 ratio = info.file_size / max(info.compress_size, 1)
                 if ratio > limits.max_compression_ratio:
                     raise HostileInput(
-                        f"{self.archive.name}: member {info.filename!r} expands {ratio:.0f}-fold "
+                        f"{self.name}: member {info.filename!r} expands {ratio:.0f}-fold "
                         f"(limit {limits.max_compression_ratio:.0f}); refused as a zip bomb"
                     )
+            _check_whole_archive(self.name, total, self._archive_bytes, limits)
             mtime = datetime(*info.date_time, tzinfo=UTC) if info.date_time[0] >= 1980 else None
             self._index(_Member(path=path, size=info.file_size, mtime=mtime))
             self._infos[path] = info
@@ -211,149 +240,168 @@ class ZipArchiveSource(_TreeSource):
         try:
             return self._zip.open(self._infos[member.path])  # type: ignore[return-value]
         except (zipfile.BadZipFile, RuntimeError, OSError) as exc:
-            raise ArtifactCorrupted(f"cannot read {member.path!r} from {self.archive.name}: {exc}") from exc
+            raise ArtifactCorrupted(f"cannot read {member.path!r} from {self.name}: {exc}") from exc
 
     def close(self) -> None:
         self._zip.close()
+        self._handle.close()
 
 
 class TarArchiveSource(_TreeSource):
-    def __init__(self, archive: Path, *, limits: ArchiveLimits | None = None) -> None:
+    def __init__(
+        self, archive: Path | tuple[ConfinedRoot, str], *, limits: ArchiveLimits | None = None
+    ) -> None:
         super().__init__()
-        self.archive = archive
-        self.method = f"tar archive {archive.name}"
+        self._handle, self.name = _archive_handle(archive)
+        self.method = f"tar archive {self.name}"
         limits = limits or ArchiveLimits()
+        self._archive_bytes = os.fstat(self._handle.fileno()).st_size
         try:
-            self._tar = tarfile.open(archive, mode="r:*")
+            self._tar = tarfile.open(fileobj=self._handle, mode="r:*")
         except (tarfile.TarError, OSError, EOFError) as exc:
-            raise ArtifactCorrupted(f"{archive.name} is not a readable tar archive: {exc}") from exc
+            self._handle.close()
+            raise ArtifactCorrupted(f"{self.name} is not a readable tar archive: {exc}") from exc
         self._infos: dict[str, tarfile.TarInfo] = {}
         try:
             self._check_and_index(limits)
         except BaseException:
-            self._tar.close()
+            self.close()
             raise
 
     def _check_and_index(self, limits: ArchiveLimits) -> None:
-        compressed_bytes = max(self.archive.stat().st_size, 1)
+        compressed_bytes = max(self._archive_bytes, 1)
         total = 0
         count = 0
         try:
             for info in self._tar:
                 count += 1
                 if count > limits.max_members:
-                    raise HostileInput(f"{self.archive.name} has more than {limits.max_members} members")
+                    raise HostileInput(f"{self.name} has more than {limits.max_members} members")
                 path = _safe_member_path(info.name)
                 if info.issym() or info.islnk():
                     kind = "symlink" if info.issym() else "hardlink"
                     raise HostileInput(
-                        f"{self.archive.name}: member {info.name!r} is a {kind} to {info.linkname!r}; refused"
+                        f"{self.name}: member {info.name!r} is a {kind} to {info.linkname!r}; refused"
                     )
                 if info.isdir():
                     continue
                 if not info.isfile():
-                    raise HostileInput(
-                        f"{self.archive.name}: member {info.name!r} is a device or fifo; refused"
-                    )
+                    raise HostileInput(f"{self.name}: member {info.name!r} is a device or fifo; refused")
                 if info.size > limits.max_member_bytes:
                     raise HostileInput(
-                        f"{self.archive.name}: member {info.name!r} is {info.size} bytes, "
+                        f"{self.name}: member {info.name!r} is {info.size} bytes, "
                         f"over the {limits.max_member_bytes}-byte limit"
                     )
                 total += info.size
                 if total > limits.max_total_bytes:
                     raise HostileInput(
-                        f"{self.archive.name} unpacks to more than {limits.max_total_bytes} bytes; refused as a bomb"
+                        f"{self.name} unpacks to more than {limits.max_total_bytes} bytes; refused as a bomb"
                     )
                 if (
                     total > limits.ratio_applies_above_bytes
                     and total / compressed_bytes > limits.max_compression_ratio
                 ):
                     raise HostileInput(
-                        f"{self.archive.name} expands more than {limits.max_compression_ratio:.0f}-fold; "
+                        f"{self.name} expands more than {limits.max_compression_ratio:.0f}-fold; "
                         "refused as a decompression bomb"
                     )
                 mtime = datetime.fromtimestamp(info.mtime, UTC) if info.mtime else None
                 self._index(_Member(path=path, size=info.size, mtime=mtime))
                 self._infos[path] = info
         except (tarfile.TarError, EOFError, OSError) as exc:
-            raise ArtifactCorrupted(f"{self.archive.name} is damaged: {exc}") from exc
+            raise ArtifactCorrupted(f"{self.name} is damaged: {exc}") from exc
 
     def _open_member(self, member: _Member) -> BinaryIO:
         handle = self._tar.extractfile(self._infos[member.path])
         if handle is None:
-            raise ArtifactCorrupted(f"{member.path!r} in {self.archive.name} has no data")
+            raise ArtifactCorrupted(f"{member.path!r} in {self.name} has no data")
         return handle  # type: ignore[return-value]
 
     def close(self) -> None:
         self._tar.close()
+        self._handle.close()
 
 
 class FolderSource(_TreeSource):
-    """A folder on the station holding a phone tree; read in place. Any symlink in it is refused."""
+    """A folder on the station holding a phone tree; read in place, beneath it only.
 
-    def __init__(self, root: Path, *, limits: ArchiveLimits | None = None) -> None:
+    Every entry is read relative to the folder's handle without following links (``ConfinedRoot``): a symlink
+    anywhere in it, a file with other hard links, a device or a fifo is refused when the folder is opened.
+    """
+
+    def __init__(self, root: Path | ConfinedRoot, *, limits: ArchiveLimits | None = None) -> None:
         super().__init__()
         limits = limits or ArchiveLimits()
-        self.root = root.resolve()
-        self.method = f"folder {root.name}"
-        if not self.root.is_dir():
-            raise SourceFileNotFound(f"{root} is not a folder")
+        self._root = root if isinstance(root, ConfinedRoot) else ConfinedRoot.of(root)
+        self.method = f"folder {self._root.name}"
+        if not self._root.is_dir():
+            raise SourceFileNotFound(f"{self._root.name} is not a folder")
         count = 0
-        stack = [self.root]
+        stack = [""]
         while stack:
             directory = stack.pop()
-            with os.scandir(directory) as entries:
-                for entry in entries:
-                    count += 1
-                    if count > limits.max_members:
-                        raise HostileInput(f"{root} holds more than {limits.max_members} entries")
-                    relative = Path(entry.path).relative_to(self.root).as_posix()
-                    if entry.is_symlink():
+            for name, info in self._root.scan(directory):
+                count += 1
+                if count > limits.max_members:
+                    raise HostileInput(f"{self._root.name} holds more than {limits.max_members} entries")
+                relative = f"{directory}/{name}" if directory else name
+                if stat_module.S_ISLNK(info.st_mode):
+                    raise HostileInput(f"{self._root.name}: {relative!r} is a symlink; refused")
+                if stat_module.S_ISDIR(info.st_mode):
+                    stack.append(relative)
+                    self._children.setdefault("/" + relative, {})
+                    parent = posixpath.dirname("/" + relative)
+                    self._children.setdefault(parent, {})[name] = True
+                elif stat_module.S_ISREG(info.st_mode):
+                    if info.st_nlink > 1:
                         raise HostileInput(
-                            f"{root}: {relative!r} is a symlink (to {os.readlink(entry.path)!r}); refused"
+                            f"{self._root.name}: {relative!r} has {info.st_nlink} hard links (it may name a "
+                            "file outside the input); refused"
                         )
-                    if entry.is_dir(follow_symlinks=False):
-                        stack.append(Path(entry.path))
-                        self._children.setdefault("/" + relative, {})
-                        parent = posixpath.dirname("/" + relative)
-                        self._children.setdefault(parent, {})[entry.name] = True
-                    elif entry.is_file(follow_symlinks=False):
-                        info = entry.stat(follow_symlinks=False)
-                        if info.st_size > limits.max_member_bytes:
-                            raise HostileInput(
-                                f"{root}: {relative!r} is {info.st_size} bytes, over the limit"
-                            )
-                        self._index(
-                            _Member(
-                                path="/" + relative,
-                                size=info.st_size,
-                                mtime=datetime.fromtimestamp(info.st_mtime, UTC),
-                            )
+                    if info.st_size > limits.max_member_bytes:
+                        raise HostileInput(
+                            f"{self._root.name}: {relative!r} is {info.st_size} bytes, over the limit"
                         )
-                    else:
-                        raise HostileInput(f"{root}: {relative!r} is not a regular file or folder; refused")
+                    self._index(
+                        _Member(
+                            path="/" + relative,
+                            size=info.st_size,
+                            mtime=datetime.fromtimestamp(info.st_mtime, UTC),
+                        )
+                    )
+                else:
+                    raise HostileInput(
+                        f"{self._root.name}: {relative!r} is not a regular file or folder; refused"
+                    )
 
     def _open_member(self, member: _Member) -> BinaryIO:
-        local = self.root / member.path.lstrip("/")
-        try:
-            fd = os.open(local, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        except OSError as exc:
-            raise SourceFileNotFound(f"cannot open {member.path!r}: {exc}") from exc
-        return os.fdopen(fd, "rb")
+        return self._root.open(member.path.lstrip("/"))
 
     def close(self) -> None:
         return None
 
 
-def open_prior_extraction(path: Path, *, limits: ArchiveLimits | None = None) -> _TreeSource:
-    """A folder, ``.zip``, ``.tar``, ``.tar.gz``/``.tgz`` (detected by content) as a checked Source."""
-    if path.is_dir():
-        return FolderSource(path, limits=limits)
-    if not path.is_file():
-        raise SourceFileNotFound(f"{path} does not exist")
-    if zipfile.is_zipfile(path):
-        return ZipArchiveSource(path, limits=limits)
-    if tarfile.is_tarfile(path):
-        return TarArchiveSource(path, limits=limits)
-    raise ArtifactCorrupted(f"{path.name} is neither a folder, a zip archive nor a tar archive")
+def open_prior_extraction(path: Path | ConfinedRoot, *, limits: ArchiveLimits | None = None) -> _TreeSource:
+    """A folder, ``.zip``, ``.tar``, ``.tar.gz``/``.tgz`` (detected by content) as a checked Source.
+
+    Given a ``ConfinedRoot`` (an input beneath the import folder), the input is reached without links."""
+    root = path if isinstance(path, ConfinedRoot) else ConfinedRoot.of(path.parent).child(path.name)
+    if root.is_dir():
+        return FolderSource(root, limits=limits)
+    parent = ConfinedRoot(root.anchor, root.inner.parent)
+    name = root.inner.name
+    if not parent.exists(name):
+        raise SourceFileNotFound(f"{name} does not exist")
+    with parent.open(name) as handle:
+        is_zip = zipfile.is_zipfile(handle)
+    if is_zip:
+        return ZipArchiveSource((parent, name), limits=limits)
+    with parent.open(name) as handle:
+        try:
+            with tarfile.open(fileobj=handle, mode="r:*"):
+                is_tar = True
+        except (tarfile.TarError, OSError, EOFError):
+            is_tar = False
+    if is_tar:
+        return TarArchiveSource((parent, name), limits=limits)
+    raise ArtifactCorrupted(f"{name} is neither a folder, a zip archive nor a tar archive")

@@ -33,10 +33,12 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from extractor.errors import ArtifactCorrupted, ExtractionError, HostileInput, SourceFileNotFound
 from extractor.sources.base import DeviceIdentity, SourceEntry
+from extractor.sources.confined import ConfinedRoot
 
 _FILE_ID = re.compile(r"^[0-9a-f]{40}$")
 _BLOCK = 16
 _HASH_CHUNK = 1024 * 1024
+_MAX_PLIST_BYTES = 64 * 1024 * 1024
 
 
 class BackupPasswordRequired(ExtractionError):
@@ -78,21 +80,25 @@ def _library_version() -> str:
 class IosBackupSource:
     """Read-only Source over an iOS backup folder."""
 
-    def __init__(self, folder: Path, *, password: str | None = None) -> None:
-        self.folder = folder
-        manifest_plist_path = folder / "Manifest.plist"
-        manifest_db_path = folder / "Manifest.db"
-        if not manifest_db_path.is_file() or not manifest_plist_path.is_file():
+    def __init__(self, folder: Path | ConfinedRoot, *, password: str | None = None) -> None:
+        # every file of the backup is read beneath the folder without following links (a stored file that is
+        # a symlink or has other hard links is refused); given a ConfinedRoot, the folder itself is reached
+        # that way from the import folder, at the moment it is opened
+        self._root = folder if isinstance(folder, ConfinedRoot) else ConfinedRoot.of(folder)
+        self.folder = Path(str(self._root))
+        if not self._root.exists("Manifest.db") or not self._root.exists("Manifest.plist"):
             raise NotAnIosBackup(
-                f"{folder} is not an iOS backup folder: it needs Manifest.db and Manifest.plist "
+                f"{self._root.name} is not an iOS backup folder: it needs Manifest.db and Manifest.plist "
                 "(point at the folder named after the device's UDID)"
             )
         try:
-            self._manifest_plist: dict[str, Any] = plistlib.loads(manifest_plist_path.read_bytes())
+            manifest_plist = self._root.read_bytes("Manifest.plist", max_bytes=_MAX_PLIST_BYTES)
+            self._manifest_plist: dict[str, Any] = plistlib.loads(manifest_plist)
         except (plistlib.InvalidFileException, ValueError) as exc:
-            raise NotAnIosBackup(f"{manifest_plist_path} is not a readable plist") from exc
+            raise NotAnIosBackup(f"Manifest.plist in {self._root.name} is not a readable plist") from exc
         self.is_encrypted = bool(self._manifest_plist.get("IsEncrypted", False))
-        self._scratch: Path | None = None
+        self._scratch: Path | None = Path(tempfile.mkdtemp(prefix="reisroute-backup-"))
+        self._scratch.chmod(0o700)
         self._keybag: Any = None
         self._key_cache: dict[str, bytes] = {}
         self._size_cache: dict[str, int] = {}
@@ -103,8 +109,8 @@ class IosBackupSource:
                 )
             database = self._decrypt_manifest(password)
             self.method = f"iOS encrypted backup folder (iphone-backup-decrypt {_library_version()})"
-        else:
-            database = manifest_db_path
+        else:  # SQLite opens by path: it reads a copy taken without following links
+            database = self._root.copy_to("Manifest.db", self._scratch / "Manifest.db")
             self.method = "iOS backup folder (MobileBackup2 format)"
         self._records: dict[str, BackupFileRecord] = {}
         self._directories: dict[str, dict[str, bool]] = {"": {}}
@@ -116,11 +122,15 @@ class IosBackupSource:
         from iphone_backup_decrypt import EncryptedBackup
         from iphone_backup_decrypt.exceptions import IncorrectPassphraseError, UnsafeBackupError
 
-        self._scratch = Path(tempfile.mkdtemp(prefix="reisroute-backup-"))
-        self._scratch.chmod(0o700)
+        assert self._scratch is not None
+        # the decryption library reads the manifest by path: give it copies taken without following links
+        received = self._scratch / "received"
+        received.mkdir(mode=0o700)
+        for name in ("Manifest.plist", "Manifest.db"):
+            self._root.copy_to(name, received / name)
         target = self._scratch / "Manifest.db"
         try:
-            backup = EncryptedBackup(backup_directory=str(self.folder), passphrase=password)
+            backup = EncryptedBackup(backup_directory=str(received), passphrase=password)
             backup.save_manifest_file(str(target))
         except IncorrectPassphraseError as exc:
             self.close()
@@ -165,7 +175,7 @@ class IosBackupSource:
                 continue
             if not isinstance(file_id, str) or not _FILE_ID.match(file_id):
                 raise HostileInput(f"Manifest.db holds an invalid fileID {file_id!r} for {path!r}")
-            if not (self.folder / file_id[:2] / file_id).is_file():
+            if not self._root.exists(f"{file_id[:2]}/{file_id}"):
                 self.missing_files += 1
                 continue
             try:
@@ -204,11 +214,10 @@ class IosBackupSource:
         """The phone the backup came from, as Manifest.plist / Info.plist recorded it."""
         lockdown = self._manifest_plist.get("Lockdown", {}) or {}
         info: dict[str, Any] = {}
-        info_path = self.folder / "Info.plist"
-        if info_path.is_file():
+        if self._root.exists("Info.plist"):
             try:
-                info = plistlib.loads(info_path.read_bytes())
-            except (plistlib.InvalidFileException, ValueError):
+                info = plistlib.loads(self._root.read_bytes("Info.plist", max_bytes=_MAX_PLIST_BYTES))
+            except (plistlib.InvalidFileException, ValueError, HostileInput):
                 info = {}
         udid = lockdown.get("UniqueDeviceID") or info.get("Target Identifier")
         extra = [("udid", str(udid))] if udid else []
@@ -265,9 +274,9 @@ class IosBackupSource:
         record = self._record(path)
         if offset < 0 or length < 0:
             raise ValueError("offset and length must be >= 0")
-        stored = self.folder / record.file_id[:2] / record.file_id
+        stored = f"{record.file_id[:2]}/{record.file_id}"
         if not self.is_encrypted or record.wrapped_key is None:
-            with stored.open("rb") as handle:
+            with self._root.open(stored) as handle:
                 handle.seek(offset)
                 return handle.read(length)
         return self._decrypt_range(record, stored, offset, length)
@@ -315,15 +324,15 @@ class IosBackupSource:
 
     def _plain_size(self, record: BackupFileRecord) -> int:
         if not self.is_encrypted or record.wrapped_key is None:
-            return (self.folder / record.file_id[:2] / record.file_id).stat().st_size
+            return self._root.stat(f"{record.file_id[:2]}/{record.file_id}").size
         cached = self._size_cache.get(record.file_id)
         if cached is not None:
             return cached
-        stored = self.folder / record.file_id[:2] / record.file_id
-        cipher_size = stored.stat().st_size
+        stored = f"{record.file_id[:2]}/{record.file_id}"
+        cipher_size = self._root.stat(stored).size
         if cipher_size == 0 or cipher_size % _BLOCK:
             raise ArtifactCorrupted(f"encrypted {record.path!r} is not a whole number of AES blocks")
-        with stored.open("rb") as handle:
+        with self._root.open(stored) as handle:
             handle.seek(max(0, cipher_size - 2 * _BLOCK))
             tail = handle.read(2 * _BLOCK)
         iv, last = (tail[:_BLOCK], tail[_BLOCK:]) if len(tail) == 2 * _BLOCK else (b"\x00" * _BLOCK, tail)
@@ -336,14 +345,14 @@ class IosBackupSource:
         self._size_cache[record.file_id] = size
         return size
 
-    def _decrypt_range(self, record: BackupFileRecord, stored: Path, offset: int, length: int) -> bytes:
+    def _decrypt_range(self, record: BackupFileRecord, stored: str, offset: int, length: int) -> bytes:
         size = self._plain_size(record)
         end = min(size, offset + length)
         if offset >= end:
             return b""
         first_block = offset // _BLOCK
         last_block = (end - 1) // _BLOCK
-        with stored.open("rb") as handle:
+        with self._root.open(stored) as handle:
             if first_block == 0:
                 iv = b"\x00" * _BLOCK
             else:

@@ -9,37 +9,38 @@ whole.
 from __future__ import annotations
 
 import hashlib
-import os
 import posixpath
-import stat as stat_module
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 from extractor.errors import HostileInput, SourceFileNotFound
 from extractor.sources.base import SourceEntry
+from extractor.sources.confined import ConfinedRoot
 
 _HASH_CHUNK = 1024 * 1024
 
 
 class SingleFileSource:
-    def __init__(self, file: Path, *, device_path: str | None = None) -> None:
-        try:
-            info = file.lstat()
-        except OSError as exc:
-            raise SourceFileNotFound(f"{file} cannot be read: {exc}") from exc
-        if stat_module.S_ISLNK(info.st_mode):
-            raise HostileInput(f"{file} is a symlink; give the file itself")
-        if not stat_module.S_ISREG(info.st_mode):
-            raise HostileInput(f"{file} is not a regular file")
-        self.file = file
-        shown = device_path or f"/{file.name}"
+    """One export file, read without following links (beneath ``folder`` when given as a ConfinedRoot)."""
+
+    def __init__(
+        self, file: Path | ConfinedRoot, name: str | None = None, *, device_path: str | None = None
+    ) -> None:
+        if isinstance(file, ConfinedRoot):
+            if not name:
+                raise ValueError("a confined folder needs the file's name")
+            self._root, self.name = file, name
+        else:
+            self._root, self.name = ConfinedRoot.of(file.parent), file.name
+        info = self._root.stat(self.name)  # a symlink, a device or a hard-linked file is refused here
+        shown = device_path or f"/{self.name}"
         self.path = posixpath.normpath("/" + shown.lstrip("/"))
         if ".." in self.path.split("/"):
             raise HostileInput(f"device path {device_path!r} climbs with '..'")
-        self.size = info.st_size
-        self.mtime = datetime.fromtimestamp(info.st_mtime, UTC)
-        self.method = f"export file {file.name}"
+        self.size = info.size
+        self.mtime = datetime.fromtimestamp(info.mtime_s, UTC)
+        self.method = f"export file {self.name}"
         self._sha256: str | None = None
 
     def _entry(self) -> SourceEntry:
@@ -76,8 +77,7 @@ class SingleFileSource:
         self._check(path)
         if offset < 0 or length < 0:
             raise ValueError("offset and length must be >= 0")
-        fd = os.open(self.file, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        with os.fdopen(fd, "rb") as handle:
+        with self._root.open(self.name) as handle:
             handle.seek(offset)
             return handle.read(length)
 
@@ -85,7 +85,7 @@ class SingleFileSource:
         self._check(path)
         if self._sha256 is None:
             digest = hashlib.sha256()
-            with self.file.open("rb") as handle:
+            with self._root.open(self.name) as handle:
                 while chunk := handle.read(_HASH_CHUNK):
                     digest.update(chunk)
             self._sha256 = digest.hexdigest()

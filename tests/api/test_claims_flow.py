@@ -95,6 +95,10 @@ def test_claims_findings_and_release(client_for, state, phone) -> None:
         findings["findings"][3]["uncertainty"],
     )
     assert all(f["explanation_nl"] and f["explanation_en"] for f in findings["findings"])
+    # the evidence names the route's visits at the claimed place and time (Aleppo yes; Ter Apel in May: none)
+    by_claim = {f["claim_id"]: f for f in findings["findings"]}
+    assert any("Aleppo" in (v["place"] or "") for v in by_claim[ids[0]]["visits"]), by_claim[ids[0]]["visits"]
+    assert by_claim[ids[3]]["visits"] == []
     assert any("device, not the person" in line for line in findings["limitations"])
 
     assert (
@@ -124,15 +128,20 @@ def test_claims_findings_and_release(client_for, state, phone) -> None:
         ({"stays": {"bogus": 1}}, "bogus"),
         ({"stay_radius_m": 500}, "stay_radius_m"),
         ({"stays": {"radius_m": "wide"}}, "radius_m"),
+        ({"visits": {"place_radius": 5000}}, "place_radius"),
     ):
         response = reviewer.post(f"/api/v1/cases/{case_id}/route/rebuild", json=bad)
         assert response.status_code == 422, (bad, response.text)
         assert field in response.text
     out_of_range = reviewer.post(f"/api/v1/cases/{case_id}/route/rebuild", json={"stays": {"radius_m": -5}})
     assert out_of_range.status_code == 422 and "radius_m" in out_of_range.text
-    rebuilt = reviewer.post(f"/api/v1/cases/{case_id}/route/rebuild", json={"stays": {"radius_m": 250}})
+    rebuilt = reviewer.post(
+        f"/api/v1/cases/{case_id}/route/rebuild",
+        json={"stays": {"radius_m": 250}, "visits": {"default_place_radius_m": 8000}},
+    )
     assert rebuilt.status_code == 200, rebuilt.text
     versions = reviewer.get(f"/api/v1/cases/{case_id}/route/versions").json()
     assert len(versions) == versions_before + 1
     assert versions[-1]["parameters"]["stays"]["radius_m"] == 250
+    assert versions[-1]["parameters"]["visits"]["default_place_radius_m"] == 8000
     assert versions[-1]["code_version"].startswith("routing")

@@ -202,6 +202,45 @@ def test_hostile_zip_is_refused(client_for, state) -> None:
     assert stored(state, job_id) == ([], [])
 
 
+def test_an_input_swapped_for_a_symlink_after_the_job_was_created_is_not_read(
+    client_for, state, android_phone, tmp_path
+) -> None:
+    """The import path is checked again when the job runs, and reached without following links."""
+    outside = tmp_path / "outside-the-import-folder"
+    (outside / "sdcard/Download").mkdir(parents=True)
+    (outside / "sdcard/Download/Timeline.json").write_text('{"semanticSegments": []}')
+    folder = _imports(state) / "prior-folder"
+    (folder / "sdcard/Download").mkdir(parents=True)
+    (folder / "sdcard/Download/Timeline.json").write_text('{"semanticSegments": []}')
+    intake, (case_id, device_id, authorisation_id) = _offline_case(client_for, "V-SWAP-1")
+    job_id = start_job(
+        intake, case_id, device_id, authorisation_id, {"kind": "archive", "path": "prior-folder"}
+    )
+    import shutil
+
+    shutil.rmtree(folder)
+    folder.symlink_to(outside, target_is_directory=True)
+    job = run_job(state, intake, job_id)
+    assert job["state"] == "failed"
+    assert job["error"].startswith("HostileInput") and "symbolic link" in job["error"]
+    assert stored(state, job_id) == ([], [])
+
+
+def test_a_nul_byte_or_a_climb_in_the_input_path_is_a_clear_4xx(client_for, state) -> None:
+    intake, (case_id, device_id, authorisation_id) = _offline_case(client_for, "V-NUL-1")
+    for path in ("bad\x00name.zip", "../../etc/passwd", "/etc/passwd"):
+        response = intake.post(
+            f"/api/v1/cases/{case_id}/jobs",
+            json={
+                "authorisation_id": authorisation_id,
+                "device_id": device_id,
+                "source": {"kind": "archive", "path": path},
+            },
+        )
+        assert 400 <= response.status_code < 500, (path, response.status_code, response.text)
+        assert str(state.settings.data_dir) not in response.text  # no host paths in messages
+
+
 # --- Google exports --------------------------------------------------------------------------------------
 
 TIMELINE_POINTS = [

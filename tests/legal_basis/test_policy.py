@@ -6,7 +6,7 @@ import pytest
 
 from extractor.artifacts.spec import DataCategory
 from legal_basis.errors import PolicyError
-from legal_basis.policy import load_policy
+from legal_basis.policy import Evaluation, load_policy
 
 
 def test_default_policy_requires_consent_for_art_55() -> None:
@@ -25,12 +25,14 @@ def test_organisation_override_adds_a_statutory_power(tmp_path) -> None:
         "policy_id: org\nversion: '7'\ngrounds:\n"
         "  - id: future-statute\n    statute: 'Hypothetical Act art. 1'\n    requires_consent: false\n"
         "    allowed_categories: [location]\n    max_window_days: 365\n"
+        "    permitted_evaluations: [identity_nationality]\n"
     )
     policy = load_policy(path)
     assert policy.full_version == "org@7"
     ground = policy.ground("future-statute")
     assert ground is not None and not ground.requires_consent
     assert ground.allowed_categories == frozenset({DataCategory.LOCATION})
+    assert ground.permitted_evaluations == frozenset({Evaluation.IDENTITY_NATIONALITY})
 
 
 @pytest.mark.parametrize(
@@ -39,21 +41,37 @@ def test_organisation_override_adds_a_statutory_power(tmp_path) -> None:
         ("policy_id: x\nversion: '1'\ngrounds: []\n", "defines no legal grounds"),
         (
             "policy_id: x\nversion: '1'\ngrounds:\n  - id: a\n    statute: s\n    requires_consent: true\n"
-            "    allowed_categories: [message_content]\n",
+            "    allowed_categories: [message_content]\n    permitted_evaluations: []\n",
             "never acquires",
         ),
         (
             "policy_id: x\nversion: '1'\ngrounds:\n  - id: a\n    statute: s\n    requires_consent: true\n"
-            "    allowed_categories: [dreams]\n",
+            "    allowed_categories: [dreams]\n    permitted_evaluations: []\n",
             "unknown data category",
         ),
         (
-            "policy_id: x\nversion: '1'\ngrounds:\n  - id: a\n    requires_consent: true\n",
+            "policy_id: x\nversion: '1'\ngrounds:\n  - id: a\n    requires_consent: true\n"
+            "    permitted_evaluations: []\n",
             "missing required field 'statute'",
         ),
         (
-            "version: '1'\ngrounds:\n  - id: a\n    statute: s\n    requires_consent: true\n",
+            "version: '1'\ngrounds:\n  - id: a\n    statute: s\n    requires_consent: true\n"
+            "    permitted_evaluations: []\n",
             "missing required field 'policy_id'",
+        ),
+        (
+            "policy_id: x\nversion: '1'\ngrounds:\n  - id: a\n    statute: s\n    requires_consent: true\n",
+            "missing required field 'permitted_evaluations'",
+        ),
+        (
+            "policy_id: x\nversion: '1'\ngrounds:\n  - id: a\n    statute: s\n    requires_consent: true\n"
+            "    permitted_evaluations: [claim_matching]\n",
+            "needs route_reconstruction",
+        ),
+        (
+            "policy_id: x\nversion: '1'\ngrounds:\n  - id: a\n    statute: s\n    requires_consent: true\n"
+            "    permitted_evaluations: [mind_reading]\n",
+            "unknown evaluation",
         ),
         (": : :\n", "not valid YAML"),
     ],

@@ -82,6 +82,24 @@ def test_end_of_retention_deletes_provably(client_for, state, phone) -> None:
     assert len(entry.details["key_fingerprint"]) == 64
     assert entry.details["rows_deleted"]["location_records"] > 0
     assert len(key) == 32
+    # the rows that stay are a tombstone: nothing in them names the phone, its files or the reasons given
+    from store.models import Authorisation, ConsentRecord, Device, ExtractionJob
+
+    with state.session_factory() as session:
+        kept = [
+            *session.scalars(select(Device).where(Device.case_id == case_id)),
+            *session.scalars(select(ExtractionJob).where(ExtractionJob.case_id == case_id)),
+            *session.scalars(select(Authorisation).where(Authorisation.case_id == case_id)),
+            *session.scalars(select(ConsentRecord).where(ConsentRecord.case_id == case_id)),
+        ]
+        audit_details = [
+            e.details for e in session.scalars(select(AuditEntry).where(AuditEntry.case_id == case_id))
+        ]
+        text = " ".join(repr({c.name: getattr(row, c.name) for c in row.__table__.columns}) for row in kept)
+    assert kept and phone.serial not in text and "DCIM" not in text and "Interpreter" not in text
+    assert "No travel documents" not in text  # the necessity given, free text
+    # the audit log outlives the case: it never held the serial or the device's file names
+    assert phone.serial not in repr(audit_details)
     # the audit trail itself is kept and still verifies
     assert client_for("auditor").get("/api/v1/audit/verify").json()["ok"] is True
     # nothing more can be done with the case

@@ -221,3 +221,21 @@ def test_who_may_fetch_the_report_and_when(released_case, artifacts_dir) -> None
         issued = session.scalars(select(AuditEntry).where(AuditEntry.action == "report.pdf")).all()
     assert {e.actor for e in issued} >= {"caseworker", "reviewer", "auditor"}
     assert any(e.details["released"] is False for e in issued)
+
+
+def test_report_speaks_in_visits_before_the_stays(released_case, english_report) -> None:
+    import re
+
+    path, _, _ = english_report
+    text = " ".join(pdf_text(path).split())
+    summary = (
+        released_case.clients["reviewer"].get(f"/api/v1/cases/{released_case.case_id}/route/summary").json()
+    )
+    visits = summary["statistics"]["visits"]
+    assert visits >= 1
+    visits_at = text.index("Visits (time at one place")
+    stays_at = text.index("Stays (within about 200 m")
+    assert visits_at < stays_at
+    # one row per visit: records with (days with records / days)
+    rows = re.findall(r"\d+ \(\d+/\d+\)", text[visits_at:stays_at])
+    assert len(rows) == visits

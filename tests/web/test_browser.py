@@ -118,6 +118,10 @@ def test_caseworker_reads_route_and_findings(
     assert page.locator("#limitations").is_visible()
     assert "device, not the person" in page.locator("#limitations").inner_text()
     assert "UTC" in page.locator("#timeline").inner_text()
+    # the summary speaks in visits (time at one place, trips away folded), the stays listed underneath
+    assert page.locator(".visit-list > li").count() == kinds.count("visit") >= 3
+    assert page.locator(".stay-list > li").count() == kinds.count("stay")
+    assert page.locator("rect.tl-visit").count() == kinds.count("visit")
     page.screenshot(path=str(ARTIFACTS / "web-route.png"))
 
     # the timeline filters the map: a window before the journey hides every leg

@@ -311,7 +311,18 @@ const en = {
   route_summary: "Route summary",
   countries: "Countries",
   route_version: "route version",
-  stays_list: "All stays",
+  stays_list: "All stays (within about 200 m)",
+  visits: "Visits",
+  visit: "Visit",
+  claim_visits: "Visits at this place in the claimed period",
+  visits_list: "Visits (time at one place, day trips folded in)",
+  visit_records: "Records",
+  visit_days: "days with records",
+  visit_observed: "observed",
+  visit_observed_none: "a single record",
+  visit_trips: "trips away",
+  visit_trip_reach: "up to",
+  visit_stays: "stays",
 };
 
 const nl = {
@@ -612,7 +623,18 @@ const nl = {
   route_summary: "Samenvatting van de route",
   countries: "Landen",
   route_version: "routeversie",
-  stays_list: "Alle verblijven",
+  stays_list: "Alle verblijven (binnen ongeveer 200 m)",
+  visits: "Bezoeken",
+  visit: "Bezoek",
+  claim_visits: "Bezoeken aan deze plaats in de genoemde periode",
+  visits_list: "Bezoeken (tijd op één plaats, dagtochten inbegrepen)",
+  visit_records: "Gegevens",
+  visit_days: "dagen met gegevens",
+  visit_observed: "waargenomen",
+  visit_observed_none: "één gegeven",
+  visit_trips: "tochten weg",
+  visit_trip_reach: "tot",
+  visit_stays: "verblijven",
 };
 
 const DICTIONARIES = { en, nl };

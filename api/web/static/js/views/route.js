@@ -283,8 +283,22 @@ export class RouteView {
         this.routeGroup,
       );
     }
+    // A stay inside a visit is labelled with the visit (place, its days, trips away), once per visit: on
+    // the visit's longest stay. Stays on a trip away and stays outside visits keep their own label.
+    const visitsByIndex = new Map(
+      features.filter((x) => x.properties.kind === "visit").map((x) => [x.properties.index, x.properties]),
+    );
+    const longestStayOfVisit = new Map();
+    for (const f of features.filter((x) => x.properties.kind === "stay")) {
+      const v = f.properties.visit;
+      if (v === null || v === undefined) continue;
+      const best = longestStayOfVisit.get(v);
+      if (!best || f.properties.duration_s > best.duration_s) longestStayOfVisit.set(v, f.properties);
+    }
     for (const f of features.filter((x) => x.properties.kind === "stay")) {
       const p = f.properties;
+      const visit = p.visit === null || p.visit === undefined ? null : visitsByIndex.get(p.visit) || null;
+      const labelsVisit = visit !== null && longestStayOfVisit.get(p.visit) === p;
       const [lon, lat] = f.geometry.coordinates;
       const marker = L.circleMarker([lat, lon], {
         renderer: this.svg,
@@ -295,13 +309,13 @@ export class RouteView {
         fillColor: STAY_COLOUR,
         fillOpacity: 0.85,
       });
-      marker.bindTooltip(() => this.stayLabel(p), {
-        permanent: p.duration_s >= LABELLED_STAY_MIN_S,
+      marker.bindTooltip(() => (labelsVisit ? this.visitLabel(visit) : this.stayLabel(p)), {
+        permanent: visit ? labelsVisit : p.duration_s >= LABELLED_STAY_MIN_S,
         direction: "right",
         className: "rr-stay-label",
         offset: [stayRadiusPx(p.duration_s), 0],
       });
-      marker.bindPopup(() => this.stayText(p));
+      marker.bindPopup(() => this.stayText(p, visit));
       marker.on("mouseover", () => {
         const label = marker.getTooltip() && marker.getTooltip().getElement();
         if (label) label.style.visibility = "";
@@ -358,11 +372,26 @@ export class RouteView {
     return lines(`${place} · ${dayOf(p.start_local || p.start_utc)} – ${dayOf(p.end_local || p.end_utc)}`);
   }
 
-  stayText(p) {
+  visitLabel(v) {
+    const place = v.place || v.country || "?";
+    const trips = (v.excursions || []).length;
+    const tripText = trips ? ` · ${trips} ${t("visit_trips")}` : "";
+    return lines(`${place} · ${dayOf(v.start_local || v.start_utc)} – ${dayOf(v.end_local || v.end_utc)}${tripText}`);
+  }
+
+  stayText(p, visit = null) {
     return h(
       "div",
       { class: "popup" },
       h("strong", {}, `${t("stay")}: ${p.place || "?"} (${p.country || "?"})`),
+      visit
+        ? h(
+            "p",
+            {},
+            `${t("visit")}: ${visit.place || "?"}, ${formatUtc(visit.start_utc)} – ${formatUtc(visit.end_utc)} ` +
+              `(${visit.days_with_records}/${visit.days} ${t("visit_days")})`,
+          )
+        : null,
       h(
         "dl",
         {},
@@ -474,12 +503,16 @@ export class RouteView {
       const r = document.createElementNS(svgNs, "rect");
       r.setAttribute("x", String(x0));
       r.setAttribute("width", String(Math.max(1.5, x1 - x0)));
-      r.setAttribute("y", cls === "tl-stay" ? "6" : "2");
-      r.setAttribute("height", cls === "tl-stay" ? "16" : "24");
+      r.setAttribute("y", cls === "tl-stay" ? "6" : cls === "tl-visit" ? "1" : "2");
+      r.setAttribute("height", cls === "tl-stay" ? "16" : cls === "tl-visit" ? "26" : "24");
       r.setAttribute("class", cls);
       strip.appendChild(r);
       return r;
     };
+    for (const f of this.geo.features) {
+      const p = f.properties;
+      if (p.kind === "visit") rect(x(toSeconds(p.start_utc)), x(toSeconds(p.end_utc)), "tl-visit");
+    }
     for (const f of this.geo.features) {
       const p = f.properties;
       if (p.kind === "stay") rect(x(toSeconds(p.start_utc)), x(toSeconds(p.end_utc)), "tl-stay");
@@ -917,6 +950,20 @@ export class RouteView {
               `${t("claimed_period")}: ${formatUtc(finding.interval_start_utc)} – ${formatUtc(finding.interval_end_utc)}` +
                 (u.time_zone ? ` (${t("read_in_zone")} ${u.time_zone})` : ""),
             ),
+            (finding.visits || []).length
+              ? h(
+                  "p",
+                  { class: "hint finding-visits" },
+                  `${t("claim_visits")}: ` +
+                    finding.visits
+                      .map(
+                        (v) =>
+                          `${v.place || v.country || "?"} ${formatUtc(v.start_utc)} – ${formatUtc(v.end_utc)} ` +
+                          `(${v.days_with_records}/${v.days} ${t("visit_days")})`,
+                      )
+                      .join("; "),
+                )
+              : null,
             this.evidenceList(finding.evidence_for || [], "for", finding),
             this.evidenceList(finding.evidence_against || [], "against", finding),
             h(
@@ -931,21 +978,87 @@ export class RouteView {
     );
   }
 
+  // One visit: place, dates, records and observed share, then its trips away folded underneath.
+  visitItem(f, zoomTo) {
+    const p = f.properties;
+    const observed =
+      p.observed_share === null ? t("visit_observed_none") : `${Math.round(p.observed_share * 100)} % ${t("visit_observed")}`;
+    const trips = p.excursions || [];
+    return h(
+      "li",
+      {},
+      h(
+        "button",
+        { type: "button", class: "link-button", onclick: () => zoomTo(f) },
+        p.place || p.country || "?",
+      ),
+      ` ${formatBoth(p.start_utc, p.time_zone)} – ${formatUtc(p.end_utc)}`,
+      h(
+        "div",
+        { class: "visit-detail" },
+        `${t("visit_records")}: ${p.n_records} · ${t("visit_days")}: ${p.days_with_records}/${p.days} · ${observed}` +
+          ` · ${t("visit_stays")}: ${p.stays.length}`,
+      ),
+      trips.length
+        ? h(
+            "details",
+            {},
+            h(
+              "summary",
+              {},
+              `${trips.length} ${t("visit_trips")} (${t("visit_trip_reach")} ` +
+                `${formatDistance(Math.max(...trips.map((e) => e.max_distance_m)))})`,
+            ),
+            h(
+              "ul",
+              {},
+              trips.map((e) =>
+                h(
+                  "li",
+                  {},
+                  `${formatUtc(e.start_utc)} – ${formatUtc(e.end_utc)}, ${t("visit_trip_reach")} ${formatDistance(e.max_distance_m)}`,
+                ),
+              ),
+            ),
+          )
+        : null,
+    );
+  }
+
   drawSummary() {
     const el = clear(this.summaryEl);
     el.hidden = !this.geo;
     if (!this.geo) return;
     const statistics = this.geo.route.statistics;
     const stays = this.geo.features.filter((f) => f.properties.kind === "stay");
+    const visits = this.geo.features.filter((f) => f.properties.kind === "visit");
+    const zoomTo = (f) => {
+      const [lon, lat] = f.geometry.coordinates;
+      this.map.setView([lat, lon], 10);
+    };
     append(
       el,
       h("h2", { id: "route-summary-title" }, t("route_summary")),
       h(
         "p",
         {},
-        `${t("countries")}: ${statistics.countries.join(", ")} · ${t("stays")}: ${statistics.stays} · ` +
+        `${t("countries")}: ${statistics.countries.join(", ")} · ` +
+          (visits.length ? `${t("visits")}: ${visits.length} · ` : "") +
+          `${t("stays")}: ${statistics.stays} · ` +
           `${t("records")}: ${statistics.usable_points} / ${statistics.points} · ${t("route_version")} ${this.geo.properties.version}`,
       ),
+      visits.length
+        ? h(
+            "details",
+            { open: "" },
+            h("summary", {}, t("visits_list")),
+            h(
+              "ol",
+              { class: "visit-list" },
+              visits.map((f) => this.visitItem(f, zoomTo)),
+            ),
+          )
+        : null,
       h(
         "details",
         {},
