@@ -19,6 +19,7 @@ GROUPS = (
     "audit_action",
     "data_category",
     "role",
+    "evaluation",
 )
 
 

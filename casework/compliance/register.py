@@ -38,6 +38,8 @@ class GroundActivity:
     requires_information_notice: bool
     requires_milder_means: bool
     categories: tuple[str, ...]
+    permitted_evaluations: tuple[str, ...]  # purpose binding: what the data may be evaluated for
+    evaluator_roles: tuple[str, ...]  # roles that may see the results (empty: every role the app allows)
     max_window_days: int
     max_validity_days: int
     retention_days: int
@@ -112,6 +114,8 @@ def register_facts(session: Session, policy: Policy, *, now: datetime) -> Regist
             requires_information_notice=ground.requires_information_notice,
             requires_milder_means=ground.requires_milder_means,
             categories=tuple(sorted(str(c) for c in ground.allowed_categories)),
+            permitted_evaluations=tuple(sorted(str(e) for e in ground.permitted_evaluations)),
+            evaluator_roles=tuple(sorted(ground.evaluator_roles)),
             max_window_days=ground.max_window_days,
             max_validity_days=ground.max_validity_days,
             retention_days=ground.retention_days,

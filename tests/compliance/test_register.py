@@ -73,6 +73,10 @@ def test_register_for_a_second_policy_and_when_the_policy_changes(state, tmp_pat
     assert "90 days" in text and "240 days" in text and "Default period: 180 days" in text
     assert state.policy.grounds[0].statute not in text  # nothing of the shipped policy
     assert catalogue.label("data_category", "device_identity", "en") in text
+    # purpose binding per ground: the identity ground permits identity only, visible to legal reviewers
+    assert catalogue.label("evaluation", "identity_nationality", "en") in text
+    assert text.count(catalogue.label("evaluation", "route_reconstruction", "en")) == 1  # the consent ground
+    assert f"Results visible to {catalogue.label('role', 'legal_reviewer', 'en')}" in text
     nl = render(state, second, "nl", tmp_path)
     assert "Vaststellen van identiteit en nationaliteit" in nl
 
