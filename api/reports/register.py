@@ -13,7 +13,8 @@ from typing import Any, Literal
 import catalogue
 from api.reports.errors import ReportError
 from api.reports.fonts import register_fonts
-from api.reports.report import _Layout, format_utc
+from api.reports.formatting import format_utc
+from api.reports.layout import Layout as _Layout
 from casework.compliance.register import RegisterFacts
 
 Language = Literal["en", "nl"]

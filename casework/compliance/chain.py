@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from casework.compliance.hashing import recompute_hash, row_fields
 from store import audit
+from store.errors import StoreError
 from store.models import AuditEntry
 from store.types import utcnow
 
@@ -93,7 +94,7 @@ def _since(session: Session, data_dir: Path, previous: ChainStatus) -> ChainStat
             broken(expected, f"entry {expected} is missing (next entry found is {row.seq}): deleted")
         if row.prev_hash != prev_hash:
             broken(row.seq, f"entry {row.seq} does not link to the entry before it: inserted or reordered")
-        if recompute_hash(fields) != row.hash:
+        if recompute_hash(fields, _session_key(session)) != row.hash:
             broken(row.seq, f"entry {row.seq} content does not match its hash: edited")
         if row.seq in wanted:
             seen[row.seq] = row.hash
@@ -132,3 +133,11 @@ def chain_status(
         else:
             cache.status = _since(session, data_dir, cache.status)
         return cache.status
+
+
+def _session_key(session: Session) -> audit.AuditKey | None:
+    """The running service's audit key (the session's audit log holds it); None outside the service."""
+    try:
+        return audit.audit_log_of(session).key
+    except StoreError:
+        return None

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from casework.compliance.chain import latest_checkpoint
 from casework.compliance.explorer import AuditFilter, ExplorerError, apply_filter
-from casework.compliance.hashing import HASHED_FIELDS, recompute_hash
+from casework.compliance.hashing import HASHED_FIELDS, KeyNeeded, recompute_hash
 from casework.errors import CaseworkError
 from store import audit
 from store.models import AuditEntry
@@ -241,13 +241,17 @@ def _typed(raw: dict[str, Any], number: int) -> dict[str, Any]:
             "reason": str(raw["reason"]),
             "details": details,
             "prev_hash": str(raw["prev_hash"]),
+            "chain_version": int(raw.get("chain_version") or 1),
+            "key_id": (str(raw["key_id"]) if raw.get("key_id") not in (None, "") else None),
             "hash": str(raw["hash"]),
         }
     except (KeyError, ValueError, TypeError) as exc:
         raise ExportError(f"entry {number} of the export is unreadable: {type(exc).__name__}: {exc}") from exc
 
 
-def verify_export(content: bytes, *, trusted_anchors: Iterable[TrustedAnchor] = ()) -> ExportVerification:
+def verify_export(
+    content: bytes, *, trusted_anchors: Iterable[TrustedAnchor] = (), key: audit.AuditKey | None = None
+) -> ExportVerification:
     """Check an export offline; ``first_bad_seq`` names the first entry that fails."""
     meta, entries = read_export(content)
     result = ExportVerification(chain_head=meta.get("chain_head"), latest_anchor=meta.get("latest_anchor"))
@@ -260,8 +264,15 @@ def verify_export(content: bytes, *, trusted_anchors: Iterable[TrustedAnchor] = 
             result.bad(
                 seq, f"entry {seq} follows entry {previous['seq']}: entries are out of order or repeated"
             )
-        if recompute_hash(entry) != entry["hash"]:
-            result.bad(seq, f"entry {seq} content does not match its hash: edited")
+        try:
+            matches = recompute_hash(entry, key) == entry["hash"]
+        except KeyNeeded:
+            result.bad(
+                seq, f"entry {seq} is keyed (HMAC): verify with the audit key (REISROUTE_AUDIT_KEY_FILE)"
+            )
+        else:
+            if not matches:
+                result.bad(seq, f"entry {seq} content does not match its hash: edited")
         if previous is not None and seq == previous["seq"] + 1:
             result.links_checked += 1
             if entry["prev_hash"] != previous["hash"]:

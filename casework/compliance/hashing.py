@@ -24,6 +24,8 @@ HASHED_FIELDS = (
     "reason",
     "details",
     "prev_hash",
+    "chain_version",
+    "key_id",
 )
 
 
@@ -35,6 +37,35 @@ def row_fields(row: AuditEntry) -> dict[str, Any]:
     return fields
 
 
-def recompute_hash(entry: dict[str, Any]) -> str:
-    """The entry's hash from its fields — computed by the audit log itself, never re-implemented here."""
-    return audit.entry_hash(**{name: entry[name] for name in HASHED_FIELDS})
+UNKEYED_FIELDS = HASHED_FIELDS[:-2]
+
+
+class KeyNeeded(Exception):
+    """A keyed entry (HMAC) cannot be checked without the audit key."""
+
+
+def default_key() -> audit.AuditKey | None:
+    """The audit key from the service's settings (REISROUTE_AUDIT_KEY_FILE / REISROUTE_AUDIT_KEY), if any."""
+    from casework.settings import Settings
+
+    settings = Settings()
+    secret = settings.audit_key.get_secret_value() if settings.audit_key is not None else None
+    if not secret and settings.audit_key_file is None:
+        return None
+    try:
+        return audit.load_key(
+            key_hex=secret, key_file=settings.audit_key_file, data_dir=settings.data_dir, demo=True
+        )
+    except audit.AuditKeyError:
+        return None
+
+
+def recompute_hash(entry: dict[str, Any], key: audit.AuditKey | None = None) -> str:
+    """The entry's hash (chain version 1) or MAC (version 2, keyed) from its fields — computed by the audit
+    log itself, never re-implemented here. A keyed entry needs the key (``KeyNeeded`` without one)."""
+    if int(entry.get("chain_version") or 1) < audit.CHAIN_VERSION_KEYED:
+        return audit.entry_hash(**{name: entry[name] for name in UNKEYED_FIELDS})
+    key = key or default_key()
+    if key is None:
+        raise KeyNeeded("this entry is keyed (HMAC): give the audit key to check it")
+    return key.mac_entry(audit.keyed_body(entry))

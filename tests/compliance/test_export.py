@@ -60,8 +60,10 @@ def test_json_export_verifies_offline_and_tampering_names_the_first_bad_entry(ex
     assert f"export fails at entry {victim['seq']}" in output
     assert f"entry {victim['seq']} content does not match its hash: edited" in output
 
-    # recompute the edited entry's hash as a forger would: the next entry no longer links to it
-    victim["hash"] = audit.entry_hash(**{k: v for k, v in _typed(victim).items() if k != "hash"})
+    # recompute the edited entry's MAC as a forger holding the key would: the next entry no longer links to it
+    from casework.compliance.hashing import recompute_hash
+
+    victim["hash"] = recompute_hash({k: v for k, v in _typed(victim).items() if k != "hash"})
     tampered.write_text(json.dumps(document))
     code, output = verify(tampered)
     assert code == 1 and f"export fails at entry {victim['seq'] + 1}" in output

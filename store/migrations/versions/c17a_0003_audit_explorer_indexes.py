@@ -11,7 +11,7 @@ Create Date: 2026-12-03 08:30:00
 from alembic import op
 
 revision = "c17a_0003"
-down_revision = "0002"
+down_revision = "0003_route_points"
 branch_labels = None
 depends_on = None
 
