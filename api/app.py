@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
     install_error_handlers(app)
 
     from api.routers import audit as audit_router
-    from api.routers import auth, cases, health
+    from api.routers import auth, cases, compliance, health
     from api.routers import catalogue as catalogue_router
     from api.web import docs
 
@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
     app.include_router(auth.router)
     app.include_router(cases.router)
     app.include_router(audit_router.router)
+    app.include_router(compliance.router)
     for extra in _optional_routers():
         app.include_router(extra)
     return app

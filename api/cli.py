@@ -23,6 +23,8 @@ simulate_app = typer.Typer(
     help="Simulated phones for trying the service without hardware.", no_args_is_help=True
 )
 job_app = typer.Typer(help="Extraction jobs.", no_args_is_help=True)
+retention_app = typer.Typer(help="Retention: cases due for deletion.", no_args_is_help=True)
+app.add_typer(retention_app, name="retention")
 app.add_typer(job_app, name="job")
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
@@ -161,6 +163,99 @@ def audit_keygen(path: Path) -> None:
         typer.echo(f"error: {path} exists; a key is never overwritten", err=True)
         raise typer.Exit(2) from exc
     typer.echo(f"audit key {key.key_id} written to {path}")
+
+@audit_app.command("verify-export")
+def audit_verify_export(
+    file: Annotated[Path, typer.Argument(help="An export from the compliance explorer (JSON or CSV)")],
+    anchor: Annotated[
+        list[str] | None,
+        typer.Option(help="A checkpoint known from outside the file, as SEQ:HASH; repeat for several"),
+    ] = None,
+    anchors_file: Annotated[
+        Path | None, typer.Option("--anchors", help="The station's checkpoint file (audit-anchors.jsonl)")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """Check an exported range offline: each entry's hash, the links between consecutive entries, the
+    checkpoints; exit 1 naming the first bad entry, 2 when the file is no audit export."""
+    from casework.compliance.export import ExportError, TrustedAnchor, verify_export_file
+    from store import audit
+
+    trusted = []
+    for value in anchor or []:
+        seq, _, digest = value.partition(":")
+        if not seq.isdigit() or len(digest) != 64:
+            typer.echo(f"error: --anchor must be SEQ:HASH (64 hex digits), not {value!r}", err=True)
+            raise typer.Exit(2)
+        trusted.append(TrustedAnchor(seq=int(seq), hash=digest))
+    if anchors_file is not None:
+        trusted += [TrustedAnchor(seq=a.seq, hash=a.hash) for a in audit.read_anchors(anchors_file)]
+    try:
+        result = verify_export_file(file, trusted_anchors=trusted)
+    except ExportError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    if as_json:
+        typer.echo(json.dumps(result.as_dict(), indent=2, default=str))
+    else:
+        typer.echo(
+            f"entries checked: {result.entries_checked} (seq {result.first_seq}–{result.last_seq}); "
+            f"links checked: {result.links_checked}; gaps (filtered out): {result.gaps}; "
+            f"checkpoints matched: {result.anchors_checked}"
+        )
+        for problem in result.problems:
+            typer.echo(f"BAD: {problem}")
+        typer.echo("export intact" if result.ok else f"export fails at entry {result.first_bad_seq}")
+    raise typer.Exit(0 if result.ok else 1)
+
+
+@retention_app.command("check")
+def retention_check(
+    days: Annotated[int, typer.Option(help="Warn about cases due within this many days")] = 30,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """List cases due for deletion soon and overdue ones; exit 1 when any case is overdue (for a scheduler)."""
+    from dataclasses import asdict
+
+    from casework.compliance.retention_watch import retention_report
+    from casework.state import build_state
+    from store import audit
+    from store.db import unit_of_work
+    from store.types import utcnow
+
+    state = build_state(Settings())
+    with unit_of_work(state.session_factory) as session:
+        report = retention_report(session, state.policy, now=utcnow(), due_soon_days=days)
+        audit.append(
+            session,
+            actor="cli",
+            role="system",
+            action="compliance.retention",
+            details={"overdue": [c.case_id for c in report.overdue], "due_soon": len(report.due_soon)},
+        )
+    if as_json:
+        payload = {
+            "checked_at": report.checked_at,
+            "policy": report.policy,
+            "alarm": report.alarm,
+            "overdue": [asdict(c) for c in report.overdue],
+            "due_soon": [asdict(c) for c in report.due_soon],
+        }
+        typer.echo(json.dumps(payload, indent=2, default=str))
+    else:
+        typer.echo(f"retention check {report.checked_at:%Y-%m-%d %H:%M} UTC under policy {report.policy}")
+        for item in report.overdue:
+            typer.echo(
+                f"OVERDUE  case {item.case_id} {item.reference}: due {item.due_at:%Y-%m-%d} "
+                f"({-item.days_left:.0f} days ago; {item.basis})"
+            )
+        for item in report.due_soon:
+            typer.echo(
+                f"due soon case {item.case_id} {item.reference}: due {item.due_at:%Y-%m-%d} "
+                f"(in {item.days_left:.0f} days; {item.basis})"
+            )
+        typer.echo(f"{len(report.overdue)} overdue, {len(report.due_soon)} due within {days} days")
+    raise typer.Exit(1 if report.alarm else 0)
 
 
 @simulate_app.command("android")

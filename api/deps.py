@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
+from urllib.parse import unquote
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
@@ -34,6 +35,13 @@ StateDep = Annotated[AppState, Depends(get_state)]
 
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+MAX_REASON_LENGTH = 500
+
+
+def request_reason(request: Request) -> str:
+    """The reader's stated reason (``X-Reason`` header, URL-encoded, or ``?reason=``): empty when none."""
+    raw = request.headers.get("x-reason") or request.query_params.get("reason") or ""
+    return unquote(raw).strip()[:MAX_REASON_LENGTH]
 
 
 def get_session(request: Request, state: StateDep) -> Iterator[Session]:
@@ -41,8 +49,10 @@ def get_session(request: Request, state: StateDep) -> Iterator[Session]:
 
     GET/HEAD/OPTIONS run in a read transaction (no write lock, no chain head held); their audit entries are
     committed by the audit sequencer after the read and before the response (``store.db``, ``store.audit``).
+    The reader's stated reason goes on entries that carry none of their own (reads).
     """
     with unit_of_work(state.session_factory, read_only=request.method in READ_METHODS) as session:
+        session.info["request_reason"] = request_reason(request)
         yield session
 
 

@@ -22,6 +22,10 @@ GROUPS = (
     "point_flag",
     "travel_mode",
     "place_reason",
+    "audit_action",
+    "data_category",
+    "role",
+    "evaluation",
 )
 
 

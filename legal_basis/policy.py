@@ -43,6 +43,15 @@ class LegalGround:
 
 
 @dataclass(frozen=True, slots=True)
+class ReadReason:
+    """A reason code for reading a case's data outside its own workflow (audit, complaint, court order…)."""
+
+    code: str
+    en: str
+    nl: str
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     policy_id: str
     version: str
@@ -52,6 +61,7 @@ class Policy:
     retention_days_default: int
     grounds: tuple[LegalGround, ...]
     source_file: str
+    read_reasons: tuple[ReadReason, ...] = ()
 
     @property
     def full_version(self) -> str:
@@ -133,6 +143,11 @@ def load_policy(path: Path | None = None) -> Policy:
         )
     if not grounds:
         raise PolicyError(f"policy {path} defines no legal grounds")
+    read_reasons = []
+    for item in raw.get("read_reasons") or []:
+        if not isinstance(item, dict) or not item.get("code") or not item.get("en") or not item.get("nl"):
+            raise PolicyError(f"policy {path}: each read reason needs a code, 'en' and 'nl'")
+        read_reasons.append(ReadReason(code=str(item["code"]), en=str(item["en"]), nl=str(item["nl"])))
     return Policy(
         policy_id=str(_require(raw, "policy_id", path)),
         version=str(_require(raw, "version", path)),
@@ -142,6 +157,7 @@ def load_policy(path: Path | None = None) -> Policy:
         retention_days_default=int(raw.get("retention_days_default", 365)),
         grounds=tuple(grounds),
         source_file=str(path),
+        read_reasons=tuple(read_reasons),
     )
 
 

@@ -53,6 +53,7 @@ def record(
     reason: str = "",
     details: dict[str, object] | None = None,
 ) -> None:
+    """Append the audit entry; without a reason of its own it records the request's (a read's ``X-Reason``)."""
     audit.append(
         session,
         actor=actor.username,
@@ -61,7 +62,7 @@ def record(
         case_id=case_id,
         object_type=object_type,
         object_id=object_id,
-        reason=reason,
+        reason=reason or str(session.info.get("request_reason") or ""),
         details=dict(details or {}),
     )
 

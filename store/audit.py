@@ -254,20 +254,34 @@ def entry_hash(
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-def keyed_entry_body(row: AuditEntry) -> str:
-    """The canonical text a chain-version-2 entry's MAC covers."""
+def keyed_body(fields: dict[str, Any]) -> str:
+    """The canonical text a chain-version-2 entry's MAC covers, from the entry's fields (a row's or an
+    export's: ``at`` a datetime)."""
     return _canonical(
         {
             "v": CHAIN_VERSION_KEYED,
-            "seq": row.seq,
-            "at": row.at.isoformat(timespec="microseconds"),
-            "actor": row.actor,
-            "role": row.role,
-            "case_id": row.case_id,
-            "action": row.action,
-            "object_type": row.object_type,
-            "object_id": row.object_id,
-            "reason": row.reason,
+            "seq": fields["seq"],
+            "at": fields["at"].isoformat(timespec="microseconds"),
+            "actor": fields["actor"],
+            "role": fields["role"],
+            "case_id": fields["case_id"],
+            "action": fields["action"],
+            "object_type": fields["object_type"],
+            "object_id": fields["object_id"],
+            "reason": fields["reason"],
+            "details": fields.get("details") or {},
+            "prev_hash": fields["prev_hash"],
+            "key_id": fields["key_id"],
+        }
+    )
+
+
+def keyed_entry_body(row: AuditEntry) -> str:
+    """The canonical text a chain-version-2 entry's MAC covers."""
+    names = ("seq", "at", "actor", "role", "case_id", "action", "object_type", "object_id", "reason")
+    return keyed_body(
+        {
+            **{name: getattr(row, name) for name in names},
             "details": row.details or {},
             "prev_hash": row.prev_hash,
             "key_id": row.key_id,

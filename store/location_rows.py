@@ -67,7 +67,8 @@ def insert_location_rows(session: Session, rows: Iterable[tuple[Any, ...]]) -> N
         cursor = driver.cursor()
         try:
             cursor.executemany(
-                sql, ((*row[:_TIME], _sqlite_time(row[_TIME]), *row[_TIME + 1 :]) for row in rows)  # type: ignore[arg-type]
+                sql,
+                ((*row[:_TIME], _sqlite_time(row[_TIME]), *row[_TIME + 1 :]) for row in rows),  # type: ignore[arg-type]
             )
         finally:
             cursor.close()

@@ -143,6 +143,16 @@ class AuditEntry(Base):
     """One link of the hash chain. There is no update or delete path in code; triggers refuse both."""
 
     __tablename__ = "audit_entries"
+    # the compliance explorer pages newest-first by seq under one filter at a time (migration c17a_0003)
+    __table_args__ = (
+        Index("ix_audit_entries_at", "at"),
+        Index("ix_audit_entries_actor_seq", "actor", "seq"),
+        Index("ix_audit_entries_role_seq", "role", "seq"),
+        Index("ix_audit_entries_action_seq", "action", "seq"),
+        Index("ix_audit_entries_case_seq", "case_id", "seq"),
+        Index("ix_audit_entries_object_seq", "object_type", "object_id", "seq"),
+        Index("ix_audit_entries_case_actor_action", "case_id", "actor", "action"),
+    )
 
     seq: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False

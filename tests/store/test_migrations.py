@@ -116,7 +116,7 @@ def test_keyed_audit_migration_keeps_and_seals_old_rows(empty_database_url: str,
         upgrade(engine, "0002")
         _insert_legacy_rows(engine, 3)
         upgrade(engine)
-        assert _revision(engine) == "0003_route_points"
+        assert _revision(engine) == "c17a_0003"
         assert {"chain_version", "key_id"} <= _audit_columns(engine)
         with engine.connect() as connection:
             versions = connection.execute(text("SELECT chain_version FROM audit_entries")).scalars().all()

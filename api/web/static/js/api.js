@@ -30,6 +30,18 @@ export function saveSession(value) {
   else sessionStorage.removeItem(SESSION_KEY);
 }
 
+// A reason given for reading a case outside its own workflow (set by the compliance view) goes with every request
+// about that case as X-Reason (URL-encoded: headers carry ASCII only); the audit entry of each read records it.
+function readReasonFor(path) {
+  try {
+    const stored = JSON.parse(sessionStorage.getItem("reisroute.readReason") || "null");
+    if (stored && new RegExp(`^/cases/${Number(stored.caseId)}(/|$|\\?)`).test(path)) return stored.reason;
+  } catch {
+    // no reason stored
+  }
+  return "";
+}
+
 let onUnauthorised = () => {};
 export function setUnauthorisedHandler(handler) {
   onUnauthorised = handler;
@@ -44,6 +56,8 @@ async function send(path, { method = "GET", body, form, query } = {}) {
   const headers = { Accept: "application/json" };
   const current = session();
   if (current && current.token) headers.Authorization = `Bearer ${current.token}`;
+  const reason = readReasonFor(path);
+  if (reason) headers["X-Reason"] = encodeURIComponent(reason);
   let payload;
   if (form) {
     payload = new URLSearchParams(form);

@@ -5,6 +5,7 @@ import { append, clear, h } from "./dom.js";
 import { getLang, loadCatalogue, onLangChange, roleName, setLang, t } from "./i18n.js";
 import { CaseView } from "./views/case.js";
 import { CaseListView } from "./views/cases.js";
+import { COMPLIANCE_ROLES, ComplianceView, w as complianceWord } from "./views/compliance.js";
 import { LoginView } from "./views/login.js";
 import { RouteView } from "./views/route.js";
 
@@ -14,6 +15,7 @@ let current = null;
 
 const ROUTES = [
   [/^#\/login$/, () => new LoginView()],
+  [/^#\/compliance$/, () => new ComplianceView()],
   [/^#\/cases\/(\d+)\/route$/, (m) => new RouteView(Number(m[1]))],
   [/^#\/cases\/(\d+)$/, (m) => new CaseView(Number(m[1]))],
   [/^#\/(cases)?$/, () => new CaseListView()],
@@ -31,6 +33,9 @@ function drawHeader() {
       "nav",
       { "aria-label": t("navigation") },
       who ? h("a", { href: "#/cases", id: "nav-cases" }, t("cases")) : null,
+      who && COMPLIANCE_ROLES.includes(who.role)
+        ? h("a", { href: "#/compliance", id: "nav-compliance" }, complianceWord("compliance"))
+        : null,
     ),
     h(
       "div",
