@@ -82,3 +82,39 @@ def stored(state: AppState, job_id: int) -> tuple[list[CustodyRecord], list[Loca
         )
         session.expunge_all()
     return custody, rows
+
+
+def job_owner_rows(session: Any, reference: str) -> dict[str, int]:
+    """The rows a job row needs (user, case, device, authorisation), written straight to the store for tests
+    of what shows a job (the CLI's watch), not of how a job comes to be: the ids as ExtractionJob fields."""
+    from store.models import Authorisation, Case, Device, User
+
+    user = User(username="u", password_hash="x", roles=["intake_officer"])
+    session.add(user)
+    session.flush()
+    case = Case(reference=reference, created_by=user.id)
+    session.add(case)
+    session.flush()
+    device = Device(case_id=case.id, platform="android", registered_by=user.id)
+    session.add(device)
+    session.flush()
+    now = datetime.now(UTC)
+    authorisation = Authorisation(
+        case_id=case.id,
+        policy_version="p",
+        ground_id="g",
+        purpose="p",
+        necessity="n",
+        window_start=now,
+        window_end=now,
+        valid_until=now,
+        requested_by=user.id,
+    )
+    session.add(authorisation)
+    session.flush()
+    return {
+        "case_id": case.id,
+        "device_id": device.id,
+        "authorisation_id": authorisation.id,
+        "created_by": user.id,
+    }

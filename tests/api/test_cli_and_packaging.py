@@ -114,47 +114,16 @@ def test_licence_is_gpl_compatible() -> None:
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_job_watch_shows_progress_and_exit_status(state, monkeypatch) -> None:
-    from datetime import UTC, datetime
-
     from store.db import unit_of_work
-    from store.models import Authorisation, Case, Device, ExtractionJob, User
+    from store.models import ExtractionJob
+    from tests.api.job_helpers import job_owner_rows
 
     with unit_of_work(state.session_factory) as session:
-        user = User(username="u", password_hash="x", roles=["intake_officer"])
-        session.add(user)
-        session.flush()
-        case = Case(reference="V-W", created_by=user.id)
-        session.add(case)
-        session.flush()
-        device = Device(case_id=case.id, platform="android", registered_by=user.id)
-        session.add(device)
-        session.flush()
-        now = datetime.now(UTC)
-        authorisation = Authorisation(
-            case_id=case.id,
-            policy_version="p",
-            ground_id="g",
-            purpose="p",
-            necessity="n",
-            window_start=now,
-            window_end=now,
-            valid_until=now,
-            requested_by=user.id,
-        )
-        session.add(authorisation)
-        session.flush()
+        owners = job_owner_rows(session, "V-W")
         for state_name, error in (("completed", None), ("failed", "DeviceUnauthorised: accept the prompt")):
             session.add(
                 ExtractionJob(
-                    case_id=case.id,
-                    device_id=device.id,
-                    authorisation_id=authorisation.id,
-                    kind="adb",
-                    state=state_name,
-                    items_done=7,
-                    items_total=7,
-                    created_by=user.id,
-                    error=error,
+                    **owners, kind="adb", state=state_name, items_done=7, items_total=7, error=error
                 )
             )
     monkeypatch.setenv("REISROUTE_DATA_DIR", str(state.settings.data_dir))

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 from typer.testing import CliRunner
 
 from api.cli import app as cli_app
 from api.cli import job_items_text
 from store.db import unit_of_work
-from store.models import Authorisation, Case, Device, ExtractionJob, User
+from store.models import ExtractionJob
+from tests.api.job_helpers import job_owner_rows
 
 
 def test_items_text_never_prints_none() -> None:
@@ -22,36 +21,7 @@ def test_items_text_never_prints_none() -> None:
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_job_watch_units_and_missing_job(state, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     with unit_of_work(state.session_factory) as session:
-        user = User(username="u", password_hash="x", roles=["intake_officer"])
-        session.add(user)
-        session.flush()
-        case = Case(reference="V-WATCH", created_by=user.id)
-        session.add(case)
-        session.flush()
-        device = Device(case_id=case.id, platform="android", registered_by=user.id)
-        session.add(device)
-        session.flush()
-        now = datetime.now(UTC)
-        authorisation = Authorisation(
-            case_id=case.id,
-            policy_version="p",
-            ground_id="g",
-            purpose="p",
-            necessity="n",
-            window_start=now,
-            window_end=now,
-            valid_until=now,
-            requested_by=user.id,
-        )
-        session.add(authorisation)
-        session.flush()
-        common = {
-            "case_id": case.id,
-            "device_id": device.id,
-            "authorisation_id": authorisation.id,
-            "kind": "adb",
-            "created_by": user.id,
-        }
+        common = {**job_owner_rows(session, "V-WATCH"), "kind": "adb"}
         done = ExtractionJob(
             **common,
             state="completed",

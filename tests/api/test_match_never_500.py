@@ -124,7 +124,9 @@ def test_every_malformed_claim_is_refused_by_field_or_not_judged_and_match_never
     assert set(by_claim) == {claim_id for claim_id, _ in accepted}
     statuses = {claim_id: by_claim[claim_id]["status"] for claim_id, _ in accepted}
     reasons = [
-        by_claim[claim_id]["not_judged_reason_en"] for claim_id, _ in accepted if statuses[claim_id] == "not_judged"
+        by_claim[claim_id]["not_judged_reason_en"]
+        for claim_id, _ in accepted
+        if statuses[claim_id] == "not_judged"
     ]
     assert any("not found" in reason for reason in reasons), reasons
     assert any("Relative times" in reason for reason in reasons), reasons
