@@ -627,7 +627,8 @@ def _minimum_speed(
         elapsed = after_t[index[1:]] - before_t[index[:-1]]
         with np.errstate(divide="ignore", invalid="ignore"):
             speed = np.where(pair_distance > 0, pair_distance / np.maximum(elapsed, 0.0), 0.0)
-        return float(np.nan_to_num(speed, nan=0.0, posinf=np.inf).max())
+        speed[np.isnan(speed)] = 0.0
+        return float(speed.max())
     # only the pairs whose span can touch [t0, t1]
     first = max(int(np.searchsorted(after_t, t0, "left")) - 1, 0)
     end = max(int(np.searchsorted(before_t, t1, "right")), first + 1)
@@ -672,9 +673,11 @@ def _pair_speeds(
     tb, db, ta, da, low, high = tb[index], db[index], ta[index], da[index], low[index], high[index]
     with np.errstate(divide="ignore", invalid="ignore"):
         moment = tb + (ta - tb) * (db / (db + da))  # where both ways take equally long
-        np.clip(np.nan_to_num(moment, nan=0.0), low, high, out=moment)
+        # fmax/fmin skip nan: a nan moment (0 / 0) becomes the earliest allowed moment
+        moment = np.fmin(np.fmax(moment, low), high)
         # 0 / 0 (no distance, no time) is nan and means no speed; d / 0 is inf
-        speeds = np.nan_to_num(np.fmax(db / (moment - tb), da / (ta - moment)), nan=0.0, posinf=np.inf)
+        speeds = np.fmax(db / (moment - tb), da / (ta - moment))
+    speeds[np.isnan(speeds)] = 0.0
     speeds[low > high] = np.inf
     return float(speeds.min()) if len(speeds) else math.inf
 
@@ -684,7 +687,7 @@ def _day_counts(times: np.ndarray, at_place: np.ndarray, t0: float, t1: float) -
     days_in_period = max(int(math.ceil((t1 - t0) / 86_400.0 - 1e-9)), 1)
     first, end = np.searchsorted(times, [t0, t1], "left")
     day = ((times[first:end] - t0) * (1.0 / 86_400.0)).astype(np.int64)
-    np.clip(day, 0, days_in_period - 1, out=day)
+    np.minimum(day, days_in_period - 1, out=day)  # times[first:] >= t0, so day >= 0
     recorded = np.zeros(days_in_period, dtype=bool)
     recorded[day] = True
     present = np.zeros(days_in_period, dtype=bool)
