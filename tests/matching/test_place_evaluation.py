@@ -38,7 +38,8 @@ def test_name_lists_are_large_enough_and_disjoint() -> None:
 
 def test_every_intended_place_exists(gazetteer: Gazetteer) -> None:
     evaluation = _module()
-    for name in ("names_dev.csv", "names_hidden.csv", "names_hidden2.csv"):  # ids only: the hidden names are never looked up here
+    # ids only: the held-out names are never looked up here
+    for name in ("names_dev.csv", "names_hidden.csv", "names_hidden2.csv"):
         for case in evaluation.load_cases(evaluation.NAMES_DIR / name):
             assert gazetteer.get(case.intended_id).id == case.intended_id, case
 
