@@ -258,7 +258,8 @@ def _dense_trip_with_a_night_away(second_place: tuple[float, float]) -> PointTab
 def test_a_night_away_at_one_place_is_not_two_day_trips() -> None:
     place = offset(*ATHENS, 30_000, 0)
     visits = build_route(_dense_trip_with_a_night_away(place)).visits
-    assert len(visits) == 3  # Athens, the place 30 km away (slept there: the phone was there before and after)
+    # Athens, the place 30 km away (slept there: the phone was there before and after the night), Athens
+    assert len(visits) == 3
     assert not any(v.visit.excursions for v in visits)
 
 
