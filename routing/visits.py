@@ -25,7 +25,12 @@ How (one pass over *anchors* in time order; everything else is numpy):
    leaves a silence of up to two nights around it), with no anchor in another country.
    Otherwise the visit ends at its last stay or rest anchor, and the anchors after it are read again as the
    start of what came next. Two anchors at the place with nothing in between and more than ``max_gap_s``
-   apart also end a visit (a long silence is not assumed to have been spent in one place).
+   apart also end a visit (a long silence is not assumed to have been spent in one place). A second,
+   backward look joins a visit that ended on an excursion with the next visit at the same place; records
+   away on either side of a night (``night_gap_s``) are two day trips unless they are at one place with a
+   stay among them (then the night was spent there). Last, a visit of one record on the way between the
+   visits before and after it, less than a night from one of them, is dropped: a photo taken in passing
+   (``passing_detour_share``).
 4. Each visit reports its time span (first to last stay/rest record — arrival and departure movement at
    the edge of town are not counted), the share of that span observed (time between consecutive records at
    most ``chain_gap_s`` apart), records, days with records, sources (artifact id × fix kind) and its
