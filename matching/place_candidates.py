@@ -28,19 +28,21 @@ raise a question for the caseworker, never silently pick the place it would then
 ``AMBIGUITY_DISTANCE_KM`` from it (gap between their extents; a point inside a country's outline is at
 0 km from that country), or because of the route as above, or in two cases where the name itself is weak evidence:
 
-- *spelled near a larger place*: the best is a village (population under ``VILLAGE_POPULATION``, not
-  a curated route place) met only by its spelling family or a similar spelling, and a more important
-  candidate (more importance points: population, capital, curated route place, country, route region)
-  more than ``AMBIGUITY_DISTANCE_KM`` away scores within ``SPELLING_AMBIGUITY_MARGIN`` of it. Between
-  two inexact matches a few name points are a judgement of how alike two spellings look, not evidence
-  about the place, and GeoNames holds ~200,000 villages, so one spelled nearly like any text is likely
-  by chance; 8 points is the whole range of the population points, so within it the larger place may
-  rank lower only because of that judgement (the Arabic "Rihaniyya" is nearer in letters to a village
-  in Israel than to the GeoNames spellings of the Turkish town Reyhanlı, 366 km away).
+- *a village near a larger name*: the best is a village (population under ``VILLAGE_POPULATION``,
+  not a curated route place), however its name was met, and a more important candidate (more
+  importance points: population, capital, curated route place, country, route region) more than
+  ``AMBIGUITY_DISTANCE_KM`` away scores within ``SPELLING_AMBIGUITY_MARGIN`` of it. GeoNames holds
+  ~200,000 villages, so one named or spelled nearly like any text is likely by chance, and between
+  two such matches a few name points are a judgement of how alike two spellings look, not evidence
+  about the place; 8 points is the whole range of the population points, so within it the larger
+  place may rank lower only because of that judgement. Examples: the Arabic "Rihaniyya" is nearer in
+  letters to a village in Israel than to the GeoNames spellings of the Turkish town Reyhanlı, 366 km
+  away; the Dutch misspelling "Weenen" (for Wenen, Vienna) is the exact name of a town of 8,000 in
+  South Africa.
 - *weak match*: the best is a village met only by a similar spelling (no name of its spelling family),
   the weakest evidence the gazetteer has; the caseworker confirms it even without a close rival.
 
-An exact name is evidence, and a town or city is rarely a chance match, so neither rule applies to them.
+A town or city is rarely a chance match, so neither rule applies to one.
 """
 
 from __future__ import annotations
@@ -253,7 +255,7 @@ def decide_ambiguity(
             rivals.append(other)
     if rivals:
         reasons.append(AmbiguityReason.FAR_APART)
-    if best.match in _INEXACT_MATCHES and _is_village(best):
+    if _is_village(best):
         best_importance = importance_points(best)
         for other in candidates[1:]:
             if (

@@ -407,6 +407,21 @@ def test_village_spelled_near_a_larger_far_town_is_ambiguous(gazetteer: Gazettee
     assert result.ambiguous_ids[0] == result.best.place.id
 
 
+def test_exact_village_name_near_a_larger_far_spelling_is_ambiguous(gazetteer: Gazetteer) -> None:
+    # "Weenen": a Dutch misspelling of Wenen (Vienna), and the exact name of a small town in South Africa
+    result = gazetteer.lookup("Weenen")
+    assert result.best is not None and result.best.match is MatchKind.EXACT_NAME
+    assert result.best.place.country_iso2 == "ZA"
+    assert result.ambiguous and AmbiguityReason.SPELLING_NEAR_LARGER in result.ambiguity_reasons
+    assert "geonames:2761369" in result.ambiguous_ids  # Vienna
+
+
+@pytest.mark.parametrize("text", ["Evros river", "Evros rivier"])
+def test_a_generic_word_after_the_name_is_a_qualifier(gazetteer: Gazetteer, text: str) -> None:
+    best = gazetteer.lookup(text).best
+    assert best is not None and best.place.id == "curated:evros"
+
+
 def test_village_met_only_by_a_similar_spelling_is_a_weak_match(gazetteer: Gazetteer) -> None:
     result = gazetteer.lookup("Tovarnixk")  # Tovarnik, the Croatian border village, mistyped
     assert result.best is not None and result.best.match is MatchKind.SIMILAR
