@@ -3,7 +3,10 @@
 Usage (from the repository root)::
 
     python bench/evaluate_places.py                    # the development names (bench/places/names_dev.csv)
-    python bench/evaluate_places.py --hidden           # the held-out names: run once, at the end
+    python bench/evaluate_places.py --hidden           # the first held-out names (now tuning names too)
+    python bench/evaluate_places.py --hidden2          # the second held-out names (run once; now tuning)
+    python bench/evaluate_places.py --hidden3          # the third held-out names: run once, at the end
+    python bench/evaluate_places.py --names FILE.csv   # any names file of the same columns
     python bench/evaluate_places.py --cache-dir DIR    # where the gazetteer index is (built if missing)
 
 Each row of the CSV: the text as written, the intended place id (``geonames:…``, ``curated:…`` or
@@ -138,13 +141,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--hidden", action="store_true", help="evaluate the held-out names (once, at the end)"
     )
+    parser.add_argument(
+        "--hidden2", action="store_true", help="evaluate the second held-out names (once, at the end)"
+    )
+    parser.add_argument(
+        "--hidden3", action="store_true", help="evaluate the third held-out names (once, at the end)"
+    )
+    parser.add_argument("--names", type=Path, default=None, help="a names CSV of the same columns")
     parser.add_argument("--cache-dir", type=Path, default=None, help="gazetteer index directory")
     parser.add_argument("--show-ambiguous", action="store_true", help="list the results flagged ambiguous")
     args = parser.parse_args(argv)
-    path = NAMES_DIR / ("names_hidden.csv" if args.hidden else "names_dev.csv")
+    if args.names is not None:
+        path, title = args.names, f"Names ({args.names.name})"
+    elif args.hidden3:
+        path, title = NAMES_DIR / "names_hidden3.csv", "Third held-out names (names_hidden3.csv)"
+    elif args.hidden2:
+        path, title = NAMES_DIR / "names_hidden2.csv", "Second held-out names (names_hidden2.csv)"
+    elif args.hidden:
+        path, title = NAMES_DIR / "names_hidden.csv", "First held-out names (names_hidden.csv)"
+    else:
+        path, title = NAMES_DIR / "names_dev.csv", "Development names (names_dev.csv)"
     gazetteer = Gazetteer.open(args.cache_dir or default_cache_dir())
     outcomes = evaluate(gazetteer, load_cases(path))
-    print(report(outcomes, f"{'Held-out' if args.hidden else 'Development'} names ({path.name})"))
+    print(report(outcomes, title))
     if args.show_ambiguous:
         print("\nFlagged ambiguous:")
         for o in outcomes:

@@ -87,7 +87,8 @@ QUALIFIERS = frozenset(
         "palaia palaio palaiochori agios agia ayios aghios "
         "city town village dorp stad stadt camp kamp kampi lager refugee asylum centre center "
         "island eiland isle insel nisi nisos adasi koy koyu mahallesi merkez "
-        "border crossing grens grenspost kapisi sinir gate"
+        "border crossing grens grenspost kapisi sinir gate "
+        "river rivier fleuve riviere fluss nehir nehri region regio bolgesi"
     ).split()
 )
 _DROPPABLE = ARABIC_ARTICLES | OTHER_ARTICLES | QUALIFIERS

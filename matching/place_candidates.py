@@ -26,7 +26,23 @@ raise a question for the caseworker, never silently pick the place it would then
 
 **Ambiguous** when another candidate within ``AMBIGUITY_MARGIN`` points of the best lies more than
 ``AMBIGUITY_DISTANCE_KM`` from it (gap between their extents; a point inside a country's outline is at
-0 km from that country), or because of the route as above.
+0 km from that country), or because of the route as above, or in two cases where the name itself is weak evidence:
+
+- *a village near a larger name*: the best is a village (population under ``VILLAGE_POPULATION``,
+  not a curated route place), however its name was met, and a more important candidate (more
+  importance points: population, capital, curated route place, country, route region) more than
+  ``AMBIGUITY_DISTANCE_KM`` away scores within ``SPELLING_AMBIGUITY_MARGIN`` of it. GeoNames holds
+  ~200,000 villages, so one named or spelled nearly like any text is likely by chance, and between
+  two such matches a few name points are a judgement of how alike two spellings look, not evidence
+  about the place; 8 points is the whole range of the population points, so within it the larger
+  place may rank lower only because of that judgement. Examples: the Arabic "Rihaniyya" is nearer in
+  letters to a village in Israel than to the GeoNames spellings of the Turkish town Reyhanlı, 366 km
+  away; the Dutch misspelling "Weenen" (for Wenen, Vienna) is the exact name of a town of 8,000 in
+  South Africa.
+- *weak match*: the best is a village met only by a similar spelling (no name of its spelling family),
+  the weakest evidence the gazetteer has; the caseworker confirms it even without a close rival.
+
+A town or city is rarely a chance match, so neither rule applies to one.
 """
 
 from __future__ import annotations
@@ -42,6 +58,8 @@ from matching.places import Place, PlaceKind
 from routing.geodesy import haversine_m
 
 AMBIGUITY_MARGIN = 3.0
+SPELLING_AMBIGUITY_MARGIN = 8.0
+VILLAGE_POPULATION = 10_000
 AMBIGUITY_DISTANCE_KM = 50.0
 ROUTE_FLAG_MARGIN = 15.0
 ROUTE_NEAR_KM = 50.0
@@ -78,6 +96,8 @@ class ScoreReason(enum.StrEnum):
 class AmbiguityReason(enum.StrEnum):
     FAR_APART = "far_apart"
     ROUTE_NEAR_OTHER = "route_near_other"
+    SPELLING_NEAR_LARGER = "spelling_near_larger"
+    WEAK_MATCH = "weak_match"
 
 
 def reason_text(code: str, language: str = "en") -> str:
@@ -235,6 +255,21 @@ def decide_ambiguity(
             rivals.append(other)
     if rivals:
         reasons.append(AmbiguityReason.FAR_APART)
+    if _is_village(best):
+        best_importance = importance_points(best)
+        for other in candidates[1:]:
+            if (
+                other not in rivals
+                and best.score - other.score <= SPELLING_AMBIGUITY_MARGIN
+                and importance_points(other) > best_importance
+                and gap_km(best.place, other.place) > AMBIGUITY_DISTANCE_KM
+            ):
+                rivals.append(other)
+                if AmbiguityReason.SPELLING_NEAR_LARGER not in reasons:
+                    reasons.append(AmbiguityReason.SPELLING_NEAR_LARGER)
+    weak = best.match is MatchKind.SIMILAR and _is_village(best)
+    if weak:
+        reasons.append(AmbiguityReason.WEAK_MATCH)
     best_far = _far_from_route(best)
     if best_far:
         for other in candidates[1:]:
@@ -243,9 +278,35 @@ def decide_ambiguity(
                     rivals.append(other)
                 if AmbiguityReason.ROUTE_NEAR_OTHER not in reasons:
                     reasons.append(AmbiguityReason.ROUTE_NEAR_OTHER)
-    if not rivals:
+    if not rivals and not weak:
         return False, (), ()
     return True, tuple(reasons), (best.place.id, *(other.place.id for other in rivals))
+
+
+_INEXACT_MATCHES = frozenset({MatchKind.SPELLING_FAMILY, MatchKind.SIMILAR})
+_IMPORTANCE_REASONS = frozenset(
+    {
+        ScoreReason.POPULATION,
+        ScoreReason.CAPITAL,
+        ScoreReason.CURATED_ROUTE_PLACE,
+        ScoreReason.COUNTRY,
+        ScoreReason.ROUTE_REGION,
+    }
+)
+
+
+def _is_village(candidate: PlaceCandidate) -> bool:
+    place = candidate.place
+    return (
+        place.kind in (PlaceKind.CITY, PlaceKind.VILLAGE)
+        and (place.population or 0) < VILLAGE_POPULATION
+        and not any(part.reason is ScoreReason.CURATED_ROUTE_PLACE for part in candidate.parts)
+    )
+
+
+def importance_points(candidate: PlaceCandidate) -> float:
+    """The part of a candidate's score that says how important the place is (not its name, not the claim)."""
+    return sum(part.points for part in candidate.parts if part.reason in _IMPORTANCE_REASONS)
 
 
 def _far_from_route(candidate: PlaceCandidate) -> bool:

@@ -25,7 +25,12 @@ How (one pass over *anchors* in time order; everything else is numpy):
    leaves a silence of up to two nights around it), with no anchor in another country.
    Otherwise the visit ends at its last stay or rest anchor, and the anchors after it are read again as the
    start of what came next. Two anchors at the place with nothing in between and more than ``max_gap_s``
-   apart also end a visit (a long silence is not assumed to have been spent in one place).
+   apart also end a visit (a long silence is not assumed to have been spent in one place). A second,
+   backward look joins a visit that ended on an excursion with the next visit at the same place; records
+   away on either side of a night (``night_gap_s``) are two day trips unless they are at one place with a
+   stay among them (then the night was spent there). Last, a visit of one record on the way between the
+   visits before and after it, less than a night from one of them, is dropped: a photo taken in passing
+   (``passing_detour_share``).
 4. Each visit reports its time span (first to last stay/rest record — arrival and departure movement at
    the edge of town are not counted), the share of that span observed (time between consecutive records at
    most ``chain_gap_s`` apart), records, days with records, sources (artifact id × fix kind) and its
@@ -36,6 +41,7 @@ Units: seconds (UTC epoch), metres, WGS84 degrees. Calendar days are UTC days.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -75,7 +81,7 @@ class VisitParameters:
         (100_000, 10_000.0),
         (1_000_000, 20_000.0),
     )
-    max_gap_s: float = 3 * SECONDS_PER_DAY
+    max_gap_s: float = 4 * SECONDS_PER_DAY
     max_excursion_s: float = 14 * 3600.0
     max_excursion_bracket_s: float = 30 * 3600.0
     #: a visit already this long tolerates a longer silence around an excursion (sparse phones)
@@ -88,6 +94,11 @@ class VisitParameters:
     #: a record reached from the previous one and left for the next one at least this fast is in transit
     transit_speed_mps: float = 3.0
     sparse_chain_max_points: int = 3
+    #: a visit of one record on the way between the visits before and after it (the detour through it at
+    #: most this share of their distance, or ``passing_detour_min_m``) and within ``night_gap_s`` of one
+    #: of them is a photo taken while passing through, not a visit
+    passing_detour_share: float = 0.2
+    passing_detour_min_m: float = 2_000.0
     movement_bin_s: float = 600.0
 
     def __post_init__(self) -> None:
@@ -102,6 +113,8 @@ class VisitParameters:
             raise ParameterError("need 0 <= max_excursion_s <= max_excursion_bracket_s")
         if self.established_excursion_bracket_s < self.max_excursion_bracket_s:
             raise ParameterError("established_excursion_bracket_s must be >= max_excursion_bracket_s")
+        if self.passing_detour_share < 0 or self.passing_detour_min_m < 0:
+            raise ParameterError("passing_detour_share and passing_detour_min_m must be >= 0")
         if self.max_gap_s <= 0 or self.chain_gap_s <= 0 or self.movement_bin_s <= 0:
             raise ParameterError("max_gap_s, chain_gap_s and movement_bin_s must be positive")
 
@@ -432,7 +445,8 @@ def _group(
             current, a = None, pending
     if current is not None:
         groups.append(current)
-    return _join_across_excursions(groups, kind, start, end, x, y, z, country, params)
+    joined = _join_across_excursions(groups, kind, start, end, x, y, z, country, params)
+    return _without_passing_records(joined, kind, start, end, x, y, z, params)
 
 
 def _join_across_excursions(
@@ -477,6 +491,41 @@ def _join_across_excursions(
     return joined
 
 
+def _without_passing_records(
+    groups: list[_Group],
+    kind: list[int],
+    start: list[float],
+    end: list[float],
+    x: list[float],
+    y: list[float],
+    z: list[float],
+    params: VisitParameters,
+) -> list[_Group]:
+    """Step 3, last: a visit of a single record that lies on the way from the visit before it to the visit
+    after it, and is not a night away from both, is a photo taken in passing (from the bus between two
+    towns): it is dropped as a visit (the record stays a route point). Its neighbours are judged as they
+    were found, so two such records in a row are both dropped."""
+    if len(groups) < 3:
+        return groups
+    centres = [[v / group.count for v in group.sum_xyz] for group in groups]
+    keep = [True] * len(groups)
+    for index in range(1, len(groups) - 1):
+        group = groups[index]
+        if group.count != 1 or kind[group.seed] != _REST or group.excursions:
+            continue
+        before, after = groups[index - 1], groups[index + 1]
+        if start[group.seed] - end[before.last_rest] > params.night_gap_s and (
+            start[after.seed] - end[group.last_rest] > params.night_gap_s
+        ):
+            continue  # a night or more on both sides: it may have been a stop of its own
+        here, previous, following = centres[index], centres[index - 1], centres[index + 1]
+        direct = math.dist(previous, following)
+        detour = math.dist(previous, here) + math.dist(here, following) - direct
+        if detour <= max(params.passing_detour_min_m, params.passing_detour_share * direct):
+            keep[index] = False
+    return [group for group, kept in zip(groups, keep, strict=True) if kept]
+
+
 def _excursions_between(
     first: _Group,
     second: _Group,
@@ -515,12 +564,19 @@ def _excursions_between(
         return []  # nothing elsewhere in between: the silence rule (max_gap_s) ended the visit
     if any(country[a] and first.country and country[a] != first.country for a in away):
         return []
-    # records away without a stay among them (a sparse phone) and a night's silence between them are
-    # day trips on consecutive days, each judged on its own
-    split_at_nights = all(kind[a] != _STAY for a in away)
+    # a night's silence between records away splits them into day trips on consecutive days, each judged
+    # on its own, when nothing says the night was spent away: no stay among the records away (a sparse
+    # phone), or the records before and after the silence are at different places (farther apart than
+    # the place radius: the person did not wake up where they went to sleep, so slept at the visit's place)
+    no_stay_away = all(kind[a] != _STAY for a in away)
     episodes = [[away[0], away[0]]]
     for a in away[1:]:
-        if split_at_nights and start[a] - end[episodes[-1][1]] >= params.night_gap_s:
+        before = episodes[-1][1]
+        night = start[a] - end[before] >= params.night_gap_s
+        if night and (
+            no_stay_away
+            or (x[a] - x[before]) ** 2 + (y[a] - y[before]) ** 2 + (z[a] - z[before]) ** 2 > radius * radius
+        ):
             episodes.append([a, a])
         else:
             episodes[-1][1] = a

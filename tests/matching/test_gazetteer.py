@@ -394,6 +394,57 @@ def test_clear_names_are_not_ambiguous(gazetteer: Gazetteer) -> None:
         assert not gazetteer.lookup(text).ambiguous, text
 
 
+REYHANLI = "geonames:302355"
+
+
+def test_village_spelled_near_a_larger_far_town_is_ambiguous(gazetteer: Gazetteer) -> None:
+    # Arabic "Rihaniyya": nearer in letters to Riẖaniya, a village in Israel, than to the GeoNames
+    # spellings of Reyhanlı (Turkey, 366 km away); the spelling alone must not decide between them
+    result = gazetteer.lookup("Rihaniyya")
+    assert result.best is not None and result.best.match is MatchKind.SPELLING_FAMILY
+    assert result.ambiguous and AmbiguityReason.SPELLING_NEAR_LARGER in result.ambiguity_reasons
+    assert REYHANLI in result.ambiguous_ids
+    assert result.ambiguous_ids[0] == result.best.place.id
+
+
+def test_exact_village_name_near_a_larger_far_spelling_is_ambiguous(gazetteer: Gazetteer) -> None:
+    # "Weenen": a Dutch misspelling of Wenen (Vienna), and the exact name of a small town in South Africa
+    result = gazetteer.lookup("Weenen")
+    assert result.best is not None and result.best.match is MatchKind.EXACT_NAME
+    assert result.best.place.country_iso2 == "ZA"
+    assert result.ambiguous and AmbiguityReason.SPELLING_NEAR_LARGER in result.ambiguity_reasons
+    assert "geonames:2761369" in result.ambiguous_ids  # Vienna
+
+
+@pytest.mark.parametrize("text", ["Evros river", "Evros rivier"])
+def test_a_generic_word_after_the_name_is_a_qualifier(gazetteer: Gazetteer, text: str) -> None:
+    best = gazetteer.lookup(text).best
+    assert best is not None and best.place.id == "curated:evros"
+
+
+def test_village_met_only_by_a_similar_spelling_is_a_weak_match(gazetteer: Gazetteer) -> None:
+    result = gazetteer.lookup("Tovarnixk")  # Tovarnik, the Croatian border village, mistyped
+    assert result.best is not None and result.best.match is MatchKind.SIMILAR
+    assert result.best.place.kind is PlaceKind.VILLAGE
+    assert result.ambiguous and AmbiguityReason.WEAK_MATCH in result.ambiguity_reasons
+
+
+@pytest.mark.parametrize("text", ["Gevgelijja", "Svilengradd", "Obrenovacc"])
+def test_misspelled_town_is_not_flagged_by_the_spelling_rules(gazetteer: Gazetteer, text: str) -> None:
+    result = gazetteer.lookup(text)
+    assert result.best is not None and result.best.match is not MatchKind.EXACT_NAME
+    assert AmbiguityReason.SPELLING_NEAR_LARGER not in result.ambiguity_reasons
+    assert AmbiguityReason.WEAK_MATCH not in result.ambiguity_reasons
+
+
+@pytest.mark.parametrize("text", ["Pythio", "Ormenio", "Tychero"])  # Evros villages, spelled exactly
+def test_exact_village_name_is_not_flagged_by_the_spelling_rules(gazetteer: Gazetteer, text: str) -> None:
+    result = gazetteer.lookup(text)
+    assert result.best is not None and result.best.place.kind is PlaceKind.VILLAGE
+    assert AmbiguityReason.SPELLING_NEAR_LARGER not in result.ambiguity_reasons
+    assert AmbiguityReason.WEAK_MATCH not in result.ambiguity_reasons
+
+
 def test_lookups_are_fast(gazetteer: Gazetteer) -> None:
     import time
 

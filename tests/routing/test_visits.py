@@ -225,3 +225,77 @@ def test_a_route_stored_before_visits_existed_still_reads() -> None:
     old = route_from_dict(stored)
     assert old.visits == () and old.stays == route.stays
     assert old.parameters.visits == VisitParameters()
+
+
+# --- sparse phones: day trips on consecutive days, photos in passing, silences at one place ------------------
+
+
+def test_day_trips_on_consecutive_days_in_different_directions_fold_into_the_visit() -> None:
+    east = offset(*ATHENS, 30_000, 0)
+    north = offset(*ATHENS, 0, 30_000)
+    records = [(ATHENS, day * DAY_S + h * 3600) for day in range(4) for h in (2, 9)]
+    records += [(east, 4 * DAY_S + 4 * 3600), (north, 5 * DAY_S + 5 * 3600)]  # no photo in Athens between
+    records += [(ATHENS, day * DAY_S + h * 3600) for day in range(6, 9) for h in (2, 9)]
+    (visit,) = build_route(photos(records)).visits
+    assert visit.visit.n_records == len(records)
+    assert len(visit.visit.excursions) == 2
+    assert all(29_000 < e.max_distance_m < 31_500 for e in visit.visit.excursions)
+
+
+def _dense_trip_with_a_night_away(second_place: tuple[float, float]) -> PointTable:
+    """Athens, a day at a place 30 km east, the phone off for the night, a day at ``second_place``, back."""
+    first_place = offset(*ATHENS, 30_000, 0)
+    journey = JourneyBuilder(seed=6, interval_s=120)
+    journey.stay(*ATHENS, hours=30, jitter_m=80).move(ATHENS, first_place, hours=0.7)
+    journey.stay(*first_place, hours=5, jitter_m=80).nothing(hours=10)
+    if second_place != first_place:
+        journey.move(first_place, second_place, hours=0.01)
+    journey.stay(*second_place, hours=5, jitter_m=80).move(second_place, ATHENS, hours=0.7)
+    journey.stay(*ATHENS, hours=30, jitter_m=80)
+    return journey.table()
+
+
+def test_a_night_away_at_one_place_is_not_two_day_trips() -> None:
+    place = offset(*ATHENS, 30_000, 0)
+    visits = build_route(_dense_trip_with_a_night_away(place)).visits
+    # Athens, the place 30 km away (slept there: the phone was there before and after the night), Athens
+    assert len(visits) == 3
+    assert not any(v.visit.excursions for v in visits)
+
+
+def test_a_night_between_days_at_two_different_places_was_spent_at_the_visit() -> None:
+    visits = build_route(_dense_trip_with_a_night_away(offset(*ATHENS, 0, 30_000))).visits
+    (visit,) = visits
+    assert len(visit.visit.excursions) == 2
+
+
+TOWN_B = offset(*ATHENS, 250_000, 0)
+
+
+def _two_towns_and_one_photo(photo_at: tuple[float, float], photo_s: float) -> PointTable:
+    records = [(ATHENS, day * DAY_S + h * 3600) for day in range(3) for h in (2, 8, 12)]
+    records.append((photo_at, photo_s))
+    records += [(TOWN_B, day * DAY_S + h * 3600) for day in range(4, 7) for h in (2, 8, 12)]
+    return photos(records)
+
+
+def test_a_photo_from_the_bus_between_two_towns_is_not_a_visit() -> None:
+    on_the_way = offset(*ATHENS, 100_000, 5_000)
+    visits = build_route(_two_towns_and_one_photo(on_the_way, 2 * DAY_S + 15 * 3600)).visits
+    assert len(visits) == 2  # Athens and town B; the photo 3 h after the last one in Athens was in passing
+    assert [v.visit.n_records for v in visits] == [9, 9]
+
+
+def test_a_photo_off_the_way_or_a_night_from_both_towns_is_kept_as_a_visit() -> None:
+    off_the_way = offset(*ATHENS, 100_000, 120_000)  # detour 98 km on a 250 km leg
+    assert len(build_route(_two_towns_and_one_photo(off_the_way, 2 * DAY_S + 15 * 3600)).visits) == 3
+    on_the_way = offset(*ATHENS, 100_000, 5_000)  # but a night after Athens and a night before town B
+    assert len(build_route(_two_towns_and_one_photo(on_the_way, 3 * DAY_S + 8 * 3600)).visits) == 3
+
+
+def test_two_days_without_a_photo_at_one_place_do_not_split_the_visit() -> None:
+    hours = {0: (2, 12), 1: (4,), 4: (13,), 5: (3, 9)}  # 06:00 + h; nothing on days 2 and 3: 3 d 9 h apart
+    records = [(ATHENS, day * DAY_S + h * 3600) for day, hs in hours.items() for h in hs]
+    (visit,) = build_route(photos(records)).visits
+    assert visit.visit.longest_gap_s == pytest.approx((3 * 24 + 9) * 3600)
+    assert visit.visit.days == 6 and visit.visit.days_with_records == 4
