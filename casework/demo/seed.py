@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from sqlalchemy import select
 
 from casework.state import AppState
+from casework.teams import ensure_team
 from casework.users import add_user
 from legal_basis.roles import Role
 from store import audit
@@ -23,6 +24,10 @@ DEMO_USERS: tuple[tuple[str, str, Role], ...] = (
     ("auditor", "Cor Compliance (demo)", Role.COMPLIANCE_AUDITOR),
     ("admin", "Ada Admin (demo)", Role.ADMIN),
 )
+# need-to-know: the demo cases belong to this team (their creator's only team); intake2 is outside it, so the
+# demo shows a second intake officer who cannot see them. The auditor reads every case; admin none.
+DEMO_TEAM = "Demo team"
+DEMO_TEAM_MEMBERS = ("intake", "authoriser", "caseworker", "reviewer")
 
 
 def seed_users(state: AppState) -> list[str]:
@@ -47,6 +52,8 @@ def seed_users(state: AppState) -> list[str]:
                     details={"roles": [role.value]},
                 )
                 created.append(username)
+        session.flush()
+        ensure_team(session, DEMO_TEAM, list(DEMO_TEAM_MEMBERS))
     return created
 
 
@@ -55,6 +62,7 @@ def seed_demo(state: AppState) -> Iterator[str]:
     yield f"demo users (password for all: {DEMO_PASSWORD}):"
     for username, _full_name, role in DEMO_USERS:
         yield f"  {username:<11} {role.value}"
+    yield f"team {DEMO_TEAM!r} (the demo cases are theirs): {', '.join(DEMO_TEAM_MEMBERS)}"
     try:
         from casework.demo.case import seed_demo_cases
     except ModuleNotFoundError:
