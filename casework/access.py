@@ -48,7 +48,7 @@ def _not_assigned_case(case_id: int) -> NotAssigned:
     return NotAssigned(f"case {case_id} does not exist or is not assigned to you")
 
 
-def assigned_case_ids(user_id: int) -> Select[tuple[int]]:
+def assigned_case_ids(user_id: int) -> Select[int]:
     """The ids of the cases assigned to the user directly or through one of the user's teams."""
     teams = select(TeamMember.team_id).where(TeamMember.user_id == user_id)
     return select(CaseAssignment.case_id).where(

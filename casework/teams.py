@@ -187,7 +187,7 @@ def unassign_case(session: Session, actor: Actor, case_id: int, assignment_id: i
     row = session.get(CaseAssignment, assignment_id)
     if row is None or row.case_id != case_id:
         raise services.NotFound(f"assignment {assignment_id} does not belong to case {case_id}")
-    details = {"user_id": row.user_id, "team_id": row.team_id}
+    details: dict[str, object] = {"user_id": row.user_id, "team_id": row.team_id}
     session.delete(row)
     session.flush()
     services.record(

@@ -69,24 +69,23 @@ class AssignmentWrite(BaseModel):
 
 
 def _user_read(session: SessionDep, user_id: int) -> UserRead:
-    view = next(u for u in users.list_users(session) if u.id == user_id)
-    return UserRead(**_as_dict(view))
+    return _as_read(next(u for u in users.list_users(session) if u.id == user_id))
 
 
-def _as_dict(view: users.UserView) -> dict[str, object]:
-    return {
-        "id": view.id,
-        "username": view.username,
-        "full_name": view.full_name,
-        "roles": list(view.roles),
-        "active": view.active,
-        "team_ids": list(view.team_ids),
-    }
+def _as_read(view: users.UserView) -> UserRead:
+    return UserRead(
+        id=view.id,
+        username=view.username,
+        full_name=view.full_name,
+        roles=list(view.roles),
+        active=view.active,
+        team_ids=list(view.team_ids),
+    )
 
 
 @router.get("/users", response_model=list[UserRead])
 def list_users(session: SessionDep, actor: AdminActor) -> list[UserRead]:
-    rows = [UserRead(**_as_dict(view)) for view in users.list_users(session)]
+    rows = [_as_read(view) for view in users.list_users(session)]
     record(session, actor, "admin.user.list", details={"count": len(rows)})
     return rows
 
