@@ -309,3 +309,40 @@ def test_case_creator_is_assigned(state, client_for) -> None:
             (False, True),
             (True, False),
         ]
+
+
+def test_cli_user_add_joins_a_team(tmp_path, monkeypatch) -> None:
+    """A station set up from the command line (`reisroute user add ... --team`) gets working teams too."""
+    from typer.testing import CliRunner
+
+    from api.cli import app as cli_app
+    from store.models import Team, TeamMember, User
+    from tests.conftest import TEST_AUDIT_KEY
+
+    monkeypatch.setenv("REISROUTE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("REISROUTE_DATABASE_URL", raising=False)
+    monkeypatch.setenv("REISROUTE_AUDIT_KEY", TEST_AUDIT_KEY)
+    monkeypatch.setenv("REISROUTE_AUDIT_CHECKPOINT_DIR", str(tmp_path / "audit-checkpoints"))
+    monkeypatch.setenv("NEW_PASSWORD", "a-long-password")
+    runner = CliRunner()
+    assert runner.invoke(cli_app, ["db", "upgrade"]).exit_code == 0
+    for username, role in (("officer1", "intake_officer"), ("worker1", "caseworker")):
+        result = runner.invoke(
+            cli_app,
+            ["user", "add", username, "--role", role, "--password-env", "NEW_PASSWORD", "--team", "Desk 1"],
+        )
+        assert result.exit_code == 0 and "teams Desk 1" in result.output, result.output
+    engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'reisroute.sqlite3'}")
+    try:
+        with engine.connect() as connection:
+            members = connection.execute(
+                select(User.username)
+                .join(TeamMember, TeamMember.user_id == User.id)
+                .join(Team, Team.id == TeamMember.team_id)
+                .where(Team.name == "Desk 1")
+                .order_by(User.username)
+            ).scalars()
+            assert list(members) == ["officer1", "worker1"]
+    finally:
+        engine.dispose()
+    assert runner.invoke(cli_app, ["audit", "verify"]).exit_code == 0
