@@ -12,7 +12,7 @@ from casework.users import add_user
 from legal_basis.roles import Role
 from store import audit
 from store.db import unit_of_work
-from store.models import User
+from store.models import Case, CaseAssignment, User
 
 DEMO_PASSWORD = "demo-password"
 DEMO_USERS: tuple[tuple[str, str, Role], ...] = (
@@ -53,7 +53,13 @@ def seed_users(state: AppState) -> list[str]:
                 )
                 created.append(username)
         session.flush()
-        ensure_team(session, DEMO_TEAM, list(DEMO_TEAM_MEMBERS))
+        team = ensure_team(session, DEMO_TEAM, list(DEMO_TEAM_MEMBERS))
+        # demo cases seeded before need-to-know existed were assigned to their creator only (migration h13a_0001)
+        assigned = select(CaseAssignment.case_id).where(CaseAssignment.team_id == team.id)
+        for case_id in session.scalars(
+            select(Case.id).where(Case.reference.like("V-DEMO-%"), Case.id.not_in(assigned))
+        ):
+            session.add(CaseAssignment(case_id=case_id, team_id=team.id, assigned_by="demo"))
     return created
 
 
