@@ -75,3 +75,17 @@ def test_admin_manages_users_teams_and_assignments(client_for, live_server, brow
     expect(page.locator("#admin-teams h2")).to_have_text(word("teams", "nl"))
     page.screenshot(path=str(ARTIFACTS / "web-admin-screen.png"), full_page=True)
     assert not errors, errors
+
+
+def test_every_word_of_the_admin_screen_is_in_the_catalogue() -> None:
+    """The screen spells no word itself: each ``w("...")`` (and the menu entry) has English and Dutch."""
+    import re
+    from pathlib import Path
+
+    js = Path(__file__).resolve().parents[2] / "api" / "web" / "static" / "js"
+    used = set(
+        re.findall(r"\bw\(\"([a-z0-9_]+)\"\)", (js / "views" / "admin.js").read_text(encoding="utf-8"))
+    )
+    used |= set(re.findall(r"\badminWord\(\"([a-z0-9_]+)\"\)", (js / "main.js").read_text(encoding="utf-8")))
+    defined = catalogue.group("admin_screen")
+    assert len(used) > 20 and used <= set(defined), used - set(defined)

@@ -3,7 +3,7 @@
 import { api, session, setUnauthorisedHandler, signOut } from "./api.js";
 import { append, clear, h } from "./dom.js";
 import { getLang, loadCatalogue, onLangChange, roleName, setLang, t } from "./i18n.js";
-import { AdminView } from "./views/admin.js";
+import { AdminView, w as adminWord } from "./views/admin.js";
 import { CaseView } from "./views/case.js";
 import { CaseListView } from "./views/cases.js";
 import { COMPLIANCE_ROLES, ComplianceView, w as complianceWord } from "./views/compliance.js";
@@ -35,7 +35,7 @@ function drawHeader() {
       "nav",
       { "aria-label": t("navigation") },
       who && who.role !== "admin" ? h("a", { href: "#/cases", id: "nav-cases" }, t("cases")) : null,
-      who && who.role === "admin" ? h("a", { href: "#/admin", id: "nav-admin" }, t("admin_nav_admin")) : null,
+      who && who.role === "admin" ? h("a", { href: "#/admin", id: "nav-admin" }, adminWord("nav_admin")) : null,
       who && COMPLIANCE_ROLES.includes(who.role)
         ? h("a", { href: "#/compliance", id: "nav-compliance" }, complianceWord("compliance"))
         : null,

@@ -7,7 +7,7 @@ import { append, clear, h } from "../dom.js";
 import { ROLES, roleName, t } from "../i18n.js";
 import { errorText, field, section } from "./common.js";
 
-const w = (key) => t(`admin_${key}`);
+export const w = (key) => t(`admin_${key}`);
 
 function rolesSelect(id, selected = []) {
   return h(
