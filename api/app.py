@@ -47,8 +47,8 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
     app.state.reisroute = app_state
     install_error_handlers(app)
 
+    from api.routers import admin, auth, cases, compliance, health
     from api.routers import audit as audit_router
-    from api.routers import auth, cases, compliance, health
     from api.routers import catalogue as catalogue_router
     from api.web import docs
 
@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
     app.include_router(cases.router)
     app.include_router(audit_router.router)
     app.include_router(compliance.router)
+    app.include_router(admin.router)
     for extra in _optional_routers():
         app.include_router(extra)
     return app

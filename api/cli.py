@@ -83,9 +83,17 @@ def user_add(
     role: Annotated[list[str], typer.Option("--role", "-r", help="Role; repeat for several")],
     full_name: Annotated[str, typer.Option(help="Full name")] = "",
     password_env: Annotated[str | None, typer.Option(help="Read the password from this env var")] = None,
+    team: Annotated[
+        list[str] | None,
+        typer.Option("--team", "-t", help="Team to join (made if missing); repeat for several"),
+    ] = None,
 ) -> None:
-    """Add a local user (asks for the password unless --password-env names a variable)."""
+    """Add a local user (asks for the password unless --password-env names a variable).
+
+    Need-to-know: the user sees the cases assigned to them or to one of their teams; the cases a user creates
+    belong to their team (see the admin screen and ``/api/v1/admin``)."""
     from casework.state import build_state
+    from casework.teams import ensure_team
     from casework.users import UserError, add_user
     from store import audit
     from store.db import unit_of_work
@@ -104,12 +112,24 @@ def user_add(
                 object_id=username,
                 details={"roles": role},
             )
+            for team_name in team or []:
+                ensure_team(session, team_name, [username])
+                audit.append(
+                    session,
+                    actor="cli",
+                    role="admin",
+                    action="admin.team.member.add",
+                    object_type="team",
+                    object_id=team_name,
+                    details={"user": username},
+                )
     except (UserError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     finally:
         state.extras["audit_log"].close()  # checkpoint the new head before the process ends
-    typer.echo(f"user {username} added with roles {', '.join(role)}")
+    joined = f"; teams {', '.join(team)}" if team else ""
+    typer.echo(f"user {username} added with roles {', '.join(role)}{joined}")
 
 
 @audit_app.command("verify")

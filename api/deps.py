@@ -1,7 +1,8 @@
 """FastAPI dependencies: the session (one unit of work per request), the current user, role gates.
 
 Deny by default: every route must declare ``allow(...)``; a test walks every route and fails on one that
-does not.
+does not. Need-to-know is checked by the same gate: a route whose path names a case (``{case_id}``) or a job
+(``{job_id}``) admits only readers the case is assigned to (``casework.access``), so no route can forget it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from casework import access
 from casework.security import token_digest
 from casework.state import AppState
 from legal_basis.roles import Role
@@ -84,42 +86,64 @@ def get_actor(
 CurrentActor = Annotated[Actor, Depends(get_actor)]
 
 
+def _path_id(request: Request, name: str) -> int | None:
+    raw = request.path_params.get(name)
+    if raw is None:
+        return None
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        return None  # not an id: the route's own validation answers 422
+    return value if 0 < value <= access.MAX_ID else None
+
+
 @dataclass(frozen=True)
 class RoleGate:
-    """A dependency that admits only the named roles. Routes carry it so tests can read the rule."""
+    """A dependency that admits only the named roles and, on ``case_scoped`` routes, only readers the case in
+    the path is assigned to (404 otherwise, as for a case that does not exist). Routes carry it so tests can
+    read the rule."""
 
     roles: frozenset[Role]
+    case_scoped: bool = True
 
-    def __call__(self, actor: CurrentActor) -> Actor:
+    def __call__(self, actor: CurrentActor, request: Request, session: SessionDep) -> Actor:
         if actor.role not in self.roles:
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN,
                 f"role {actor.role} may not do this; allowed: {', '.join(sorted(self.roles))}",
             )
+        if self.case_scoped:
+            case_id, job_id = _path_id(request, "case_id"), _path_id(request, "job_id")
+            if case_id is not None:
+                access.require_case_access(session, actor, case_id)
+            if job_id is not None:
+                access.require_job_access(session, actor, job_id)
         return actor
 
     def __hash__(self) -> int:
-        return hash(self.roles)
+        return hash((self.roles, self.case_scoped))
 
 
-def allow(*roles: Role) -> RoleGate:
+def allow(*roles: Role, case_scoped: bool = True) -> RoleGate:
     if not roles:
         raise ValueError("name at least one role")
-    return RoleGate(frozenset(roles))
+    return RoleGate(frozenset(roles), case_scoped)
 
 
 PUBLIC = "public"  # marker for routes that need no sign-in (health, token, docs)
 
 
 R = Role
-INTAKE = allow(R.INTAKE_OFFICER, R.ADMIN)
-INTAKE_OR_AUTHORISER = allow(R.INTAKE_OFFICER, R.AUTHORISING_OFFICIAL, R.ADMIN)
+# admin passes none of these: it manages users and teams (ADMIN_ONLY) and reads no case data (issue 13)
+INTAKE = allow(R.INTAKE_OFFICER)
+INTAKE_OR_AUTHORISER = allow(R.INTAKE_OFFICER, R.AUTHORISING_OFFICIAL)
 AUTHORISER = allow(R.AUTHORISING_OFFICIAL)
 CASE_READERS = allow(
-    R.INTAKE_OFFICER, R.AUTHORISING_OFFICIAL, R.CASEWORKER, R.LEGAL_REVIEWER, R.COMPLIANCE_AUDITOR, R.ADMIN
+    R.INTAKE_OFFICER, R.AUTHORISING_OFFICIAL, R.CASEWORKER, R.LEGAL_REVIEWER, R.COMPLIANCE_AUDITOR
 )
 FINDINGS_READERS = allow(R.CASEWORKER, R.LEGAL_REVIEWER, R.COMPLIANCE_AUDITOR)
 CASEWORK = allow(R.CASEWORKER)
 REVIEWER = allow(R.LEGAL_REVIEWER)
-AUDITOR = allow(R.COMPLIANCE_AUDITOR, R.ADMIN)
-ADMIN_ONLY = allow(R.ADMIN)
+AUDITOR = allow(R.COMPLIANCE_AUDITOR)
+JOB_REPORT_READERS = allow(R.INTAKE_OFFICER, R.CASEWORKER, R.LEGAL_REVIEWER, R.COMPLIANCE_AUDITOR)
+ADMIN_ONLY = allow(R.ADMIN, case_scoped=False)  # user and team management: ids only, no case data

@@ -1,7 +1,8 @@
 """Errors map to HTTP in one place, as JSON with a clear message.
 
 A database that stays locked or unreachable is a 503 with ``Retry-After``, never a 500. Every 403 is
-recorded in the audit log (who was refused what, on which case), durably before the answer goes out.
+recorded in the audit log (who was refused what, on which case), durably before the answer goes out, and so
+is a 404 for a case outside the reader's assignments (need-to-know).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from casework.access import NotAssigned
 from casework.errors import CaseworkError, NothingToReport
 from extractor.errors import ExtractionError
 from legal_basis.errors import Conflict, LegalBasisError, NotFound, NotPermitted, PolicyError
@@ -89,6 +91,14 @@ def install_error_handlers(app: FastAPI) -> None:
             log.warning("database busy or unreachable: %s", exc.orig)
             return _unavailable("the database is busy or unreachable: try again in a moment")
         raise exc  # a bug, not a busy database: the server error handler answers 500 and logs it
+
+    @app.exception_handler(NotAssigned)
+    async def _not_assigned(request: Request, exc: NotAssigned) -> Response:
+        """Need-to-know: answered like a case that does not exist, audited like a refusal."""
+        refused = await _record_refusal(request, f"need-to-know: {exc}")
+        if refused is not None:
+            return refused
+        return _json(404, str(exc))
 
     @app.exception_handler(NotFound)
     async def _not_found(_request: Request, exc: NotFound) -> JSONResponse:

@@ -29,6 +29,9 @@ class MeRead(BaseModel):
 class CaseCreate(BaseModel):
     reference: str = Field(min_length=1, max_length=64, description="Applicant reference, e.g. V-number")
     title: str = ""
+    team_id: int | None = Field(
+        default=None, description="The case's team (one of yours); default: your only team"
+    )
 
 
 class CaseRead(ORM):

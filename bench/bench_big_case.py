@@ -151,9 +151,11 @@ def one_run(backend: str, phone: Any, args: argparse.Namespace) -> dict[str, Any
             connection.execute(text(f'CREATE DATABASE "{database}"'))
         env["REISROUTE_DATABASE_URL"] = args.pg_url.rsplit("/", 1)[0] + f"/{database}"
     cli = [sys.executable, "-m", "api.cli"]
+    team = ["--team", "bench"] if (Path(code_dir) / "casework" / "teams.py").exists() else []
     for username, role in USERS.items():
         subprocess.run(
-            [*cli, "user", "add", username, "--role", role, "--password-env", "BENCH_PASSWORD"],
+            # need-to-know (issue 13): one team, so the authoriser, caseworker and reviewer see intake's case
+            [*cli, "user", "add", username, "--role", role, "--password-env", "BENCH_PASSWORD", *team],
             env=env,
             cwd=code_dir,
             check=True,

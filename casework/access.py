@@ -1,4 +1,12 @@
-"""Who may read a case's evaluations, and for what: the release gate and purpose binding together.
+"""Who may touch a case at all (need-to-know), and who may read its evaluations, for what (release gate and
+purpose binding).
+
+Need-to-know (issue 13): intake officers, authorising officials, caseworkers and legal reviewers see and change
+only the cases assigned to them — directly or through a team of theirs (``store.models.CaseAssignment``).
+A case outside a user's assignments answers exactly like a case that does not exist (404, same message), so
+its existence does not leak. Compliance auditors read across cases: auditing every case's processing is their
+task (LEGAL 11; GDPR art. 39 for a data protection officer); every route they have is a read, and each read
+is audited. ``admin`` manages users and teams and reads no case data at all (403).
 
 LEGAL 4: findings, map and report reach a caseworker only after a legal reviewer released them.
 LEGAL 21: the case's legal grounds must permit the evaluation (route reconstruction, claim matching), and
@@ -7,7 +15,9 @@ where a ground names evaluator roles, only those roles see its results.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from legal_basis import services
@@ -15,10 +25,79 @@ from legal_basis.policy import Evaluation, Policy
 from legal_basis.purpose import require_evaluation
 from legal_basis.roles import Role
 from legal_basis.services import Actor
-from store.models import FindingSet
+from store.models import Case, CaseAssignment, ExtractionJob, FindingSet, TeamMember
+
+if TYPE_CHECKING:
+    from sqlalchemy import Select
 
 ROUTE = Evaluation.ROUTE_RECONSTRUCTION
 MATCHING = Evaluation.CLAIM_MATCHING
+
+TEAM_BOUND_ROLES = frozenset(
+    {Role.INTAKE_OFFICER, Role.AUTHORISING_OFFICIAL, Role.CASEWORKER, Role.LEGAL_REVIEWER}
+)
+CROSS_CASE_ROLES = frozenset({Role.COMPLIANCE_AUDITOR})
+MAX_ID = 2**63 - 1
+
+
+class NotAssigned(services.NotFound):
+    """The case (or job) does not exist or is not assigned to the reader: one answer for both (no leak)."""
+
+
+def _not_assigned_case(case_id: int) -> NotAssigned:
+    return NotAssigned(f"case {case_id} does not exist or is not assigned to you")
+
+
+def assigned_case_ids(user_id: int) -> Select[int]:
+    """The ids of the cases assigned to the user directly or through one of the user's teams."""
+    teams = select(TeamMember.team_id).where(TeamMember.user_id == user_id)
+    return select(CaseAssignment.case_id).where(
+        or_(CaseAssignment.user_id == user_id, CaseAssignment.team_id.in_(teams))
+    )
+
+
+def visible_cases(actor: Actor) -> ColumnElement[bool]:
+    """A WHERE clause on ``Case`` for the cases the actor may list."""
+    if actor.role in CROSS_CASE_ROLES:
+        return Case.id.is_not(None)
+    if actor.role not in TEAM_BOUND_ROLES:
+        return Case.id.is_(None)
+    return Case.id.in_(assigned_case_ids(actor.user_id))
+
+
+def refuse_admin(actor: Actor) -> None:
+    if actor.role == Role.ADMIN:
+        raise services.NotPermitted(
+            "admin manages users and teams and reads no case data; sign in with a case role", ["need_to_know"]
+        )
+
+
+def may_access_case(session: Session, actor: Actor, case_id: int) -> bool:
+    if actor.role in CROSS_CASE_ROLES:
+        return session.get(Case, case_id) is not None
+    if actor.role not in TEAM_BOUND_ROLES:
+        return False
+    return (
+        session.scalar(assigned_case_ids(actor.user_id).where(CaseAssignment.case_id == case_id).limit(1))
+        is not None
+    )
+
+
+def require_case_access(session: Session, actor: Actor, case_id: int) -> Case:
+    """The case, if the actor may see it (need-to-know); else 404 as if it did not exist (admin: 403)."""
+    refuse_admin(actor)
+    if not 0 < case_id <= MAX_ID or not may_access_case(session, actor, case_id):
+        raise _not_assigned_case(case_id)
+    return services.get_case(session, case_id)
+
+
+def require_job_access(session: Session, actor: Actor, job_id: int) -> ExtractionJob:
+    """The job, if the actor may see its case; else 404 as if it did not exist (admin: 403)."""
+    refuse_admin(actor)
+    job = session.get(ExtractionJob, job_id) if 0 < job_id <= MAX_ID else None
+    if job is None or not may_access_case(session, actor, job.case_id):
+        raise NotAssigned(f"job {job_id} does not exist or is not assigned to you")
+    return job
 
 
 def require_release_for_caseworker(session: Session, actor: Actor, case_id: int) -> None:
@@ -41,7 +120,7 @@ def require_reading(
 ) -> None:
     """The case exists, its grounds permit every one of ``evaluations`` for this actor's role, and a caseworker
     reads only what a legal reviewer released."""
-    services.get_case(session, case_id)
+    require_case_access(session, actor, case_id)
     for evaluation in evaluations:
         require_evaluation(session, policy, case_id, evaluation, role=str(actor.role))
     require_release_for_caseworker(session, actor, case_id)

@@ -26,11 +26,13 @@ from store import audit
 from store.models import (
     Authorisation,
     Case,
+    CaseAssignment,
     ConsentRecord,
     Device,
     ExtractionJob,
     FindingSet,
     InformationNotice,
+    TeamMember,
 )
 from store.types import fingerprint, utcnow
 
@@ -77,15 +79,28 @@ def get_case(session: Session, case_id: int) -> Case:
     return case
 
 
-def create_case(session: Session, actor: Actor, *, reference: str, title: str = "") -> Case:
+def create_case(
+    session: Session, actor: Actor, *, reference: str, title: str = "", team_id: int | None = None
+) -> Case:
+    """A new case, assigned to its creator and to one team of the creator's (need-to-know, issue 13): the
+    team named by ``team_id``, else the creator's only team; a creator in several teams must name one."""
     reference = reference.strip()
     if not reference:
         raise Conflict("a case needs the applicant reference (e.g. V-number)")
     if session.scalar(select(Case.id).where(Case.reference == reference)) is not None:
         raise Conflict(f"a case with reference {reference!r} already exists")
+    own_teams = list(session.scalars(select(TeamMember.team_id).where(TeamMember.user_id == actor.user_id)))
+    if team_id is not None and team_id not in own_teams:
+        raise NotPermitted(f"you are not a member of team {team_id}", ["need_to_know"])
+    if team_id is None and len(own_teams) > 1:
+        raise Conflict(f"you are in {len(own_teams)} teams: name the case's team (team_id)")
+    team_id = team_id if team_id is not None else (own_teams[0] if own_teams else None)
     case = Case(reference=reference, title=title, created_by=actor.user_id)
     session.add(case)
     session.flush()
+    session.add(CaseAssignment(case_id=case.id, user_id=actor.user_id, assigned_by=actor.username))
+    if team_id is not None:
+        session.add(CaseAssignment(case_id=case.id, team_id=team_id, assigned_by=actor.username))
     record(
         session,
         actor,
@@ -93,7 +108,7 @@ def create_case(session: Session, actor: Actor, *, reference: str, title: str = 
         case_id=case.id,
         object_type="case",
         object_id=case.id,
-        details={"reference": reference},
+        details={"reference": reference, "team_id": team_id},
     )
     return case
 

@@ -70,6 +70,48 @@ class Case(Base):
     deletion_proof: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
+class Team(Base):
+    """A working unit (intake desk, caseworkers, reviewers) that cases are assigned to. Managed by ``admin``."""
+
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TeamMember(Base):
+    __tablename__ = "team_members"
+
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CaseAssignment(Base):
+    """Need-to-know: who may see and change a case. One row names either one user or one team (whose members
+    at the time of each request count); the case's creator is assigned when the case is created."""
+
+    __tablename__ = "case_assignments"
+    __table_args__ = (
+        UniqueConstraint("case_id", "user_id", name="uq_case_assignments_case_user"),
+        UniqueConstraint("case_id", "team_id", name="uq_case_assignments_case_team"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    assigned_by: Mapped[str] = mapped_column(String(120))
+    assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Device(Base):
     __tablename__ = "devices"
 

@@ -17,6 +17,7 @@ from api.app import build_state, create_app
 from casework.security import hash_password
 from casework.settings import Settings
 from casework.state import AppState
+from casework.teams import ensure_team
 from legal_basis.roles import Role
 from store.db import make_engine, unit_of_work
 from store.migrate import upgrade
@@ -124,6 +125,8 @@ USERS: dict[str, Role] = {
     "auditor": Role.COMPLIANCE_AUDITOR,
     "admin": Role.ADMIN,
 }
+TEAM_NAME = "case team"
+TEAM_MEMBERS = ["intake", "authoriser", "caseworker", "reviewer", "dual"]
 
 
 @pytest.fixture(scope="session")
@@ -144,6 +147,10 @@ def users(state: AppState, password_hash: str) -> dict[str, Role]:
                 roles=[Role.INTAKE_OFFICER.value, Role.AUTHORISING_OFFICIAL.value],
             )
         )
+        session.flush()
+        # need-to-know: the case team every test case is assigned to (its creator's only team); intake2 and
+        # authoriser2 stay outside it, as people of another team would
+        ensure_team(session, TEAM_NAME, TEAM_MEMBERS)
     return USERS
 
 

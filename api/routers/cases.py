@@ -33,6 +33,7 @@ from api.schemas import (
     WithdrawConsent,
     gate_read,
 )
+from casework import access
 from legal_basis import retention, services
 from legal_basis.services import Actor
 from store.models import Authorisation, Case, ConsentRecord, Device, InformationNotice
@@ -67,12 +68,14 @@ def read_policy(state: StateDep, actor: Annotated[Actor, Depends(CASE_READERS)])
 
 @router.post("/cases", response_model=CaseRead, status_code=status.HTTP_201_CREATED)
 def create_case(body: CaseCreate, session: SessionDep, actor: Annotated[Actor, Depends(INTAKE)]) -> Case:
-    return services.create_case(session, actor, reference=body.reference, title=body.title)
+    return services.create_case(
+        session, actor, reference=body.reference, title=body.title, team_id=body.team_id
+    )
 
 
 @router.get("/cases", response_model=list[CaseRead])
 def list_cases(session: SessionDep, actor: Annotated[Actor, Depends(CASE_READERS)]) -> list[Case]:
-    cases = list(session.scalars(select(Case).order_by(Case.id)))
+    cases = list(session.scalars(select(Case).where(access.visible_cases(actor)).order_by(Case.id)))
     services.record(session, actor, "case.list", details={"count": len(cases)})
     return cases
 

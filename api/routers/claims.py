@@ -179,7 +179,7 @@ def lookup_place(
     """Ranked candidates with their reasons, the ambiguity flag and ``best`` (a suggestion, not a choice)."""
     route = None
     if body.case_id is not None:
-        services.get_case(session, body.case_id)
+        access.require_case_access(session, actor, body.case_id)
         route = _route_for(session, state, actor, body.case_id)
         services.record(
             session, actor, "gazetteer.lookup", case_id=body.case_id, details={"route_context": bool(route)}

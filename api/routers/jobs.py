@@ -8,8 +8,9 @@ from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel, Field, computed_field
 from sqlalchemy import select
 
-from api.deps import CASE_READERS, INTAKE, SessionDep, StateDep, allow
+from api.deps import CASE_READERS, INTAKE, JOB_REPORT_READERS, SessionDep, StateDep, allow
 from api.schemas import ORM
+from casework import access
 from casework.jobs import service as jobs
 from legal_basis import services
 from legal_basis.roles import Role
@@ -163,11 +164,15 @@ def verify_evidence(
 def job_report(
     job_id: int,
     session: SessionDep,
-    actor: Annotated[Actor, Depends(CASE_READERS)],
+    actor: Annotated[Actor, Depends(JOB_REPORT_READERS)],
     include_items: bool = True,
 ) -> dict[str, Any]:
-    """The extraction report: identity, clock against the host, tools, scope, per-artifact outcome, custody."""
+    """The extraction report: identity, clock against the host, tools, scope, per-artifact outcome, custody.
+
+    Need-to-know: the intake officers who ran it, reviewers and auditors; caseworkers only once findings are
+    released (the report names the serial, locale, networks and dated file names)."""
     job = jobs.get_job(session, job_id)
+    access.require_release_for_caseworker(session, actor, job.case_id)
     facts = jobs.job_report_facts(session, job, include_items=include_items)
     services.record(session, actor, "job.report", case_id=job.case_id, object_type="job", object_id=job_id)
     return {"job": JobRead.model_validate(job).model_dump(mode="json"), **facts}

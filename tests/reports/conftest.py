@@ -20,6 +20,7 @@ from api.app import build_state, create_app
 from casework.jobs.worker import JobWorker
 from casework.settings import Settings
 from casework.state import AppState
+from casework.teams import ensure_team
 from extractor.simulator.adb_server import start_adb_simulator
 from extractor.simulator.phone_builder import PhoneManifest, build_phone
 from legal_basis.roles import Role
@@ -104,6 +105,8 @@ def released_case(
             session.add(
                 User(username=username, full_name=full_name, password_hash=password_hash, roles=[role.value])
             )
+        session.flush()
+        ensure_team(session, "report team", list(PEOPLE))  # need-to-know: the case's team
     app = create_app(settings, state=state)
     clients = {username: _sign_in(app, username) for username in PEOPLE}
     intake, authoriser = clients["intake"], clients["authoriser"]

@@ -707,6 +707,7 @@ const CATALOGUE_PREFIXES = {
   source_kind: "source",
   crossing_confidence: "confidence",
   device_platform: "platform",
+  admin_screen: "admin",
 };
 export const STATUS_COLOURS = {};
 

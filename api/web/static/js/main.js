@@ -3,6 +3,7 @@
 import { api, session, setUnauthorisedHandler, signOut } from "./api.js";
 import { append, clear, h } from "./dom.js";
 import { getLang, loadCatalogue, onLangChange, roleName, setLang, t } from "./i18n.js";
+import { AdminView, w as adminWord } from "./views/admin.js";
 import { CaseView } from "./views/case.js";
 import { CaseListView } from "./views/cases.js";
 import { COMPLIANCE_ROLES, ComplianceView, w as complianceWord } from "./views/compliance.js";
@@ -16,6 +17,7 @@ let current = null;
 const ROUTES = [
   [/^#\/login$/, () => new LoginView()],
   [/^#\/compliance$/, () => new ComplianceView()],
+  [/^#\/admin$/, () => new AdminView()],
   [/^#\/cases\/(\d+)\/route$/, (m) => new RouteView(Number(m[1]))],
   [/^#\/cases\/(\d+)$/, (m) => new CaseView(Number(m[1]))],
   [/^#\/(cases)?$/, () => new CaseListView()],
@@ -32,7 +34,8 @@ function drawHeader() {
     h(
       "nav",
       { "aria-label": t("navigation") },
-      who ? h("a", { href: "#/cases", id: "nav-cases" }, t("cases")) : null,
+      who && who.role !== "admin" ? h("a", { href: "#/cases", id: "nav-cases" }, t("cases")) : null,
+      who && who.role === "admin" ? h("a", { href: "#/admin", id: "nav-admin" }, adminWord("nav_admin")) : null,
       who && COMPLIANCE_ROLES.includes(who.role)
         ? h("a", { href: "#/compliance", id: "nav-compliance" }, complianceWord("compliance"))
         : null,
@@ -83,6 +86,11 @@ async function navigate() {
   const hash = location.hash || "#/cases";
   if (!session() && hash !== "#/login") {
     location.hash = "#/login";
+    return;
+  }
+  // admin reads no case data: its start page is user and team management
+  if (session() && session().role === "admin" && /^#\/(cases)?$/.test(hash)) {
+    location.hash = "#/admin";
     return;
   }
   if (current && current.unmount) current.unmount();

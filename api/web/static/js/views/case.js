@@ -21,6 +21,7 @@ import {
   FINDINGS_READERS,
   hasRole,
   INTAKE,
+  JOB_REPORT_READERS,
   pdfButton,
   personName,
   section,
@@ -686,7 +687,7 @@ export class CaseView {
         h(
           "td",
           {},
-          job.state === "completed" || job.state === "failed"
+          (job.state === "completed" || job.state === "failed") && hasRole(JOB_REPORT_READERS)
             ? h("button", { type: "button", class: "secondary", onclick: () => this.toggleReport(job.id) }, t("report"))
             : null,
           hasRole(INTAKE) && ACTIVE_JOB_STATES.includes(job.state)
@@ -736,8 +737,12 @@ export class CaseView {
   }
 
   async toggleReport(jobId) {
-    if (this.reports.has(jobId)) this.reports.delete(jobId);
-    else this.reports.set(jobId, await api(`/jobs/${jobId}/report`, { query: { include_items: "false" } }));
+    try {
+      if (this.reports.has(jobId)) this.reports.delete(jobId);
+      else this.reports.set(jobId, await api(`/jobs/${jobId}/report`, { query: { include_items: "false" } }));
+    } catch (error) {
+      this.messages.set("jobs", errorText(error)); // e.g. a caseworker before the findings are released
+    }
     this.draw();
     document.getElementById(`job-report-${jobId}`)?.focus();
   }

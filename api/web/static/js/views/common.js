@@ -5,9 +5,11 @@ import { h } from "../dom.js";
 import { getLang, t } from "../i18n.js";
 
 export const FINDINGS_READERS = ["caseworker", "legal_reviewer", "compliance_auditor"];
-export const INTAKE = ["intake_officer", "admin"];
+// admin is in none of these: it manages users and teams and reads no case data (views/admin.js)
+export const INTAKE = ["intake_officer"];
 export const AUTHORISER = ["authorising_official"];
-export const AUDITORS = ["compliance_auditor", "admin"];
+export const AUDITORS = ["compliance_auditor"];
+export const JOB_REPORT_READERS = ["intake_officer", "caseworker", "legal_reviewer", "compliance_auditor"];
 
 export function hasRole(roles) {
   const current = session();
