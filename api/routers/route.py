@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 
 from api.deps import FINDINGS_READERS, REVIEWER, SessionDep, StateDep
+from api.params import PathId, QueryVersion
 from casework import access
 from casework.route_parameters import RouteParametersInput
 from legal_basis import services
@@ -41,11 +42,11 @@ def route_version(session: Session, case_id: int, version: int | None) -> RouteV
 
 @router.get("/cases/{case_id}/route")
 def read_route(
-    case_id: int,
+    case_id: PathId,
     session: SessionDep,
     state: StateDep,
     actor: Annotated[Actor, Depends(FINDINGS_READERS)],
-    version: int | None = None,
+    version: QueryVersion = None,
 ) -> Response:
     access.require_reading(session, state.policy, actor, case_id, access.ROUTE)
     row = route_version(session, case_id, version)
@@ -67,11 +68,11 @@ def read_route(
 
 @router.get("/cases/{case_id}/route/summary")
 def read_route_summary(
-    case_id: int,
+    case_id: PathId,
     session: SessionDep,
     state: StateDep,
     actor: Annotated[Actor, Depends(FINDINGS_READERS)],
-    version: int | None = None,
+    version: QueryVersion = None,
 ) -> dict[str, Any]:
     """Stays, legs, countries, crossings and gaps as data (statistics from the full data)."""
     access.require_reading(session, state.policy, actor, case_id, access.ROUTE)
@@ -85,7 +86,7 @@ def read_route_summary(
 
 @router.get("/cases/{case_id}/route/versions")
 def list_route_versions(
-    case_id: int, session: SessionDep, state: StateDep, actor: Annotated[Actor, Depends(FINDINGS_READERS)]
+    case_id: PathId, session: SessionDep, state: StateDep, actor: Annotated[Actor, Depends(FINDINGS_READERS)]
 ) -> list[dict[str, Any]]:
     access.require_reading(session, state.policy, actor, case_id, access.ROUTE)
     rows = session.execute(
@@ -118,7 +119,7 @@ def list_route_versions(
 
 @router.post("/cases/{case_id}/route/rebuild")
 def rebuild(
-    case_id: int,
+    case_id: PathId,
     session: SessionDep,
     state: StateDep,
     actor: Annotated[Actor, Depends(REVIEWER)],

@@ -27,6 +27,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import Response
 
 from api.deps import FINDINGS_READERS, SessionDep, StateDep
+from api.params import PathId, QueryVersion
 from api.routers.route import route_version
 from casework import access
 from legal_basis import services
@@ -133,11 +134,11 @@ def _classes(points: StoredPoints) -> np.ndarray:
 
 @router.get("/cases/{case_id}/route/points")
 def read_route_points(
-    case_id: int,
+    case_id: PathId,
     session: SessionDep,
     state: StateDep,
     actor: Annotated[Actor, Depends(FINDINGS_READERS)],
-    version: Annotated[int | None, Query(ge=1)] = None,
+    version: QueryVersion = None,
     start_s: Annotated[float | None, Query(description="window start, UTC seconds since the epoch")] = None,
     end_s: Annotated[float | None, Query(description="window end, UTC seconds since the epoch")] = None,
     west: Annotated[float | None, Query(ge=-180, le=180)] = None,
@@ -205,11 +206,11 @@ def read_route_points(
 
 @router.get("/cases/{case_id}/route/points/page")
 def read_route_points_page(
-    case_id: int,
+    case_id: PathId,
     session: SessionDep,
     state: StateDep,
     actor: Annotated[Actor, Depends(FINDINGS_READERS)],
-    version: Annotated[int | None, Query(ge=1)] = None,
+    version: QueryVersion = None,
     start_s: Annotated[float | None, Query()] = None,
     end_s: Annotated[float | None, Query()] = None,
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
