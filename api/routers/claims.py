@@ -98,7 +98,7 @@ def _route_for(
         access.require_reading(session, state.policy, actor, case_id, access.ROUTE)
     except services.NotPermitted:
         return None
-    return claim_places.route_context(session, case_id)
+    return claim_places.route_context(session, case_id, released_only=actor.role == Role.CASEWORKER)
 
 
 def _read(row: ClaimRow) -> ClaimRead:

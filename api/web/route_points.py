@@ -157,7 +157,7 @@ def read_route_points(
     access.require_reading(session, state.policy, actor, case_id, access.ROUTE)
     box = _bbox(west, south, east, north)
     pinned_ids = _record_ids(record_ids)
-    row = route_version(session, case_id, version)
+    row = route_version(session, case_id, version, actor)
     points = _load(session, state, row)
     pinned = None if pinned_ids is None else np.flatnonzero(np.isin(points.record_id, pinned_ids))
     selection = select_map_points(
@@ -220,7 +220,7 @@ def read_route_points_page(
     """One page of the window's points in time order, at full detail. ``next_offset`` is null on the
     last page; a version never changes, so offsets stay valid."""
     access.require_reading(session, state.policy, actor, case_id, access.ROUTE)
-    row = route_version(session, case_id, version)
+    row = route_version(session, case_id, version, actor)
     points = _load(session, state, row)
     first = 0 if start_s is None else int(np.searchsorted(points.time_s, start_s, side="left"))
     stop = len(points) if end_s is None else int(np.searchsorted(points.time_s, end_s, side="right"))
