@@ -7,6 +7,8 @@ where a ground names evaluator roles, only those roles see its results.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
@@ -53,7 +55,7 @@ def require_reading(
 # then the caseworker keeps seeing the released version.
 
 
-def released_route_version_ids(case_id: int) -> Select[tuple[int | None]]:
+def released_route_version_ids(case_id: int) -> Select[Any]:
     """The ids of the case's route versions that a released finding set was matched against."""
     return select(FindingSet.route_version_id).where(
         FindingSet.case_id == case_id,

@@ -10,8 +10,6 @@ import json
 import re
 
 import pytest
-from fastapi.params import Path as PathParam
-
 from fastapi.testclient import TestClient
 
 from legal_basis.roles import Role
@@ -78,7 +76,9 @@ def test_no_route_answers_500_to_out_of_range_integers(app) -> None:  # type: ig
                         response = client.request(method, url, params=query, json={})
                         checked += 1
                         if response.status_code >= 500:
-                            failures.append(f"{method} {url} {query}: {response.status_code} {response.text[:120]}")
+                            failures.append(
+                                f"{method} {url} {query}: {response.status_code} {response.text[:120]}"
+                            )
     assert checked > 100
     assert not failures, "\n".join(failures)
 
@@ -105,7 +105,14 @@ def test_an_unknown_or_malformed_place_id_is_a_4xx(app) -> None:  # type: ignore
     created = caseworker.post(f"/api/v1/cases/{case_id}/claims", json=body)
     assert created.status_code == 201, created.text
     claim_id = created.json()["id"]
-    for place_id in ("geonames:999999999", "nowhere", "coordinates:abc", "coordinates:99,999", "x\u0000y", "\ud800"):
+    for place_id in (
+        "geonames:999999999",
+        "nowhere",
+        "coordinates:abc",
+        "coordinates:99,999",
+        "x\u0000y",
+        "\ud800",
+    ):
         with_place, confirmation = _json({**body, "place_id": place_id}), _json({"place_id": place_id})
         for response in (
             caseworker.post(f"/api/v1/cases/{case_id}/claims", **with_place),

@@ -62,9 +62,13 @@ def test_deleting_a_case_leaves_no_serial_or_coordinate_in_the_files(  # type: i
         assert job is not None and job.identity is None and job.params == {} and job.log == []
         device = session.scalars(select(Device).where(Device.case_id == case.case_id)).one()
         assert device.serial is None and device.make == "" and device.seal_number is None
-        for authorisation in session.scalars(select(Authorisation).where(Authorisation.case_id == case.case_id)):
+        for authorisation in session.scalars(
+            select(Authorisation).where(Authorisation.case_id == case.case_id)
+        ):
             assert authorisation.purpose.startswith("[erased") and authorisation.milder_means == []
         for row in session.scalars(select(ConsentRecord).where(ConsentRecord.case_id == case.case_id)):
             assert row.interpreter is None
-        for notice in session.scalars(select(InformationNotice).where(InformationNotice.case_id == case.case_id)):
+        for notice in session.scalars(
+            select(InformationNotice).where(InformationNotice.case_id == case.case_id)
+        ):
             assert notice.interpreter is None

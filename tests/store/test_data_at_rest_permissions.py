@@ -59,7 +59,11 @@ def test_data_directory_database_and_evidence_are_private(tmp_path: Path, loose_
         database = data_dir / "reisroute.sqlite3"
         assert database.exists() and (data_dir / "reisroute.sqlite3-wal").exists()
         assert _mode(data_dir) == 0o700
-        for path in (database, data_dir / "reisroute.sqlite3-wal", state.evidence.blob_path(case_id, blob_name)):
+        for path in (
+            database,
+            data_dir / "reisroute.sqlite3-wal",
+            state.evidence.blob_path(case_id, blob_name),
+        ):
             assert _mode(path) == 0o600, (path, oct(_mode(path)))
         assert _mode(left_behind / "blob") == 0o600 and _mode(left_behind) == 0o700
         for root, directories, files in os.walk(data_dir):
