@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.hygiene import SecurityHeaders, redact_access_log
+from api.hygiene import RefuseNulInPath, SecurityHeaders, redact_access_log
 from casework.settings import Settings
 from casework.state import AppState, build_state
 
@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         docs_url=None,  # served from the app's own files (api/web/docs.py): no CDN, works offline
         redoc_url=None,
     )
+    app.add_middleware(RefuseNulInPath)  # inside SecurityHeaders: its 400 carries the headers too
     app.add_middleware(SecurityHeaders)
     redact_access_log()
     app.state.reisroute = app_state

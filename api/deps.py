@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import unquote
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, Request, status
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.errors import BilingualHTTPException
 from casework import access
 from casework.security import token_digest
 from casework.state import AppState
@@ -66,17 +67,13 @@ def get_actor(
     request: Request, session: SessionDep, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> Actor:
     if not token:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "not signed in: obtain a token at /api/v1/auth/token",
-            headers={"WWW-Authenticate": "Bearer"},
+        raise BilingualHTTPException(
+            status.HTTP_401_UNAUTHORIZED, "not_signed_in", headers={"WWW-Authenticate": "Bearer"}
         )
     row = session.scalar(select(ApiToken).where(ApiToken.token_sha256 == token_digest(token)))
     if row is None or row.expires_at <= utcnow() or not row.user.active:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "the token is unknown or expired: sign in again",
-            headers={"WWW-Authenticate": "Bearer"},
+        raise BilingualHTTPException(
+            status.HTTP_401_UNAUTHORIZED, "token_invalid", headers={"WWW-Authenticate": "Bearer"}
         )
     actor = Actor(user_id=row.user_id, username=row.user.username, role=Role(row.role))
     request.state.actor = actor  # for the audit entry of a refusal (api.errors)
@@ -108,9 +105,11 @@ class RoleGate:
 
     def __call__(self, actor: CurrentActor, request: Request, session: SessionDep) -> Actor:
         if actor.role not in self.roles:
-            raise HTTPException(
+            raise BilingualHTTPException(
                 status.HTTP_403_FORBIDDEN,
-                f"role {actor.role} may not do this; allowed: {', '.join(sorted(self.roles))}",
+                "role_refused",
+                role=actor.role,
+                allowed=", ".join(sorted(self.roles)),
             )
         if self.case_scoped:
             case_id, job_id = _path_id(request, "case_id"), _path_id(request, "job_id")

@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from casework.access import NotAssigned
 from casework.errors import CaseworkError, NothingToReport
+from catalogue import message_pair
 from extractor.errors import ExtractionError
 from legal_basis.errors import Conflict, LegalBasisError, NotFound, NotPermitted, PolicyError
 from matching.errors import GazetteerError, InvalidClaimError, MatchingError, PlaceNotFoundError
@@ -34,10 +35,46 @@ def _json(status_code: int, message: str, **extra: object) -> JSONResponse:
     return JSONResponse(status_code=status_code, content={"detail": message, **extra})
 
 
-def _unavailable(message: str) -> JSONResponse:
-    return JSONResponse(
-        status_code=503, content={"detail": message}, headers={"Retry-After": str(RETRY_AFTER_S)}
-    )
+class BilingualHTTPException(StarletteHTTPException):
+    """An HTTP refusal whose message comes from the catalogue: the body carries ``detail`` (English) and
+    ``detail_nl`` (Dutch)."""
+
+    def __init__(
+        self, status_code: int, code: str, *, headers: dict[str, str] | None = None, **values: object
+    ) -> None:
+        words = message_pair(code, **values)
+        super().__init__(status_code, words["detail"], headers=headers)
+        self.detail_nl = words["detail_nl"]
+        self.code = code
+
+
+def _unavailable(code: str, cause: str | None = None) -> JSONResponse:
+    """A 503 with ``Retry-After`` and the catalogue's words (``cause``: the technical reason, in English)."""
+    content: dict[str, object] = dict(message_pair(code))
+    if cause:
+        content["cause"] = cause
+    return JSONResponse(status_code=503, content=content, headers={"Retry-After": str(RETRY_AFTER_S)})
+
+
+# NotPermitted condition codes with a sentence of their own in the catalogue (the rest: "not_permitted")
+_REFUSAL_MESSAGES = {
+    "not_released": "not_released",
+    "route_version_not_released": "route_version_not_released",
+    "same_approver": "same_approver",
+    "ground_not_in_policy": "evaluation_refused",
+    "evaluation_not_permitted": "evaluation_refused",
+    "evaluator_role_required": "evaluation_refused",
+}
+
+
+def _refusal_nl(exc: NotPermitted) -> str:
+    """The Dutch sentence of a refusal: the catalogue's for its first condition, else the gate's or a general one."""
+    for condition in exc.conditions:
+        if condition in _REFUSAL_MESSAGES:
+            return message_pair(_REFUSAL_MESSAGES[condition])["detail_nl"]
+    if exc.conditions and str(exc).startswith("the legal gate is closed"):
+        return message_pair("gate_closed")["detail_nl"]
+    return message_pair("not_permitted")["detail_nl"]
 
 
 async def _record_refusal(request: Request, reason: str) -> Response | None:
@@ -63,7 +100,7 @@ async def _record_refusal(request: Request, reason: str) -> Response | None:
     try:
         await run_in_threadpool(audit_log.record_now, [entry])
     except StoreUnavailable as exc:
-        return _unavailable(str(exc))
+        return _unavailable("database_busy", str(exc))
     return None
 
 
@@ -74,22 +111,28 @@ def install_error_handlers(app: FastAPI) -> None:
             refused = await _record_refusal(request, str(exc.detail))
             if refused is not None:
                 return refused
+        if isinstance(exc, BilingualHTTPException):
+            return JSONResponse(
+                status_code=exc.status_code,
+                content={"detail": exc.detail, "detail_nl": exc.detail_nl},
+                headers=exc.headers,
+            )
         return await http_exception_handler(request, exc)
 
     @app.exception_handler(StoreUnavailable)
     async def _store_unavailable(_request: Request, exc: StoreUnavailable) -> JSONResponse:
-        return _unavailable(str(exc))
+        return _unavailable("database_busy", str(exc))
 
     @app.exception_handler(PoolTimeoutError)
     async def _pool_timeout(_request: Request, exc: PoolTimeoutError) -> JSONResponse:
         log.warning("database pool exhausted: %s", exc)
-        return _unavailable("the service is busy: try again in a moment")
+        return _unavailable("busy")
 
     @app.exception_handler(DBAPIError)
     async def _database(_request: Request, exc: DBAPIError) -> JSONResponse:  # noqa: RET503
         if audit.is_transient(exc):
             log.warning("database busy or unreachable: %s", exc.orig)
-            return _unavailable("the database is busy or unreachable: try again in a moment")
+            return _unavailable("database_busy")
         raise exc  # a bug, not a busy database: the server error handler answers 500 and logs it
 
     @app.exception_handler(NotAssigned)
@@ -99,6 +142,10 @@ def install_error_handlers(app: FastAPI) -> None:
         if refused is not None:
             return refused
         return _json(404, str(exc))
+    @app.exception_handler(UnicodeEncodeError)
+    async def _invalid_text(_request: Request, exc: UnicodeEncodeError) -> JSONResponse:
+        # JSON may escape a lone surrogate ("\ud800"); no database or file can store it: the client's error
+        return JSONResponse(status_code=422, content=message_pair("invalid_text"))
 
     @app.exception_handler(NotFound)
     async def _not_found(_request: Request, exc: NotFound) -> JSONResponse:
@@ -109,7 +156,7 @@ def install_error_handlers(app: FastAPI) -> None:
         refused = await _record_refusal(request, str(exc))
         if refused is not None:
             return refused
-        return _json(403, str(exc), conditions=exc.conditions)
+        return _json(403, str(exc), conditions=exc.conditions, detail_nl=_refusal_nl(exc))
 
     @app.exception_handler(Conflict)
     async def _conflict(_request: Request, exc: Conflict) -> JSONResponse:

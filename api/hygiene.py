@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -65,3 +66,35 @@ def redact_access_log() -> None:
     logger = logging.getLogger("uvicorn.access")
     if not any(isinstance(f, _DropQueryStrings) for f in logger.filters):
         logger.addFilter(_DropQueryStrings())
+
+
+class RefuseNulInPath:
+    """A pure ASGI middleware: a request whose path or query holds a NUL byte (``%00``) is a 400 before any
+    route or static file sees it (the file system would raise ``ValueError`` → 500; issue 13, finding 8)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and (
+            "\x00" in str(scope.get("path", ""))
+            or b"\x00" in scope.get("raw_path", b"")
+            or b"%00" in bytes(scope.get("query_string", b"")).lower()
+            or b"%00" in scope.get("raw_path", b"")
+        ):
+            from catalogue import message_pair
+
+            body = json.dumps(message_pair("nul_in_path")).encode()
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 400,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, send)

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.params import BodyDays, BodyId
+
 
 class ORM(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -71,7 +73,7 @@ class MilderMeans(BaseModel):
 
 
 class AuthorisationCreate(BaseModel):
-    device_id: int | None = None
+    device_id: BodyId | None = None
     ground_id: str
     purpose: str
     necessity: str
@@ -79,7 +81,7 @@ class AuthorisationCreate(BaseModel):
     categories: list[str]
     window_start: datetime
     window_end: datetime
-    valid_days: int | None = None
+    valid_days: BodyDays | None = None
 
 
 class AuthorisationRead(ORM):

@@ -15,9 +15,9 @@ where a ground names evaluator roles, only those roles see its results.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import Session
 
 from legal_basis import services
@@ -25,10 +25,7 @@ from legal_basis.policy import Evaluation, Policy
 from legal_basis.purpose import require_evaluation
 from legal_basis.roles import Role
 from legal_basis.services import Actor
-from store.models import Case, CaseAssignment, ExtractionJob, FindingSet, TeamMember
-
-if TYPE_CHECKING:
-    from sqlalchemy import Select
+from store.models import Case, CaseAssignment, ExtractionJob, FindingSet, RouteVersion, TeamMember
 
 ROUTE = Evaluation.ROUTE_RECONSTRUCTION
 MATCHING = Evaluation.CLAIM_MATCHING
@@ -124,3 +121,40 @@ def require_reading(
     for evaluation in evaluations:
         require_evaluation(session, policy, case_id, evaluation, role=str(actor.role))
     require_release_for_caseworker(session, actor, case_id)
+
+
+# --- the release gate per route version (issue 13, finding 4) ---------------------------------------------
+# A legal reviewer releases a finding set, and with it the route version that set was matched against.
+# A rebuilt route (a new version) reaches the caseworker only once a finding set on it is released; until
+# then the caseworker keeps seeing the released version.
+
+
+def released_route_version_ids(case_id: int) -> Select[Any]:
+    """The ids of the case's route versions that a released finding set was matched against."""
+    return select(FindingSet.route_version_id).where(
+        FindingSet.case_id == case_id,
+        FindingSet.released_at.is_not(None),
+        FindingSet.route_version_id.is_not(None),
+    )
+
+
+def route_version_filter(actor: Actor, case_id: int) -> ColumnElement[bool] | None:
+    """A condition on ``RouteVersion`` that keeps a caseworker to released versions (None: no limit)."""
+    if actor.role != Role.CASEWORKER:
+        return None
+    return RouteVersion.id.in_(released_route_version_ids(case_id))
+
+
+def refuse_unreleased_route_version(session: Session, actor: Actor, case_id: int, version: int) -> None:
+    """Raise NotPermitted when ``version`` exists but is not released for this caseworker (else return)."""
+    if actor.role != Role.CASEWORKER:
+        return
+    exists = session.scalar(
+        select(RouteVersion.id).where(RouteVersion.case_id == case_id, RouteVersion.version == version)
+    )
+    if exists is not None:
+        raise services.NotPermitted(
+            f"route version {version} of case {case_id} has not been released by a legal reviewer: the "
+            "caseworker sees the released version until a finding set on the new one is released",
+            ["route_version_not_released"],
+        )

@@ -41,11 +41,15 @@ class RouteContext:
     points: tuple[tuple[float, float], ...] = ()
 
 
-def route_context(session: Session, case_id: int) -> RouteContext:
-    """Countries and stay centres of the case's latest route version (empty when there is none)."""
+def route_context(session: Session, case_id: int, *, released_only: bool = False) -> RouteContext:
+    """Countries and stay centres of the case's latest route version (empty when there is none); with
+    ``released_only`` of its latest released version (what a caseworker may see, issue 13 finding 4)."""
+    from casework.access import released_route_version_ids
+
+    released = [RouteVersion.id.in_(released_route_version_ids(case_id))] if released_only else []
     row = session.scalars(
         select(RouteVersion)
-        .where(RouteVersion.case_id == case_id)
+        .where(RouteVersion.case_id == case_id, *released)
         .order_by(RouteVersion.version.desc())
         .limit(1)
     ).first()

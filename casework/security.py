@@ -9,6 +9,15 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
+_dummy_hash: str | None = None
+
+
+def unknown_user_hash() -> str:
+    """A hash of a random password with the same parameters as every real one, made once per process."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash(secrets.token_urlsafe(16))
+    return _dummy_hash
 
 
 def hash_password(password: str) -> str:
@@ -22,6 +31,15 @@ def verify_password(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def verify_sign_in(password_hash: str | None, password: str) -> bool:
+    """Verify a sign-in in the same time whether or not the user exists (issue 13, finding 3): for an unknown
+    (``None``) user the password is checked against a dummy hash of the same cost, and the answer is False."""
+    if password_hash is None:
+        verify_password(unknown_user_hash(), password)
+        return False
+    return verify_password(password_hash, password)
 
 
 def new_token() -> tuple[str, str]:

@@ -46,6 +46,15 @@ class Settings(BaseSettings):
         default=5000, ge=0, description="SQLite: wait for the write lock, then 503"
     )
 
+    sign_in_free_failures: int = Field(
+        default=3, ge=1, description="Failed sign-ins per user name before the backoff starts"
+    )
+    sign_in_address_free_failures: int = Field(
+        default=20, ge=1, description="Failed sign-ins per client address before the backoff starts"
+    )
+    sign_in_base_delay_s: float = Field(default=1.0, gt=0, description="First lockout; doubles per failure")
+    sign_in_max_delay_s: float = Field(default=900.0, gt=0, description="Longest lockout")
+
     def resolved_gazetteer_dir(self) -> Path:
         return self.gazetteer_dir or self.data_dir / "gazetteer"
 

@@ -30,7 +30,9 @@ class AppState:
 def build_state(settings: Settings, *, migrate: bool = True, start_audit: bool = True) -> AppState:
     """Everything the app holds. Refuses (``AuditKeyError``) without an audit key and checkpoint directory
     outside the data directory, unless in demo mode. ``start_audit=False``: no start checkpoint (verify)."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    from casework.data_permissions import secure_data_at_rest
+
+    secure_data_at_rest(settings.data_dir, settings.resolved_database_url())  # umask 077, 0700 / 0600
     key = audit.load_key(
         key_hex=settings.audit_key.get_secret_value() if settings.audit_key else None,
         key_file=settings.audit_key_file,

@@ -5,6 +5,6 @@ artifact outcomes, claim kinds — is read from ``labels.toml`` here; nothing el
 fetches the same catalogue from ``GET /api/v1/catalogue``.
 """
 
-from catalogue.labels import GROUPS, Label, Language, catalogue_json, group, label
+from catalogue.labels import GROUPS, Label, Language, catalogue_json, group, label, message, message_pair
 
-__all__ = ["GROUPS", "Label", "Language", "catalogue_json", "group", "label"]
+__all__ = ["GROUPS", "Label", "Language", "catalogue_json", "group", "label", "message", "message_pair"]

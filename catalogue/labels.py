@@ -27,6 +27,7 @@ GROUPS = (
     "role",
     "evaluation",
     "admin_screen",
+    "message",
 )
 
 
@@ -84,6 +85,16 @@ def label(group_name: str, code: str, language: Language, *, long: bool = False)
     """The word for ``code`` in ``language``; an unknown code is shown as itself (never hidden)."""
     found = group(group_name).get(code)
     return found.text(language, long=long) if found is not None else code
+
+
+def message(code: str, language: Language, **values: object) -> str:
+    """An API message (group ``message``) in ``language`` with its ``{placeholders}`` filled in."""
+    return label("message", code, language).format(**values)
+
+
+def message_pair(code: str, **values: object) -> dict[str, str]:
+    """``{"detail": English, "detail_nl": Dutch}`` for a JSON error body."""
+    return {"detail": message(code, "en", **values), "detail_nl": message(code, "nl", **values)}
 
 
 def catalogue_json() -> dict[str, dict[str, dict[str, Any]]]:

@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from legal_basis.services import Actor, get_case, record
+from store.db import checkpoint_after_commit
 from store.evidence import EvidenceStore
 from store.models import (
     Authorisation,
@@ -128,6 +129,7 @@ def delete_case_data(
         case.title = ""
     case.deleted_at = utcnow()
     case.deletion_proof = proof
+    checkpoint_after_commit(session)  # SQLite: no old page of the deleted rows stays in the WAL
     record(
         session,
         actor,

@@ -20,12 +20,14 @@ database still locked or unreachable after those surfaces as ``StoreUnavailable`
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 READ_ONLY_OPTION = "reisroute_read_only"
@@ -67,6 +69,7 @@ def make_engine(
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=FULL")
             cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+            cursor.execute("PRAGMA secure_delete=ON")  # deleted rows are overwritten, not left in free pages
             cursor.close()
 
         @event.listens_for(engine, "begin")
@@ -147,3 +150,38 @@ def unit_of_work(factory: sessionmaker[Session], *, read_only: bool = False) -> 
             audit_log.settle(session, succeeded=True)
     finally:
         session.close()
+
+
+# --- deletion that deletes (issue 13, finding 6) ----------------------------------------------------------
+# ``secure_delete`` (above) zeroes what a DELETE or UPDATE frees, but the pages' older versions stay in the
+# WAL file until a checkpoint. A use case that deletes personal data marks its session; once that session has
+# committed, the WAL is checkpointed and truncated to zero bytes. PostgreSQL has no equivalent switch: there,
+# VACUUM (autovacuum) reclaims dead rows; see the README's security model.
+CHECKPOINT_AFTER_COMMIT = "reisroute_checkpoint_after_commit"
+
+
+def checkpoint_after_commit(session: Session) -> None:
+    """Ask for ``checkpoint_wal`` once this session's transaction has committed."""
+    session.info[CHECKPOINT_AFTER_COMMIT] = True
+
+
+def checkpoint_wal(engine: Engine) -> tuple[int, int, int] | None:
+    """SQLite: copy the WAL into the database and truncate it (``PRAGMA wal_checkpoint(TRUNCATE)``).
+    Returns SQLite's (busy, log frames, checkpointed frames); None on other backends."""
+    if engine.dialect.name != "sqlite":
+        return None
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        row = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+    return int(row[0]), int(row[1]), int(row[2])
+
+
+@event.listens_for(Session, "after_commit")
+def _checkpoint_if_asked(session: Session) -> None:
+    if not session.info.pop(CHECKPOINT_AFTER_COMMIT, False):
+        return
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    try:
+        session.info["wal_checkpoint"] = checkpoint_wal(engine)
+    except DBAPIError:  # busy: the deletion is committed; the next checkpoint (automatic or asked) follows
+        logging.getLogger(__name__).warning("WAL checkpoint after a deletion did not run", exc_info=True)

@@ -119,7 +119,7 @@ class EvidenceStore:
         blob_name = secrets.token_hex(16)
         target = self.blob_path(case_id, blob_name)
         if target.parent not in self._made_dirs:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             self._made_dirs.add(target.parent)
         aead = AESGCM(key)
         digest = hashlib.sha256()
@@ -127,7 +127,8 @@ class EvidenceStore:
         # a durable blob appears whole under its name (write, fsync, rename); a batched one is written in
         # place: no row names it before the batch's sync, and a blob no row names is noise
         temporary = target.with_suffix(".part") if durable else target
-        with open(temporary, "wb") as writer:
+        # 0600 whatever the umask (issue 13, finding 7)
+        with os.fdopen(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as writer:
             writer.write(_MAGIC)
             index = 0
             chunk = next(chunks, b"")

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
 
 from api.deps import AUDITOR, SessionDep
+from api.params import MAX_DATABASE_INTEGER, QueryId
 from api.schemas import AuditEntryRead, AuditVerifyRead
 from legal_basis.services import Actor, record
 from store import audit
@@ -20,8 +21,8 @@ router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 def list_entries(
     session: SessionDep,
     actor: Annotated[Actor, Depends(AUDITOR)],
-    case_id: int | None = None,
-    after_seq: int = 0,
+    case_id: QueryId = None,
+    after_seq: Annotated[int, Query(ge=0, le=MAX_DATABASE_INTEGER)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[AuditEntry]:
     query = select(AuditEntry).where(AuditEntry.seq > after_seq).order_by(AuditEntry.seq).limit(limit)

@@ -15,6 +15,7 @@ from api.deps import (
     SessionDep,
     StateDep,
 )
+from api.params import PathId, QueryId
 from api.schemas import (
     AuthorisationCreate,
     AuthorisationRead,
@@ -81,7 +82,7 @@ def list_cases(session: SessionDep, actor: Annotated[Actor, Depends(CASE_READERS
 
 
 @router.get("/cases/{case_id}", response_model=CaseRead)
-def read_case(case_id: int, session: SessionDep, actor: Annotated[Actor, Depends(CASE_READERS)]) -> Case:
+def read_case(case_id: PathId, session: SessionDep, actor: Annotated[Actor, Depends(CASE_READERS)]) -> Case:
     case = services.get_case(session, case_id)
     services.record(session, actor, "case.read", case_id=case_id, object_type="case", object_id=case_id)
     return case
@@ -89,14 +90,14 @@ def read_case(case_id: int, session: SessionDep, actor: Annotated[Actor, Depends
 
 @router.post("/cases/{case_id}/devices", response_model=DeviceRead, status_code=status.HTTP_201_CREATED)
 def register_device(
-    case_id: int, body: DeviceCreate, session: SessionDep, actor: Annotated[Actor, Depends(INTAKE)]
+    case_id: PathId, body: DeviceCreate, session: SessionDep, actor: Annotated[Actor, Depends(INTAKE)]
 ) -> Device:
     return services.register_device(session, actor, case_id, **body.model_dump())
 
 
 @router.get("/cases/{case_id}/devices", response_model=list[DeviceRead])
 def list_devices(
-    case_id: int, session: SessionDep, actor: Annotated[Actor, Depends(CASE_READERS)]
+    case_id: PathId, session: SessionDep, actor: Annotated[Actor, Depends(CASE_READERS)]
 ) -> list[Device]:
     services.get_case(session, case_id)
     services.record(session, actor, "device.list", case_id=case_id)
@@ -107,7 +108,7 @@ def list_devices(
     "/cases/{case_id}/authorisations", response_model=AuthorisationRead, status_code=status.HTTP_201_CREATED
 )
 def request_authorisation(
-    case_id: int,
+    case_id: PathId,
     body: AuthorisationCreate,
     session: SessionDep,
     state: StateDep,
@@ -118,7 +119,7 @@ def request_authorisation(
 
 @router.get("/cases/{case_id}/authorisations", response_model=list[AuthorisationRead])
 def list_authorisations(
-    case_id: int, session: SessionDep, actor: Annotated[Actor, Depends(CASE_READERS)]
+    case_id: PathId, session: SessionDep, actor: Annotated[Actor, Depends(CASE_READERS)]
 ) -> list[Authorisation]:
     services.get_case(session, case_id)
     services.record(session, actor, "authorisation.list", case_id=case_id)
@@ -138,8 +139,8 @@ def _authorisation_of_case(session: SessionDep, case_id: int, authorisation_id: 
 
 @router.post("/cases/{case_id}/authorisations/{authorisation_id}/approve", response_model=AuthorisationRead)
 def approve(
-    case_id: int,
-    authorisation_id: int,
+    case_id: PathId,
+    authorisation_id: PathId,
     body: Decision,
     session: SessionDep,
     actor: Annotated[Actor, Depends(AUTHORISER)],
@@ -150,8 +151,8 @@ def approve(
 
 @router.post("/cases/{case_id}/authorisations/{authorisation_id}/refuse", response_model=AuthorisationRead)
 def refuse(
-    case_id: int,
-    authorisation_id: int,
+    case_id: PathId,
+    authorisation_id: PathId,
     body: Decision,
     session: SessionDep,
     actor: Annotated[Actor, Depends(AUTHORISER)],
@@ -166,8 +167,8 @@ def refuse(
     status_code=status.HTTP_201_CREATED,
 )
 def record_consent(
-    case_id: int,
-    authorisation_id: int,
+    case_id: PathId,
+    authorisation_id: PathId,
     body: ConsentCreate,
     session: SessionDep,
     actor: Annotated[Actor, Depends(INTAKE)],
@@ -178,7 +179,10 @@ def record_consent(
 
 @router.get("/cases/{case_id}/authorisations/{authorisation_id}/consent", response_model=list[ConsentRead])
 def list_consent(
-    case_id: int, authorisation_id: int, session: SessionDep, actor: Annotated[Actor, Depends(CASE_READERS)]
+    case_id: PathId,
+    authorisation_id: PathId,
+    session: SessionDep,
+    actor: Annotated[Actor, Depends(CASE_READERS)],
 ) -> list[ConsentRecord]:
     _authorisation_of_case(session, case_id, authorisation_id)
     services.record(session, actor, "consent.list", case_id=case_id, object_id=authorisation_id)
@@ -191,8 +195,8 @@ def list_consent(
     "/cases/{case_id}/authorisations/{authorisation_id}/withdraw-consent", response_model=AuthorisationRead
 )
 def withdraw_consent(
-    case_id: int,
-    authorisation_id: int,
+    case_id: PathId,
+    authorisation_id: PathId,
     body: WithdrawConsent,
     session: SessionDep,
     state: StateDep,
@@ -213,7 +217,7 @@ def withdraw_consent(
 
 @router.post("/cases/{case_id}/notices", response_model=NoticeRead, status_code=status.HTTP_201_CREATED)
 def record_notice(
-    case_id: int,
+    case_id: PathId,
     body: NoticeCreate,
     session: SessionDep,
     state: StateDep,
@@ -224,7 +228,7 @@ def record_notice(
 
 @router.get("/cases/{case_id}/notices", response_model=list[NoticeRead])
 def list_notices(
-    case_id: int, session: SessionDep, actor: Annotated[Actor, Depends(CASE_READERS)]
+    case_id: PathId, session: SessionDep, actor: Annotated[Actor, Depends(CASE_READERS)]
 ) -> list[InformationNotice]:
     services.get_case(session, case_id)
     services.record(session, actor, "notice.list", case_id=case_id)
@@ -233,12 +237,12 @@ def list_notices(
 
 @router.get("/cases/{case_id}/authorisations/{authorisation_id}/gate", response_model=GateRead)
 def gate(
-    case_id: int,
-    authorisation_id: int,
+    case_id: PathId,
+    authorisation_id: PathId,
     session: SessionDep,
     state: StateDep,
     actor: Annotated[Actor, Depends(CASE_READERS)],
-    device_id: int | None = None,
+    device_id: QueryId = None,
 ) -> GateRead:
     _authorisation_of_case(session, case_id, authorisation_id)
     unmet = services.gate_for(session, state.policy, authorisation_id, case_id=case_id, device_id=device_id)
@@ -256,7 +260,7 @@ def gate(
 
 @router.post("/cases/{case_id}/delete", response_model=CaseRead)
 def delete_case(
-    case_id: int,
+    case_id: PathId,
     body: Decision,
     session: SessionDep,
     state: StateDep,

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.deps import CASEWORK, FINDINGS_READERS, REVIEWER, SessionDep, StateDep, allow
+from api.params import BodyId, BodyPosition, BodyYear, PathId, QueryId, QueryYear
 from casework import access, claim_places
 from casework import findings as ms
 from legal_basis import services
@@ -39,8 +40,10 @@ class ClaimWrite(BaseModel):
     )
     from_country: str | None = None
     to_country: str | None = None
-    reference_year: int | None = Field(default=None, description="Year for phrases without one ('10 May')")
-    position: int = 0
+    reference_year: BodyYear | None = Field(
+        default=None, description="Year for phrases without one ('10 May')"
+    )
+    position: BodyPosition = 0
 
 
 class ClaimRead(BaseModel):
@@ -76,7 +79,7 @@ class PlaceLookup(BaseModel):
     country: CountryCode | None = Field(
         default=None, description="The country the applicant named (ISO alpha-2)"
     )
-    case_id: int | None = Field(
+    case_id: BodyId | None = Field(
         default=None, description="The case whose route gives context (only once its findings are released)"
     )
 
@@ -95,7 +98,7 @@ def _route_for(
         access.require_reading(session, state.policy, actor, case_id, access.ROUTE)
     except services.NotPermitted:
         return None
-    return claim_places.route_context(session, case_id)
+    return claim_places.route_context(session, case_id, released_only=actor.role == Role.CASEWORKER)
 
 
 def _read(row: ClaimRow) -> ClaimRead:
@@ -194,14 +197,14 @@ def lookup_place(
 def understand_time(
     actor: Annotated[Actor, Depends(CASEWORK)],
     q: Annotated[str, Query(min_length=1)],
-    reference_year: int | None = None,
+    reference_year: QueryYear = None,
 ) -> dict[str, Any]:
     return ms.understand_time(q, reference_year=reference_year)
 
 
 @router.post("/cases/{case_id}/claims", response_model=ClaimRead, status_code=status.HTTP_201_CREATED)
 def create_claim(
-    case_id: int,
+    case_id: PathId,
     body: ClaimWrite,
     session: SessionDep,
     state: StateDep,
@@ -241,8 +244,8 @@ def _claim(session: Session, case_id: int, claim_id: int) -> ClaimRow:
 
 @router.put("/cases/{case_id}/claims/{claim_id}", response_model=ClaimRead)
 def update_claim(
-    case_id: int,
-    claim_id: int,
+    case_id: PathId,
+    claim_id: PathId,
     body: ClaimWrite,
     session: SessionDep,
     state: StateDep,
@@ -269,8 +272,8 @@ def update_claim(
 
 @router.post("/cases/{case_id}/claims/{claim_id}/confirm-place", response_model=ClaimRead)
 def confirm_place(
-    case_id: int,
-    claim_id: int,
+    case_id: PathId,
+    claim_id: PathId,
     body: PlaceConfirmation,
     session: SessionDep,
     state: StateDep,
@@ -303,7 +306,7 @@ def confirm_place(
 
 @router.delete("/cases/{case_id}/claims/{claim_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_claim(
-    case_id: int, claim_id: int, session: SessionDep, actor: Annotated[Actor, Depends(CLAIM_EDITORS)]
+    case_id: PathId, claim_id: PathId, session: SessionDep, actor: Annotated[Actor, Depends(CLAIM_EDITORS)]
 ) -> None:
     row = _claim(session, case_id, claim_id)
     if session.scalar(select(FindingRow.id).where(FindingRow.claim_id == claim_id).limit(1)) is not None:
@@ -314,7 +317,7 @@ def delete_claim(
 
 @router.get("/cases/{case_id}/claims", response_model=list[ClaimRead])
 def list_claims(
-    case_id: int, session: SessionDep, actor: Annotated[Actor, Depends(CLAIM_READERS)]
+    case_id: PathId, session: SessionDep, actor: Annotated[Actor, Depends(CLAIM_READERS)]
 ) -> list[ClaimRead]:
     services.get_case(session, case_id)
     services.record(session, actor, "claim.list", case_id=case_id)
@@ -326,7 +329,7 @@ def list_claims(
 
 @router.post("/cases/{case_id}/match")
 def match(
-    case_id: int, session: SessionDep, state: StateDep, actor: Annotated[Actor, Depends(MATCHERS)]
+    case_id: PathId, session: SessionDep, state: StateDep, actor: Annotated[Actor, Depends(MATCHERS)]
 ) -> dict[str, Any]:
     """Compare every understood claim with the latest route: a new finding set, unreleased."""
     services.get_case(session, case_id)
@@ -363,11 +366,11 @@ def _set_read(session: Session, finding_set: FindingSet, include_findings: bool 
 
 @router.get("/cases/{case_id}/findings")
 def read_findings(
-    case_id: int,
+    case_id: PathId,
     session: SessionDep,
     state: StateDep,
     actor: Annotated[Actor, Depends(FINDINGS_READERS)],
-    finding_set_id: int | None = None,
+    finding_set_id: QueryId = None,
 ) -> dict[str, Any]:
     """Caseworkers see only released sets (403 before release); reviewers and auditors see the latest set."""
     access.require_reading(session, state.policy, actor, case_id, access.MATCHING)
@@ -387,7 +390,7 @@ def read_findings(
 
 @router.get("/cases/{case_id}/finding-sets")
 def list_finding_sets(
-    case_id: int,
+    case_id: PathId,
     session: SessionDep,
     state: StateDep,
     actor: Annotated[Actor, Depends(allow(Role.LEGAL_REVIEWER, Role.COMPLIANCE_AUDITOR))],
@@ -404,8 +407,8 @@ class ReleaseBody(BaseModel):
 
 @router.post("/cases/{case_id}/finding-sets/{finding_set_id}/release")
 def release(
-    case_id: int,
-    finding_set_id: int,
+    case_id: PathId,
+    finding_set_id: PathId,
     body: ReleaseBody,
     session: SessionDep,
     actor: Annotated[Actor, Depends(REVIEWER)],

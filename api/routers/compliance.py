@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel
 
 from api.deps import CASE_READERS, SessionDep, StateDep, allow
+from api.params import QueryId, QuerySeq
 from api.reports.register import render_register
 from casework.compliance import chain as chain_check
 from casework.compliance import explorer, export, register, retention_watch, statistics
@@ -136,7 +137,7 @@ def audit_filter(
         datetime | None, Query(description="Entries at or after (UTC when no zone is given)")
     ] = None,
     until: Annotated[datetime | None, Query(description="Entries before (UTC when no zone is given)")] = None,
-    case_id: int | None = None,
+    case_id: QueryId = None,
     actor: str | None = None,
     role: str | None = None,
     action: Annotated[str | None, Query(description="Exact code, or a prefix ending in '.' or '*'")] = None,
@@ -182,8 +183,8 @@ def explore(
     session: SessionDep,
     actor: ComplianceActor,
     flt: FilterDep,
-    before_seq: int | None = None,
-    after_seq: int | None = None,
+    before_seq: QuerySeq = None,
+    after_seq: QuerySeq = None,
     limit: Annotated[int, Query(ge=1, le=explorer.MAX_PAGE_SIZE)] = 50,
     count: Annotated[bool, Query(description="Count all matching entries (one indexed count)")] = True,
 ) -> AuditPageRead:

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, computed_field
 from sqlalchemy import select
 
 from api.deps import CASE_READERS, INTAKE, JOB_REPORT_READERS, SessionDep, StateDep, allow
+from api.params import BodyId, BodyPort, PathId
 from api.schemas import ORM
 from casework import access
 from casework.jobs import service as jobs
@@ -24,7 +25,7 @@ router = APIRouter(prefix="/api/v1", tags=["extraction"])
 class SourceSpec(BaseModel):
     kind: Literal["adb", "ios_usbmux", "ios_backup", "archive", "google_export"]
     host: str | None = Field(default=None, description="adb over TCP: phone or simulator address")
-    port: int | None = None
+    port: BodyPort | None = None
     usb: bool = False
     serial: str | None = None
     udid: str | None = Field(default=None, description="iPhone UDID (ios_usbmux)")
@@ -40,8 +41,8 @@ class SourceSpec(BaseModel):
 
 
 class JobCreate(BaseModel):
-    authorisation_id: int
-    device_id: int
+    authorisation_id: BodyId
+    device_id: BodyId
     source: SourceSpec
 
 
@@ -73,7 +74,7 @@ class JobRead(ORM):
 
 @router.post("/cases/{case_id}/jobs", response_model=JobRead, status_code=status.HTTP_202_ACCEPTED)
 def start_job(
-    case_id: int,
+    case_id: PathId,
     body: JobCreate,
     session: SessionDep,
     state: StateDep,
@@ -107,7 +108,7 @@ def start_job(
 
 @router.get("/cases/{case_id}/jobs", response_model=list[JobRead])
 def list_jobs(
-    case_id: int, session: SessionDep, actor: Annotated[Actor, Depends(CASE_READERS)]
+    case_id: PathId, session: SessionDep, actor: Annotated[Actor, Depends(CASE_READERS)]
 ) -> list[ExtractionJob]:
     services.get_case(session, case_id)
     services.record(session, actor, "job.list", case_id=case_id)
@@ -120,7 +121,7 @@ def list_jobs(
 
 @router.get("/jobs/{job_id}", response_model=JobRead)
 def read_job(
-    job_id: int, session: SessionDep, actor: Annotated[Actor, Depends(CASE_READERS)]
+    job_id: PathId, session: SessionDep, actor: Annotated[Actor, Depends(CASE_READERS)]
 ) -> ExtractionJob:
     job = jobs.get_job(session, job_id)
     services.record(session, actor, "job.read", case_id=job.case_id, object_type="job", object_id=job_id)
@@ -128,13 +129,15 @@ def read_job(
 
 
 @router.post("/jobs/{job_id}/cancel", response_model=JobRead)
-def cancel_job(job_id: int, session: SessionDep, actor: Annotated[Actor, Depends(INTAKE)]) -> ExtractionJob:
+def cancel_job(
+    job_id: PathId, session: SessionDep, actor: Annotated[Actor, Depends(INTAKE)]
+) -> ExtractionJob:
     return jobs.cancel_job(session, actor, job_id)
 
 
 @router.post("/jobs/{job_id}/resume", response_model=JobRead)
 def resume_job(
-    job_id: int, session: SessionDep, state: StateDep, actor: Annotated[Actor, Depends(INTAKE)]
+    job_id: PathId, session: SessionDep, state: StateDep, actor: Annotated[Actor, Depends(INTAKE)]
 ) -> ExtractionJob:
     """Requeue an interrupted or failed job: items already committed are not read again."""
     return jobs.resume_job(session, state, actor, job_id)
@@ -142,7 +145,7 @@ def resume_job(
 
 @router.get("/cases/{case_id}/evidence/verify")
 def verify_evidence(
-    case_id: int,
+    case_id: PathId,
     session: SessionDep,
     state: StateDep,
     actor: Annotated[Actor, Depends(allow(Role.LEGAL_REVIEWER, Role.COMPLIANCE_AUDITOR))],
@@ -162,7 +165,7 @@ def verify_evidence(
 
 @router.get("/jobs/{job_id}/report")
 def job_report(
-    job_id: int,
+    job_id: PathId,
     session: SessionDep,
     actor: Annotated[Actor, Depends(JOB_REPORT_READERS)],
     include_items: bool = True,

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Response
 
 from api.deps import SessionDep, StateDep, allow
+from api.params import PathId, QueryId
 from api.reports import NothingToReport, produce_case_report
 from casework import access
 from legal_basis import services
@@ -24,11 +25,11 @@ REPORT_READERS = allow(Role.CASEWORKER, Role.LEGAL_REVIEWER, Role.COMPLIANCE_AUD
     responses={200: {"content": {"application/pdf": {}}, "description": "The case report (PDF)"}},
 )
 def case_report_pdf(
-    case_id: int,
+    case_id: PathId,
     session: SessionDep,
     state: StateDep,
     actor: Annotated[Actor, Depends(REPORT_READERS)],
-    finding_set_id: int | None = None,
+    finding_set_id: QueryId = None,
     language: Literal["nl", "en"] = "nl",
     draft: Annotated[
         bool, Query(description="Reviewers and auditors: report the latest set even if not yet released")

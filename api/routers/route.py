@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 
 from api.deps import FINDINGS_READERS, REVIEWER, SessionDep, StateDep
+from api.params import PathId, QueryVersion
 from casework import access
 from casework.route_parameters import RouteParametersInput
 from legal_basis import services
@@ -21,19 +22,27 @@ from store.route_store import LEGACY_JSON_FORMAT
 router = APIRouter(prefix="/api/v1", tags=["route"])
 
 
-def route_version(session: Session, case_id: int, version: int | None) -> RouteVersion:
-    """The version's row; its JSON documents (summary, GeoJSON) load only when read."""
+def route_version(
+    session: Session, case_id: int, version: int | None, actor: Actor | None = None
+) -> RouteVersion:
+    """The version's row; its JSON documents (summary, GeoJSON) load only when read. With ``actor``, a
+    caseworker gets only released versions (the latest released one when no version is asked for)."""
     query = (
         select(RouteVersion)
         .where(RouteVersion.case_id == case_id)
         .options(defer(RouteVersion.route), defer(RouteVersion.geojson))
     )
+    released = access.route_version_filter(actor, case_id) if actor is not None else None
+    if released is not None:
+        query = query.where(released)
     query = (
         query.where(RouteVersion.version == version)
         if version
         else query.order_by(RouteVersion.version.desc())
     )
     row = session.scalars(query.limit(1)).first()
+    if row is None and version and actor is not None:
+        access.refuse_unreleased_route_version(session, actor, case_id, version)
     if row is None:
         raise services.NotFound(f"case {case_id} has no route{f' version {version}' if version else ''} yet")
     return row
@@ -41,14 +50,14 @@ def route_version(session: Session, case_id: int, version: int | None) -> RouteV
 
 @router.get("/cases/{case_id}/route")
 def read_route(
-    case_id: int,
+    case_id: PathId,
     session: SessionDep,
     state: StateDep,
     actor: Annotated[Actor, Depends(FINDINGS_READERS)],
-    version: int | None = None,
+    version: QueryVersion = None,
 ) -> Response:
     access.require_reading(session, state.policy, actor, case_id, access.ROUTE)
-    row = route_version(session, case_id, version)
+    row = route_version(session, case_id, version, actor)
     services.record(
         session, actor, "route.read", case_id=case_id, object_type="route_version", object_id=row.id
     )
@@ -67,15 +76,15 @@ def read_route(
 
 @router.get("/cases/{case_id}/route/summary")
 def read_route_summary(
-    case_id: int,
+    case_id: PathId,
     session: SessionDep,
     state: StateDep,
     actor: Annotated[Actor, Depends(FINDINGS_READERS)],
-    version: int | None = None,
+    version: QueryVersion = None,
 ) -> dict[str, Any]:
     """Stays, legs, countries, crossings and gaps as data (statistics from the full data)."""
     access.require_reading(session, state.policy, actor, case_id, access.ROUTE)
-    row = route_version(session, case_id, version)
+    row = route_version(session, case_id, version, actor)
     services.record(
         session, actor, "route.summary.read", case_id=case_id, object_type="route_version", object_id=row.id
     )
@@ -83,9 +92,14 @@ def read_route_summary(
     return {"version": row.version, "created_at": row.created_at.isoformat(), **summary}
 
 
+def _released_only(actor: Actor, case_id: int) -> list[Any]:
+    condition = access.route_version_filter(actor, case_id)
+    return [] if condition is None else [condition]
+
+
 @router.get("/cases/{case_id}/route/versions")
 def list_route_versions(
-    case_id: int, session: SessionDep, state: StateDep, actor: Annotated[Actor, Depends(FINDINGS_READERS)]
+    case_id: PathId, session: SessionDep, state: StateDep, actor: Annotated[Actor, Depends(FINDINGS_READERS)]
 ) -> list[dict[str, Any]]:
     access.require_reading(session, state.policy, actor, case_id, access.ROUTE)
     rows = session.execute(
@@ -98,7 +112,7 @@ def list_route_versions(
             RouteVersion.points_format,
             RouteVersion.points_bytes,
         )
-        .where(RouteVersion.case_id == case_id)
+        .where(RouteVersion.case_id == case_id, *_released_only(actor, case_id))
         .order_by(RouteVersion.version)
     ).all()
     services.record(session, actor, "route.versions.read", case_id=case_id)
@@ -118,7 +132,7 @@ def list_route_versions(
 
 @router.post("/cases/{case_id}/route/rebuild")
 def rebuild(
-    case_id: int,
+    case_id: PathId,
     session: SessionDep,
     state: StateDep,
     actor: Annotated[Actor, Depends(REVIEWER)],

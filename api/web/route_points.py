@@ -27,6 +27,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import Response
 
 from api.deps import FINDINGS_READERS, SessionDep, StateDep
+from api.params import PathId, QueryVersion
 from api.routers.route import route_version
 from casework import access
 from legal_basis import services
@@ -133,11 +134,11 @@ def _classes(points: StoredPoints) -> np.ndarray:
 
 @router.get("/cases/{case_id}/route/points")
 def read_route_points(
-    case_id: int,
+    case_id: PathId,
     session: SessionDep,
     state: StateDep,
     actor: Annotated[Actor, Depends(FINDINGS_READERS)],
-    version: Annotated[int | None, Query(ge=1)] = None,
+    version: QueryVersion = None,
     start_s: Annotated[float | None, Query(description="window start, UTC seconds since the epoch")] = None,
     end_s: Annotated[float | None, Query(description="window end, UTC seconds since the epoch")] = None,
     west: Annotated[float | None, Query(ge=-180, le=180)] = None,
@@ -156,7 +157,7 @@ def read_route_points(
     access.require_reading(session, state.policy, actor, case_id, access.ROUTE)
     box = _bbox(west, south, east, north)
     pinned_ids = _record_ids(record_ids)
-    row = route_version(session, case_id, version)
+    row = route_version(session, case_id, version, actor)
     points = _load(session, state, row)
     pinned = None if pinned_ids is None else np.flatnonzero(np.isin(points.record_id, pinned_ids))
     selection = select_map_points(
@@ -205,11 +206,11 @@ def read_route_points(
 
 @router.get("/cases/{case_id}/route/points/page")
 def read_route_points_page(
-    case_id: int,
+    case_id: PathId,
     session: SessionDep,
     state: StateDep,
     actor: Annotated[Actor, Depends(FINDINGS_READERS)],
-    version: Annotated[int | None, Query(ge=1)] = None,
+    version: QueryVersion = None,
     start_s: Annotated[float | None, Query()] = None,
     end_s: Annotated[float | None, Query()] = None,
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
@@ -219,7 +220,7 @@ def read_route_points_page(
     """One page of the window's points in time order, at full detail. ``next_offset`` is null on the
     last page; a version never changes, so offsets stay valid."""
     access.require_reading(session, state.policy, actor, case_id, access.ROUTE)
-    row = route_version(session, case_id, version)
+    row = route_version(session, case_id, version, actor)
     points = _load(session, state, row)
     first = 0 if start_s is None else int(np.searchsorted(points.time_s, start_s, side="left"))
     stop = len(points) if end_s is None else int(np.searchsorted(points.time_s, end_s, side="right"))

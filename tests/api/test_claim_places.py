@@ -110,11 +110,12 @@ def test_route_context_only_after_release(client_for, state) -> None:  # noqa: A
     case_id, _ = new_case(intake, "V-PLACES-3")
     route = {"statistics": {"countries": ["IR", "TR"]}, "stays": [{"lat": 38.50, "lon": 43.38}]}
     with unit_of_work(state.session_factory) as session:
-        session.add(
-            RouteVersion(
-                case_id=case_id, version=1, code_version="test", records_count=1, route=route, geojson={}
-            )
+        version = RouteVersion(
+            case_id=case_id, version=1, code_version="test", records_count=1, route=route, geojson={}
         )
+        session.add(version)
+        session.flush()
+        version_id = version.id
     body = {"text": "Saray", "country": "TR", "case_id": case_id}
 
     before = caseworker.post("/api/v1/gazetteer/lookup", json=body).json()
@@ -124,8 +125,9 @@ def test_route_context_only_after_release(client_for, state) -> None:  # noqa: A
     with unit_of_work(state.session_factory) as session:
         reviewer_id = session.scalar(select(User.id).where(User.username == "reviewer"))
         session.add(
-            FindingSet(
+            FindingSet(  # the release covers the route version the set was matched against (issue 13)
                 case_id=case_id,
+                route_version_id=version_id,
                 code_version="test",
                 released_by=reviewer_id,
                 released_at=utcnow(),
