@@ -46,7 +46,7 @@ def test_deleting_a_case_leaves_no_serial_or_coordinate_in_the_files(  # type: i
     before = _raw_bytes(database)
     assert all(needle in before for needle in needles.values())  # the scan can find what it looks for
 
-    authoriser = client_for("authoriser2")
+    authoriser = client_for("authoriser")
     response = authoriser.post(f"/api/v1/cases/{case.case_id}/delete", json={"reason": "retention ended"})
     assert response.status_code == 200, response.text
 
