@@ -267,11 +267,9 @@ def export_findings(
         select(FindingRow).where(FindingRow.finding_set_id == finding_set.id).order_by(FindingRow.id)
     )
     findings = [{**r.data, "claim_id": r.claim_id, "status": r.status} for r in rows]
+    words: catalogue.Language = "nl" if language == "nl" else "en"
     content = rec.findings_csv(
-        claims,
-        findings,
-        lambda code: catalogue.label("finding_status", code, language),
-        language,  # type: ignore[arg-type]
+        claims, findings, lambda code: catalogue.label("finding_status", code, words), words
     )
     services.record(
         session,

@@ -15,6 +15,7 @@ import {
 } from "../dom.js";
 import { getLang, t } from "../i18n.js";
 import { claimForm } from "./claimform.js";
+import { RecordsTable } from "./records.js";
 import { errorText, FINDINGS_READERS, hasRole, pdfButton, section, statusBadge } from "./common.js";
 
 export const FIX_KIND_COLOURS = {
@@ -106,6 +107,12 @@ export class RouteView {
       this.points = null;
     }
     await this.loadClaims();
+    if (this.geo) {
+      this.records = new RecordsTable(id, {
+        onPick: (row) => this.showPickedRecord(row),
+        canExportFindings: Boolean(this.findings),
+      });
+    }
     this.buildLayout();
     if (this.geo) await this.buildMap();
     this.draw();
@@ -159,6 +166,7 @@ export class RouteView {
           this.sideEl,
         ),
       ),
+      this.records ? this.records.el : null,
     );
   }
 
@@ -190,6 +198,7 @@ export class RouteView {
     this.pointGroup = L.layerGroup().addTo(map);
     this.evidenceGroup = L.layerGroup().addTo(map);
     this.hoverGroup = L.layerGroup().addTo(map);
+    this.pickedGroup = L.layerGroup().addTo(map);
     this.addRouteLayers();
     this.addPointLayers();
     const bounds = L.latLngBounds([]);
@@ -200,6 +209,10 @@ export class RouteView {
     else map.setView([40, 25], 4);
     map.on("zoomend moveend", () => this.declutterLabels());
     map.on("moveend", () => this.schedulePointRefresh());
+    map.on("moveend zoomend", () => {
+      const centre = map.getCenter();
+      this.mapEl.dataset.view = `${centre.lat.toFixed(4)},${centre.lng.toFixed(4)},${map.getZoom()}`;
+    });
     const times = this.layers.flatMap((l) => [l.t0, l.t1]).filter(Number.isFinite);
     this.range = times.length ? [Math.min(...times), Math.max(...times)] : [0, 0];
     this.window = [...this.range];
@@ -521,6 +534,61 @@ export class RouteView {
     }
     this.drawTimelineWindow();
     this.declutterLabels();
+    if (this.records) this.records.setWindow(this.window);
+  }
+
+  // A record picked in the table (or in a claim's evidence): marked on the map with its accuracy circle.
+  showPickedRecord(row) {
+    if (!this.map) return;
+    this.pickedGroup.clearLayers();
+    const latlng = [row.lat, row.lon];
+    if (row.accuracy_m) {
+      L.circle(latlng, {
+        renderer: this.evidenceRenderer,
+        radius: row.accuracy_m,
+        className: "rr-picked-accuracy",
+        color: "#111827",
+        weight: 1.5,
+        fillOpacity: 0.08,
+        interactive: false,
+      }).addTo(this.pickedGroup);
+    }
+    L.circleMarker(latlng, {
+      renderer: this.evidenceRenderer,
+      radius: 9,
+      className: "rr-picked",
+      color: "#111827",
+      weight: 3,
+      fill: true,
+      fillColor: "#facc15",
+      fillOpacity: 0.9,
+    })
+      .bindTooltip(() => lines(`#${row.record_id}`, `${row.time_utc.slice(0, 19).replace("T", " ")} UTC`))
+      .addTo(this.pickedGroup);
+    this.map.setView(latlng, Math.max(this.map.getZoom(), 9), { animate: false });
+  }
+
+  // A visit picked on the timeline or in the list: the window narrows to it; map and table follow.
+  pickVisit(f) {
+    const p = f.properties;
+    const a = toSeconds(p.start_utc);
+    const b = toSeconds(p.end_utc);
+    if (!Number.isFinite(a) || !Number.isFinite(b)) return;
+    this.window = [a, b];
+    if (this.fromInput) this.fromInput.value = String(a);
+    if (this.toInput) this.toInput.value = String(b);
+    this.applyWindow();
+    if (!this.map) return;
+    const bounds = L.latLngBounds([]);
+    for (const item of this.layers) {
+      if (!item.shown || item.group !== this.routeGroup || !item.layer.getLatLng) continue;
+      bounds.extend(item.layer.getLatLng());
+    }
+    if (bounds.isValid()) this.map.fitBounds(bounds.pad(0.3), { maxZoom: 11, animate: false });
+    else if (f.geometry && f.geometry.type === "Point") {
+      const [lon, lat] = f.geometry.coordinates;
+      this.map.setView([lat, lon], 9, { animate: false });
+    }
   }
 
   // Permanent stay labels that would overlap a longer stay's label are hidden (shown again on hover).
@@ -580,7 +648,13 @@ export class RouteView {
     };
     for (const f of this.geo.features) {
       const p = f.properties;
-      if (p.kind === "visit") rect(x(toSeconds(p.start_utc)), x(toSeconds(p.end_utc)), "tl-visit");
+      if (p.kind === "visit") {
+        const r = rect(x(toSeconds(p.start_utc)), x(toSeconds(p.end_utc)), "tl-visit");
+        r.addEventListener("click", () => this.pickVisit(f));
+        const title = document.createElementNS(svgNs, "title");
+        title.textContent = `${p.place || p.country || "?"}: ${t("visit_pick")}`;
+        r.appendChild(title);
+      }
     }
     for (const f of this.geo.features) {
       const p = f.properties;
@@ -591,6 +665,8 @@ export class RouteView {
     const step = HOUR_S;
     const from = h("input", { type: "range", id: "timeline-from", min, max, step, value: this.window[0] });
     const to = h("input", { type: "range", id: "timeline-to", min, max, step, value: this.window[1] });
+    this.fromInput = from;
+    this.toInput = to;
     this.fromOut = h("output", { for: "timeline-from", id: "timeline-from-value" });
     this.toOut = h("output", { for: "timeline-to", id: "timeline-to-value" });
     let pending = false;
@@ -678,6 +754,7 @@ export class RouteView {
     this.drawClaims();
     this.drawForm();
     this.drawSummary();
+    if (this.records) this.records.draw();
   }
 
   drawLegend() {
@@ -981,6 +1058,25 @@ export class RouteView {
       "div",
       { class: `evidence evidence-${side}` },
       h("h4", {}, `${t(side === "for" ? "evidence_for" : "evidence_against")} (${count})`),
+      this.records && finding.claim_id !== undefined
+        ? h(
+            "button",
+            {
+              type: "button",
+              class: "secondary claim-records",
+              id: `claim-records-${side === "for" ? "at" : "away"}`,
+              onclick: () => {
+                const claim = this.claims.find((c) => c.id === finding.claim_id);
+                this.records.setClaim({
+                  id: finding.claim_id,
+                  text: claim ? this.claimText(claim) : `#${finding.claim_id}`,
+                  side: side === "for" ? "at" : "away",
+                });
+              },
+            },
+            t(side === "for" ? "claim_records_at" : "claim_records_away", { count }),
+          )
+        : null,
       h(
         "ul",
         {},
@@ -990,7 +1086,20 @@ export class RouteView {
           return h(
             "li",
             {},
-            `#${e.record_id} · ${formatBoth(e.time_utc, zone)} · ${t("distance_to_place")} ${formatDistance(e.distance_m)} · ${t("accuracy")} ${formatDistance(e.accuracy_m)}`,
+            this.records
+              ? h(
+                  "button",
+                  {
+                    type: "button",
+                    class: "link-button record-link",
+                    "data-record-id": e.record_id,
+                    title: t("record_in_table", { id: e.record_id }),
+                    onclick: () => this.records.showRecord(e.record_id),
+                  },
+                  `#${e.record_id}`,
+                )
+              : `#${e.record_id}`,
+            ` · ${formatBoth(e.time_utc, zone)} · ${t("distance_to_place")} ${formatDistance(e.distance_m)} · ${t("accuracy")} ${formatDistance(e.accuracy_m)}`,
           );
         }),
       ),
@@ -1052,6 +1161,15 @@ export class RouteView {
                       .join("; "),
                 )
               : null,
+            finding.travel && finding.travel.minimum_speed_mps !== null && finding.travel.minimum_speed_mps !== undefined
+              ? h(
+                  "p",
+                  { class: "hint minimum-speed", id: "claim-minimum-speed" },
+                  `${t("claim_minimum_speed")}: ${Math.round(finding.travel.minimum_speed_mps * 3.6).toLocaleString(getLang())} km/h` +
+                    (finding.travel.mode ? ` (${t(`travel_${finding.travel.mode}`, {}, finding.travel.mode)})` : ""),
+                )
+              : null,
+            this.nearMissLine(claim),
             this.evidenceList(finding.evidence_for || [], "for", finding),
             this.evidenceList(finding.evidence_against || [], "against", finding),
             h(
@@ -1077,7 +1195,7 @@ export class RouteView {
       {},
       h(
         "button",
-        { type: "button", class: "link-button", onclick: () => zoomTo(f) },
+        { type: "button", class: "link-button visit-pick", title: t("visit_pick"), onclick: () => zoomTo(f) },
         p.place || p.country || "?",
       ),
       ` ${formatBoth(p.start_utc, p.time_zone)} – ${formatUtc(p.end_utc)}`,
@@ -1120,10 +1238,7 @@ export class RouteView {
     const statistics = this.geo.route.statistics;
     const stays = this.geo.features.filter((f) => f.properties.kind === "stay");
     const visits = this.geo.features.filter((f) => f.properties.kind === "visit");
-    const zoomTo = (f) => {
-      const [lon, lat] = f.geometry.coordinates;
-      this.map.setView([lat, lon], 10);
-    };
+    const zoomTo = (f) => this.pickVisit(f);
     append(
       el,
       h("h2", { id: "route-summary-title" }, t("route_summary")),
