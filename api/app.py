@@ -75,6 +75,7 @@ def _optional_routers() -> list:  # type: ignore[type-arg]
         "api.routers.claims",
         "api.routers.report",
         "api.routers.records",
+        "api.routers.queues",
         "api.web.pages",
     ):
         try:

@@ -127,7 +127,8 @@ def select_rows(points: StoredPoints, selection: RecordFilter) -> np.ndarray:
         )
         keep &= received if selection.observation == "received" else ~received
     rows = np.flatnonzero(keep) + first
-    if selection.side is not None:
+    if selection.side is not None:  # at/away: the usable records the finding judged (none set aside)
+        rows = rows[points.flags[rows] == 0]
         assert selection.place is not None
         at = _at_place(
             points, rows, selection.place, distances_m(points, rows, selection.place.lat, selection.place.lon)

@@ -59,7 +59,10 @@ def _exports(state, case_id: int) -> list[AuditEntry]:  # type: ignore[no-untype
         rows = list(
             session.scalars(
                 select(AuditEntry)
-                .where(AuditEntry.case_id == case_id, AuditEntry.action.in_(["records.export", "findings.export"]))
+                .where(
+                    AuditEntry.case_id == case_id,
+                    AuditEntry.action.in_(["records.export", "findings.export"]),
+                )
                 .order_by(AuditEntry.seq)
             )
         )
@@ -102,7 +105,12 @@ def test_records_table_linked_views_and_exports(
     # the table pages through every record: each once, as many as the server stores
     seen: list[int] = []
     while True:
-        ids = [int(v) for v in page.locator("#records-table tbody tr").evaluate_all("rs => rs.map(r => r.dataset.recordId)")]
+        ids = [
+            int(v)
+            for v in page.locator("#records-table tbody tr").evaluate_all(
+                "rs => rs.map(r => r.dataset.recordId)"
+            )
+        ]
         seen.extend(ids)
         if page.locator("#records-next").is_disabled():
             break
@@ -119,7 +127,10 @@ def test_records_table_linked_views_and_exports(
     _wait_range(page, previous)
     _, _, received = _range(page)
     assert 0 < received < stored
-    assert all("Received" in text for text in page.locator("#records-table tbody tr td:nth-child(6)").all_inner_texts())
+    assert all(
+        "Received" in text
+        for text in page.locator("#records-table tbody tr td:nth-child(6)").all_inner_texts()
+    )
     previous = page.inner_text("#records-range")
     page.select_option("#records-observation", "")
     _wait_range(page, previous)
