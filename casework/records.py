@@ -256,21 +256,26 @@ class RecordsPage:
 
 
 def records_page(
-    session: Session, points: StoredPoints, selection: RecordFilter, *, offset: int, limit: int
-) -> RecordsPage:
+    session: Session,
+    points: StoredPoints,
+    selection: RecordFilter,
+    *,
+    offset: int,
+    limit: int,
+    record_id: int | None = None,
+) -> RecordsPage | None:
+    """One page of the filtered records; with ``record_id`` the page that holds it (None: not among them)."""
     rows = select_rows(points, selection)
+    if record_id is not None:
+        hits = np.flatnonzero(points.record_id[rows] == record_id)
+        if not len(hits):
+            return None
+        offset = int(hits[0]) - int(hits[0]) % limit
     page = rows[offset : offset + limit]
     custody = custody_of(session, points.record_id[page].tolist())
     return RecordsPage(
         total=len(rows), offset=offset, rows=list(rows_as_dicts(points, page, custody, selection.place))
     )
-
-
-def position_of(points: StoredPoints, selection: RecordFilter, record_id: int) -> int | None:
-    """The offset of one record among the filtered rows (to open the table at it), or None."""
-    rows = select_rows(points, selection)
-    hits = np.flatnonzero(points.record_id[rows] == record_id)
-    return int(hits[0]) if len(hits) else None
 
 
 # ------------------------------------------------------------------ exports

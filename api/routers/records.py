@@ -161,12 +161,10 @@ def read_records(
     )  # fmt: skip
     row = route_version(session, case_id, version)
     points = _load(session, state, row)
-    if record_id is not None:
-        position = rec.position_of(points, selection, record_id)
-        if position is None:
-            raise services.NotFound(f"record {record_id} is not among the filtered records of this case")
-        offset = position - position % limit
-    page = rec.records_page(session, points, selection, offset=offset, limit=limit)
+    page = rec.records_page(session, points, selection, offset=offset, limit=limit, record_id=record_id)
+    if page is None:
+        raise services.NotFound(f"record {record_id} is not among the filtered records of this case")
+    offset = page.offset
     services.record(
         session,
         actor,

