@@ -1214,7 +1214,7 @@ export class RouteView {
                       .join("; "),
                 )
               : null,
-            finding.travel && finding.travel.minimum_speed_mps !== null && finding.travel.minimum_speed_mps !== undefined
+            finding.travel && finding.travel.minimum_speed_mps > 0 && finding.travel.mode !== "none"
               ? h(
                   "p",
                   { class: "hint minimum-speed", id: "claim-minimum-speed" },
