@@ -74,6 +74,7 @@ def _optional_routers() -> list:  # type: ignore[type-arg]
         "api.routers.route",
         "api.routers.claims",
         "api.routers.report",
+        "api.routers.stations",
         "api.web.pages",
     ):
         try:

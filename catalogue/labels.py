@@ -26,6 +26,8 @@ GROUPS = (
     "data_category",
     "role",
     "evaluation",
+    "station_state",
+    "station_screen",
 )
 
 

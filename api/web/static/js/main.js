@@ -8,6 +8,7 @@ import { CaseListView } from "./views/cases.js";
 import { COMPLIANCE_ROLES, ComplianceView, w as complianceWord } from "./views/compliance.js";
 import { LoginView } from "./views/login.js";
 import { RouteView } from "./views/route.js";
+import { STATION_ROLES, StationsView, w as stationWord } from "./views/stations.js";
 
 const main = document.getElementById("main");
 const header = document.getElementById("header");
@@ -16,6 +17,7 @@ let current = null;
 const ROUTES = [
   [/^#\/login$/, () => new LoginView()],
   [/^#\/compliance$/, () => new ComplianceView()],
+  [/^#\/stations$/, () => new StationsView()],
   [/^#\/cases\/(\d+)\/route$/, (m) => new RouteView(Number(m[1]))],
   [/^#\/cases\/(\d+)$/, (m) => new CaseView(Number(m[1]))],
   [/^#\/(cases)?$/, () => new CaseListView()],
@@ -35,6 +37,9 @@ function drawHeader() {
       who ? h("a", { href: "#/cases", id: "nav-cases" }, t("cases")) : null,
       who && COMPLIANCE_ROLES.includes(who.role)
         ? h("a", { href: "#/compliance", id: "nav-compliance" }, complianceWord("compliance"))
+        : null,
+      who && STATION_ROLES.includes(who.role)
+        ? h("a", { href: "#/stations", id: "nav-stations" }, stationWord("station_screen", "title"))
         : null,
     ),
     h(
