@@ -31,6 +31,7 @@ from store.evidence import EvidenceStore
 from store.models import EvidenceChunk
 
 PENDING_BYTES = 32 * 1024 * 1024  # batched (``durable=False``) chunks are written at latest at this size
+READ_PAGE_CHUNKS = 8  # chunks (≤ 1 MiB each) fetched per query when reading a blob
 _COPY = "COPY evidence_chunks (blob_name, chunk_index, case_id, final, sealed) FROM STDIN (FORMAT BINARY)"
 _COPY_TYPES = ["varchar", "int4", "int4", "bool", "bytea"]
 
@@ -78,20 +79,32 @@ class DatabaseEvidenceStore(EvidenceStore):
                     copy.write_row(row)
 
     def _read(self, case_id: int, blob_name: str) -> Iterator[tuple[bytes, bool | None]]:
+        """Pages of :data:`READ_PAGE_CHUNKS` chunks by index (keyset): memory stays bounded for a big blob and
+        a small one costs one plain query (no server-side cursor)."""
         expected = 0
-        with self._engine.connect() as connection:
-            result = connection.execution_options(stream_results=True, yield_per=4).execute(
-                select(EvidenceChunk.chunk_index, EvidenceChunk.final, EvidenceChunk.sealed)
-                .where(EvidenceChunk.blob_name == blob_name, EvidenceChunk.case_id == int(case_id))
-                .order_by(EvidenceChunk.chunk_index)
-            )
-            for index, final, sealed in result:
+        while True:
+            with self._engine.connect() as connection:
+                page = connection.execute(
+                    select(EvidenceChunk.chunk_index, EvidenceChunk.final, EvidenceChunk.sealed)
+                    .where(
+                        EvidenceChunk.blob_name == blob_name,
+                        EvidenceChunk.case_id == int(case_id),
+                        EvidenceChunk.chunk_index >= expected,
+                    )
+                    .order_by(EvidenceChunk.chunk_index)
+                    .limit(READ_PAGE_CHUNKS)
+                ).all()
+            if not page and expected == 0:
+                raise EvidenceIntegrityError(f"evidence blob {blob_name} of case {case_id} is missing")
+            for index, final, sealed in page:
                 if index != expected:
                     raise EvidenceIntegrityError(f"evidence blob {blob_name} lacks chunk {expected}")
                 expected += 1
                 yield bytes(sealed), bool(final)
-        if expected == 0:
-            raise EvidenceIntegrityError(f"evidence blob {blob_name} of case {case_id} is missing")
+                if final:
+                    return
+            if len(page) < READ_PAGE_CHUNKS:
+                return  # no final chunk: the caller reports the blob truncated
 
     def _delete_blobs(self, session: Session, case_id: int) -> list[str]:
         with self._lock:  # chunks of this case still waiting would otherwise be written after the delete
