@@ -166,6 +166,7 @@ def audit_keygen(path: Path) -> None:
         raise typer.Exit(2) from exc
     typer.echo(f"audit key {key.key_id} written to {path}")
 
+
 @audit_app.command("verify-export")
 def audit_verify_export(
     file: Annotated[Path, typer.Argument(help="An export from the compliance explorer (JSON or CSV)")],
@@ -340,7 +341,9 @@ def worker(
     poll_s: Annotated[float, typer.Option(help="Seconds between polls")] = 1.0,
     station: Annotated[
         str | None,
-        typer.Option(help="This station's name (default REISROUTE_STATION): claim only the jobs pinned to it"),
+        typer.Option(
+            help="This station's name (default REISROUTE_STATION): claim only the jobs pinned to it"
+        ),
     ] = None,
 ) -> None:
     """Run an extraction worker on this station: claims queued jobs from the database and runs them."""
@@ -353,7 +356,9 @@ def worker(
     from store.errors import StoreError
 
     try:
-        settings = Settings(**({"station": station} if station is not None else {}))
+        settings = Settings()
+        if station is not None:
+            settings = Settings(station=station)  # validated like REISROUTE_STATION
         state = build_state(settings)
     except (StoreError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)

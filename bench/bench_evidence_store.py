@@ -42,7 +42,9 @@ BATCH_ITEMS = 500  # store.job_sink.BATCH_ITEMS: one sync per batch
 
 
 def _span(values: list[float], digits: int = 1) -> str:
-    return f"{min(values):.{digits}f}–{max(values):.{digits}f}" if len(values) > 1 else f"{values[0]:.{digits}f}"
+    return (
+        f"{min(values):.{digits}f}–{max(values):.{digits}f}" if len(values) > 1 else f"{values[0]:.{digits}f}"
+    )
 
 
 def _run_once(store: Any, factory: Any, reference: str, pool: list[Path], photos: int) -> dict[str, float]:
@@ -138,7 +140,9 @@ def main() -> None:
         order = list(stores)
         for repeat in range(args.repeats):
             for backend in order if repeat % 2 == 0 else list(reversed(order)):
-                result = _run_once(stores[backend], factory, f"V-BENCH-{backend[:5]}-{repeat}", pool, args.photos)
+                result = _run_once(
+                    stores[backend], factory, f"V-BENCH-{backend[:5]}-{repeat}", pool, args.photos
+                )
                 result.update(backend=backend, repeat=repeat)
                 runs.append(result)
                 print(

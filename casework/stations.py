@@ -95,10 +95,12 @@ def stop_station(factory: sessionmaker[Session], name: str, worker_id: str) -> N
             row.current_job_id = None
 
 
-def list_stations(session: Session, *, dead_after_s: float, now: datetime | None = None) -> list[StationStatus]:
+def list_stations(
+    session: Session, *, dead_after_s: float, now: datetime | None = None
+) -> list[StationStatus]:
     """Every station that ever ran, with whether it is alive and how many jobs run at it or wait for it."""
     now = now or utcnow()
-    counts: dict[tuple[str, str], int] = {
+    counts: dict[tuple[str | None, str], int] = {
         (station, state): count
         for station, state, count in session.execute(
             select(ExtractionJob.station, ExtractionJob.state, func.count())
@@ -153,8 +155,10 @@ def release_job(
                 f"station {job.station!r} is alive and runs job {job_id}: cancel the job there, or release it "
                 f"once the station has had no heartbeat for {dead_after_s:.0f} s"
             )
-    elif job.state == "running" and job.heartbeat_at is not None and (
-        now - job.heartbeat_at < timedelta(seconds=dead_after_s)
+    elif (
+        job.state == "running"
+        and job.heartbeat_at is not None
+        and (now - job.heartbeat_at < timedelta(seconds=dead_after_s))
     ):
         raise services.Conflict(f"job {job_id} is running with a fresh heartbeat: cancel it instead")
     previous = job.station

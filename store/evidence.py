@@ -119,7 +119,11 @@ class EvidenceStore:
                 final = not following
                 digest.update(chunk)
                 size += len(chunk)
-                yield index, final, aead.encrypt(_nonce(blob_name, index), chunk, _aad(blob_name, index, final))
+                yield (
+                    index,
+                    final,
+                    aead.encrypt(_nonce(blob_name, index), chunk, _aad(blob_name, index, final)),
+                )
                 if final:
                     return
                 chunk, index = following, index + 1

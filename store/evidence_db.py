@@ -117,4 +117,3 @@ class DatabaseEvidenceStore(EvidenceStore):
         )
         session.execute(delete(EvidenceChunk).where(EvidenceChunk.case_id == int(case_id)))
         return names
-

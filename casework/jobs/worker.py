@@ -167,7 +167,10 @@ class JobWorker:
         with self.state.session_factory.begin() as session:
             running = session.execute(
                 select(
-                    ExtractionJob.id, ExtractionJob.worker_id, ExtractionJob.heartbeat_at, ExtractionJob.station
+                    ExtractionJob.id,
+                    ExtractionJob.worker_id,
+                    ExtractionJob.heartbeat_at,
+                    ExtractionJob.station,
                 ).where(ExtractionJob.state == "running")
             ).all()
             orphans = [
@@ -189,7 +192,9 @@ class JobWorker:
     # claiming --------------------------------------------------------------------------------------------
     def _claimable(self) -> list[Any]:
         station = (
-            ExtractionJob.station == self.station if self.station is not None else ExtractionJob.station.is_(None)
+            ExtractionJob.station == self.station
+            if self.station is not None
+            else ExtractionJob.station.is_(None)
         )
         return [
             ExtractionJob.state.in_(["queued", "interrupted"]),

@@ -41,7 +41,9 @@ from tests.legal_basis.helpers import approved_case
 
 pytestmark = [
     pytest.mark.pg,
-    pytest.mark.skipif(not pg_enabled(), reason="the organisation test runs on PostgreSQL (REISROUTE_TEST_PG)"),
+    pytest.mark.skipif(
+        not pg_enabled(), reason="the organisation test runs on PostgreSQL (REISROUTE_TEST_PG)"
+    ),
 ]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -160,8 +162,12 @@ def organisation(tmp_path_factory: pytest.TempPathFactory, gazetteer_dir: Path) 
         for username, role in PEOPLE.items():
             connection.execute(
                 User.__table__.insert().values(
-                    username=username, full_name=username, password_hash=password_hash, roles=[role.value],
-                    active=True, created_at=datetime.now().astimezone(),
+                    username=username,
+                    full_name=username,
+                    password_hash=password_hash,
+                    roles=[role.value],
+                    active=True,
+                    created_at=datetime.now().astimezone(),
                 )
             )
     engine.dispose()
@@ -188,13 +194,26 @@ def organisation(tmp_path_factory: pytest.TempPathFactory, gazetteer_dir: Path) 
     )
     port = _free_port()
     org = Organisation(
-        root=root, database_url=database_url, base_env=base_env, api_url=f"http://127.0.0.1:{port}", clients={}
+        root=root,
+        database_url=database_url,
+        base_env=base_env,
+        api_url=f"http://127.0.0.1:{port}",
+        clients={},
     )
     api_log = open(root / "central-api.log", "ab")  # noqa: SIM115
     central = subprocess.Popen(  # noqa: S603
         [
-            sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app",
-            "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "api.app:create_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
         ],
         cwd=ROOT,
         env=org.env_for("central", REISROUTE_RUN_WORKER="false"),
@@ -203,6 +222,7 @@ def organisation(tmp_path_factory: pytest.TempPathFactory, gazetteer_dir: Path) 
     )
     org.processes["central"] = central
     try:
+
         def healthy() -> bool:
             assert central.poll() is None, (root / "central-api.log").read_text()
             try:
@@ -253,7 +273,9 @@ def test_two_stations_one_central_service(organisation: Organisation) -> None:
             station: org.open_case(f"V-ORG-{station.upper()}", phone) for station, phone in phones.items()
         }
         # both jobs wait in the queue before either station runs: the stations then work side by side
-        jobs = {station: org.start_job(cases[station], simulators[station].port, station) for station in phones}
+        jobs = {
+            station: org.start_job(cases[station], simulators[station].port, station) for station in phones
+        }
         assert {org.job(j)["state"] for j in jobs.values()} == {"queued"}
         for station in phones:
             org.start_station(station)
@@ -276,7 +298,8 @@ def test_two_stations_one_central_service(organisation: Organisation) -> None:
     north, south = org.job(jobs["north"]), org.job(jobs["south"])
     # at the same time: each job started before the other finished
     assert north["started_at"] < south["finished_at"] and south["started_at"] < north["finished_at"], (
-        north, south
+        north,
+        south,
     )
     # each station claimed only its own job (the worker id in the audit log names the process)
     audit = org.clients["auditor"].get("/api/v1/compliance/audit", params={"action": "job.completed"})
@@ -310,7 +333,12 @@ def test_two_stations_one_central_service(organisation: Organisation) -> None:
         last = phones["north"].stays[-1]
         response = org.clients["caseworker"].post(
             f"/api/v1/cases/{case_id}/claims",
-            json={"kind": "arrived", "place_text": last.place, "time_text": f"{last.start_utc:%B %Y}", "position": 0},
+            json={
+                "kind": "arrived",
+                "place_text": last.place,
+                "time_text": f"{last.start_utc:%B %Y}",
+                "position": 0,
+            },
         )
         assert response.status_code == 201, response.text
         response = org.clients["caseworker"].post(f"/api/v1/cases/{case_id}/match")
@@ -340,14 +368,19 @@ def test_two_stations_one_central_service(organisation: Organisation) -> None:
             assert not connection.scalar(
                 select(func.count()).select_from(EvidenceChunk).where(EvidenceChunk.case_id == deleted)
             )
-            assert connection.scalar(select(func.count()).select_from(CaseKey).where(CaseKey.case_id == deleted)) == 0
+            assert (
+                connection.scalar(select(func.count()).select_from(CaseKey).where(CaseKey.case_id == deleted))
+                == 0
+            )
             proof = connection.execute(
                 text("SELECT deletion_proof FROM cases WHERE id = :id"), {"id": deleted}
             ).scalar_one()
             kept_chunks = connection.scalar(
                 select(func.count()).select_from(EvidenceChunk).where(EvidenceChunk.case_id == kept_case)
             )
-        assert proof["evidence_store"] == "database" and proof["blobs_deleted"] > 0 and proof["key_fingerprint"]
+        assert (
+            proof["evidence_store"] == "database" and proof["blobs_deleted"] > 0 and proof["key_fingerprint"]
+        )
         assert kept_chunks  # the other case is untouched ...
         response = org.clients["reviewer"].get(f"/api/v1/cases/{kept_case}/evidence/verify")
         assert response.status_code == 200 and response.json()["ok"] is True
@@ -363,7 +396,9 @@ def test_two_stations_one_central_service(organisation: Organisation) -> None:
     assert {s["state"] for s in org.stations().values()} == {"stopped"}
 
 
-def _start_stalling_job(org: Organisation, reference: str, station: str, seed: int) -> tuple[int, RunningSimulator]:
+def _start_stalling_job(
+    org: Organisation, reference: str, station: str, seed: int
+) -> tuple[int, RunningSimulator]:
     phone = _phone(org.root, f"phone-{reference}", seed)
     timeline_bytes = phone.host_path(phone.timeline_device_path or "").stat().st_size
     # the first connection stops answering in the middle of Timeline.json; the next ones behave
@@ -421,7 +456,9 @@ def test_a_dead_station_resumes_its_job_or_an_admin_releases_it(organisation: Or
         assert response.json()["state"] == "interrupted" and response.json()["station"] == "east"
         org.start_station("east")
         _wait("east finished west's job", lambda: org.job(job_id)["state"] == "completed", timeout_s=300)
-        result = org.clients["reviewer"].get(f"/api/v1/cases/{org.job(job_id)['case_id']}/evidence/verify").json()
+        result = (
+            org.clients["reviewer"].get(f"/api/v1/cases/{org.job(job_id)['case_id']}/evidence/verify").json()
+        )
         assert result["ok"] and all(i["status"] != "failed" for i in result["items"])
     finally:
         simulator.stop()

@@ -102,7 +102,9 @@ def test_the_database_store_needs_postgresql(state: AppState) -> None:
     if state.engine.dialect.name == "postgresql":
         pytest.skip("the refusal is for SQLite")
     with pytest.raises(StoreError, match="needs PostgreSQL"):
-        open_evidence_store("database", data_dir=state.settings.data_dir, keyring=state.evidence.keyring, engine=state.engine)
+        open_evidence_store(
+            "database", data_dir=state.settings.data_dir, keyring=state.evidence.keyring, engine=state.engine
+        )
 
 
 def test_no_organisation_key_no_start(settings) -> None:  # type: ignore[no-untyped-def]
@@ -126,7 +128,9 @@ def _store(state: AppState, keyring: keys.Keyring) -> EvidenceStore:
     )
 
 
-def test_rotation_rewraps_keys_and_never_touches_evidence(state: AppState, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rotation_rewraps_keys_and_never_touches_evidence(
+    state: AppState, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # a case from before organisation keys: its key wrapped by the data directory's old master key
     master = tmp_path / "data" / keys.LEGACY_MASTER_KEY
     master.parent.mkdir(parents=True, exist_ok=True)
@@ -160,7 +164,9 @@ def test_rotation_rewraps_keys_and_never_touches_evidence(state: AppState, tmp_p
     with state.session_factory() as session:
         row = session.get(CaseKey, old_case)
         assert row is not None and row.wrapped_by == new.key_id
-        assert row.key_fingerprint == keys.case_key_fingerprint(old_key)  # the same case key: no re-encryption
+        assert row.key_fingerprint == keys.case_key_fingerprint(
+            old_key
+        )  # the same case key: no re-encryption
     master.unlink()  # the old per-directory key is no longer needed
 
     rotated = keys.Keyring(current=new)
@@ -174,5 +180,7 @@ def test_rotation_rewraps_keys_and_never_touches_evidence(state: AppState, tmp_p
     with state.session_factory() as session:  # mid-rotation, a station with both keys reads both
         assert _store(state, during).case_key(session, old_case) == old_key
     again = CliRunner().invoke(app, ["keys", "rotate", "--new-key-file", str(new_file)])
-    assert again.exit_code == 0 and "0 case key(s) re-wrapped" in again.output  # a rerun resumes: nothing left
+    assert (
+        again.exit_code == 0 and "0 case key(s) re-wrapped" in again.output
+    )  # a rerun resumes: nothing left
     state.engine.dispose()
