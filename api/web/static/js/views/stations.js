@@ -85,15 +85,16 @@ export class StationsView {
               method: "POST",
               body: { station: target.value || null },
             });
-            message.textContent = `${released.id} → ${released.station || s("any_station")}`;
             this.data = await api("/stations");
             this.draw();
+            document.getElementById("release-message").textContent =
+              `${released.id} → ${released.station || s("any_station")}`;
           } catch (error) {
             message.textContent = errorText(error);
           }
         },
       },
-      h("label", { for: "release-job" }, s("current_job")),
+      h("label", { for: "release-job" }, s("job")),
       job,
       h("label", { for: "release-to" }, s("release")),
       target,
