@@ -105,6 +105,7 @@ def settings(tmp_path: Path, database_url: str, gazetteer_dir: Path) -> Settings
         run_worker=False,
         gazetteer_dir=gazetteer_dir,
         audit_key=TEST_AUDIT_KEY,  # tests pass the audit key explicitly; checkpoints outside the data dir
+        organisation_key=TEST_ORGANISATION_KEY,
         audit_checkpoint_dir=tmp_path / "audit-checkpoints",
     )
 
