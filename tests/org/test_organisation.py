@@ -41,6 +41,10 @@ from tests.legal_basis.helpers import approved_case
 
 pytestmark = [
     pytest.mark.pg,
+    pytest.mark.device,
+    pytest.mark.slow,
+    # four processes, two phones and the first gazetteer build on a shared 2-core machine: 4 min at load 5
+    pytest.mark.timeout(1200),
     pytest.mark.skipif(
         not pg_enabled(), reason="the organisation test runs on PostgreSQL (REISROUTE_TEST_PG)"
     ),
