@@ -14,6 +14,8 @@ COPY matching ./matching
 COPY api ./api
 COPY legal_basis ./legal_basis
 COPY store ./store
+COPY casework ./casework
+COPY catalogue ./catalogue
 RUN pip install --no-cache-dir .
 
 ENV REISROUTE_DATA_DIR=/var/lib/reisroute

@@ -78,6 +78,7 @@ def _optional_routers() -> list:  # type: ignore[type-arg]
         "api.routers.report",
         "api.routers.records",
         "api.routers.queues",
+        "api.routers.stations",
         "api.web.pages",
     ):
         try:

@@ -24,6 +24,8 @@ simulate_app = typer.Typer(
 )
 job_app = typer.Typer(help="Extraction jobs.", no_args_is_help=True)
 retention_app = typer.Typer(help="Retention: cases due for deletion.", no_args_is_help=True)
+keys_app = typer.Typer(help="The organisation key that wraps every case key.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 app.add_typer(retention_app, name="retention")
 app.add_typer(job_app, name="job")
 app.add_typer(db_app, name="db")
@@ -183,6 +185,7 @@ def audit_keygen(path: Path) -> None:
         typer.echo(f"error: {path} exists; a key is never overwritten", err=True)
         raise typer.Exit(2) from exc
     typer.echo(f"audit key {key.key_id} written to {path}")
+
 
 @audit_app.command("verify-export")
 def audit_verify_export(
@@ -354,23 +357,138 @@ def job_watch(job_id: int, interval_s: Annotated[float, typer.Option(help="Refre
 
 
 @app.command()
-def worker(poll_s: Annotated[float, typer.Option(help="Seconds between polls")] = 1.0) -> None:
+def worker(
+    poll_s: Annotated[float, typer.Option(help="Seconds between polls")] = 1.0,
+    station: Annotated[
+        str | None,
+        typer.Option(
+            help="This station's name (default REISROUTE_STATION): claim only the jobs pinned to it"
+        ),
+    ] = None,
+) -> None:
     """Run an extraction worker on this station: claims queued jobs from the database and runs them."""
     import signal
     import threading
 
     from casework.jobs.worker import JobWorker
     from casework.state import build_state
+    from casework.stations import StationTaken
+    from store.errors import StoreError
 
-    state = build_state(Settings())
+    try:
+        settings = Settings()
+        if station is not None:
+            settings = Settings(station=station)  # validated like REISROUTE_STATION
+        state = build_state(settings)
+    except (StoreError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
     job_worker = JobWorker(state, poll_s=poll_s)
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    job_worker.start()
-    typer.echo(f"worker {job_worker.worker_id} polling {state.engine.dialect.name} for jobs")
+    try:
+        job_worker.start()
+    except StationTaken as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    where = f"station {job_worker.station}" if job_worker.station else "no station (unpinned jobs)"
+    typer.echo(
+        f"worker {job_worker.worker_id} for {where} polling {state.engine.dialect.name} for jobs; "
+        f"evidence: {state.evidence.location.split(':', 1)[0]}",
+        err=False,
+    )
     stop.wait()
     job_worker.stop()
+    state.extras["audit_log"].close()
+
+
+@keys_app.command("keygen")
+def keys_keygen(path: Path) -> None:
+    """Create an organisation key file (owner-read-only). Point REISROUTE_ORGANISATION_KEY_FILE at it on every
+    station and the central service; keep it outside every data directory and back it up apart from them."""
+    from store.keys import write_key_file
+
+    try:
+        wrapper = write_key_file(path)
+    except FileExistsError as exc:
+        typer.echo(f"error: {path} exists; a key is never overwritten", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"organisation key {wrapper.key_id} written to {path}")
+
+
+@keys_app.command("status")
+def keys_status() -> None:
+    """How many case keys each organisation key wraps (and how many the old per-directory master key)."""
+    from sqlalchemy import func, select
+
+    from casework.state import build_state
+    from store.errors import StoreError
+    from store.models import CaseKey
+
+    try:
+        state = build_state(Settings(), start_audit=False)
+    except StoreError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    with state.session_factory() as session:
+        rows = session.execute(select(CaseKey.wrapped_by, func.count()).group_by(CaseKey.wrapped_by)).all()
+    current = state.evidence.keyring.current.key_id
+    typer.echo(f"current organisation key: {current}")
+    for key_id, count in rows:
+        name = key_id or "old per-directory master key"
+        typer.echo(f"{count} case key(s) wrapped by {name}" + (" (current)" if key_id == current else ""))
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    new_key_file: Annotated[Path, typer.Option(help="The new organisation key (reisroute keys keygen PATH)")],
+) -> None:
+    """Re-wrap every case key under a new organisation key; evidence is not re-encrypted. Run with the old key
+    still configured; then set REISROUTE_ORGANISATION_KEY_FILE to the new file (and, until every station has
+    restarted, REISROUTE_ORGANISATION_KEY_PREVIOUS_FILE to the old one). Also moves case keys from the old
+    per-directory master key under the organisation key."""
+    from casework.state import build_state
+    from store import audit
+    from store.db import unit_of_work
+    from store.errors import StoreError
+    from store.keys import LocalKeyWrapper, rewrap_case_keys
+
+    try:
+        settings = Settings()
+        state = build_state(settings)
+        new = LocalKeyWrapper.from_file(new_key_file)
+    except StoreError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    if not settings.demo and new_key_file.resolve().is_relative_to(settings.data_dir.resolve()):
+        typer.echo(f"error: the new key file {new_key_file} is inside the data directory", err=True)
+        raise typer.Exit(2)
+    try:
+        with unit_of_work(state.session_factory) as session:
+            result = rewrap_case_keys(session, state.evidence.keyring, new)
+            audit.append(
+                session,
+                actor="cli",
+                role="admin",
+                action="keys.rotate",
+                details={
+                    "from": state.evidence.keyring.current.key_id,
+                    "to": result.new_key_id,
+                    "rewrapped": result.rewrapped,
+                    "already_current": result.already_current,
+                },
+            )
+    except StoreError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        state.extras["audit_log"].close()
+    typer.echo(
+        f"{result.rewrapped} case key(s) re-wrapped under {result.new_key_id} "
+        f"({result.already_current} already were); evidence untouched. Now set "
+        f"REISROUTE_ORGANISATION_KEY_FILE={new_key_file} on every station and the central service."
+    )
 
 
 def main() -> None:

@@ -67,14 +67,15 @@ def _setup(workdir: Path) -> tuple[Any, Any, int]:
     from sqlalchemy.orm import sessionmaker
 
     from store.db import make_engine
-    from store.evidence import EvidenceStore
+    from store.evidence import DirectoryEvidenceStore
+    from store.keys import Keyring, LocalKeyWrapper
     from store.migrate import upgrade
     from tests.store.route_builders import make_case_with_job
 
     engine = make_engine(f"sqlite:///{workdir / 'bench.sqlite3'}")
     upgrade(engine)
     factory = sessionmaker(bind=engine, expire_on_commit=False)
-    evidence = EvidenceStore(workdir)
+    evidence = DirectoryEvidenceStore(workdir, Keyring(current=LocalKeyWrapper(os.urandom(32))))
     with factory.begin() as session:
         case_id, _job, _custody = make_case_with_job(session, "V-BENCH")
         evidence.ensure_case_key(session, case_id)

@@ -19,6 +19,7 @@ from casework.errors import NothingToReport, ReportError
 from casework.findings import limitation_lines
 from legal_basis.policy import Policy
 from store import audit
+from store.evidence import EvidenceStore
 from store.models import (
     Authorisation,
     Case,
@@ -712,6 +713,7 @@ def collect_report_data(
     case_id: int,
     *,
     data_dir: Path,
+    evidence: EvidenceStore | None = None,
     finding_set_id: int | None = None,
     released_only: bool = False,
 ) -> CaseReportData:
@@ -814,10 +816,11 @@ def collect_report_data(
     )
     route = None
     if route_row is not None:
-        from store.evidence import EvidenceStore
         from store.route_store import legacy_route_document
 
-        route = _route_facts(route_row, legacy_route_document(session, EvidenceStore(data_dir), route_row))
+        if evidence is None:
+            raise ReportError("the report needs the evidence store to read the route version")
+        route = _route_facts(route_row, legacy_route_document(session, evidence, route_row))
     claims = {c.id: c for c in session.scalars(select(ClaimRow).where(ClaimRow.case_id == case_id))}
     finding_rows = list(
         session.scalars(

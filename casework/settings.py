@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -39,6 +40,31 @@ class Settings(BaseSettings):
         default=60.0, gt=0, description="Longest time between checkpoints"
     )
     audit_checkpoint_syslog: bool = Field(default=False, description="Also send each checkpoint to syslog")
+    organisation_key_file: Path | None = Field(
+        default=None,
+        description="Organisation key (hex) that wraps every case key; the same file on every station and the "
+        "central service, outside the data directory; required unless demo",
+    )
+    organisation_key: SecretStr | None = Field(
+        default=None, description="Organisation key as hex (instead of a file)"
+    )
+    organisation_key_previous_file: Path | None = Field(
+        default=None, description="During a key rotation: the old organisation key, still accepted to unwrap"
+    )
+    evidence_store: Literal["directory", "database"] = Field(
+        default="directory",
+        description="Where evidence blobs live: the data directory (one station) or the central PostgreSQL "
+        "database shared by every station and the central service",
+    )
+    station: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
+        description="This intake station's name; its worker claims only the jobs pinned to it",
+    )
+    station_heartbeat_s: float = Field(default=5.0, gt=0, description="Seconds between station heartbeats")
+    station_dead_after_s: float = Field(
+        default=30.0, gt=0, description="A station whose last heartbeat is older than this is shown dead"
+    )
     db_pool_size: int = Field(default=20, ge=1, description="Database connections kept open")
     db_max_overflow: int = Field(default=10, ge=0, description="Extra connections under load")
     db_pool_timeout_s: float = Field(default=10.0, gt=0, description="Wait for a free connection, then 503")

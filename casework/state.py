@@ -12,7 +12,8 @@ from casework.settings import Settings
 from legal_basis.policy import Policy, load_policy
 from store import audit
 from store.db import make_engine, make_session_factory
-from store.evidence import EvidenceStore
+from store.evidence import EvidenceStore, open_evidence_store
+from store.keys import load_keyring
 from store.migrate import upgrade
 
 
@@ -28,8 +29,9 @@ class AppState:
 
 
 def build_state(settings: Settings, *, migrate: bool = True, start_audit: bool = True) -> AppState:
-    """Everything the app holds. Refuses (``AuditKeyError``) without an audit key and checkpoint directory
-    outside the data directory, unless in demo mode. ``start_audit=False``: no start checkpoint (verify)."""
+    """Everything the app holds. Refuses (``AuditKeyError``, ``OrganisationKeyError``) without an audit key,
+    a checkpoint directory and an organisation key outside the data directory, unless in demo mode.
+    ``start_audit=False``: no start checkpoint (verify)."""
     from casework.data_permissions import secure_data_at_rest
 
     secure_data_at_rest(settings.data_dir, settings.resolved_database_url())  # umask 077, 0700 / 0600
@@ -41,6 +43,13 @@ def build_state(settings: Settings, *, migrate: bool = True, start_audit: bool =
     )
     checkpoint_dir = audit.resolve_checkpoint_dir(
         settings.audit_checkpoint_dir, data_dir=settings.data_dir, demo=settings.demo
+    )
+    keyring = load_keyring(
+        key_hex=settings.organisation_key.get_secret_value() if settings.organisation_key else None,
+        key_file=settings.organisation_key_file,
+        previous_key_file=settings.organisation_key_previous_file,
+        data_dir=settings.data_dir,
+        demo=settings.demo,
     )
     engine = make_engine(
         settings.resolved_database_url(),
@@ -72,7 +81,9 @@ def build_state(settings: Settings, *, migrate: bool = True, start_audit: bool =
         engine=engine,
         session_factory=factory,
         policy=load_policy(settings.policy_file),
-        evidence=EvidenceStore(settings.data_dir),
+        evidence=open_evidence_store(
+            settings.evidence_store, data_dir=settings.data_dir, keyring=keyring, engine=engine
+        ),
     )
     app_state.extras["audit_log"] = audit_log
     app_state.extras["worker_factory"] = JobWorker

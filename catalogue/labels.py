@@ -29,6 +29,8 @@ GROUPS = (
     "admin_screen",
     "message",
     "web_word",
+    "station_state",
+    "station_screen",
 )
 
 

@@ -1,12 +1,20 @@
-"""The encrypted evidence blob store.
+"""The encrypted evidence blob store, with two backends.
 
-Every case has its own random 256-bit key, stored only wrapped (AES-KW style via AES-GCM) by the station
-master key kept in the data directory. Blobs are encrypted in 1 MiB chunks with AES-256-GCM; each chunk's
-nonce is derived from the blob name and chunk index and the chunk index and the final flag are
-authenticated, so chunks cannot be reordered, truncated or swapped between blobs.
+Every case has its own random 256-bit key, stored only wrapped by the organisation key (``store.keys``). Blobs
+are encrypted in 1 MiB chunks with AES-256-GCM; each chunk's nonce is derived from the blob name and chunk
+index and the chunk index and the final flag are authenticated, so chunks cannot be reordered, truncated or
+swapped between blobs.
 
-Destroying a case's key row makes all its blobs unreadable (crypto-erasure); the files are deleted too,
-and the proof of deletion (key fingerprint, blob count and names hash) goes into the audit log.
+:class:`EvidenceStore` holds what both backends share (keys, sealing, reading back against the acquisition
+hash, crypto-erasure); a backend only stores and returns sealed chunks:
+
+- :class:`DirectoryEvidenceStore` (``REISROUTE_EVIDENCE_STORE=directory``, the default): files under the data
+  directory — one station, one process;
+- ``store.evidence_db.DatabaseEvidenceStore`` (``=database``): a table of sealed chunks in the central
+  database, shared by every station and the central service (see that module for why).
+
+Destroying a case's key row makes all its blobs unreadable (crypto-erasure); the blobs are deleted too, and the
+proof of deletion (key fingerprint, blob count and names hash) goes into the audit log.
 """
 
 from __future__ import annotations
@@ -16,7 +24,7 @@ import io
 import os
 import secrets
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -24,50 +32,28 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy.orm import Session
 
+from store import keys
 from store.errors import EvidenceIntegrityError, EvidenceKeyDestroyed, StoreError
 from store.models import CaseKey
 
 CHUNK_SIZE = 1024 * 1024
 _MAGIC = b"RRE1"
-
-
-def load_or_create_master_key(data_dir: Path) -> bytes:
-    path = Path(data_dir) / "keys" / "master.key"
-    if path.exists():
-        key = path.read_bytes()
-        if len(key) != 32:
-            raise StoreError(f"master key {path} is damaged (expected 32 bytes, found {len(key)})")
-        return key
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    key = secrets.token_bytes(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(key)
-    return key
-
-
-def _fingerprint(key: bytes) -> str:
-    return hashlib.sha256(b"reisroute-case-key" + key).hexdigest()
+BACKENDS = ("directory", "database")
 
 
 class EvidenceStore:
-    def __init__(self, data_dir: Path) -> None:
-        self.root = Path(data_dir) / "evidence"
-        self.root.mkdir(parents=True, exist_ok=True)
-        self._master = AESGCM(load_or_create_master_key(Path(data_dir)))
-        self._made_dirs: set[Path] = set()
+    """What every backend shares. A backend implements :meth:`_write`, :meth:`_read`, :meth:`_delete_blobs`,
+    :meth:`sync` and names itself in :attr:`location` (a cache key: two stores with the same location hold
+    the same blobs)."""
+
+    location: str = ""
+
+    def __init__(self, keyring: keys.Keyring) -> None:
+        self.keyring = keyring
 
     # keys ----------------------------------------------------------------------------------------------
     def ensure_case_key(self, session: Session, case_id: int) -> bytes:
-        row = session.get(CaseKey, case_id)
-        if row is not None:
-            return self._unwrap(case_id, row.wrapped_key)
-        key = secrets.token_bytes(32)
-        nonce = secrets.token_bytes(12)
-        wrapped = nonce + self._master.encrypt(nonce, key, f"case:{case_id}".encode())
-        session.add(CaseKey(case_id=case_id, wrapped_key=wrapped, key_fingerprint=_fingerprint(key)))
-        session.flush()
-        return key
+        return keys.ensure_case_key(session, self.keyring, case_id)
 
     def case_key(self, session: Session, case_id: int) -> bytes:
         row = session.get(CaseKey, case_id)
@@ -75,32 +61,35 @@ class EvidenceStore:
             raise EvidenceKeyDestroyed(
                 f"case {case_id} has no evidence key (destroyed at the end of retention)"
             )
-        return self._unwrap(case_id, row.wrapped_key)
+        return self.keyring.unwrap(case_id, row.wrapped_by, row.wrapped_key)
 
-    def _unwrap(self, case_id: int, wrapped: bytes) -> bytes:
-        try:
-            return self._master.decrypt(wrapped[:12], wrapped[12:], f"case:{case_id}".encode())
-        except InvalidTag as exc:
-            raise StoreError(
-                f"the key of case {case_id} does not unwrap with this station's master key"
-            ) from exc
+    # backend -------------------------------------------------------------------------------------------
+    def _write(
+        self, case_id: int, blob_name: str, sealed: Iterable[tuple[int, bool, bytes]], *, durable: bool
+    ) -> None:
+        raise NotImplementedError
+
+    def _read(self, case_id: int, blob_name: str) -> Iterator[tuple[bytes, bool | None]]:
+        """The blob's sealed chunks in order, each with its final flag where the backend keeps it."""
+        raise NotImplementedError
+
+    def _delete_blobs(self, session: Session, case_id: int) -> list[str]:
+        """Delete every blob of the case; the names deleted."""
+        raise NotImplementedError
+
+    def sync(self, case_id: int) -> None:
+        """Make every blob written with ``durable=False`` durable. Call before committing the rows that
+        name those blobs."""
+        raise NotImplementedError
 
     # blobs ---------------------------------------------------------------------------------------------
-    def _case_dir(self, case_id: int) -> Path:
-        return self.root / f"case-{int(case_id)}"
-
-    def blob_path(self, case_id: int, blob_name: str) -> Path:
-        if not blob_name.isalnum():
-            raise StoreError(f"invalid blob name {blob_name!r}")
-        return self._case_dir(case_id) / blob_name[:2] / f"{blob_name}.bin"
-
     def put_file(
         self, key: bytes, case_id: int, source: Path, *, durable: bool = True
     ) -> tuple[str, str, int]:
         """Encrypt a staged file into the store. Returns (blob name, SHA-256 of plaintext, size).
 
-        ``durable=False`` skips the per-file fsync: the caller makes a batch durable at once with
-        :meth:`sync` before it commits the rows that name the blobs (a blob no row names is noise).
+        ``durable=False`` skips the per-blob flush to stable storage: the caller makes a batch durable at
+        once with :meth:`sync` before it commits the rows that name the blobs (a blob no row names is noise).
         """
         with open(source, "rb") as reader:
             return self._put(key, case_id, iter(lambda: reader.read(CHUNK_SIZE), b""), durable=durable)
@@ -117,19 +106,12 @@ class EvidenceStore:
         self, key: bytes, case_id: int, chunks: Iterator[bytes], *, durable: bool
     ) -> tuple[str, str, int]:
         blob_name = secrets.token_hex(16)
-        target = self.blob_path(case_id, blob_name)
-        if target.parent not in self._made_dirs:
-            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            self._made_dirs.add(target.parent)
         aead = AESGCM(key)
         digest = hashlib.sha256()
         size = 0
-        # a durable blob appears whole under its name (write, fsync, rename); a batched one is written in
-        # place: no row names it before the batch's sync, and a blob no row names is noise
-        temporary = target.with_suffix(".part") if durable else target
-        # 0600 whatever the umask (issue 13, finding 7)
-        with os.fdopen(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as writer:
-            writer.write(_MAGIC)
+
+        def sealed() -> Iterator[tuple[int, bool, bytes]]:
+            nonlocal size
             index = 0
             chunk = next(chunks, b"")
             while True:
@@ -137,57 +119,35 @@ class EvidenceStore:
                 final = not following
                 digest.update(chunk)
                 size += len(chunk)
-                sealed = aead.encrypt(_nonce(blob_name, index), chunk, _aad(blob_name, index, final))
-                writer.write(struct.pack(">I", len(sealed)) + sealed)
+                yield (
+                    index,
+                    final,
+                    aead.encrypt(_nonce(blob_name, index), chunk, _aad(blob_name, index, final)),
+                )
                 if final:
-                    break
+                    return
                 chunk, index = following, index + 1
-            writer.flush()
-            if durable:
-                os.fsync(writer.fileno())
-        if durable:
-            os.replace(temporary, target)
-        return blob_name, digest.hexdigest(), size
 
-    def sync(self, case_id: int) -> None:
-        """Make every blob written with ``durable=False`` durable: one ``syncfs`` of the store's file system
-        (Linux), else a sync of the whole system. Call before committing the rows that name those blobs."""
-        case_dir = self._case_dir(case_id)
-        case_dir.mkdir(parents=True, exist_ok=True)
-        if _syncfs(case_dir):
-            return
-        os.sync()
+        self._write(case_id, blob_name, sealed(), durable=durable)
+        return blob_name, digest.hexdigest(), size
 
     def iter_chunks(self, key: bytes, case_id: int, blob_name: str) -> Iterator[bytes]:
         aead = AESGCM(key)
-        path = self.blob_path(case_id, blob_name)
-        try:
-            handle = open(path, "rb")
-        except FileNotFoundError as exc:
-            raise EvidenceIntegrityError(f"evidence blob {blob_name} of case {case_id} is missing") from exc
-        with handle:
-            if handle.read(4) != _MAGIC:
-                raise EvidenceIntegrityError(f"evidence blob {blob_name} has no valid header")
-            index = 0
-            while True:
-                header = handle.read(4)
-                if len(header) < 4:
-                    raise EvidenceIntegrityError(f"evidence blob {blob_name} is truncated at chunk {index}")
-                sealed = handle.read(struct.unpack(">I", header)[0])
-                for final in (False, True):
-                    try:
-                        chunk = aead.decrypt(_nonce(blob_name, index), sealed, _aad(blob_name, index, final))
-                        break
-                    except InvalidTag:
-                        continue
-                else:
-                    raise EvidenceIntegrityError(
-                        f"evidence blob {blob_name} chunk {index} fails authentication"
-                    )
-                yield chunk
-                if final:
-                    return
-                index += 1
+        index = 0
+        for sealed, stored_final in self._read(case_id, blob_name):
+            for final in (False, True) if stored_final is None else (stored_final,):
+                try:
+                    chunk = aead.decrypt(_nonce(blob_name, index), sealed, _aad(blob_name, index, final))
+                    break
+                except InvalidTag:
+                    continue
+            else:
+                raise EvidenceIntegrityError(f"evidence blob {blob_name} chunk {index} fails authentication")
+            yield chunk
+            if final:
+                return
+            index += 1
+        raise EvidenceIntegrityError(f"evidence blob {blob_name} is truncated at chunk {index}")
 
     def open_verified(self, key: bytes, case_id: int, blob_name: str, expected_sha256: str) -> BinaryIO:
         """Decrypt to a spooled buffer, checking the SHA-256 recorded at acquisition (hashes re-checked on load)."""
@@ -220,27 +180,113 @@ class EvidenceStore:
         return b"".join(parts)
 
     def destroy_case(self, session: Session, case_id: int) -> dict[str, object]:
-        """Crypto-erase a case: delete its key row and its blob files. Returns the proof for the audit log."""
+        """Crypto-erase a case: delete its key row and its blobs. Returns the proof for the audit log."""
         row = session.get(CaseKey, case_id)
         fingerprint = row.key_fingerprint if row is not None else None
         if row is not None:
             session.delete(row)
             session.flush()
-        names = sorted(p.name for p in self._case_dir(case_id).rglob("*.bin"))
+        names = sorted(self._delete_blobs(session, case_id))
         names_digest = hashlib.sha256("\n".join(names).encode()).hexdigest()
-        for path in self._case_dir(case_id).rglob("*"):
-            if path.is_file():
-                path.unlink()
-        for path in sorted(self._case_dir(case_id).rglob("*"), reverse=True):
-            path.rmdir()
-        if self._case_dir(case_id).exists():
-            self._case_dir(case_id).rmdir()
-        self._made_dirs = {d for d in self._made_dirs if self._case_dir(case_id) not in d.parents}
         return {
             "key_fingerprint": fingerprint,
             "blobs_deleted": len(names),
             "blob_names_sha256": names_digest,
+            "evidence_store": self.location.split(":", 1)[0],
         }
+
+
+class DirectoryEvidenceStore(EvidenceStore):
+    """Blobs as files under ``<data dir>/evidence/case-N/``: ``RRE1`` then length-prefixed sealed chunks."""
+
+    def __init__(self, data_dir: Path, keyring: keys.Keyring) -> None:
+        super().__init__(keyring)
+        self.root = Path(data_dir) / "evidence"
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.location = f"directory:{self.root.resolve()}"
+        self._made_dirs: set[Path] = set()
+
+    def _case_dir(self, case_id: int) -> Path:
+        return self.root / f"case-{int(case_id)}"
+
+    def blob_path(self, case_id: int, blob_name: str) -> Path:
+        if not blob_name.isalnum():
+            raise StoreError(f"invalid blob name {blob_name!r}")
+        return self._case_dir(case_id) / blob_name[:2] / f"{blob_name}.bin"
+
+    def _write(
+        self, case_id: int, blob_name: str, sealed: Iterable[tuple[int, bool, bytes]], *, durable: bool
+    ) -> None:
+        target = self.blob_path(case_id, blob_name)
+        if target.parent not in self._made_dirs:
+            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            self._made_dirs.add(target.parent)
+        # a durable blob appears whole under its name (write, fsync, rename); a batched one is written in
+        # place: no row names it before the batch's sync, and a blob no row names is noise
+        temporary = target.with_suffix(".part") if durable else target
+        # 0600 whatever the umask (issue 13, finding 7)
+        with os.fdopen(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as writer:
+            writer.write(_MAGIC)
+            for _index, _final, chunk in sealed:
+                writer.write(struct.pack(">I", len(chunk)) + chunk)
+            writer.flush()
+            if durable:
+                os.fsync(writer.fileno())
+        if durable:
+            os.replace(temporary, target)
+
+    def sync(self, case_id: int) -> None:
+        """One ``syncfs`` of the store's file system (Linux), else a sync of the whole system."""
+        case_dir = self._case_dir(case_id)
+        case_dir.mkdir(parents=True, exist_ok=True)
+        if _syncfs(case_dir):
+            return
+        os.sync()
+
+    def _read(self, case_id: int, blob_name: str) -> Iterator[tuple[bytes, bool | None]]:
+        path = self.blob_path(case_id, blob_name)
+        try:
+            handle = open(path, "rb")
+        except FileNotFoundError as exc:
+            raise EvidenceIntegrityError(f"evidence blob {blob_name} of case {case_id} is missing") from exc
+        with handle:
+            if handle.read(4) != _MAGIC:
+                raise EvidenceIntegrityError(f"evidence blob {blob_name} has no valid header")
+            while True:
+                header = handle.read(4)
+                if len(header) < 4:
+                    return
+                yield handle.read(struct.unpack(">I", header)[0]), None
+
+    def _delete_blobs(self, session: Session, case_id: int) -> list[str]:
+        case_dir = self._case_dir(case_id)
+        names = [p.name for p in case_dir.rglob("*.bin")]
+        for path in case_dir.rglob("*"):
+            if path.is_file():
+                path.unlink()
+        for path in sorted(case_dir.rglob("*"), reverse=True):
+            path.rmdir()
+        if case_dir.exists():
+            case_dir.rmdir()
+        self._made_dirs = {d for d in self._made_dirs if case_dir not in d.parents}
+        return names
+
+
+def open_evidence_store(
+    backend: str, *, data_dir: Path, keyring: keys.Keyring, engine: object = None
+) -> EvidenceStore:
+    """The evidence store the settings name (``REISROUTE_EVIDENCE_STORE``)."""
+    if backend == "directory":
+        return DirectoryEvidenceStore(data_dir, keyring)
+    if backend == "database":
+        from sqlalchemy import Engine
+
+        from store.evidence_db import DatabaseEvidenceStore
+
+        if not isinstance(engine, Engine):
+            raise StoreError("the database evidence store needs the database engine")
+        return DatabaseEvidenceStore(engine, keyring)
+    raise StoreError(f"unknown evidence store {backend!r}: choose one of {', '.join(BACKENDS)}")
 
 
 def _syncfs(path: Path) -> bool:
@@ -277,7 +323,8 @@ def bytes_io(data: bytes) -> BinaryIO:
 
 
 def verify_case_evidence(session: Session, evidence: EvidenceStore, case_id: int) -> dict[str, object]:
-    """Re-read every stored item of a case and check it against the hash recorded at acquisition."""
+    """Re-read every stored item of a case and check it against the hash recorded at acquisition; one entry
+    per custody item (``verified``, ``not_kept_outside_window`` or ``failed`` with the problem)."""
     from sqlalchemy import select
 
     from store.models import CustodyRecord
@@ -285,11 +332,15 @@ def verify_case_evidence(session: Session, evidence: EvidenceStore, case_id: int
     key = evidence.case_key(session, case_id)
     checked = not_kept = 0
     failures: list[dict[str, str]] = []
+    items: list[dict[str, object]] = []
     for row in session.scalars(
         select(CustodyRecord).where(CustodyRecord.case_id == case_id).order_by(CustodyRecord.id)
     ):
+        item: dict[str, object] = {"job_id": row.job_id, "device_path": row.device_path}
+        items.append(item)
         if not row.blob_name:
             not_kept += 1
+            item["status"] = "not_kept_outside_window"
             continue
         digest = hashlib.sha256()
         try:
@@ -297,15 +348,20 @@ def verify_case_evidence(session: Session, evidence: EvidenceStore, case_id: int
                 digest.update(chunk)
         except EvidenceIntegrityError as exc:
             failures.append({"device_path": row.device_path, "problem": str(exc)})
+            item.update(status="failed", problem=str(exc))
             continue
         checked += 1
         if digest.hexdigest() != row.sha256_acquired:
-            failures.append(
-                {"device_path": row.device_path, "problem": "content differs from its acquisition hash"}
-            )
+            problem = "content differs from its acquisition hash"
+            failures.append({"device_path": row.device_path, "problem": problem})
+            item.update(status="failed", problem=problem)
+        else:
+            item["status"] = "verified"
     return {
         "ok": not failures,
         "items_checked": checked,
         "items_not_kept_outside_window": not_kept,
         "failures": failures,
+        "evidence_store": evidence.location.split(":", 1)[0],
+        "items": items,
     }

@@ -216,12 +216,15 @@ class AuditEntry(Base):
 
 
 class CaseKey(Base):
-    """The case's evidence key, wrapped by the station master key. Destroying this row is crypto-erasure."""
+    """The case's evidence key, wrapped by the organisation key (``store.keys``). Destroying this row is
+    crypto-erasure, for every station at once."""
 
     __tablename__ = "case_keys"
 
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
     wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    # id of the organisation key that wraps it; None: the old per-data-directory master key
+    wrapped_by: Mapped[str | None] = mapped_column(String(40), nullable=True)
     key_fingerprint: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -245,6 +248,8 @@ class ExtractionJob(Base):
     finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
     heartbeat_at: Mapped[datetime | None] = mapped_column(nullable=True)
     worker_id: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    # the station the job is pinned to (the phone is plugged in there); None: any worker without a station
+    station: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     items_done: Mapped[int] = mapped_column(Integer, default=0)
     items_total: Mapped[int] = mapped_column(Integer, default=0)
     bytes_done: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -370,3 +375,32 @@ class FindingRow(Base):
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(20))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class EvidenceChunk(Base):
+    """One sealed (AES-256-GCM) chunk of an evidence blob in the central database store
+    (``store.evidence_db``). Plaintext never reaches this table."""
+
+    __tablename__ = "evidence_chunks"
+
+    blob_name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    chunk_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # no foreign key: blobs are written in their own transaction, before the rows that name them commit
+    case_id: Mapped[int] = mapped_column(Integer, index=True)
+    final: Mapped[bool] = mapped_column(Boolean)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Station(Base):
+    """An intake station's worker and its heartbeat (``casework.stations``)."""
+
+    __tablename__ = "stations"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    worker_id: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    host: Mapped[str] = mapped_column(String(255), default="")
+    version: Mapped[str] = mapped_column(String(40), default="")
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_heartbeat_at: Mapped[datetime] = mapped_column(default=utcnow)
+    current_job_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    stopped_at: Mapped[datetime | None] = mapped_column(nullable=True)

@@ -318,7 +318,7 @@ def add_route_version(
     )
     session.add(row)
     session.flush()
-    _cache_put((str(evidence.root), case_id, sealed.sha256), sealed.points)
+    _cache_put((evidence.location, case_id, sealed.sha256), sealed.points)
     return row
 
 
@@ -392,7 +392,7 @@ def load_points(session: Session, evidence: EvidenceStore, row: RouteVersion) ->
         raise RoutePointsError(f"route points in unknown format {row.points_format!r}; rebuild the route")
     key = evidence.case_key(session, row.case_id)  # raises when the key was destroyed, cached or not
     assert row.points_sha256 is not None
-    cache_key = (str(evidence.root), row.case_id, row.points_sha256)
+    cache_key = (evidence.location, row.case_id, row.points_sha256)
     cached = _cache_get(cache_key)
     if cached is not None:
         return cached

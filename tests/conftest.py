@@ -28,6 +28,7 @@ PG_ADMIN_URL = os.environ.get(
 )
 PASSWORD = "test-password-1"
 TEST_AUDIT_KEY = "5e" * 32
+TEST_ORGANISATION_KEY = "0a" * 32
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)]
 
 
@@ -37,10 +38,11 @@ def pg_enabled() -> bool:
 
 @pytest.fixture(autouse=True)
 def audit_key_for_tests(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every Settings() a test builds gets the test audit key and a checkpoint directory outside its data
-    directory (the service refuses to start without them outside demo mode)."""
+    """Every Settings() a test builds gets the test audit key, organisation key and a checkpoint directory
+    outside its data directory (the service refuses to start without them outside demo mode)."""
     monkeypatch.setenv("REISROUTE_AUDIT_KEY", TEST_AUDIT_KEY)
     monkeypatch.setenv("REISROUTE_AUDIT_CHECKPOINT_DIR", str(tmp_path / "audit-checkpoints"))
+    monkeypatch.setenv("REISROUTE_ORGANISATION_KEY", TEST_ORGANISATION_KEY)  # outside the data dir, as required
 
 
 @pytest.fixture(scope="session")
@@ -104,6 +106,7 @@ def settings(tmp_path: Path, database_url: str, gazetteer_dir: Path) -> Settings
         run_worker=False,
         gazetteer_dir=gazetteer_dir,
         audit_key=TEST_AUDIT_KEY,  # tests pass the audit key explicitly; checkpoints outside the data dir
+        organisation_key=TEST_ORGANISATION_KEY,
         audit_checkpoint_dir=tmp_path / "audit-checkpoints",
     )
 

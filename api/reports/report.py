@@ -188,6 +188,7 @@ def produce_case_report(
             state.policy,
             case_id,
             data_dir=state.settings.data_dir,
+            evidence=state.evidence,
             finding_set_id=finding_set_id,
             released_only=released_only,
         )

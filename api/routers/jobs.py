@@ -44,6 +44,11 @@ class JobCreate(BaseModel):
     authorisation_id: BodyId
     device_id: BodyId
     source: SourceSpec
+    station: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
+        description="the intake station where the phone is plugged in: only its worker runs the job",
+    )
 
 
 class JobRead(ORM):
@@ -64,6 +69,7 @@ class JobRead(ORM):
     bytes_done: int
     bytes_total: int
     error: str | None
+    station: str | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -91,6 +97,7 @@ def start_job(
             kind=body.source.kind,
             params=body.source.model_dump(exclude={"password", "kind"}, exclude_none=True),
             password=body.source.password,
+            station=body.station,
         )
     except jobs.GateClosed as closed:
         session.commit()  # the refusal itself is audited

@@ -66,8 +66,10 @@ def start_job(
     kind: str,
     params: dict[str, Any],
     password: str | None = None,
+    station: str | None = None,
 ) -> ExtractionJob:
-    """Queue an extraction job; the legal gate is checked here and again by the worker before it reads."""
+    """Queue an extraction job; the legal gate is checked here and again by the worker before it reads.
+    ``station``: pin the job to the intake station where the phone is plugged in (only its worker runs it)."""
     services.get_case(session, case_id)
     device = session.get(Device, device_id)
     if device is None or device.case_id != case_id:
@@ -97,6 +99,7 @@ def start_job(
         params=params,
         created_by=actor.user_id,
         scope={"categories": list(authorisation.categories)},
+        station=station,
     )
     session.add(job)
     session.flush()
@@ -117,6 +120,7 @@ def start_job(
                 params.get("path") or params.get("udid") or params.get("serial")
             ),
             "authorisation": authorisation.id,
+            "station": station,
         },
     )
     return job

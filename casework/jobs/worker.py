@@ -5,6 +5,12 @@ workers on PostgreSQL and on SQLite), re-checks the legal gate (consent may have
 the source, records identity and the clock before and after, and runs the generic acquisition runner. A
 disconnect leaves the job ``interrupted``; it is retried with the items already committed skipped. On start,
 jobs left ``running`` by a dead process become ``interrupted`` and resume.
+
+Stations: a worker with a station name (``REISROUTE_STATION``, ``reisroute worker --station NAME``) claims
+only the jobs pinned to that station, a worker without one only unpinned jobs. On PostgreSQL a claim is
+``SELECT ... FOR UPDATE SKIP LOCKED`` (workers never wait on each other's candidate rows); on SQLite, one
+station alone, the compare-and-set. A station's worker writes a heartbeat row (``casework.stations``); one
+worker holds a station name at a time, so on start it takes back and resumes the jobs it left running.
 """
 
 from __future__ import annotations
@@ -81,8 +87,12 @@ class JobWorker:
         poll_s: float | None = None,
         max_attempts: int = 6,
         retry_delay_s: float = 1.0,
+        station: str | None = None,
     ) -> None:
         self.state = state
+        self.station = station if station is not None else state.settings.station
+        self.current_job_id: int | None = None
+        self._heartbeat_thread: threading.Thread | None = None
         self.poll_s = poll_s if poll_s is not None else state.settings.worker_poll_s
         self.max_attempts = max_attempts
         self.retry_delay_s = retry_delay_s
@@ -92,6 +102,19 @@ class JobWorker:
 
     # lifecycle -------------------------------------------------------------------------------------------
     def start(self) -> None:
+        if self.station is not None:
+            from casework.stations import register_station
+
+            register_station(
+                self.state.session_factory,
+                self.station,
+                self.worker_id,
+                dead_after_s=self.state.settings.station_dead_after_s,
+            )
+            self._heartbeat_thread = threading.Thread(
+                target=self._heartbeat_loop, name="reisroute-station-heartbeat", daemon=True
+            )
+            self._heartbeat_thread.start()
         self.recover_orphans()
         self._thread = threading.Thread(target=self._loop, name="reisroute-worker", daemon=True)
         self._thread.start()
@@ -100,6 +123,26 @@ class JobWorker:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout_s)
+        if self._heartbeat_thread is not None:
+            self._heartbeat_thread.join(timeout_s)
+            from casework.stations import stop_station
+
+            stop_station(self.state.session_factory, self.station or "", self.worker_id)
+
+    def _heartbeat_loop(self) -> None:
+        from casework.stations import heartbeat
+
+        interval = self.state.settings.station_heartbeat_s
+        while not self._stop.wait(interval):
+            try:
+                heartbeat(
+                    self.state.session_factory,
+                    self.station or "",
+                    self.worker_id,
+                    current_job_id=self.current_job_id,
+                )
+            except Exception:  # noqa: BLE001 - a missed heartbeat is retried; the loop must survive
+                log.exception("station heartbeat failed")
 
     def _loop(self) -> None:
         while not self._stop.is_set():
@@ -114,21 +157,29 @@ class JobWorker:
     def recover_orphans(self, *, stale_after_s: float = 900.0) -> int:
         """Jobs left running by a dead process become interrupted (and so resumable).
 
-        A job is orphaned when its worker ran on this host and that process is gone (known at once), or when
-        its heartbeat is older than ``stale_after_s`` (a worker on another station that died).
+        A job is orphaned when its worker ran on this host and that process is gone (known at once), when
+        its heartbeat is older than ``stale_after_s`` (a worker on another station that died), or when it is
+        pinned to this worker's station and another worker ran it (this worker holds the station name now:
+        the station's previous worker died, so the station resumes its own job).
         """
         cutoff = utcnow() - timedelta(seconds=stale_after_s)
         host = socket.gethostname()
         with self.state.session_factory.begin() as session:
             running = session.execute(
-                select(ExtractionJob.id, ExtractionJob.worker_id, ExtractionJob.heartbeat_at).where(
-                    ExtractionJob.state == "running"
-                )
+                select(
+                    ExtractionJob.id,
+                    ExtractionJob.worker_id,
+                    ExtractionJob.heartbeat_at,
+                    ExtractionJob.station,
+                ).where(ExtractionJob.state == "running")
             ).all()
             orphans = [
                 job_id
-                for job_id, worker_id, heartbeat in running
-                if _process_gone(worker_id, host) or heartbeat is None or heartbeat <= cutoff
+                for job_id, worker_id, heartbeat, station in running
+                if _process_gone(worker_id, host)
+                or heartbeat is None
+                or heartbeat <= cutoff
+                or (self.station is not None and station == self.station and worker_id != self.worker_id)
             ]
             if orphans:
                 session.execute(
@@ -139,17 +190,48 @@ class JobWorker:
             return len(orphans)
 
     # claiming --------------------------------------------------------------------------------------------
+    def _claimable(self) -> list[Any]:
+        station = (
+            ExtractionJob.station == self.station
+            if self.station is not None
+            else ExtractionJob.station.is_(None)
+        )
+        return [
+            ExtractionJob.state.in_(["queued", "interrupted"]),
+            ExtractionJob.cancel_requested.is_(False),
+            station,
+        ]
+
+    def _claim_values(self) -> dict[str, Any]:
+        return {
+            "state": "running",
+            "worker_id": self.worker_id,
+            "heartbeat_at": utcnow(),
+            "attempts": ExtractionJob.attempts + 1,
+            "started_at": func.coalesce(ExtractionJob.started_at, utcnow()),  # shown while connecting
+        }
+
     def claim(self) -> int | None:
+        """The oldest waiting job for this worker's station (or without one), now ``running`` under it."""
+        if self.state.engine.dialect.name == "postgresql":
+            with self.state.session_factory.begin() as session:
+                job_id = session.scalar(
+                    select(ExtractionJob.id)
+                    .where(*self._claimable())
+                    .order_by(ExtractionJob.id)
+                    .limit(1)
+                    .with_for_update(skip_locked=True)
+                )
+                if job_id is None:
+                    return None
+                session.execute(
+                    update(ExtractionJob).where(ExtractionJob.id == job_id).values(**self._claim_values())
+                )
+                return int(job_id)
         with self.state.session_factory() as session:
             candidates = list(
                 session.scalars(
-                    select(ExtractionJob.id)
-                    .where(
-                        ExtractionJob.state.in_(["queued", "interrupted"]),
-                        ExtractionJob.cancel_requested.is_(False),
-                    )
-                    .order_by(ExtractionJob.id)
-                    .limit(5)
+                    select(ExtractionJob.id).where(*self._claimable()).order_by(ExtractionJob.id).limit(5)
                 )
             )
         for job_id in candidates:
@@ -157,15 +239,7 @@ class JobWorker:
                 result = session.execute(
                     update(ExtractionJob)
                     .where(ExtractionJob.id == job_id, ExtractionJob.state.in_(["queued", "interrupted"]))
-                    .values(
-                        state="running",
-                        worker_id=self.worker_id,
-                        heartbeat_at=utcnow(),
-                        attempts=ExtractionJob.attempts + 1,
-                        started_at=func.coalesce(
-                            ExtractionJob.started_at, utcnow()
-                        ),  # shown while connecting
-                    )
+                    .values(**self._claim_values())
                 )
                 if result.rowcount == 1:  # type: ignore[attr-defined]
                     return job_id
@@ -200,7 +274,11 @@ class JobWorker:
         job_id = self.claim()
         if job_id is None:
             return False
-        self.run_job(job_id)
+        self.current_job_id = job_id
+        try:
+            self.run_job(job_id)
+        finally:
+            self.current_job_id = None
         return True
 
     # running ---------------------------------------------------------------------------------------------

@@ -27,7 +27,11 @@ from legal_basis.roles import Role
 from matching.gazetteer import Gazetteer
 from store.db import unit_of_work
 from store.models import User
-from tests.conftest import PASSWORD, TEST_AUDIT_KEY  # the session's password_hash fixture hashes this one
+from tests.conftest import (
+    PASSWORD,
+    TEST_AUDIT_KEY,
+    TEST_ORGANISATION_KEY,
+)  # the session's password_hash fixture hashes this one
 from tests.legal_basis.helpers import approved_case
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "reports"
@@ -96,6 +100,7 @@ def released_case(
         run_worker=False,
         gazetteer_dir=gazetteer_dir,
         audit_key=TEST_AUDIT_KEY,
+        organisation_key=TEST_ORGANISATION_KEY,
         audit_checkpoint_dir=root / "audit-checkpoints",
     )
     state = build_state(settings, migrate=False)

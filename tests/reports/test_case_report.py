@@ -274,6 +274,7 @@ def _dutch_text_without_free_text(released_case, tmp_path: Path) -> str:  # type
             state.policy,
             released_case.case_id,
             data_dir=state.settings.data_dir,
+            evidence=state.evidence,
             finding_set_id=released_case.released_set_id,
         )
     typed = "XXX"

@@ -36,6 +36,12 @@ def _job_columns(engine) -> dict[str, dict]:  # noqa: ANN001
     return {c["name"]: c for c in inspect(engine).get_columns("extraction_jobs")}
 
 
+def _head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    return str(ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head())
+
+
 def _revision(engine) -> str:  # noqa: ANN001
     with engine.connect() as connection:
         return str(connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one())
@@ -116,7 +122,7 @@ def test_keyed_audit_migration_keeps_and_seals_old_rows(empty_database_url: str,
         upgrade(engine, "0002")
         _insert_legacy_rows(engine, 3)
         upgrade(engine)
-        assert _revision(engine) == "c17a_0003"
+        assert _revision(engine) == _head_revision()
         assert {"chain_version", "key_id"} <= _audit_columns(engine)
         with engine.connect() as connection:
             versions = connection.execute(text("SELECT chain_version FROM audit_entries")).scalars().all()
@@ -190,5 +196,28 @@ def test_route_points_migration_up_down_up(empty_database_url: str) -> None:
         assert not blob_columns & _route_columns(engine) and _revision(engine) == "0002"
         upgrade(engine)
         assert blob_columns <= _route_columns(engine)
+    finally:
+        engine.dispose()
+
+
+def test_stations_migration_up_down_up(empty_database_url: str) -> None:
+    """h15_0001 adds the central evidence table, stations, the job's station and the case key's wrapping key,
+    and downgrades cleanly."""
+    engine = make_engine(empty_database_url)
+    try:
+        upgrade(engine, "h13a_0001")
+        upgrade(engine, "h15_0001")
+        tables = set(inspect(engine).get_table_names())
+        assert {"evidence_chunks", "stations"} <= tables
+        assert "station" in _job_columns(engine)
+        assert "wrapped_by" in {c["name"] for c in inspect(engine).get_columns("case_keys")}
+        config = alembic_config(engine.url.render_as_string(hide_password=False))
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "h13a_0001")
+        assert not {"evidence_chunks", "stations"} & set(inspect(engine).get_table_names())
+        assert "station" not in _job_columns(engine)
+        upgrade(engine)
+        assert "station" in _job_columns(engine)
     finally:
         engine.dispose()

@@ -9,6 +9,7 @@ import { CaseListView } from "./views/cases.js";
 import { COMPLIANCE_ROLES, ComplianceView, w as complianceWord } from "./views/compliance.js";
 import { LoginView } from "./views/login.js";
 import { RouteView } from "./views/route.js";
+import { STATION_ROLES, StationsView, w as stationWord } from "./views/stations.js";
 
 const main = document.getElementById("main");
 const header = document.getElementById("header");
@@ -18,6 +19,7 @@ const ROUTES = [
   [/^#\/login$/, () => new LoginView()],
   [/^#\/compliance$/, () => new ComplianceView()],
   [/^#\/admin$/, () => new AdminView()],
+  [/^#\/stations$/, () => new StationsView()],
   [/^#\/cases\/(\d+)\/route$/, (m) => new RouteView(Number(m[1]))],
   [/^#\/cases\/(\d+)$/, (m) => new CaseView(Number(m[1]))],
   [/^#\/(cases)?$/, () => new CaseListView()],
@@ -38,6 +40,9 @@ function drawHeader() {
       who && who.role === "admin" ? h("a", { href: "#/admin", id: "nav-admin" }, adminWord("nav_admin")) : null,
       who && COMPLIANCE_ROLES.includes(who.role)
         ? h("a", { href: "#/compliance", id: "nav-compliance" }, complianceWord("compliance"))
+        : null,
+      who && STATION_ROLES.includes(who.role)
+        ? h("a", { href: "#/stations", id: "nav-stations" }, stationWord("station_screen", "title"))
         : null,
     ),
     h(
