@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from casework import access
 from legal_basis.roles import Role
 from legal_basis.services import Actor
 from store.models import Authorisation, Case, ExtractionJob, FindingSet, User
@@ -37,12 +38,20 @@ def _iso(value: Any) -> str | None:
 def queues(session: Session, actor: Actor) -> dict[str, list[dict[str, Any]]]:
     """The queues this actor's role works from (only those; an empty list is an empty queue)."""
     result: dict[str, list[dict[str, Any]]] = {}
-    references = dict(session.execute(select(Case.id, Case.reference)).all())
+    # need-to-know: only the cases assigned to the actor (directly or through a team)
+    visible = select(Case.id).where(access.visible_cases(actor))
+    references = dict(
+        session.execute(select(Case.id, Case.reference).where(access.visible_cases(actor))).all()
+    )
     if actor.role in APPROVERS:
         rows = list(
             session.scalars(
                 select(Authorisation)
-                .where(Authorisation.status == "requested", Authorisation.requested_by != actor.user_id)
+                .where(
+                    Authorisation.status == "requested",
+                    Authorisation.requested_by != actor.user_id,
+                    Authorisation.case_id.in_(visible),
+                )
                 .order_by(Authorisation.requested_at)
             )
         )
@@ -67,7 +76,7 @@ def queues(session: Session, actor: Actor) -> dict[str, list[dict[str, Any]]]:
             session.scalars(
                 select(FindingSet)
                 .join(latest, latest.c.set_id == FindingSet.id)
-                .where(FindingSet.released_at.is_(None))
+                .where(FindingSet.released_at.is_(None), FindingSet.case_id.in_(visible))
                 .order_by(FindingSet.created_at)
             )
         )
@@ -84,7 +93,7 @@ def queues(session: Session, actor: Actor) -> dict[str, list[dict[str, Any]]]:
         rows_j = list(
             session.scalars(
                 select(ExtractionJob)
-                .where(ExtractionJob.state.in_(OPEN_JOB_STATES))
+                .where(ExtractionJob.state.in_(OPEN_JOB_STATES), ExtractionJob.case_id.in_(visible))
                 .order_by(ExtractionJob.created_at)
             )
         )

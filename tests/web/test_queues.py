@@ -46,10 +46,12 @@ def test_queues_per_role_with_names(client_for, state) -> None:  # type: ignore[
     assert [(q["reference"], q["requested_by"]) for q in mine["awaiting_my_approval"]] == [
         ("V-QUEUE-1", NAMES["intake"])
     ]
+    # need-to-know: an approver outside the case's team neither sees it queued nor can decide it
+    assert authoriser2.get("/api/v1/queues").json()["awaiting_my_approval"] == []
+    path = f"/api/v1/cases/{case_id}/authorisations/{authorisation_id}/approve"
+    assert authoriser2.post(path, json={"reason": "Necessary"}).status_code == 404
     # once decided it leaves every approver's queue
-    response = authoriser2.post(
-        f"/api/v1/cases/{case_id}/authorisations/{authorisation_id}/approve", json={"reason": "Necessary"}
-    )
+    response = authoriser.post(path, json={"reason": "Necessary"})
     assert response.status_code == 200, response.text
     assert authoriser.get("/api/v1/queues").json()["awaiting_my_approval"] == []
 
