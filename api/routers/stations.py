@@ -10,13 +10,11 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from api.deps import ADMIN_ONLY, SessionDep, StateDep
-from api.routers.jobs import JobRead
 from casework import stations
 from legal_basis import services
 from legal_basis.services import Actor
-from store.models import ExtractionJob
 
-router = APIRouter(prefix="/api/v1", tags=["stations"])
+router = APIRouter(prefix="/api/v1/admin", tags=["stations"])
 
 
 class StationRead(BaseModel):
@@ -68,15 +66,25 @@ def list_stations(
     )
 
 
-@router.post("/jobs/{job_id}/release", response_model=JobRead)
+class ReleasedJob(BaseModel):
+    """What admin learns of a released job: ids, station and state only (no case data, issue 13)."""
+
+    id: int
+    case_id: int
+    station: str | None
+    state: str
+
+
+@router.post("/jobs/{job_id}/release", response_model=ReleasedJob)
 def release_job(
     job_id: int,
     body: JobRelease,
     session: SessionDep,
     state: StateDep,
     actor: Annotated[Actor, Depends(ADMIN_ONLY)],
-) -> ExtractionJob:
+) -> ReleasedJob:
     """Hand a dead station's job to another station: it resumes there, committed items skipped."""
-    return stations.release_job(
+    job = stations.release_job(
         session, actor, job_id, to_station=body.station, dead_after_s=state.settings.station_dead_after_s
     )
+    return ReleasedJob(id=job.id, case_id=job.case_id, station=job.station, state=job.state)

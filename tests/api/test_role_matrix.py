@@ -33,7 +33,7 @@ OUTSIDE = {
 }
 CASE_PARAMS = {"case_id", "job_id"}
 # ids in paths that are not case data: only admin's user and team management may carry them without a case
-ADMIN_PARAMS = {"user_id", "team_id", "assignment_id"}
+ADMIN_PARAMS = {"user_id", "team_id", "assignment_id", "job_id"}  # job_id: releasing a dead station's job
 # where admin may go at all: its own API, its session and the base map (no case data)
 ADMIN_PREFIXES = ("/api/v1/admin/", "/api/v1/auth/", "/api/v1/basemap/")
 

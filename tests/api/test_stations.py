@@ -52,7 +52,7 @@ def test_workers_claim_only_their_stations_jobs(state) -> None:  # type: ignore[
 
 def test_heartbeats_and_release(state, client_for) -> None:  # type: ignore[no-untyped-def]
     admin, intake = client_for("admin"), client_for("intake")
-    assert admin.get("/api/v1/stations").json()["stations"] == []
+    assert admin.get("/api/v1/admin/stations").json()["stations"] == []
     job_id = _job(state, "north", "V-ST-2")
     first = JobWorker(state, station="north")
     register_station(state.session_factory, "north", first.worker_id, dead_after_s=30)
@@ -61,14 +61,14 @@ def test_heartbeats_and_release(state, client_for) -> None:  # type: ignore[no-u
         register_station(state.session_factory, "north", "another:1:x", dead_after_s=30)
     heartbeat(state.session_factory, "north", first.worker_id, current_job_id=job_id)
 
-    stations = admin.get("/api/v1/stations").json()["stations"]
+    stations = admin.get("/api/v1/admin/stations").json()["stations"]
     assert [(s["name"], s["state"], s["current_job_id"], s["jobs_running"]) for s in stations] == [
         ("north", "alive", job_id, 1)
     ]
-    assert intake.get("/api/v1/stations").status_code == 403
-    refused = admin.post(f"/api/v1/jobs/{job_id}/release", json={"station": "south"})
+    assert intake.get("/api/v1/admin/stations").status_code == 403
+    refused = admin.post(f"/api/v1/admin/jobs/{job_id}/release", json={"station": "south"})
     assert refused.status_code == 409 and "alive" in refused.json()["detail"]
-    assert admin.post(f"/api/v1/jobs/{job_id}/release", json={"station": "bad name!"}).status_code == 422
+    assert admin.post(f"/api/v1/admin/jobs/{job_id}/release", json={"station": "bad name!"}).status_code == 422
 
     with state.session_factory.begin() as session:  # the station falls silent
         session.execute(
@@ -76,8 +76,8 @@ def test_heartbeats_and_release(state, client_for) -> None:  # type: ignore[no-u
                 last_heartbeat_at=utcnow() - timedelta(seconds=state.settings.station_dead_after_s + 1)
             )
         )
-    assert admin.get("/api/v1/stations").json()["stations"][0]["state"] == "dead"
-    released = admin.post(f"/api/v1/jobs/{job_id}/release", json={"station": "south"})
+    assert admin.get("/api/v1/admin/stations").json()["stations"][0]["state"] == "dead"
+    released = admin.post(f"/api/v1/admin/jobs/{job_id}/release", json={"station": "south"})
     assert released.status_code == 200, released.text
     assert (released.json()["state"], released.json()["station"]) == ("interrupted", "south")
     assert JobWorker(state, station="north").claim() is None

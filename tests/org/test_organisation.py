@@ -117,7 +117,7 @@ class Organisation:
         process.wait(timeout=60)
 
     def stations(self) -> dict[str, dict[str, Any]]:
-        response = self.clients["admin"].get("/api/v1/stations")
+        response = self.clients["admin"].get("/api/v1/admin/stations")
         assert response.status_code == 200, response.text
         return {s["name"]: s for s in response.json()["stations"]}
 
@@ -450,12 +450,12 @@ def test_a_dead_station_resumes_its_job_or_an_admin_releases_it(organisation: Or
         org.start_station("west")
         _kill_when_stalled(org, "west", job_id, simulator)
         admin = org.clients["admin"]
-        refused = admin.post(f"/api/v1/jobs/{job_id}/release", json={"station": "west"})
+        refused = admin.post(f"/api/v1/admin/jobs/{job_id}/release", json={"station": "west"})
         assert refused.status_code == 409, refused.text  # already pinned there: say so, change nothing
         _wait("west shown dead", lambda: org.stations()["west"]["state"] == "dead", timeout_s=30)
-        not_admin = org.clients["intake"].post(f"/api/v1/jobs/{job_id}/release", json={"station": "east"})
+        not_admin = org.clients["intake"].post(f"/api/v1/admin/jobs/{job_id}/release", json={"station": "east"})
         assert not_admin.status_code == 403
-        response = admin.post(f"/api/v1/jobs/{job_id}/release", json={"station": "east"})
+        response = admin.post(f"/api/v1/admin/jobs/{job_id}/release", json={"station": "east"})
         assert response.status_code == 200, response.text
         assert response.json()["state"] == "interrupted" and response.json()["station"] == "east"
         org.start_station("east")

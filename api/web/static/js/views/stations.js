@@ -30,7 +30,7 @@ export class StationsView {
   async mount(root) {
     this.root = root;
     await loadWords();
-    this.data = await api("/stations");
+    this.data = await api("/admin/stations");
     this.draw();
   }
 
@@ -81,11 +81,11 @@ export class StationsView {
         onsubmit: async (event) => {
           event.preventDefault();
           try {
-            const released = await api(`/jobs/${Number(job.value)}/release`, {
+            const released = await api(`/admin/jobs/${Number(job.value)}/release`, {
               method: "POST",
               body: { station: target.value || null },
             });
-            this.data = await api("/stations");
+            this.data = await api("/admin/stations");
             this.draw();
             document.getElementById("release-message").textContent =
               `${released.id} → ${released.station || s("any_station")}`;
