@@ -26,6 +26,7 @@ GROUPS = (
     "data_category",
     "role",
     "evaluation",
+    "device_fact_missing",
 )
 
 

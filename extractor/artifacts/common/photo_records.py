@@ -168,6 +168,17 @@ def choose_time(metadata: PhotoMetadata, ctx: ParseContext) -> PhotoTime | None:
     )
 
 
+def _camera_clock_time(metadata: PhotoMetadata) -> datetime | None:
+    """DateTimeOriginal with its stated offset: what the device clock said when the photo was taken."""
+    if not (metadata.local_time_text and metadata.offset_text):
+        return None
+    try:
+        moment = from_exif_local_with_offset(metadata.local_time_text, metadata.offset_text)
+    except TimestampError:
+        return None
+    return moment + _subseconds(metadata.subsec_text)
+
+
 class PhotoRowSkipped(Exception):
     """Internal: why one photo gave no record (used by the photo parsers to count it)."""
 
@@ -207,6 +218,7 @@ def photo_record(
             altitude_m=metadata.altitude_m,
             observation=observation,
             note="; ".join(notes) or None,
+            device_clock_utc=_camera_clock_time(metadata) if chosen.source is TimeSource.GNSS else None,
         )
     except ValueError as exc:
         raise PhotoRowSkipped(f"invalid EXIF GPS values: {exc}", invalid=True) from exc
