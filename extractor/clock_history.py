@@ -5,7 +5,7 @@ photo's ``datetaken`` or a Photos.sqlite ``ZDATECREATED`` was stamped months ago
 the same amount then is a question of evidence, not of assumption. The evidence is a GNSS time of the same
 moment:
 
-- the same file's EXIF fix (GPSDateStamp/GPSTimeStamp) beside a device-clock record of that file (a MediaStore
+- the same file's EXIF fix (GPSDateStamp/GPSTimeStamp; not a received photo's) beside a device-clock record of that file (a MediaStore
   row, a Photos.sqlite row): their difference is the device clock's error when the photo was taken;
 - a photo whose EXIF holds both a GNSS time and DateTimeOriginal with OffsetTimeOriginal: the same difference,
   for the job as a whole.
@@ -18,6 +18,10 @@ right then and nothing is applied (the record says why); otherwise, and when the
 today's offset is applied as before (DESIGN: device-clock times are corrected by the measured offset) and, with
 contrary evidence, the record says the correction is uncertain.
 
+A device-clock row about a photo whose own EXIF GNSS fix is known (a MediaStore or Photos.sqlite row) is the
+same observation as that fix: it takes the fix's time (its own is kept in the note), so the route shows one
+point with both sources instead of two.
+
 ``agreement_s`` (default 60 s) allows for a GNSS fix taken some seconds before the shutter. It must stay below
 half of the offsets it tells apart; an offset of a minute or less is within what a route can resolve anyway.
 """
@@ -26,8 +30,9 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 
-from extractor.records import LocationRecord, TimeSource
+from extractor.records import LocationRecord, Observation, TimeSource
 
 _PREFIXES = (
     ("/storage/emulated/0/", "/sdcard/"),
@@ -55,20 +60,31 @@ class ClockHistory:
     today_offset_s: float
     agreement_s: float = 60.0
     gnss_by_file: dict[str, float] = field(default_factory=dict)  # file → GNSS time (Unix s) of its EXIF fix
+    gnss_source_by_file: dict[str, str] = field(default_factory=dict)  # file → "artifact path" of that fix
     photo_differences_s: list[float] = field(default_factory=list)  # device clock minus GNSS, one per photo
+    own_files: set[str] = field(default_factory=set)  # files whose fix is not a received photo's
 
     def observe(self, record: LocationRecord) -> None:
         """Learn from a record (call for every record, before correcting later ones)."""
         if record.time_source is not TimeSource.GNSS:
             return
-        self.gnss_by_file.setdefault(file_key(record.subject_path or record.source_path), record.time_utc.timestamp())
-        if record.device_clock_utc is not None:
+        key = file_key(record.subject_path or record.source_path)
+        if key not in self.gnss_by_file:
+            self.gnss_by_file[key] = record.time_utc.timestamp()
+            self.gnss_source_by_file[key] = f"{record.artifact_id} {record.source_path}"
+            if record.observation is not Observation.RECEIVED:
+                self.own_files.add(key)
+        # a received photo was timed by another device's clock: no evidence about this one's
+        if record.device_clock_utc is not None and record.observation is not Observation.RECEIVED:
             self.photo_differences_s.append((record.device_clock_utc - record.time_utc).total_seconds())
 
     def _file_difference(self, record: LocationRecord) -> float | None:
         if not record.subject_path:
             return None
-        gnss = self.gnss_by_file.get(file_key(record.subject_path))
+        key = file_key(record.subject_path)
+        if key not in self.own_files:
+            return None  # unknown, or a received photo: its fix was timed by another device
+        gnss = self.gnss_by_file.get(key)
         return None if gnss is None else record.time_utc.timestamp() - gnss
 
     def correct_item(self, records: list[LocationRecord]) -> list[LocationRecord]:
@@ -97,8 +113,28 @@ class ClockHistory:
                 )
             else:
                 evidence = None
-            corrected.append(self._correct(record, evidence))
+            corrected.append(self._one_observation(self._correct(record, evidence)))
         return corrected
+
+    def _one_observation(self, record: LocationRecord) -> LocationRecord:
+        """A row about a photo whose own EXIF fix is known: the same observation, at the fix's GNSS time.
+
+        Both records are kept (both sources stay listed); with one time and one position the route's cleaning
+        makes them one point (``DUPLICATE`` of each other) instead of two a few minutes apart.
+        """
+        if not record.subject_path or record.time_source is not TimeSource.DEVICE_CLOCK:
+            return record
+        key = file_key(record.subject_path)
+        gnss = self.gnss_by_file.get(key)
+        if gnss is None:
+            return record
+        own_time = record.time_utc
+        aligned = datetime.fromtimestamp(gnss, UTC)
+        note = (
+            f"one observation with {self.gnss_source_by_file[key]} (same photo): time from its GNSS fix; "
+            f"this row's own time was {own_time.isoformat()}"
+        )
+        return _with_note(replace(record, time_utc=aligned), note)
 
     def _correct(self, record: LocationRecord, evidence: tuple[float, str] | None) -> LocationRecord:
         if record.time_source is not TimeSource.DEVICE_CLOCK:

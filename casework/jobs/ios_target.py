@@ -113,9 +113,10 @@ class LiveIphoneJobSource:
                 f"the phone streamed {backup.discarded_files} other file(s) of its backup, which were "
                 "discarded unread (drained from the connection, never written or parsed)"
             )
-            if backup.not_received:
+            missing = self._not_received(backup)
+            if missing:
                 self._notes.append(
-                    f"planned, not received: {', '.join(backup.not_received)} (the phone's backup did not "
+                    f"planned, not received: {', '.join(missing)} (the phone's backup did not "
                     "contain them under any name: device path, domain path or backup file id)"
                 )
         return self._backup
@@ -127,8 +128,21 @@ class LiveIphoneJobSource:
             return []  # not planned, or the backup was never needed
         if self._backup is None:
             return ["/" + p for p in planned]
-        missing = set(self._backup.not_received)
+        missing = set(self._not_received(self._backup))
         return ["/" + p for p in planned if p in missing]
+
+    @staticmethod
+    def _not_received(backup: FilteredBackup) -> list[str]:
+        """Planned files that did not arrive; a database's ``-wal``/``-shm`` missing beside it is normal (no
+        uncheckpointed writes), so those count only when the database itself is missing too."""
+        kept = set(backup.kept_paths)
+        missing: list[str] = []
+        for path in backup.not_received:
+            main = next((path[: -len(s)] for s in ("-wal", "-shm") if path.endswith(s)), None)
+            if main is not None and main in kept:
+                continue
+            missing.append(path)
+        return missing
 
     # -- routing -----------------------------------------------------------------------------------------
     @staticmethod
