@@ -104,7 +104,10 @@ class ClockHistory:
             if difference is not None:
                 evidence = (difference, "the same photo's GNSS time")
             elif item_median is not None:
-                evidence = (item_median, f"{len(known)} other row(s) of the same source matched to photos' GNSS times")
+                evidence = (
+                    item_median,
+                    f"{len(known)} other row(s) of the same source matched to photos' GNSS times",
+                )
             elif self.photo_differences_s:
                 count = len(self.photo_differences_s)
                 evidence = (

@@ -65,7 +65,9 @@ _EXTRA_MODEL_PREFIXES: dict[str, tuple[str, ...]] = {"samsung": ("galaxy",)}
 @dataclass(frozen=True, slots=True)
 class CanonicalModel:
     family: str  # "apple", "samsung", "xiaomi", ... (case-folded); "" when unknown
-    model: str  # case-folded, single-spaced, family prefix removed: "iphone 8", "sm-a525f", "redmi note 8 pro"
+    model: (
+        str  # case-folded, single-spaced, family prefix removed: "iphone 8", "sm-a525f", "redmi note 8 pro"
+    )
 
     @property
     def known(self) -> bool:

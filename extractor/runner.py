@@ -389,7 +389,13 @@ def run_acquisition(
             tally.errors.append(f"{refused} entries refused (unsafe name, symbolic link or too large)")
         plans.append((artifact, items))
     # photos first: their GNSS times are the evidence of the past clock for the databases' rows (stable order)
-    plans.sort(key=lambda plan: 0 if plan[0].spec.category is DataCategory.PHOTO_METADATA and plan[0].spec.mode is AcquireMode.HEAD else 1)
+    plans.sort(
+        key=lambda plan: (
+            0
+            if plan[0].spec.category is DataCategory.PHOTO_METADATA and plan[0].spec.mode is AcquireMode.HEAD
+            else 1
+        )
+    )
 
     all_items = [item for _, items in plans for item in items]
     finished = [item for item in all_items if item.key in done]

@@ -52,7 +52,9 @@ class Target:
     tool_versions: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     input_sha256: str | None = None  # offline inputs: SHA-256 of the input as received (an evidence item)
-    live_clock: bool = False  # a live device: a clock it does not give is a missing fact, not an offline input
+    live_clock: bool = (
+        False  # a live device: a clock it does not give is a missing fact, not an offline input
+    )
 
 
 class TargetError(ExtractionError):

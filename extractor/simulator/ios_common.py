@@ -6,11 +6,11 @@ way a real lockdownd upgrades the same socket.
 
 from __future__ import annotations
 
+import enum
 import plistlib
 import socket
 import ssl
 import struct
-import enum
 import threading
 from dataclasses import dataclass, field
 from typing import Any

@@ -717,7 +717,14 @@ def build_phone(
     device_root = root / "device"
     simulator_dir = root / "simulator"
     sdcard_host = device_root / SDCARD.lstrip("/")
-    folders = (CAMERA_DIR, whatsapp_dir, documents_dir, DOWNLOAD_DIR, f"{SDCARD}/Pictures", f"{SDCARD}/Documents")
+    folders = (
+        CAMERA_DIR,
+        whatsapp_dir,
+        documents_dir,
+        DOWNLOAD_DIR,
+        f"{SDCARD}/Pictures",
+        f"{SDCARD}/Documents",
+    )
     for folder in (*folders, f"{SDCARD}/Android"):
         (device_root / folder.lstrip("/")).mkdir(parents=True, exist_ok=True)
     simulator_dir.mkdir(parents=True, exist_ok=True)

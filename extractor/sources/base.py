@@ -158,7 +158,9 @@ def ensure_registered_device(
     ):
         if label == "model" and expected and actual:
             # "iPhone 8" as registered is ProductType "iPhone10,4"; "SAMSUNG SM-A525F" is "samsung" "SM-A525F"
-            if same_model(manufacturer or identity.manufacturer or "", expected, identity.manufacturer or "", actual):
+            if same_model(
+                manufacturer or identity.manufacturer or "", expected, identity.manufacturer or "", actual
+            ):
                 continue
         if expected and actual and not _same_name(expected, actual):
             if not serial_compared:

@@ -168,7 +168,9 @@ class BackupKeepFilter:
                 raise ValueError(f"keep path {path!r} must be '<domain>/<relativePath>'")
             planned.append(f"{domain}/{relative}")
             file_id = backup_file_id(domain, relative)
-            self._names.update({f"{domain}/{relative}", f"{domain}-{relative}", file_id, f"{file_id[:2]}/{file_id}"})
+            self._names.update(
+                {f"{domain}/{relative}", f"{domain}-{relative}", file_id, f"{file_id[:2]}/{file_id}"}
+            )
             self._suffixes.append("/" + relative)
         self.planned = tuple(planned)
 
@@ -293,7 +295,9 @@ class LiveIphone:
             from extractor.device_models import apple_display_name
 
             display = apple_display_name(product_type)
-            model_name = apple_model_name(display) if display else canonical_model("Apple", product_type).model
+            model_name = (
+                apple_model_name(display) if display else canonical_model("Apple", product_type).model
+            )
         timezone = _text(values.get("TimeZone")) or self._international_timezone()
         facts = {
             "model": product_type,
@@ -352,7 +356,9 @@ class LiveIphone:
         if device_time is None:
             return None
         zone = self._clock_timezone()
-        return ClockReading(host_before=before, device_time=device_time, host_after=after, device_timezone=zone)
+        return ClockReading(
+            host_before=before, device_time=device_time, host_after=after, device_timezone=zone
+        )
 
     def _clock_timezone(self) -> str | None:
         try:

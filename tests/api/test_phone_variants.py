@@ -62,7 +62,10 @@ def _distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     import math
 
     p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    a = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
     return 2 * 6_371_008.8 * math.asin(math.sqrt(a))
 
 
@@ -196,11 +199,19 @@ def test_android9_mediastore_coordinates_one_point_per_photo(client_for, state, 
     try:
         intake, authoriser, reviewer = client_for("intake"), client_for("authoriser"), client_for("reviewer")
         case_id, device_id, authorisation_id = open_gate_case(
-            intake, authoriser, "V-ANDROID9", platform="android", make="SAMSUNG", model="SM-A525F",
+            intake,
+            authoriser,
+            "V-ANDROID9",
+            platform="android",
+            make="SAMSUNG",
+            model="SM-A525F",
             serial=phone.serial,
         )
         job_id = start_job(
-            intake, case_id, device_id, authorisation_id,
+            intake,
+            case_id,
+            device_id,
+            authorisation_id,
             {"kind": "adb", "host": "127.0.0.1", "port": simulator.port},
         )
         job = run_job(state, intake, job_id)
@@ -304,11 +315,19 @@ def test_iphone8_without_clock_and_odd_backup_names(
     try:
         intake, authoriser, reviewer = client_for("intake"), client_for("authoriser"), client_for("reviewer")
         case_id, device_id, authorisation_id = open_gate_case(
-            intake, authoriser, f"V-IPHONE8-{naming.value}", platform="ios", make="Apple", model="iPhone 8",
+            intake,
+            authoriser,
+            f"V-IPHONE8-{naming.value}",
+            platform="ios",
+            make="Apple",
+            model="iPhone 8",
             serial=IPHONE8_SERIAL,
         )
         job_id = start_job(
-            intake, case_id, device_id, authorisation_id,
+            intake,
+            case_id,
+            device_id,
+            authorisation_id,
             {"kind": "ios_usbmux", "udid": simulator.udid, "socket": str(simulator.socket_path)},
         )
         job = run_job(state, intake, job_id)
@@ -359,11 +378,19 @@ def test_a_planned_backup_file_that_never_arrives_is_planned_not_received(
     try:
         intake, authoriser = client_for("intake"), client_for("authoriser")
         case_id, device_id, authorisation_id = open_gate_case(
-            intake, authoriser, "V-IPHONE-NR", platform="ios", make="Apple", model="iPhone 13",
+            intake,
+            authoriser,
+            "V-IPHONE-NR",
+            platform="ios",
+            make="Apple",
+            model="iPhone 13",
             serial=config.serial_number,
         )
         job_id = start_job(
-            intake, case_id, device_id, authorisation_id,
+            intake,
+            case_id,
+            device_id,
+            authorisation_id,
             {"kind": "ios_usbmux", "udid": simulator.udid, "socket": str(simulator.socket_path)},
         )
         job = run_job(state, intake, job_id)
