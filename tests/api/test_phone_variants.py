@@ -403,3 +403,48 @@ def test_a_planned_backup_file_that_never_arrives_is_planned_not_received(
     assert "Photos.sqlite" in outcome["error"]
     assert any(note.startswith("planned, not received") for note in report["scope"]["notes"])
     assert "missing_device_facts" not in report["scope"]  # this phone gave its clock
+
+
+def test_iphone_without_serial_os_version_or_time_zone_still_extracts(
+    client_for, state, iphone8_media, socket_dir
+) -> None:
+    """The device facts it does not give are recorded on the job; what can still be read is read."""
+    config = IphoneSimulatorConfig(
+        udid="00008010-00C0FFEE0A5E1414",
+        product_type="iPhone10,1",  # "iPhone 8 (Global)"
+        omit_lockdown_values=("SerialNumber", "ProductVersion", "TimeZone"),
+    )
+    simulator = start_iphone_simulator(iphone8_media.root, socket_dir / "mux.sock", config=config)
+    try:
+        intake, authoriser = client_for("intake"), client_for("authoriser")
+        case_id, device_id, authorisation_id = open_gate_case(
+            intake, authoriser, "V-IPHONE-FACTS", platform="ios", make="Apple", model="iPhone 8"
+        )
+        job_id = start_job(
+            intake,
+            case_id,
+            device_id,
+            authorisation_id,
+            {"kind": "ios_usbmux", "udid": simulator.udid, "socket": str(simulator.socket_path)},
+        )
+        job = run_job(state, intake, job_id)
+    finally:
+        simulator.stop()
+    assert job["state"] == "completed", job["error"]
+    report = intake.get(f"/api/v1/jobs/{job_id}/report").json()
+    missing = {m["code"] for m in report["scope"]["missing_device_facts"]}
+    assert missing == {"serial", "os_version", "timezone"}
+    assert report["clock"]["start"]["offset_s"] == pytest.approx(0.0, abs=2)  # the clock itself was given
+    statuses = {a["artifact_id"]: a for a in report["artifacts"]}
+    assert statuses["ios.afc_photos_exif"]["status"] == "found"
+    # whatever the phone's backup service makes of the missing facts, Photos.sqlite is reported honestly
+    # pymobiledevice3 11.x builds the backup's Info.plist from the SerialNumber lockdown value, so without it the
+    # backup fails on the station: then Photos.sqlite is "planned, not received" and the note says why
+    outcome = statuses["ios.photos_sqlite"]
+    if outcome["status"] == "planned_not_received":
+        assert any("backup not received" in note for note in report["scope"]["notes"])
+    else:
+        assert outcome["status"] == "found" and outcome["items"] == 1, outcome
+    _, rows = stored(state, job_id)
+    exif = [r for r in rows if r.artifact_id == "ios.afc_photos_exif"]
+    assert exif and all(str(r.observation) == "own" for r in exif)
