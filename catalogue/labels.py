@@ -31,6 +31,7 @@ GROUPS = (
     "web_word",
     "station_state",
     "station_screen",
+    "device_fact_missing",
 )
 
 

@@ -58,6 +58,14 @@ class LocationRecord:
     altitude_m: float | None = None
     observation: Observation = Observation.OWN
     note: str | None = None
+    # The media file the record describes when that is not ``source_path`` itself (a MediaStore or Photos.sqlite
+    # row names a photo): two records of one file are one observation.
+    subject_path: str | None = None
+    # For a GNSS-timed photo: what the device clock said at the same moment (EXIF DateTimeOriginal with its
+    # offset). Evidence of how far the device clock was off *then*, not today.
+    device_clock_utc: datetime | None = None
+    # Set by the runner: the clock offset (device minus reference, seconds) subtracted from this record's time.
+    clock_offset_applied_s: float | None = None
 
     def __post_init__(self) -> None:
         if self.time_utc.tzinfo is None or self.time_utc.utcoffset() != timedelta(0):
@@ -72,9 +80,15 @@ class LocationRecord:
 
         GNSS and server times are returned unchanged: they never came from the device clock.
         """
-        if self.time_source is not TimeSource.DEVICE_CLOCK or device_minus_host_s == 0:
+        if self.time_source is not TimeSource.DEVICE_CLOCK:
             return self
-        return dataclasses.replace(self, time_utc=self.time_utc - timedelta(seconds=device_minus_host_s))
+        if device_minus_host_s == 0:
+            return dataclasses.replace(self, clock_offset_applied_s=0.0)
+        return dataclasses.replace(
+            self,
+            time_utc=self.time_utc - timedelta(seconds=device_minus_host_s),
+            clock_offset_applied_s=device_minus_host_s,
+        )
 
 
 @dataclass(frozen=True, slots=True)

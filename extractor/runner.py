@@ -4,7 +4,8 @@ plan (the artifacts in scope) → enumerate each artifact's items on the source 
 follows symlinks, globs with ``**``, files over ``spec.max_file_bytes`` refused, unsafe names refused) →
 skip items committed by an earlier run (``sink.done_item_keys()``) → acquire each item into a staging file
 named from a hash (never from the device path) while hashing → parse the staged bytes → correct device-clock
-times by the measured offset → drop records outside the authorised window (counted) → ``sink.commit_item``.
+times by the measured offset where the evidence says the clock was off then too (``extractor.clock_history``:
+photo artifacts run first, so their GNSS times are known when a database's rows are corrected) → drop records outside the authorised window (counted) → ``sink.commit_item``.
 
 The window is applied to corrected times: a phone whose clock is a year off must not have its data
 dropped (or kept) because of that error.
@@ -29,6 +30,7 @@ from typing import BinaryIO, Protocol, runtime_checkable
 from extractor.artifacts.common.parse_summary import ParseSummary
 from extractor.artifacts.common.parse_summary import collect as collect_parse
 from extractor.artifacts.spec import AcquiredItem, AcquireMode, Artifact, DataCategory, ParseContext
+from extractor.clock_history import ClockHistory
 from extractor.errors import (
     ArtifactCorrupted,
     DeviceDisconnected,
@@ -386,6 +388,14 @@ def run_acquisition(
         if refused:
             tally.errors.append(f"{refused} entries refused (unsafe name, symbolic link or too large)")
         plans.append((artifact, items))
+    # photos first: their GNSS times are the evidence of the past clock for the databases' rows (stable order)
+    plans.sort(
+        key=lambda plan: (
+            0
+            if plan[0].spec.category is DataCategory.PHOTO_METADATA and plan[0].spec.mode is AcquireMode.HEAD
+            else 1
+        )
+    )
 
     all_items = [item for _, items in plans for item in items]
     finished = [item for item in all_items if item.key in done]
@@ -397,7 +407,16 @@ def run_acquisition(
         bytes_done=sum(i.expected_bytes for i in finished),
     )
     progress.add(items=0, bytes_read=0, force=True)
-    context = _RunContext(source, sink, parse_context, clock_offset_s, window_start, window_end, progress)
+    context = _RunContext(
+        source,
+        sink,
+        parse_context,
+        clock_offset_s,
+        window_start,
+        window_end,
+        progress,
+        ClockHistory(today_offset_s=clock_offset_s),
+    )
     try:
         _acquire_plans(context, plans, tallies, done)
     except DEVICE_LOST_ERRORS:
@@ -405,9 +424,28 @@ def run_acquisition(
         raise
     sink.flush()
     progress.add(items=0, bytes_read=0, force=True)
-    outcomes = [tallies[a.spec.id].outcome() for a in artifacts]
+    outcomes = [_with_not_received(source, tallies[a.spec.id].outcome()) for a in artifacts]
     sink.record_outcomes(outcomes)
     return outcomes
+
+
+@runtime_checkable
+class PlannedFilesCapable(Protocol):
+    """A source that fetches planned files in bulk (a filtered iPhone backup) and can say which never came."""
+
+    def not_received_for(self, artifact_id: str) -> list[str]: ...
+
+
+def _with_not_received(source: Source, outcome: ArtifactOutcome) -> ArtifactOutcome:
+    """``not_found`` becomes ``planned_not_received`` when the source was asked for the files and did not send
+    them: the artifact may well be on the device, so "not on the device" would be wrong."""
+    if outcome.status != "not_found" or not isinstance(source, PlannedFilesCapable):
+        return outcome
+    missing = source.not_received_for(outcome.artifact_id)
+    if not missing:
+        return outcome
+    shown = ", ".join(printable_device_path(path)[:200] for path in missing[:5])
+    return replace(outcome, status="planned_not_received", error=f"planned, not received: {shown}")
 
 
 def _acquire_plans(
@@ -446,6 +484,7 @@ class _RunContext:
     window_start: datetime | None
     window_end: datetime | None
     progress: _Progress
+    clock_history: ClockHistory
 
     def staging_path(self, key: str) -> Path:
         name = hashlib.sha256(key.encode("utf-8")).hexdigest()[:40] + ".part"
@@ -652,8 +691,7 @@ class _RunContext:
             tally.summaries.append(summary)
         kept: list[LocationRecord] = []
         dropped = 0
-        for record in records:
-            corrected = record.with_clock_offset(self.clock_offset_s)
+        for corrected in self.clock_history.correct_item(records):
             if (self.window_start is not None and corrected.time_utc < self.window_start) or (
                 self.window_end is not None and corrected.time_utc > self.window_end
             ):

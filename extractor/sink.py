@@ -24,7 +24,9 @@ class ArtifactOutcome:
     """Per-artifact status for the extraction report: in scope, found, empty, failed (with why)."""
 
     artifact_id: str
-    status: str  # "found" | "empty" | "not_found" | "failed" | "skipped_out_of_scope"
+    status: (
+        str  # "found" | "empty" | "not_found" | "planned_not_received" | "failed" | "skipped_out_of_scope"
+    )
     items: int = 0
     records: int = 0
     dropped_outside_window: int = 0

@@ -220,7 +220,9 @@ class DbJobSink:
                 record.source_sha256,
                 record.row_ref,
                 record.note,
-                offset if str(record.time_source) == "device_clock" else 0.0,
+                record.clock_offset_applied_s
+                if record.clock_offset_applied_s is not None
+                else (offset if str(record.time_source) == "device_clock" else 0.0),
             )
             for record in records
         )

@@ -470,6 +470,8 @@ IDENTITY_FIELDS: dict[str, tuple[str, str]] = {
     "name": ("Device name", "Naam van het toestel"),
     "udid": ("UDID", "UDID"),
     "imei": ("IMEI", "IMEI"),
+    "model_name": ("Model name", "Modelnaam"),
+    "missing": ("Not given by the device", "Niet door het toestel gegeven"),
 }
 
 #: (pattern, Dutch replacement) for the router's crossing notes (routing/borders.py); English stays as is

@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from casework.jobs.targets import Target
 from extractor.artifacts import default_registry
 from extractor.artifacts.spec import ParseContext, Platform
-from extractor.errors import SourceFileNotFound
+from extractor.errors import DeviceDisconnected, DeviceTimeout, ExtractionError, SourceFileNotFound
 from extractor.sources.base import DeviceIdentity, SourceEntry
 from extractor.sources.ios import (
     FilteredBackup,
@@ -68,6 +68,7 @@ class LiveIphoneJobSource:
         self._notes = notes
         self._backup_keep: list[str] = []
         self._backup: FilteredBackup | None = None
+        self._backup_error: str | None = None
         self._backup_folder: Path | None = None
 
     # -- plan --------------------------------------------------------------------------------------------
@@ -88,12 +89,23 @@ class LiveIphoneJobSource:
     def bytes_read_afc(self) -> int:
         return self.afc.bytes_read
 
-    def _filtered_backup(self) -> FilteredBackup:
-        if self._backup is None:
+    def _filtered_backup(self) -> FilteredBackup | None:
+        """The backup (taken on first use); None when the phone's backup service failed (noted, not fatal)."""
+        if self._backup is None and self._backup_error is None:
             self._backup_parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             folder = Path(tempfile.mkdtemp(prefix="ios-backup-", dir=self._backup_parent))
             self._backup_folder = folder
-            backup = self.phone.filtered_backup(folder, self._backup_keep)
+            try:
+                backup = self.phone.filtered_backup(folder, self._backup_keep)
+            except (DeviceDisconnected, DeviceTimeout):
+                raise  # the job is interrupted and resumes
+            except ExtractionError as exc:
+                self._backup_error = str(exc)
+                self._notes.append(
+                    "filtered Mobilebackup2 backup not received: the phone's backup service failed "
+                    f"({exc}); the files planned from it are reported as planned, not received"
+                )
+                return None
             self._backup = backup
             kept = ", ".join(backup.kept_paths) or "none"
             self._notes.append(
@@ -101,7 +113,36 @@ class LiveIphoneJobSource:
                 f"the phone streamed {backup.discarded_files} other file(s) of its backup, which were "
                 "discarded unread (drained from the connection, never written or parsed)"
             )
+            missing = self._not_received(backup)
+            if missing:
+                self._notes.append(
+                    f"planned, not received: {', '.join(missing)} (the phone's backup did not "
+                    "contain them under any name: device path, domain path or backup file id)"
+                )
         return self._backup
+
+    def not_received_for(self, artifact_id: str) -> list[str]:
+        """Backup files this artifact planned that never arrived (``/Domain/relativePath``), for its outcome."""
+        planned = [p for p in backup_keep_paths({artifact_id}) if p in self._backup_keep]
+        if not planned or (self._backup is None and self._backup_error is None):
+            return []  # not planned, or the backup was never needed
+        if self._backup is None:
+            return ["/" + p for p in planned]
+        missing = set(self._not_received(self._backup))
+        return ["/" + p for p in planned if p in missing]
+
+    @staticmethod
+    def _not_received(backup: FilteredBackup) -> list[str]:
+        """Planned files that did not arrive; a database's ``-wal``/``-shm`` missing beside it is normal (no
+        uncheckpointed writes), so those count only when the database itself is missing too."""
+        kept = set(backup.kept_paths)
+        missing: list[str] = []
+        for path in backup.not_received:
+            main = next((path[: -len(s)] for s in ("-wal", "-shm") if path.endswith(s)), None)
+            if main is not None and main in kept:
+                continue
+            missing.append(path)
+        return missing
 
     # -- routing -----------------------------------------------------------------------------------------
     @staticmethod
@@ -130,7 +171,10 @@ class LiveIphoneJobSource:
         backup_path = self._backup_path(normalized)
         if backup_path is None:
             raise SourceFileNotFound(f"{path!r} is outside what this job reads from the iPhone")
-        for entry in self._filtered_backup().source.list_dir(backup_path):
+        backup = self._filtered_backup()
+        if backup is None:
+            return
+        for entry in backup.source.list_dir(backup_path):
             yield SourceEntry(
                 path="/" + entry.path.lstrip("/"),
                 size=entry.size,
@@ -148,7 +192,8 @@ class LiveIphoneJobSource:
         backup_path = self._backup_path(normalized)
         if backup_path is None:
             return None
-        entry = self._filtered_backup().source.stat(backup_path)
+        backup = self._filtered_backup()
+        entry = backup.source.stat(backup_path) if backup is not None else None
         if entry is None:
             return None
         return SourceEntry(
@@ -166,7 +211,10 @@ class LiveIphoneJobSource:
         backup_path = self._backup_path(normalized)
         if backup_path is None:
             raise SourceFileNotFound(f"{path!r} is outside what this job reads from the iPhone")
-        return self._filtered_backup().source.read_range(backup_path, offset, length)
+        backup = self._filtered_backup()
+        if backup is None:
+            raise SourceFileNotFound(f"{path!r} was planned from the backup, which was not received")
+        return backup.source.read_range(backup_path, offset, length)
 
     def sha256(self, path: str) -> str | None:
         normalized = self._normalize(path)
@@ -175,7 +223,8 @@ class LiveIphoneJobSource:
         backup_path = self._backup_path(normalized)
         if backup_path is None:
             return None
-        return self._filtered_backup().source.sha256(backup_path)
+        backup = self._filtered_backup()
+        return backup.source.sha256(backup_path) if backup is not None else None
 
     def close(self) -> None:
         try:
@@ -269,4 +318,5 @@ def ios_usbmux_target(
         close=close,
         tool_versions={"pymobiledevice3": phone.version},
         notes=notes,
+        live_clock=True,
     )

@@ -19,6 +19,28 @@ from extractor.sources.base import DeviceIdentity, Source
 JOB_KINDS = ("adb", "ios_usbmux", "ios_backup", "archive", "google_export")
 
 
+def missing_fact_entries(codes: list[str]) -> list[dict[str, str]]:
+    """Each missing device fact as the job records it: its code and its words in English and Dutch."""
+    import catalogue
+
+    entries = []
+    for code in dict.fromkeys(codes):
+        words = catalogue.group("device_fact_missing").get(code)
+        if words is None:
+            entries.append({"code": code, "en": code, "nl": code, "en_long": code, "nl_long": code})
+            continue
+        entries.append(
+            {
+                "code": code,
+                "en": words.en,
+                "nl": words.nl,
+                "en_long": words.text("en", long=True),
+                "nl_long": words.text("nl", long=True),
+            }
+        )
+    return entries
+
+
 @dataclass
 class Target:
     source: Source
@@ -30,6 +52,9 @@ class Target:
     tool_versions: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     input_sha256: str | None = None  # offline inputs: SHA-256 of the input as received (an evidence item)
+    live_clock: bool = (
+        False  # a live device: a clock it does not give is a missing fact, not an offline input
+    )
 
 
 class TargetError(ExtractionError):
@@ -85,4 +110,5 @@ def _adb_target(params: dict[str, Any], data_dir: Path) -> Target:
         parse_context=context,
         close=source.close,
         tool_versions={"adb-shell": adb_shell.__version__},
+        live_clock=True,
     )

@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 import extractor
-from casework.jobs.targets import Target, open_target
+from casework.jobs.targets import Target, missing_fact_entries, open_target
 from casework.state import AppState
 from extractor.artifacts import default_registry
 from extractor.artifacts.spec import DataCategory
@@ -392,6 +392,7 @@ class JobWorker:
             data_dir=state.settings.data_dir,
         )
         identity = target.identity()
+        missing_facts: list[str] = list(identity.missing) if identity is not None else []
         if identity is not None:
             sink.record_identity(identity)
             for note in ensure_registered_device(
@@ -406,8 +407,13 @@ class JobWorker:
         if start_clock is not None:
             sink.record_clock(start_clock, phase="start")
             offset_s = start_clock.offset_s
+        elif target.live_clock:
+            missing_facts.append("device_clock")
         else:
             sink.log("no live device clock (offline input): device-clock times are not corrected")
+        missing_entries = missing_fact_entries(missing_facts)
+        for entry in missing_entries:
+            sink.log(f"missing device fact ({entry['code']}): {entry['en_long']}")
         sink.clock_offset_s = offset_s
         artifacts = default_registry().in_scope(categories, target.platform)
         with state.session_factory.begin() as session:
@@ -428,6 +434,8 @@ class JobWorker:
             }
             if target.input_sha256 is not None:
                 job.scope = {**job.scope, "input_sha256": target.input_sha256}
+            if missing_entries:
+                job.scope = {**job.scope, "missing_device_facts": missing_entries}
         if sink.is_cancelled():
             raise JobCancelled()
         outcomes = run_acquisition(

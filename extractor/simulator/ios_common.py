@@ -6,6 +6,7 @@ way a real lockdownd upgrades the same socket.
 
 from __future__ import annotations
 
+import enum
 import plistlib
 import socket
 import ssl
@@ -18,6 +19,14 @@ from extractor.simulator.ios_backup_builder import BackupFileSpec
 
 DEFAULT_UDID = "00008110-001A2B3C4D5E801E"
 LOCKDOWN_PORT = 62078
+
+
+class BackupNaming(enum.Enum):
+    """The device-side name the phone announces for each file it uploads in a backup (phones differ)."""
+
+    DEVICE_PATH = "device_path"  # /var/mobile/Media/PhotoData/Photos.sqlite
+    DOMAIN_PATH = "domain_path"  # CameraRollDomain-Media/PhotoData/Photos.sqlite
+    FILE_ID = "file_id"  # the backup file id: SHA-1 of "CameraRollDomain-Media/PhotoData/Photos.sqlite"
 
 
 class PeerClosed(Exception):
@@ -48,6 +57,14 @@ class IphoneSimulatorConfig:
     backup_service_ssl: bool = True
     backup_password: str | None = None  # the phone has "Encrypt local backup" on with this password
     home_files: tuple[BackupFileSpec, ...] | None = None  # None: a default set of out-of-scope files
+    # Lockdown values this phone does not give (e.g. "TimeIntervalSince1970", "TimeZone", "SerialNumber",
+    # "ProductVersion"). Keys a real lockdownd answers before a session (ProductVersion, ProductType...) are
+    # still answered before the session, as every phone does; they are missing from the session's answers.
+    omit_lockdown_values: tuple[str, ...] = ()
+    # How a value it does not give is answered when asked by key: a "MissingValue" error (True) or an answer
+    # without a "Value" (False). Phones do both.
+    missing_value_as_error: bool = True
+    backup_naming: BackupNaming = BackupNaming.DEVICE_PATH
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,6 +39,7 @@ from extractor.simulator.ios_backup_builder import (
 )
 from extractor.simulator.ios_common import (
     LOCKDOWN_PORT,
+    BackupNaming,
     Channel,
     IphoneSimulatorConfig,
     PeerClosed,
@@ -55,6 +56,7 @@ from extractor.simulator.mobilebackup2 import serve_mobilebackup2
 from extractor.simulator.usbmuxd import UsbmuxdServer
 
 __all__ = [
+    "BackupNaming",
     "IphoneSimulatorConfig",
     "RunningIphoneSimulator",
     "SimulatedIphone",
@@ -108,7 +110,8 @@ class SimulatedIphone:
         if domain == "com.apple.mobile.backup":
             return {"WillEncrypt": config.backup_password is not None}
         if domain == "com.apple.international":
-            return {"Locale": "en_US", "Language": "en", "TimeZone": config.timezone}
+            values = {"Locale": "en_US", "Language": "en", "TimeZone": config.timezone}
+            return {k: v for k, v in values.items() if k not in config.omit_lockdown_values}
         if domain:
             return None
         zone = ZoneInfo(config.timezone)

@@ -110,9 +110,16 @@ def _get_value(
         return
     if not in_session and not domain:
         values = {k: v for k, v in values.items() if k in _PRE_SESSION_KEYS}
+    omitted = set(device.config.omit_lockdown_values)
+    if omitted:
+        values = {
+            k: v for k, v in values.items() if k not in omitted or (not in_session and k in _PRE_SESSION_KEYS)
+        }
     if key:
         reply["Key"] = key
         if key not in values:
+            if key in omitted and not device.config.missing_value_as_error:
+                return  # answered, but without a Value
             reply["Error"] = "MissingValue"
             return
         reply["Value"] = values[key]

@@ -21,8 +21,8 @@ from __future__ import annotations
 import struct
 from typing import TYPE_CHECKING, Any
 
-from extractor.simulator.ios_backup_builder import PlannedBackup
-from extractor.simulator.ios_common import Channel, PeerClosed, RequestLogEntry
+from extractor.simulator.ios_backup_builder import PlannedBackup, PlannedBackupFile
+from extractor.simulator.ios_common import BackupNaming, Channel, PeerClosed, RequestLogEntry
 
 if TYPE_CHECKING:
     from extractor.simulator.iphone import SimulatedIphone
@@ -87,6 +87,16 @@ def _prefixed(text: str) -> bytes:
     return struct.pack(">I", len(encoded)) + encoded
 
 
+def _announced_name(device: SimulatedIphone, planned: PlannedBackupFile) -> str:
+    """The device-side name this phone announces for an uploaded file (see ``BackupNaming``)."""
+    naming = device.config.backup_naming
+    if naming is BackupNaming.FILE_ID:
+        return planned.file_id
+    if naming is BackupNaming.DOMAIN_PATH:
+        return f"{planned.spec.domain}-{planned.spec.relative_path}"
+    return planned.device_name
+
+
 def _backup(device: SimulatedIphone, channel: Channel, target: str) -> None:
     plan: PlannedBackup = device.plan_backup()
     channel.send_plist(["DLMessageGetFreeDiskSpace"], binary=True)
@@ -96,7 +106,7 @@ def _backup(device: SimulatedIphone, channel: Channel, target: str) -> None:
         channel.send_plist(["DLMessageCreateDirectory", f"{target}/{prefix}", 0.0], binary=True)
         _await_status(channel)
     uploads: list[tuple[str, str, bytes]] = [
-        (planned.device_name, f"{target}/{planned.stored_name}", planned.stored_bytes)
+        (_announced_name(device, planned), f"{target}/{planned.stored_name}", planned.stored_bytes)
         for planned in plan.files
     ]
     uploads += [

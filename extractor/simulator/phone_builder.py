@@ -41,6 +41,11 @@ DEVICE_TIMEZONE = "Europe/Amsterdam"
 SDCARD = "/storage/emulated/0"
 CAMERA_DIR = f"{SDCARD}/DCIM/Camera"
 WHATSAPP_DIR = f"{SDCARD}/Android/media/com.whatsapp/WhatsApp/Media/WhatsApp Images"
+WHATSAPP_DOCUMENTS_DIR = f"{SDCARD}/Android/media/com.whatsapp/WhatsApp/Media/WhatsApp Documents"
+# WhatsApp before scoped storage (Android 10 and older): under /sdcard/WhatsApp
+LEGACY_WHATSAPP_DIR = f"{SDCARD}/WhatsApp/Media/WhatsApp Images"
+LEGACY_WHATSAPP_DOCUMENTS_DIR = f"{SDCARD}/WhatsApp/Media/WhatsApp Documents"
+_SDK_LEVELS = {8: 26, 9: 28, 10: 29, 11: 30, 12: 31, 13: 33, 14: 34}
 DOWNLOAD_DIR = f"{SDCARD}/Download"
 TIMELINE_PATH = f"{DOWNLOAD_DIR}/Timeline.json"
 
@@ -678,6 +683,10 @@ def build_phone(
     stays: tuple[Stay, ...] = JOURNEY,
     setup_days_before_journey: float = 5.0,
     reset_at_stay: int | None = None,
+    android_release: int = 14,
+    photo_clock_offset_s: float | None = None,
+    mediastore_location_every: int = 3,
+    whatsapp_documents: int = 0,
 ) -> PhoneManifest:
     """Write a phone with ``photos`` pictures and a Timeline of ``timeline_points`` points under ``root``.
 
@@ -689,12 +698,34 @@ def build_phone(
     last-change times of ``/sdcard/Android`` and ``/sdcard/DCIM``. ``reset_at_stay``: the phone was factory
     reset 12 hours after arriving at that stay: photos and Timeline points from before are gone, and the
     set-up traces show the reset.
+
+    ``android_release``: the Android version the phone reports (8-14); 10 and older keep WhatsApp's media
+    under ``/sdcard/WhatsApp``. ``photo_clock_offset_s``: how far the clock was off when the photos were
+    taken (None: ``clock_offset_s``, the clock was always that far off); set 0 for a phone whose clock was
+    right then and is wrong only today. ``mediastore_location_every``: every n-th photo with a position has
+    MediaStore latitude/longitude (1: all, as Android 9 and older fill them). ``whatsapp_documents``: that
+    many photos received as documents (full EXIF, another phone, elsewhere) in WhatsApp Documents.
     """
+    if android_release not in _SDK_LEVELS:
+        raise ValueError(f"android_release must be one of {sorted(_SDK_LEVELS)}, got {android_release}")
+    if mediastore_location_every < 1:
+        raise ValueError("mediastore_location_every must be at least 1")
+    legacy_whatsapp = android_release <= 10
+    whatsapp_dir = LEGACY_WHATSAPP_DIR if legacy_whatsapp else WHATSAPP_DIR
+    documents_dir = LEGACY_WHATSAPP_DOCUMENTS_DIR if legacy_whatsapp else WHATSAPP_DOCUMENTS_DIR
     rng = random.Random(seed)
     device_root = root / "device"
     simulator_dir = root / "simulator"
     sdcard_host = device_root / SDCARD.lstrip("/")
-    for folder in (CAMERA_DIR, WHATSAPP_DIR, DOWNLOAD_DIR, f"{SDCARD}/Pictures", f"{SDCARD}/Documents"):
+    folders = (
+        CAMERA_DIR,
+        whatsapp_dir,
+        documents_dir,
+        DOWNLOAD_DIR,
+        f"{SDCARD}/Pictures",
+        f"{SDCARD}/Documents",
+    )
+    for folder in (*folders, f"{SDCARD}/Android"):
         (device_root / folder.lstrip("/")).mkdir(parents=True, exist_ok=True)
     simulator_dir.mkdir(parents=True, exist_ok=True)
     sdcard_link = device_root / "sdcard"
@@ -708,6 +739,7 @@ def build_phone(
     )
 
     offset = timedelta(seconds=clock_offset_s)
+    photo_offset = timedelta(seconds=clock_offset_s if photo_clock_offset_s is None else photo_clock_offset_s)
     boot_time = stays[BOOT_STAY].start_utc + timedelta(hours=3)
     body = _jpeg_body()
     journey_start, journey_end = stays[0].start_utc, stays[-1].end_utc
@@ -723,7 +755,7 @@ def build_phone(
         true_time = min(true_time, journey_end)
         lat, lon, zone = true_position(true_time, stays=stays)
         received = rng.random() < received_fraction
-        device_time = true_time + offset
+        device_time = true_time + photo_offset
         zone_offset = _utc_offset(zone, device_time)
         local_time = (device_time + zone_offset).replace(tzinfo=None)
         minutes = int(zone_offset.total_seconds() // 60)
@@ -735,10 +767,10 @@ def build_phone(
             photo_lat, photo_lon = other_lat, other_lon
             has_gps_time, has_offset = True, False
             gps_time = true_time - timedelta(days=rng.randint(2, 40))
-            folder = WHATSAPP_DIR if rng.random() < 0.6 else DOWNLOAD_DIR
+            folder = whatsapp_dir if rng.random() < 0.6 else DOWNLOAD_DIR
             name = (
                 f"IMG-{local_time:%Y%m%d}-WA{index:04d}.jpg"
-                if folder == WHATSAPP_DIR
+                if folder == whatsapp_dir
                 else f"received_{index}.jpg"
             )
             exif_local: datetime | None = (gps_time + timedelta(hours=2)).replace(tzinfo=None)
@@ -794,13 +826,54 @@ def build_phone(
             )
         )
         taken_ms = int(device_time.timestamp() * 1000)
-        if photo_lat is not None and photo_lon is not None and index % 3 == 0:
+        if photo_lat is not None and photo_lon is not None and index % mediastore_location_every == 0:
             rows_with_location += 1
             location = f"latitude={photo_lat}, longitude={photo_lon}"
         else:
             location = "latitude=NULL, longitude=NULL"
         media_rows.append(
             f"Row: {len(media_rows)} _id={1000 + index}, _data={device_path}, datetaken={taken_ms}, {location}\n"
+        )
+
+    for number in range(whatsapp_documents):
+        # A photo someone sent "as document": WhatsApp keeps the file as sent, EXIF and all (LEGAL 15: received).
+        true_time = journey_start + timedelta(seconds=int(span_s * (number + 0.5) / whatsapp_documents))
+        gps_time = true_time - timedelta(days=3 + number % 7)
+        doc_lat, doc_lon = _jitter(rng, 50.1109, 8.6821, 3000.0)  # Frankfurt: never on this route
+        device_time = true_time + photo_offset
+        local_time = (device_time + _utc_offset(DEVICE_TIMEZONE, device_time)).replace(tzinfo=None)
+        device_path = f"{documents_dir}/DOC-{local_time:%Y%m%d}-WA{number:04d}.jpg"
+        segment = exif_segment(
+            make="Google",
+            model="Pixel 4a",
+            local_time=(gps_time + timedelta(hours=1)).replace(tzinfo=None),
+            offset_text="+01:00",
+            lat=doc_lat,
+            lon=doc_lon,
+            gps_time_utc=gps_time,
+            altitude_m=112.0,
+        )
+        host_file = device_root / device_path.lstrip("/")
+        with open(host_file, "wb") as handle:
+            handle.write(b"\xff\xd8" + segment + body)
+        os.utime(host_file, (device_time.timestamp(), device_time.timestamp()))
+        truths.append(
+            PhotoTruth(
+                device_path=device_path,
+                lat=doc_lat,
+                lon=doc_lon,
+                time_utc=gps_time,
+                own=False,
+                has_gps_time=True,
+                has_offset_time=True,
+                make="Google",
+                model="Pixel 4a",
+            )
+        )
+        rows_with_location += 1
+        media_rows.append(
+            f"Row: {len(media_rows)} _id={5000 + number}, _data={device_path}, "
+            f"datetaken={int(device_time.timestamp() * 1000)}, latitude={doc_lat}, longitude={doc_lon}\n"
         )
 
     timeline_device_path: str | None = None
@@ -828,10 +901,10 @@ def build_phone(
         "ro.product.device": "a52q",
         "ro.serialno": DEVICE_SERIAL,
         "ro.boot.serialno": DEVICE_SERIAL,
-        "ro.build.version.release": "14",
-        "ro.build.version.sdk": "34",
+        "ro.build.version.release": str(android_release),
+        "ro.build.version.sdk": str(_SDK_LEVELS[android_release]),
         "ro.build.id": "UP1A.231005.007",
-        "ro.build.fingerprint": "samsung/a52qnsxx/a52q:14/UP1A.231005.007/A525FXXS8FXE1:user/release-keys",
+        "ro.build.fingerprint": f"samsung/a52qnsxx/a52q:{android_release}/UP1A.231005.007/A525FXXS8FXE1:user/release-keys",
         "ro.runtime.firstboot": str(int((boot_time + offset).timestamp() * 1000)),
         "persist.sys.timezone": DEVICE_TIMEZONE,
         "persist.sys.locale": "ar-SY",
@@ -852,7 +925,7 @@ def build_phone(
     (simulator_dir / "dumpsys_location.txt").write_text(_dumpsys_location(fixes, boot_time), "utf-8")
     (simulator_dir / "dumpsys_alarm.txt").write_text(_DUMPSYS_ALARM, "utf-8")
     (simulator_dir / "content_images.txt").write_text("".join(media_rows) or "No result found.\n", "utf-8")
-    _write_setup_traces(device_root, simulator_dir, setup_utc=setup_utc, offset=offset)
+    _write_setup_traces(device_root, simulator_dir, setup_utc=setup_utc, offset=photo_offset)
 
     country_sequence: list[str] = []
     for stay in stays:

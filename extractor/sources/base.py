@@ -30,6 +30,11 @@ class DeviceIdentity:
     build: str | None = None
     timezone: str | None = None
     extra: tuple[tuple[str, str], ...] = ()
+    # The canonical model name (``iPhone 8`` for ProductType ``iPhone10,4``), see ``extractor.device_models``.
+    model_name: str | None = None
+    # Facts the device did not give (codes of the catalogue group ``device_fact_missing``: ``serial``,
+    # ``os_version``, ``timezone``, ``model``); the job records them and goes on.
+    missing: tuple[str, ...] = ()
 
 
 class ByteWriter(Protocol):
@@ -145,10 +150,18 @@ def ensure_registered_device(
     if serial and identity.serial and serial.strip().casefold() != identity.serial.strip().casefold():
         raise refuse("serial number", identity.serial, serial)
     notes: list[str] = []
+    from extractor.device_models import same_model
+
     for label, expected, actual in (
         ("model", model, identity.model),
         ("manufacturer", manufacturer, identity.manufacturer),
     ):
+        if label == "model" and expected and actual:
+            # "iPhone 8" as registered is ProductType "iPhone10,4"; "SAMSUNG SM-A525F" is "samsung" "SM-A525F"
+            if same_model(
+                manufacturer or identity.manufacturer or "", expected, identity.manufacturer or "", actual
+            ):
+                continue
         if expected and actual and not _same_name(expected, actual):
             if not serial_compared:
                 raise refuse(label, actual, expected)

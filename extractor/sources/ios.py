@@ -53,6 +53,14 @@ MEDIA_PREFIXES = ("/private/var/mobile/Media", "/var/mobile/Media")
 _STAT_BATCH = 64
 
 
+def _text(value: Any) -> str | None:
+    """A lockdown value as text; None for a missing or empty one."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
 def _pymobiledevice3_version() -> str:
     try:
         from importlib.metadata import version
@@ -131,6 +139,52 @@ class FilteredBackup:
     kept_paths: tuple[str, ...]  # domain/relativePath of the files written
     discarded_files: int  # streamed by the phone, drained unread
     source: IosBackupSource
+    not_received: tuple[str, ...] = ()  # planned (domain/relativePath) but not in the backup the phone sent
+
+
+def backup_file_id(domain: str, relative_path: str) -> str:
+    """A backup's name for a file: SHA-1 of ``"<domain>-<relativePath>"`` (hex)."""
+    return hashlib.sha1(f"{domain}-{relative_path}".encode()).hexdigest()  # noqa: S324 - Apple's naming, not security
+
+
+class BackupKeepFilter:
+    """Which files of a streamed backup the plan needs, whatever name the phone announces them under.
+
+    BackupAgent2 announces each uploaded file with a device-side name and a backup file name. Phones differ in
+    the device-side name: the on-phone path (``/var/mobile/Media/PhotoData/Photos.sqlite``), the
+    ``Domain-relativePath`` form, or just the backup file id (SHA-1 of ``Domain-relativePath``); the backup file
+    name ends in the file id (``<udid>/ab/ab12…``). A planned file is kept when any of these names it.
+    pymobiledevice3's ``BackupSelectionRule`` matches the device-side path forms only, so a phone that
+    announces file ids would keep nothing through it; hence this small matcher of our own.
+    """
+
+    def __init__(self, keep_paths: Sequence[str]) -> None:
+        planned: list[str] = []
+        self._names: set[str] = set()
+        self._suffixes: list[str] = []
+        for path in keep_paths:
+            domain, _, relative = path.lstrip("/").partition("/")
+            if not domain or not relative:
+                raise ValueError(f"keep path {path!r} must be '<domain>/<relativePath>'")
+            planned.append(f"{domain}/{relative}")
+            file_id = backup_file_id(domain, relative)
+            self._names.update(
+                {f"{domain}/{relative}", f"{domain}-{relative}", file_id, f"{file_id[:2]}/{file_id}"}
+            )
+            self._suffixes.append("/" + relative)
+        self.planned = tuple(planned)
+
+    def keeps(self, device_name: str | None, file_name: str | None) -> bool:
+        if device_name is not None:
+            name = device_name.strip()
+            if name in self._names or name.lstrip("/") in self._names:
+                return True
+            if any(name.endswith(suffix) for suffix in self._suffixes):
+                return True
+        if file_name is not None:
+            if posixpath.basename(file_name.replace("\\", "/")).lower() in self._names:
+                return True
+        return False
 
 
 def with_sqlite_companions(
@@ -220,7 +274,10 @@ class LiveIphone:
 
     # -- identity and clock ---------------------------------------------------------------------
     def identity(self) -> DeviceIdentity:
-        values: dict[str, Any] = self._run(self.lockdown.get_value())
+        """What lockdown says the phone is. A value lockdown does not give is listed in ``missing``, never fatal."""
+        from extractor.device_models import apple_model_name, canonical_model
+
+        values: dict[str, Any] = self._run(self.lockdown.get_value()) or {}
         extra = [
             (key, str(values[name]))
             for key, name in (
@@ -232,35 +289,85 @@ class LiveIphone:
             )
             if values.get(name) is not None
         ]
+        product_type = _text(values.get("ProductType"))
+        model_name = None
+        if product_type:
+            from extractor.device_models import apple_display_name
+
+            display = apple_display_name(product_type)
+            model_name = (
+                apple_model_name(display) if display else canonical_model("Apple", product_type).model
+            )
+        timezone = _text(values.get("TimeZone")) or self._international_timezone()
+        facts = {
+            "model": product_type,
+            "serial": _text(values.get("SerialNumber")),
+            "os_version": _text(values.get("ProductVersion")),
+            "timezone": timezone,
+        }
         return DeviceIdentity(
             platform="ios",
             manufacturer="Apple",
-            model=values.get("ProductType"),
-            serial=values.get("SerialNumber"),
-            os_version=values.get("ProductVersion"),
-            build=values.get("BuildVersion"),
-            timezone=values.get("TimeZone"),
+            model=product_type,
+            serial=facts["serial"],
+            os_version=facts["os_version"],
+            build=_text(values.get("BuildVersion")),
+            timezone=timezone,
             extra=tuple(extra),
+            model_name=model_name,
+            missing=tuple(code for code, value in facts.items() if not value),
         )
 
-    def read_clock(self) -> ClockReading:
-        """Device clock (lockdown ``TimeIntervalSince1970``) bracketed by host UTC before and after."""
+    def _international_timezone(self) -> str | None:
+        """``TimeZone`` from the ``com.apple.international`` domain, where some phones keep it instead."""
+        try:
+            value = self._run(self.lockdown.get_value(domain="com.apple.international", key="TimeZone"))
+        except (DeviceDisconnected, DeviceTimeout):
+            raise
+        except ExtractionError:
+            return None  # MissingValue: not there either
+        return _text(value)
+
+    def read_clock(self) -> ClockReading | None:
+        """Device clock (lockdown ``TimeIntervalSince1970``) bracketed by host UTC before and after.
+
+        None when lockdown does not give the clock (an empty answer or ``MissingValue``): the job records that
+        the clock was not readable and goes on, with device-clock times uncorrected. A dropped connection is
+        still raised (the job resumes).
+        """
         lockdown = self.lockdown
 
-        async def read() -> tuple[datetime, float, datetime, Any]:
-            before = datetime.now(UTC)
-            device_seconds = await lockdown.get_value(key="TimeIntervalSince1970")
-            after = datetime.now(UTC)
-            zone = await lockdown.get_value(key="TimeZone")
-            return before, float(device_seconds), after, zone
+        async def read() -> tuple[datetime, Any, datetime]:
+            from pymobiledevice3.exceptions import MissingValueError
 
-        before, device_seconds, after, zone = self._run(read())
+            before = datetime.now(UTC)
+            try:
+                device_seconds = await lockdown.get_value(key="TimeIntervalSince1970")
+            except MissingValueError:
+                device_seconds = None
+            after = datetime.now(UTC)
+            return before, device_seconds, after
+
+        before, device_seconds, after = self._run(read())
+        try:
+            device_time = from_unix_s(float(device_seconds)) if device_seconds is not None else None
+        except (TypeError, ValueError, OverflowError):
+            device_time = None  # not a number: as good as missing
+        if device_time is None:
+            return None
+        zone = self._clock_timezone()
         return ClockReading(
-            host_before=before,
-            device_time=from_unix_s(device_seconds),
-            host_after=after,
-            device_timezone=str(zone) if zone else None,
+            host_before=before, device_time=device_time, host_after=after, device_timezone=zone
         )
+
+    def _clock_timezone(self) -> str | None:
+        try:
+            zone = self._run(self.lockdown.get_value(key="TimeZone"))
+        except (DeviceDisconnected, DeviceTimeout):
+            raise
+        except ExtractionError:
+            zone = None
+        return _text(zone) or self._international_timezone()
 
     # -- services -------------------------------------------------------------------------------
     def afc_source(self) -> IphoneAfcSource:
@@ -269,32 +376,20 @@ class LiveIphone:
     def filtered_backup(self, destination: Path, keep_paths: Sequence[str]) -> FilteredBackup:
         """Run a Mobilebackup2 backup into ``destination`` keeping only ``keep_paths`` (``domain/relativePath``).
 
-        The phone streams every file; those not kept are drained unread and counted.
+        The phone streams every file; those not kept are drained unread and counted. A planned file is
+        recognised however the phone names it (see ``BackupKeepFilter``); the ones that never arrived are
+        listed in ``FilteredBackup.not_received``.
         """
-        from pymobiledevice3.services.mobilebackup2 import (
-            BackupFile,
-            BackupSelectionRule,
-            Mobilebackup2Service,
-        )
+        from pymobiledevice3.services.mobilebackup2 import BackupFile, Mobilebackup2Service
 
-        rules = []
-        for path in keep_paths:
-            domain, _, relative = path.lstrip("/").partition("/")
-            if not domain or not relative:
-                raise ValueError(f"keep path {path!r} must be '<domain>/<relativePath>'")
-            rules.append(BackupSelectionRule(domain, relative))
-        select = Mobilebackup2Service.selection_filter_callback(rules)
-        kept: list[str] = []
+        keep_filter = BackupKeepFilter(keep_paths)
         discarded = 0
 
         def keep(candidate: BackupFile) -> bool:
             nonlocal discarded
-            decision = select(candidate)
-            if candidate.device_name is not None:
-                if decision:
-                    kept.append(candidate.device_name)
-                else:
-                    discarded += 1
+            decision = keep_filter.keeps(candidate.device_name, candidate.file_name)
+            if not decision and candidate.device_name is not None:
+                discarded += 1
             return decision
 
         destination.mkdir(parents=True, exist_ok=True)
@@ -307,8 +402,13 @@ class LiveIphone:
         self._run(run_backup(), timeout_s=self.settings.backup_timeout_s)
         folder = destination / self.udid
         source = IosBackupSource(folder, password=self.settings.backup_password)
+        kept = tuple(source.paths())
         return FilteredBackup(
-            folder=folder, kept_paths=tuple(source.paths()), discarded_files=discarded, source=source
+            folder=folder,
+            kept_paths=kept,
+            discarded_files=discarded,
+            source=source,
+            not_received=tuple(path for path in keep_filter.planned if path not in set(kept)),
         )
 
     def close(self) -> None:

@@ -76,7 +76,7 @@ def limitations_section(ctx: ReportContext) -> Story:
             f"{o.artifact_id} ({w.label('artifact_outcome', o.status)}{': ' + o.error if o.error else ''})"
             for j in d.jobs
             for o in j.outcomes
-            if o.status in ("failed", "not_found", "empty")
+            if o.status in ("failed", "not_found", "planned_not_received", "empty")
         }
     )
     if problems:

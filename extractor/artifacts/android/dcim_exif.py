@@ -31,6 +31,9 @@ _FOLDERS = (
     "/sdcard/Download/**",
     "/sdcard/WhatsApp/Media/WhatsApp Images/**",
     "/sdcard/Android/media/com.whatsapp/WhatsApp/Media/WhatsApp Images/**",
+    # photos sent "as document" keep their full EXIF: received (LEGAL 15), shown as context, never positions
+    "/sdcard/WhatsApp/Media/WhatsApp Documents/**",
+    "/sdcard/Android/media/com.whatsapp/WhatsApp/Media/WhatsApp Documents/**",
     "/sdcard/Telegram/Telegram Images/**",
     "/sdcard/Android/media/org.telegram.messenger/Telegram/Telegram Images/**",
 )

@@ -108,6 +108,7 @@ def parse(item: AcquiredItem, ctx: ParseContext) -> Generator[LocationRecord, No
                     if observation is Observation.RECEIVED
                     else "; camera unknown"
                 ),
+                subject_path=match.group("data"),
             )
         except ValueError as exc:
             counter.invalid(row_ref, str(exc))

@@ -21,11 +21,11 @@ import re
 from collections.abc import Generator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 
 from extractor.artifacts.common.exif import PhotoMetadata, read_photo_metadata
 from extractor.artifacts.common.parse_summary import ParseSummary, SummaryCounter
 from extractor.artifacts.spec import AcquiredItem, ParseContext
+from extractor.device_models import same_model
 from extractor.records import FixKind, LocationRecord, Observation, TimeSource
 from extractor.timestamps import TimestampError, from_exif_local_in_zone, from_exif_local_with_offset
 
@@ -82,38 +82,14 @@ def classify_folder(device_path: str) -> FolderKind:
     return FolderKind("other", "not a camera folder")
 
 
-def _normalise(text: str) -> str:
-    return " ".join(text.casefold().replace("_", " ").split())
-
-
-@lru_cache(maxsize=64)
-def _apple_display_name(product_type: str) -> str | None:
-    """Map an Apple ProductType (``iPhone14,2``) to the model name EXIF uses (``iPhone 13 Pro``)."""
-    try:
-        from pymobiledevice3.irecv_devices import IRECV_DEVICES
-    except ImportError:  # pragma: no cover - pymobiledevice3 is a declared dependency
-        return None
-    for device in IRECV_DEVICES:
-        if device.product_type == product_type:
-            return device.display_name
-    return None
-
-
 def models_match(exif_make: str, exif_model: str, device_make: str, device_model: str) -> bool:
-    """True when the EXIF make/model name the same device model as the device's own identity."""
-    make_a, make_b = _normalise(exif_make), _normalise(device_make)
-    if make_a != make_b and not (make_a.startswith(make_b) or make_b.startswith(make_a)):
-        return False
-    model_a, model_b = _normalise(exif_model), _normalise(device_model)
-    candidates_b = {model_b}
-    if re.fullmatch(r"(iphone|ipad|ipod)\d+,\d+", model_b.replace(" ", "")):
-        display = _apple_display_name(device_model.strip())
-        if display:
-            candidates_b.add(_normalise(display))
-    stripped_a = model_a.removeprefix(make_a).strip()
-    return bool(
-        {model_a, stripped_a} & {c for b in candidates_b for c in (b, b.removeprefix(make_b).strip())}
-    )
+    """True when the EXIF make/model name the same device model as the device's own identity.
+
+    Both sides go through ``extractor.device_models.canonical_model``: an iPhone's ProductType (``iPhone10,4``)
+    or its display name with a variant suffix (``iPhone 8 (GSM)``) equals EXIF ``iPhone 8``; ``SAMSUNG`` equals
+    ``samsung``; ``Redmi``/``POCO`` are Xiaomi.
+    """
+    return same_model(exif_make, exif_model, device_make, device_model)
 
 
 def decide_observation(
@@ -192,6 +168,17 @@ def choose_time(metadata: PhotoMetadata, ctx: ParseContext) -> PhotoTime | None:
     )
 
 
+def _camera_clock_time(metadata: PhotoMetadata) -> datetime | None:
+    """DateTimeOriginal with its stated offset: what the device clock said when the photo was taken."""
+    if not (metadata.local_time_text and metadata.offset_text):
+        return None
+    try:
+        moment = from_exif_local_with_offset(metadata.local_time_text, metadata.offset_text)
+    except TimestampError:
+        return None
+    return moment + _subseconds(metadata.subsec_text)
+
+
 class PhotoRowSkipped(Exception):
     """Internal: why one photo gave no record (used by the photo parsers to count it)."""
 
@@ -231,6 +218,7 @@ def photo_record(
             altitude_m=metadata.altitude_m,
             observation=observation,
             note="; ".join(notes) or None,
+            device_clock_utc=_camera_clock_time(metadata) if chosen.source is TimeSource.GNSS else None,
         )
     except ValueError as exc:
         raise PhotoRowSkipped(f"invalid EXIF GPS values: {exc}", invalid=True) from exc

@@ -249,6 +249,7 @@ def _records(
             row_ref=row_ref,
             observation=observation,
             note="; ".join(notes),
+            subject_path=f"/{directory}/{filename}" if directory and filename else None,
         )
         if record is not None:
             yield record

@@ -1,0 +1,106 @@
+"""Whether today's clock offset applies to a historical device-clock time: by the photos' own evidence."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from extractor.clock_history import ClockHistory, file_key
+from extractor.records import FixKind, LocationRecord, Observation, TimeSource
+
+T0 = datetime(2024, 3, 5, 10, 0, tzinfo=UTC)
+TODAY_S = 324.0
+
+
+def _exif(
+    path: str, gnss: datetime, camera_clock: datetime | None, *, received: bool = False
+) -> LocationRecord:
+    return LocationRecord(
+        time_utc=gnss,
+        lat=36.2,
+        lon=37.1,
+        accuracy_m=None,
+        fix_kind=FixKind.EXIF,
+        time_source=TimeSource.GNSS,
+        artifact_id="android.dcim_exif",
+        source_path=path,
+        source_sha256="0" * 64,
+        row_ref="exif",
+        observation=Observation.RECEIVED if received else Observation.OWN,
+        device_clock_utc=camera_clock,
+    )
+
+
+def _row(photo: str, taken: datetime, number: int = 1) -> LocationRecord:
+    return LocationRecord(
+        time_utc=taken,
+        lat=36.2,
+        lon=37.1,
+        accuracy_m=None,
+        fix_kind=FixKind.EXIF,
+        time_source=TimeSource.DEVICE_CLOCK,
+        artifact_id="android.mediastore_images",
+        source_path="cmd:content query",
+        source_sha256="1" * 64,
+        row_ref=f"row {number}",
+        observation=Observation.UNKNOWN,
+        subject_path=photo,
+    )
+
+
+def test_clock_right_then_today_offset_not_applied_and_rows_join_their_photo() -> None:
+    history = ClockHistory(today_offset_s=TODAY_S)
+    history.correct_item([_exif("/sdcard/DCIM/Camera/a.jpg", T0, T0 + timedelta(seconds=1))])
+    (row,) = history.correct_item([_row("/storage/emulated/0/DCIM/Camera/a.jpg", T0 + timedelta(seconds=1))])
+    assert row.clock_offset_applied_s == 0.0
+    assert row.time_utc == T0  # one observation with the photo's GNSS fix
+    assert "not applied" in (row.note or "") and "one observation" in (row.note or "")
+
+
+def test_clock_off_then_as_now_today_offset_applied() -> None:
+    history = ClockHistory(today_offset_s=TODAY_S)
+    history.correct_item([_exif("/sdcard/DCIM/Camera/a.jpg", T0, T0 + timedelta(seconds=TODAY_S))])
+    rows = history.correct_item(
+        [
+            _row("/sdcard/DCIM/Camera/a.jpg", T0 + timedelta(seconds=TODAY_S), 1),
+            _row("/sdcard/DCIM/Camera/no-fix.jpg", T0 + timedelta(hours=3, seconds=TODAY_S), 2),
+        ]
+    )
+    assert [r.clock_offset_applied_s for r in rows] == [TODAY_S, TODAY_S]
+    # the row without a GNSS photo of its own takes the evidence of the other rows of the same database
+    assert rows[1].time_utc == T0 + timedelta(hours=3)
+
+
+def test_no_evidence_keeps_the_measured_offset() -> None:
+    history = ClockHistory(today_offset_s=TODAY_S)
+    (row,) = history.correct_item([_row("/sdcard/DCIM/Camera/b.jpg", T0)])
+    assert row.clock_offset_applied_s == TODAY_S and row.time_utc == T0 - timedelta(seconds=TODAY_S)
+
+
+def test_a_received_photo_is_no_evidence_about_this_clock() -> None:
+    history = ClockHistory(today_offset_s=TODAY_S)
+    history.correct_item(
+        [_exif("/sdcard/WhatsApp/Media/WhatsApp Images/x.jpg", T0 - timedelta(days=9), T0, received=True)]
+    )
+    assert history.photo_differences_s == []
+    (row,) = history.correct_item([_row("/sdcard/WhatsApp/Media/WhatsApp Images/x.jpg", T0)])
+    assert row.clock_offset_applied_s == TODAY_S  # no evidence: as measured
+
+
+def test_contrary_evidence_is_said_on_the_record() -> None:
+    history = ClockHistory(today_offset_s=TODAY_S)
+    history.correct_item([_exif("/sdcard/DCIM/Camera/c.jpg", T0, T0 + timedelta(hours=1))])
+    (row,) = history.correct_item([_row("/sdcard/DCIM/Camera/d.jpg", T0)])
+    assert row.clock_offset_applied_s == TODAY_S and "uncertain" in (row.note or "")
+
+
+def test_small_offsets_are_applied_without_asking() -> None:
+    history = ClockHistory(today_offset_s=20.0)
+    history.correct_item([_exif("/sdcard/DCIM/Camera/a.jpg", T0, T0)])
+    (row,) = history.correct_item([_row("/sdcard/DCIM/Camera/e.jpg", T0)])
+    assert row.clock_offset_applied_s == 20.0
+
+
+def test_file_keys_spell_one_file_one_way() -> None:
+    assert file_key("/storage/emulated/0/DCIM/x.jpg") == file_key("/sdcard/DCIM/x.jpg")
+    assert file_key("/var/mobile/Media/DCIM/100APPLE/IMG_1.JPG") == "/DCIM/100APPLE/IMG_1.JPG"
+    assert file_key("DCIM/100APPLE/IMG_1.JPG") == "/DCIM/100APPLE/IMG_1.JPG"
