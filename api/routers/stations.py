@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from api.deps import ADMIN_ONLY, SessionDep, StateDep
+from api.params import PathId
 from casework import stations
 from legal_basis import services
 from legal_basis.services import Actor
@@ -77,7 +78,7 @@ class ReleasedJob(BaseModel):
 
 @router.post("/jobs/{job_id}/release", response_model=ReleasedJob)
 def release_job(
-    job_id: int,
+    job_id: PathId,
     body: JobRelease,
     session: SessionDep,
     state: StateDep,

@@ -57,17 +57,21 @@ REFUSED = [
     ({**VALID, "time_text": "van 17 tot 3 maart 2016"}, "time_text"),
 ]
 
+# Out of the bounded ranges (issue 13: every integer in a body is bounded): refused with 422, never 500.
+OUT_OF_RANGE = [
+    {**VALID, "time_text": "10 May", "reference_year": 99_999},  # absurd reference year
+    {**VALID, "time_text": "10 May", "reference_year": -5},
+    {**VALID, "position": -7},
+]
+
 # Accepted, then not judged (with a reason) — or judged; never an error for the case.
 ACCEPTED = [
     {**VALID, "place_text": "Xqzvyxq Wzzkrt"},  # the gazetteer finds nothing
     {**VALID, "time_text": "two weeks after Eid"},  # relative
     {**VALID, "time_text": "10 May"},  # no year, no reference year
-    {**VALID, "time_text": "10 May", "reference_year": 99_999},  # absurd reference year
-    {**VALID, "time_text": "10 May", "reference_year": -5},
     {**VALID, "time_text": "the thirty-second of Smarch"},
     {**VALID, "place_text": "0, 0"},  # coordinates at sea
     {**VALID, "place_text": "36.2, 37.15"},
-    {**VALID, "position": -7},
     {**VALID, "place_text": "x" * 5_000},
     {**VALID, "place_text": "حلب"},
     {
@@ -98,6 +102,9 @@ def test_every_malformed_claim_is_refused_by_field_or_not_judged_and_match_never
         assert response.status_code == 422, (body, response.text)
         assert response.json()["field"] == field, (body, response.json())
         assert response.json()["detail_nl"], response.json()
+    for body in OUT_OF_RANGE:
+        response = caseworker.post(f"/api/v1/cases/{case_id}/claims", json=body)
+        assert response.status_code == 422, (body, response.text)
     accepted = []
     for body in ACCEPTED:
         response = caseworker.post(f"/api/v1/cases/{case_id}/claims", json=body)

@@ -27,8 +27,10 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.orm import Session
 
 from casework.security import hash_password
+from casework.teams import ensure_team
 from extractor.simulator.adb_server import RunningSimulator, SimulatorConfig, start_adb_simulator
 from extractor.simulator.phone_builder import PhoneManifest, build_phone
 from legal_basis.roles import Role
@@ -60,6 +62,7 @@ PEOPLE = {
     "auditor": Role.COMPLIANCE_AUDITOR,
     "admin": Role.ADMIN,
 }
+TEAM_ROLES = {Role.INTAKE_OFFICER, Role.AUTHORISING_OFFICIAL, Role.CASEWORKER, Role.LEGAL_REVIEWER}
 DEAD_AFTER_S = 3.0
 
 
@@ -174,6 +177,9 @@ def organisation(tmp_path_factory: pytest.TempPathFactory, gazetteer_dir: Path) 
                     created_at=datetime.now().astimezone(),
                 )
             )
+    with Session(engine) as session, session.begin():
+        # need-to-know: the case people are one team, so each sees the cases its creator made
+        ensure_team(session, "intake team", [u for u, r in PEOPLE.items() if r in TEAM_ROLES])
     engine.dispose()
     # the organisation key lives apart from every data directory (here: a "secrets" mount of its own)
     key_file = root / "secrets" / "organisation.key"
@@ -453,7 +459,9 @@ def test_a_dead_station_resumes_its_job_or_an_admin_releases_it(organisation: Or
         refused = admin.post(f"/api/v1/admin/jobs/{job_id}/release", json={"station": "west"})
         assert refused.status_code == 409, refused.text  # already pinned there: say so, change nothing
         _wait("west shown dead", lambda: org.stations()["west"]["state"] == "dead", timeout_s=30)
-        not_admin = org.clients["intake"].post(f"/api/v1/admin/jobs/{job_id}/release", json={"station": "east"})
+        not_admin = org.clients["intake"].post(
+            f"/api/v1/admin/jobs/{job_id}/release", json={"station": "east"}
+        )
         assert not_admin.status_code == 403
         response = admin.post(f"/api/v1/admin/jobs/{job_id}/release", json={"station": "east"})
         assert response.status_code == 200, response.text

@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import numpy as np
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store.models import Authorisation, Case, CustodyRecord, Device, ExtractionJob, User
+from store.models import Authorisation, Case, CaseAssignment, CustodyRecord, Device, ExtractionJob, Team, User
 
 JOURNEY = (  # (lat, lon) of the places the synthetic journey stays at, in order
     (36.2021, 37.1343),
@@ -58,6 +59,10 @@ def make_case_with_job(session: Session, reference: str) -> tuple[int, int, int]
     case = Case(reference=reference, created_by=user.id)
     session.add(case)
     session.flush()
+    # need-to-know: the tests' case team (tests/conftest.py), when the users are seeded, sees the case
+    team_id = session.scalar(select(Team.id).where(Team.name == "case team"))
+    if team_id is not None:
+        session.add(CaseAssignment(case_id=case.id, team_id=team_id, assigned_by=user.id))
     device = Device(case_id=case.id, platform="android", registered_by=user.id)
     session.add(device)
     session.flush()
