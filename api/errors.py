@@ -90,6 +90,13 @@ def install_error_handlers(app: FastAPI) -> None:
             return _unavailable("the database is busy or unreachable: try again in a moment")
         raise exc  # a bug, not a busy database: the server error handler answers 500 and logs it
 
+    @app.exception_handler(OverflowError)
+    async def _overflow(request: Request, exc: OverflowError) -> JSONResponse:
+        # An id or count beyond what the database stores (SQLite: 64-bit) reaches the driver as OverflowError.
+        # Bounded parameters refuse most of these at the edge; this keeps any other one a 422, not a 500.
+        log.warning("number out of range in %s %s: %s", request.method, request.url.path, exc)
+        return _json(422, "a number in the request is out of range", error="OverflowError")
+
     @app.exception_handler(NotFound)
     async def _not_found(_request: Request, exc: NotFound) -> JSONResponse:
         return _json(404, str(exc))
