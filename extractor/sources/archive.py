@@ -13,13 +13,17 @@ as the tree was laid out in the archive.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import lzma
 import os
 import posixpath
 import stat as stat_module
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,6 +55,27 @@ class _Member:
     path: str
     size: int
     mtime: datetime | None
+
+
+# What a damaged archive raises while a member is read (bad CRC, a broken deflate/gzip/xz stream, a truncated
+# tar): the index looked sound when the archive was opened, the bytes behind it are not.
+_MEMBER_READ_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    tarfile.TarError,
+    EOFError,
+    gzip.BadGzipFile,
+    lzma.LZMAError,
+    NotImplementedError,  # zipfile: a compression method or version it does not know
+)
+
+
+@contextmanager
+def _unreadable_member(member: _Member) -> Iterator[None]:
+    try:
+        yield
+    except _MEMBER_READ_ERRORS as exc:
+        raise ArtifactCorrupted(f"{member.path} cannot be read from the archive (damaged): {exc}") from exc
 
 
 def _safe_member_path(name: str) -> str:
@@ -131,7 +156,7 @@ class _TreeSource:
         member = self._member(path)
         if offset < 0 or length < 0:
             raise ValueError("offset and length must be >= 0")
-        with self._open_member(member) as handle:
+        with _unreadable_member(member), self._open_member(member) as handle:
             if offset:
                 handle.seek(offset)
             return handle.read(min(length, max(0, member.size - offset)))
@@ -139,7 +164,7 @@ class _TreeSource:
     def sha256(self, path: str) -> str | None:
         member = self._member(path)
         digest = hashlib.sha256()
-        with self._open_member(member) as handle:
+        with _unreadable_member(member), self._open_member(member) as handle:
             while chunk := handle.read(_HASH_CHUNK):
                 digest.update(chunk)
         return digest.hexdigest()
@@ -190,7 +215,7 @@ class ZipArchiveSource(_TreeSource):
         self._archive_bytes = os.fstat(self._handle.fileno()).st_size
         try:
             self._zip = zipfile.ZipFile(self._handle)
-        except (zipfile.BadZipFile, OSError) as exc:
+        except (zipfile.BadZipFile, OSError, NotImplementedError) as exc:  # NotImplemented: a bogus zip version
             self._handle.close()
             raise ArtifactCorrupted(f"{self.name} is not a readable zip archive: {exc}") from exc
         self._infos: dict[str, zipfile.ZipInfo] = {}

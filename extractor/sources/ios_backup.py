@@ -160,7 +160,7 @@ class IosBackupSource:
                 ).fetchall()
             finally:
                 connection.close()
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, UnicodeDecodeError) as exc:  # a corrupted page can hold text that is not UTF-8
             raise ArtifactCorrupted(
                 f"Manifest.db in {self.folder} is not a readable backup manifest: {exc}"
             ) from exc

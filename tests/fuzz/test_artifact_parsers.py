@@ -48,9 +48,9 @@ def corrupted(data: bytes) -> st.SearchStrategy[bytes]:
     """The fixture truncated, with bytes overwritten, or with bytes inserted."""
     size = max(len(data), 1)
     truncate = st.integers(0, size).map(lambda n: data[:n])
-    overwrite = st.lists(st.tuples(st.integers(0, size - 1), st.integers(0, 255)), min_size=1, max_size=8).map(
-        lambda edits: _overwrite(data, edits)
-    )
+    overwrite = st.lists(
+        st.tuples(st.integers(0, size - 1), st.integers(0, 255)), min_size=1, max_size=8
+    ).map(lambda edits: _overwrite(data, edits))
     insert = st.tuples(st.integers(0, size), st.binary(min_size=1, max_size=64)).map(
         lambda edit: data[: edit[0]] + edit[1] + data[edit[0] :]
     )
@@ -85,7 +85,9 @@ JSON_VALUES = st.recursive(
     | st.floats(allow_nan=True, allow_infinity=True)
     | st.text(max_size=40)
     | st.sampled_from(["2024-03-01T10:00:00Z", "1709287200000", "geo:91.0,181.0", "-0", "NaN", "1e400", ""]),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
     max_leaves=12,
 )
 
