@@ -67,6 +67,7 @@ _MEMBER_READ_ERRORS = (
     gzip.BadGzipFile,
     lzma.LZMAError,
     NotImplementedError,  # zipfile: a compression method or version it does not know
+    UnicodeDecodeError,  # zipfile: a local header whose name is flagged UTF-8 but is not
 )
 
 
@@ -76,6 +77,16 @@ def _unreadable_member(member: _Member) -> Iterator[None]:
         yield
     except _MEMBER_READ_ERRORS as exc:
         raise ArtifactCorrupted(f"{member.path} cannot be read from the archive (damaged): {exc}") from exc
+
+
+def _zip_mtime(date_time: tuple[int, int, int, int, int, int]) -> datetime | None:
+    """A member's DOS time stamp as UTC, or None when it is unset (before 1980) or not a real date (month 13)."""
+    if date_time[0] < 1980:
+        return None
+    try:
+        return datetime(*date_time, tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 def _safe_member_path(name: str) -> str:
@@ -215,7 +226,7 @@ class ZipArchiveSource(_TreeSource):
         self._archive_bytes = os.fstat(self._handle.fileno()).st_size
         try:
             self._zip = zipfile.ZipFile(self._handle)
-        except (zipfile.BadZipFile, OSError, NotImplementedError) as exc:  # NotImplemented: a bogus zip version
+        except (zipfile.BadZipFile, OSError, NotImplementedError, UnicodeDecodeError) as exc:  # bogus version, names
             self._handle.close()
             raise ArtifactCorrupted(f"{self.name} is not a readable zip archive: {exc}") from exc
         self._infos: dict[str, zipfile.ZipInfo] = {}
@@ -231,6 +242,8 @@ class ZipArchiveSource(_TreeSource):
             raise HostileInput(f"{self.name} has {len(infos)} members, more than {limits.max_members}")
         total = 0
         for info in infos:
+            if not info.filename:  # ZipInfo.is_dir() fails on an empty name
+                raise HostileInput(f"{self.name} has a member with an empty name; refused")
             path = _safe_member_path(info.filename.rstrip("/") if info.is_dir() else info.filename)
             unix_mode = info.external_attr >> 16
             if stat_module.S_ISLNK(unix_mode):
@@ -257,7 +270,7 @@ class ZipArchiveSource(_TreeSource):
                         f"(limit {limits.max_compression_ratio:.0f}); refused as a zip bomb"
                     )
             _check_whole_archive(self.name, total, self._archive_bytes, limits)
-            mtime = datetime(*info.date_time, tzinfo=UTC) if info.date_time[0] >= 1980 else None
+            mtime = _zip_mtime(info.date_time)
             self._index(_Member(path=path, size=info.file_size, mtime=mtime))
             self._infos[path] = info
 

@@ -96,6 +96,8 @@ class IosBackupSource:
             self._manifest_plist: dict[str, Any] = plistlib.loads(manifest_plist)
         except (plistlib.InvalidFileException, ValueError) as exc:
             raise NotAnIosBackup(f"Manifest.plist in {self._root.name} is not a readable plist") from exc
+        if not isinstance(self._manifest_plist, dict):
+            raise NotAnIosBackup(f"Manifest.plist in {self._root.name} does not hold a dictionary")
         self.is_encrypted = bool(self._manifest_plist.get("IsEncrypted", False))
         self._scratch: Path | None = Path(tempfile.mkdtemp(prefix="reisroute-backup-"))
         self._scratch.chmod(0o700)
