@@ -226,7 +226,8 @@ class ZipArchiveSource(_TreeSource):
         self._archive_bytes = os.fstat(self._handle.fileno()).st_size
         try:
             self._zip = zipfile.ZipFile(self._handle)
-        except (zipfile.BadZipFile, OSError, NotImplementedError, UnicodeDecodeError) as exc:  # bogus version, names
+        # NotImplementedError: a zip version it does not know; UnicodeDecodeError: a name flagged UTF-8 that is not
+        except (zipfile.BadZipFile, OSError, NotImplementedError, UnicodeDecodeError) as exc:
             self._handle.close()
             raise ArtifactCorrupted(f"{self.name} is not a readable zip archive: {exc}") from exc
         self._infos: dict[str, zipfile.ZipInfo] = {}
