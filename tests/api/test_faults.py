@@ -140,3 +140,82 @@ def test_postgresql_stopped_and_restarted_under_requests(private_pg: PrivatePost
         assert statuses.count(503) >= 1 and down < len(answers), "the stop was not observed"
         assert statuses[-1] == 200 and recovered_s < 30
         assert client.get("/api/v1/cases").status_code == 200  # the same app, no restart
+
+
+# --- evidence disk full ---------------------------------------------------------------------------------
+
+
+def _mount_small_tmpfs(target: Path, size_kib: int) -> bool:
+    target.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        return False
+    result = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size_kib}k,mode=0700", "tmpfs", str(target)],
+        capture_output=True,
+        timeout=30,
+    )
+    return result.returncode == 0
+
+
+def _photo_zip(path: Path, photos: int) -> None:
+    import random
+    import zipfile
+
+    from tests.extractor.artifacts.fixtures import make_exif, make_jpeg
+
+    noise = random.Random(13)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as bundle:
+        for index in range(photos):
+            exif = make_exif(
+                lat=37.98 + index / 1000,
+                lon=23.72,
+                local_time_text=f"2024:03:01 10:{index:02d}:00",
+                offset_text="+02:00",
+            )
+            padding = bytes(noise.getrandbits(8) for _ in range(48 * 1024))  # after EOI: a bigger photo
+            bundle.writestr(f"sdcard/DCIM/Camera/IMG_{index:04d}.jpg", make_jpeg(exif) + padding)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_evidence_disk_full_pauses_the_job_and_commits_nothing_half_written(state, client_for) -> None:  # type: ignore[no-untyped-def]
+    from store.evidence import verify_case_evidence
+    from tests.api.job_helpers import open_gate_case, run_job, start_job, stored
+
+    evidence_dir = state.settings.data_dir / "evidence"
+    if not _mount_small_tmpfs(evidence_dir, 384):
+        pytest.skip("needs root and mount(8) to put the evidence store on a small tmpfs")
+    try:
+        imports = state.settings.data_dir / "imports"
+        imports.mkdir(parents=True, exist_ok=True)
+        _photo_zip(imports / "photos.zip", photos=40)  # ~2 MB of photos for a 384 KiB evidence disk
+        intake, authoriser = client_for("intake"), client_for("authoriser")
+        case_id, device_id, authorisation_id = open_gate_case(
+            intake, authoriser, "V-DISK-1", platform="offline"
+        )
+        job_id = start_job(
+            intake, case_id, device_id, authorisation_id, {"kind": "archive", "path": "photos.zip"}
+        )
+        job = run_job(state, intake, job_id)
+        assert job["state"] == "interrupted", job
+        assert "evidence store full" in job["error"], job["error"]
+        custody, rows = stored(state, job_id)
+        # whatever was committed before the disk filled is whole: every custody row's blob decrypts and
+        # matches its hash; a row for a blob that was cut short would fail here
+        with state.session_factory() as session:
+            verified = verify_case_evidence(session, state.evidence, case_id)
+        assert verified["ok"], verified
+        assert len(custody) < 40
+        print(
+            f"faults: disk full after {len(custody)} of 40 items committed whole; job interrupted: {job['error']}"
+        )
+        # room again (the same disk grown, as an operator would free space): the job resumes and completes
+        subprocess.run(["mount", "-o", "remount,size=64m", str(evidence_dir)], check=True, timeout=30)
+        job = run_job(state, intake, job_id)
+        assert job["state"] == "completed", job
+        custody, rows = stored(state, job_id)
+        assert len(custody) == 40 and len(rows) == 40, (len(custody), len(rows))
+        with state.session_factory() as session:
+            verified = verify_case_evidence(session, state.evidence, case_id)
+        assert verified["ok"] and verified["items_checked"] == 40, verified
+    finally:
+        subprocess.run(["umount", "-l", str(evidence_dir)], capture_output=True, timeout=30)
