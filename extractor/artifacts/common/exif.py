@@ -199,15 +199,13 @@ class _BadTag(Exception):
     """One tag could not be read: recorded as a warning, never escapes this module."""
 
 
-def _dms_to_degrees(values: list[float], tag: str, *, limit: float) -> float:
+def _dms_to_degrees(values: list[float], tag: str) -> float:
     if not 1 <= len(values) <= 3:
         raise _BadTag(f"{tag} has {len(values)} values, expected 3 (degrees, minutes, seconds)")
     padded = values + [0.0] * (3 - len(values))
     degrees = padded[0] + padded[1] / 60 + padded[2] / 3600
     if not math.isfinite(degrees):
         raise _BadTag(f"{tag} is not a finite number")
-    if not 0 <= degrees <= limit:  # the sign is in the Ref tag; 61 minutes or 200 degrees is a damaged tag
-        raise _BadTag(f"{tag} is {degrees:.6f} degrees, outside 0..{limit:g}")
     return degrees
 
 
@@ -258,8 +256,8 @@ def parse_tiff(block: bytes, *, where: str = "EXIF") -> PhotoMetadata:
     lon_ref = text(gps_ifd, _GPS_LON_REF, "GPSLongitudeRef")
     if lat_values is not None and lon_values is not None:
         try:
-            lat = _dms_to_degrees(lat_values, "GPSLatitude", limit=90.0)
-            lon = _dms_to_degrees(lon_values, "GPSLongitude", limit=180.0)
+            lat = _dms_to_degrees(lat_values, "GPSLatitude")
+            lon = _dms_to_degrees(lon_values, "GPSLongitude")
             if lat_ref is None or lon_ref is None:
                 warnings.append("GPSLatitudeRef/GPSLongitudeRef missing: hemisphere taken as north/east")
             if (lat_ref or "N").upper().startswith("S"):
