@@ -21,7 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = {
-    "PostgreSQL stopped / started / restarted under requests": "tests/api/test_faults.py",
+    "PostgreSQL stopped / started / restarted under requests; evidence disk full": "tests/api/test_faults.py",
     "worker killed (SIGKILL) mid-job, then resumed": "tests/api/test_extraction_kill.py",
 }
 
