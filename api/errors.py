@@ -142,10 +142,18 @@ def install_error_handlers(app: FastAPI) -> None:
         if refused is not None:
             return refused
         return _json(404, str(exc))
+
     @app.exception_handler(UnicodeEncodeError)
     async def _invalid_text(_request: Request, exc: UnicodeEncodeError) -> JSONResponse:
         # JSON may escape a lone surrogate ("\ud800"); no database or file can store it: the client's error
         return JSONResponse(status_code=422, content=message_pair("invalid_text"))
+
+    @app.exception_handler(OverflowError)
+    async def _overflow(request: Request, exc: OverflowError) -> JSONResponse:
+        # An id or count beyond what the database stores (SQLite: 64-bit) reaches the driver as OverflowError.
+        # Bounded parameters refuse most of these at the edge; this keeps any other one a 422, not a 500.
+        log.warning("number out of range in %s %s: %s", request.method, request.url.path, exc)
+        return _json(422, "a number in the request is out of range", error="OverflowError")
 
     @app.exception_handler(NotFound)
     async def _not_found(_request: Request, exc: NotFound) -> JSONResponse:

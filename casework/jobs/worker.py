@@ -15,6 +15,7 @@ worker holds a station name at a time, so on start it takes back and resumes the
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import socket
@@ -344,6 +345,23 @@ class JobWorker:
             self._finish(
                 job_id, "interrupted", error=f"{type(exc).__name__}: {exc}", action="job.interrupted"
             )
+            time.sleep(self.retry_delay_s)
+            return "interrupted"
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            # the evidence disk is full: the batch being written rolled back with its rows, so nothing half
+            # written is committed; the job pauses as interrupted and resumes once there is room again
+            error = f"evidence store full ({exc.strerror}): free disk space under the data directory; the job resumes"
+            if attempts >= self.max_attempts:
+                self._finish(
+                    job_id,
+                    "failed",
+                    error=f"{error} (gave up after {attempts} attempts)",
+                    action="job.failed",
+                )
+                return "failed"
+            self._finish(job_id, "interrupted", error=error, action="job.interrupted")
             time.sleep(self.retry_delay_s)
             return "interrupted"
         except JobCancelled:

@@ -13,13 +13,17 @@ as the tree was laid out in the archive.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import lzma
 import os
 import posixpath
 import stat as stat_module
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,6 +55,38 @@ class _Member:
     path: str
     size: int
     mtime: datetime | None
+
+
+# What a damaged archive raises while a member is read (bad CRC, a broken deflate/gzip/xz stream, a truncated
+# tar): the index looked sound when the archive was opened, the bytes behind it are not.
+_MEMBER_READ_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    tarfile.TarError,
+    EOFError,
+    gzip.BadGzipFile,
+    lzma.LZMAError,
+    NotImplementedError,  # zipfile: a compression method or version it does not know
+    UnicodeDecodeError,  # zipfile: a local header whose name is flagged UTF-8 but is not
+)
+
+
+@contextmanager
+def _unreadable_member(member: _Member) -> Iterator[None]:
+    try:
+        yield
+    except _MEMBER_READ_ERRORS as exc:
+        raise ArtifactCorrupted(f"{member.path} cannot be read from the archive (damaged): {exc}") from exc
+
+
+def _zip_mtime(date_time: tuple[int, int, int, int, int, int]) -> datetime | None:
+    """A member's DOS time stamp as UTC, or None when it is unset (before 1980) or not a real date (month 13)."""
+    if date_time[0] < 1980:
+        return None
+    try:
+        return datetime(*date_time, tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 def _safe_member_path(name: str) -> str:
@@ -131,7 +167,7 @@ class _TreeSource:
         member = self._member(path)
         if offset < 0 or length < 0:
             raise ValueError("offset and length must be >= 0")
-        with self._open_member(member) as handle:
+        with _unreadable_member(member), self._open_member(member) as handle:
             if offset:
                 handle.seek(offset)
             return handle.read(min(length, max(0, member.size - offset)))
@@ -139,7 +175,7 @@ class _TreeSource:
     def sha256(self, path: str) -> str | None:
         member = self._member(path)
         digest = hashlib.sha256()
-        with self._open_member(member) as handle:
+        with _unreadable_member(member), self._open_member(member) as handle:
             while chunk := handle.read(_HASH_CHUNK):
                 digest.update(chunk)
         return digest.hexdigest()
@@ -190,7 +226,8 @@ class ZipArchiveSource(_TreeSource):
         self._archive_bytes = os.fstat(self._handle.fileno()).st_size
         try:
             self._zip = zipfile.ZipFile(self._handle)
-        except (zipfile.BadZipFile, OSError) as exc:
+        # NotImplementedError: a zip version it does not know; UnicodeDecodeError: a name flagged UTF-8 that is not
+        except (zipfile.BadZipFile, OSError, NotImplementedError, UnicodeDecodeError) as exc:
             self._handle.close()
             raise ArtifactCorrupted(f"{self.name} is not a readable zip archive: {exc}") from exc
         self._infos: dict[str, zipfile.ZipInfo] = {}
@@ -206,6 +243,8 @@ class ZipArchiveSource(_TreeSource):
             raise HostileInput(f"{self.name} has {len(infos)} members, more than {limits.max_members}")
         total = 0
         for info in infos:
+            if not info.filename:  # ZipInfo.is_dir() fails on an empty name
+                raise HostileInput(f"{self.name} has a member with an empty name; refused")
             path = _safe_member_path(info.filename.rstrip("/") if info.is_dir() else info.filename)
             unix_mode = info.external_attr >> 16
             if stat_module.S_ISLNK(unix_mode):
@@ -232,7 +271,7 @@ class ZipArchiveSource(_TreeSource):
                         f"(limit {limits.max_compression_ratio:.0f}); refused as a zip bomb"
                     )
             _check_whole_archive(self.name, total, self._archive_bytes, limits)
-            mtime = datetime(*info.date_time, tzinfo=UTC) if info.date_time[0] >= 1980 else None
+            mtime = _zip_mtime(info.date_time)
             self._index(_Member(path=path, size=info.file_size, mtime=mtime))
             self._infos[path] = info
 

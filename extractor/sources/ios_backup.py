@@ -96,6 +96,8 @@ class IosBackupSource:
             self._manifest_plist: dict[str, Any] = plistlib.loads(manifest_plist)
         except (plistlib.InvalidFileException, ValueError) as exc:
             raise NotAnIosBackup(f"Manifest.plist in {self._root.name} is not a readable plist") from exc
+        if not isinstance(self._manifest_plist, dict):
+            raise NotAnIosBackup(f"Manifest.plist in {self._root.name} does not hold a dictionary")
         self.is_encrypted = bool(self._manifest_plist.get("IsEncrypted", False))
         self._scratch: Path | None = Path(tempfile.mkdtemp(prefix="reisroute-backup-"))
         self._scratch.chmod(0o700)
@@ -160,7 +162,7 @@ class IosBackupSource:
                 ).fetchall()
             finally:
                 connection.close()
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, UnicodeDecodeError) as exc:  # a corrupted page can hold text that is not UTF-8
             raise ArtifactCorrupted(
                 f"Manifest.db in {self.folder} is not a readable backup manifest: {exc}"
             ) from exc
