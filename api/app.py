@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -22,11 +21,6 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # Everything built so far (settings, policy, catalogue, gazetteer index, demo data) lives as long
-        # as the process: keep it out of the cyclic garbage collector's scans, whose full passes over
-        # those objects were a large share of a read's CPU under many readers (issue 18).
-        gc.collect()
-        gc.freeze()
         worker = app_state.extras.get("worker_factory")
         if settings.run_worker and worker is not None:
             app_state.worker = worker(app_state)
