@@ -142,6 +142,9 @@ def one_run(backend: str, phone: Any, args: argparse.Namespace) -> dict[str, Any
         "REISROUTE_DATA_DIR": str(run_dir / "data"),
         "REISROUTE_GAZETTEER_DIR": str(args.data_dir / "gazetteer"),
         "BENCH_PASSWORD": PASSWORD,
+        # outside the data directory, as the service requires outside demo mode
+        "REISROUTE_AUDIT_KEY_FILE": str(run_dir / "audit.key"),
+        "REISROUTE_AUDIT_CHECKPOINT_DIR": str(run_dir / "audit-checkpoints"),
     }
     database = None
     if backend == "postgresql":
@@ -151,6 +154,17 @@ def one_run(backend: str, phone: Any, args: argparse.Namespace) -> dict[str, Any
             connection.execute(text(f'CREATE DATABASE "{database}"'))
         env["REISROUTE_DATABASE_URL"] = args.pg_url.rsplit("/", 1)[0] + f"/{database}"
     cli = [sys.executable, "-m", "api.cli"]
+    if (
+        "audit"
+        in subprocess.run([*cli, "--help"], env=env, cwd=code_dir, capture_output=True, text=True).stdout
+    ):
+        subprocess.run(
+            [*cli, "audit", "keygen", str(run_dir / "audit.key")],
+            env=env,
+            cwd=code_dir,
+            check=True,
+            capture_output=True,
+        )
     for username, role in USERS.items():
         subprocess.run(
             [*cli, "user", "add", username, "--role", role, "--password-env", "BENCH_PASSWORD"],

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -388,12 +389,17 @@ def forget_case(case_id: int) -> None:
 # read still loads the row, checks access and writes its audit entry, so a deleted version or a refused
 # reader never gets these bytes.
 _documents: OrderedDict[tuple[str, int, int, str, str], bytes] = OrderedDict()
+_database_names: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
 
 
 def cached_document(session: Session, row: RouteVersion, part: str, build: Callable[[], bytes]) -> bytes:
     """The serialised ``part`` of a version (``build()`` on the first read), from a bounded LRU cache."""
+    engine = session.get_bind().engine
+    database = _database_names.get(engine)
+    if database is None:  # rendering the URL costs more than the rest of a cache hit: once per engine
+        database = _database_names.setdefault(engine, str(engine.url))
     key = (
-        str(session.get_bind().engine.url),
+        database,
         row.case_id,
         row.id,
         row.points_sha256 or row.created_at.isoformat(),
