@@ -297,13 +297,15 @@ def main() -> None:
     )
     print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
 
-    def span(values: list[float]) -> str:
+    def span(values: list[float], digits: int = 0) -> str:
         low, high = min(values), max(values)
-        return f"{low:,.0f}" if round(low) == round(high) else f"{low:,.0f}–{high:,.0f}"
+        if round(low, digits) == round(high, digits):
+            return f"{low:,.{digits}f}"
+        return f"{low:,.{digits}f}–{high:,.{digits}f}"
 
     for result in results:
         runs = result["runs"]  # type: ignore[assignment]
-        cpu = span([r["server_cpu_ms_per_request"] for r in runs])  # type: ignore[index]
+        cpu = span([r["server_cpu_ms_per_request"] for r in runs], 1)  # type: ignore[index]
         loads = [x for r in runs for x in r["load_average_before_after"]]  # type: ignore[index]
         for name in runs[0]["endpoints"]:  # type: ignore[index]
             rows = [r["endpoints"][name] for r in runs]  # type: ignore[index]
