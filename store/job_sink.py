@@ -14,7 +14,8 @@ items are simply acquired again on resume: an item is recorded whole or not at a
 An item with more than :data:`SPLIT_RECORDS` records (a Timeline export of a million points) is not
 inserted in one transaction: on SQLite that would hold the database's only write lock for seconds, and every
 reader's audit entry would wait behind it. Its custody row and first records commit together, the rest in
-transactions of :data:`SPLIT_RECORDS` records. Until its last part has committed such an item is
+transactions of :data:`SPLIT_RECORDS` records, on SQLite with a pause of :data:`PART_PAUSE_S` between
+them so that a writer waiting for the lock gets it. Until its last part has committed such an item is
 *incomplete*; ``done_item_keys`` (called on every start and resume) finds an incomplete item by counting its
 records against the custody row's ``records_count``, removes its rows and lets it be acquired again — so
 resume stays exact. Only these large items can be incomplete: smaller ones still commit whole.
@@ -48,6 +49,9 @@ BATCH_ITEMS = 500
 BATCH_RECORDS = 200_000
 BATCH_SECONDS = 2.0
 SPLIT_RECORDS = 50_000  # larger items commit in parts of this many records (short write transactions)
+# Pause between two parts on SQLite: a writer waiting on busy_timeout retries after sleeps of up to 100 ms,
+# so without a pause the job would take the lock again before any waiting audit batch got it.
+PART_PAUSE_S = 0.1
 CANCEL_CHECK_INTERVAL_S = 0.5
 LOG_LINES_KEPT = 500
 OUTSIDE_WINDOW_NOT_KEPT = ""  # blob_name of an item whose every record lay outside the authorised window
@@ -91,6 +95,7 @@ class DbJobSink:
         self.clock_offset_s = clock_offset_s
         with self._factory.begin() as session:
             self._key = evidence.ensure_case_key(session, case_id)
+            self._sqlite = session.get_bind().dialect.name == "sqlite"
         self._pending: list[_PendingItem] = []
         self._pending_keys: set[str] = set()
         self._pending_records = 0
@@ -255,6 +260,8 @@ class DbJobSink:
         with self._factory.begin() as session:
             (custody_id,) = self._insert_items(session, [item])
         for start in range(SPLIT_RECORDS, len(item.records), SPLIT_RECORDS):
+            if self._sqlite:
+                time.sleep(PART_PAUSE_S)
             with self._factory.begin() as session:
                 insert_location_rows(
                     session, self._record_rows(custody_id, item.records[start : start + SPLIT_RECORDS])
