@@ -4,9 +4,11 @@ route overview on the seeded demo case, on SQLite or PostgreSQL, for one or more
 For each code tree the script starts ``python -m api.cli serve --demo`` from that tree (its own code, its
 own fresh data directory or PostgreSQL database; the demo seeding runs a real extraction from the
 simulated phone), waits for it, signs in as the demo caseworker once, then runs the load: N clients in one
-asyncio loop (httpx, a connection each), each doing R rounds of the three GETs one after another. It
-reports p50/p95/max latency, status counts and errors per endpoint, and for the new code whether the audit
-chain still verifies afterwards (as the demo auditor, through the API).
+asyncio loop (httpx, a connection each), each doing R rounds of the four GETs one after another
+(``--think-ms``: a pause after each answer; ``--repeats``: load runs against the same server). It reports
+p50/p95/max latency, status counts and errors per endpoint, the server's CPU time per request (steadier than
+the latencies on a shared machine), and whether the audit chain still verifies afterwards (as the demo
+auditor, through the API).
 
     python bench/bench_concurrency.py --clients 50 --rounds 5 --backend sqlite \
         --code before=/path/to/old/checkout --code after=.
@@ -156,7 +158,7 @@ ENDPOINTS = (
 
 
 async def load(
-    base: str, token: str, case_id: int, clients: int, rounds: int, timeout_s: float
+    base: str, token: str, case_id: int, clients: int, rounds: int, timeout_s: float, think_s: float = 0.0
 ) -> dict[str, EndpointStats]:
     stats = {name: EndpointStats() for name, _ in ENDPOINTS}
     headers = {"Authorization": f"Bearer {token}"}
@@ -175,9 +177,18 @@ async def load(
                     except httpx.HTTPError as exc:
                         status = type(exc).__name__
                     stats[name].add(status, (time.perf_counter() - started) * 1000)
+                    if think_s:
+                        await asyncio.sleep(think_s)
 
         await asyncio.gather(*(caseworker() for _ in range(clients)))
     return stats
+
+
+def process_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of the server process so far (Linux /proc): the steadier measure on a
+    shared machine, where wall times mostly measure the other processes."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def audit_verifies(base: str) -> dict[str, object] | None:
@@ -201,19 +212,35 @@ def run_one(label: str, code_root: Path, backend: str, args: argparse.Namespace)
         seed_s = time.monotonic() - seed_started
         token = sign_in(base, "caseworker")
         case_id = demo_case_id(base, token)
-        started = time.monotonic()
-        stats = asyncio.run(load(base, token, case_id, args.clients, args.rounds, args.timeout_s))
-        wall_s = time.monotonic() - started
+        runs = []
+        for _repeat in range(args.repeats):
+            cpu_before = process_cpu_s(process.pid)
+            load_before = os.getloadavg()[0]
+            started = time.monotonic()
+            stats = asyncio.run(
+                load(base, token, case_id, args.clients, args.rounds, args.timeout_s, args.think_ms / 1000)
+            )
+            wall_s = time.monotonic() - started
+            requests = sum(len(s.latencies_ms) for s in stats.values())
+            runs.append(
+                {
+                    "wall_s": round(wall_s, 1),
+                    "load_average_before_after": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+                    "server_cpu_ms_per_request": round(
+                        (process_cpu_s(process.pid) - cpu_before) * 1000 / max(requests, 1), 2
+                    ),
+                    "endpoints": {name: s.row() for name, s in stats.items()},
+                }
+            )
         verify = audit_verifies(base)
         return {
             "code": label,
             "backend": backend,
             "clients": args.clients,
             "rounds": args.rounds,
+            "think_ms": args.think_ms,
             "seed_s": round(seed_s, 1),
-            "wall_s": round(wall_s, 1),
-            "load_average": [round(x, 2) for x in os.getloadavg()],
-            "endpoints": {name: s.row() for name, s in stats.items()},
+            "runs": runs,
             "audit_verify": {
                 k: verify.get(k) for k in ("status", "ok", "entries_checked", "problems", "error")
             }
@@ -244,6 +271,10 @@ def main() -> None:
         "--gazetteer-dir", type=Path, default=Path(tempfile.gettempdir()) / "reisroute-bench-gazetteer"
     )
     parser.add_argument("--keep", action="store_true", help="keep the data directories")
+    parser.add_argument("--repeats", type=int, default=3, help="load runs against the same server")
+    parser.add_argument(
+        "--think-ms", type=float, default=0.0, help="pause of each client after each answer (0: closed loop)"
+    )
     parser.add_argument(
         "--endpoints", nargs="+", choices=[name for name, _ in ENDPOINTS], help="only these (default: all)"
     )
@@ -261,13 +292,28 @@ def main() -> None:
             results.append(result)
             print(json.dumps(result), flush=True)
     print()
-    print("| backend | code | endpoint | requests | ok | errors | p50 ms | p95 ms | max ms | statuses |")
-    print("|---|---|---|---:|---:|---:|---:|---:|---:|---|")
+    print(
+        "| backend | code | endpoint | runs | requests | errors | p50 ms | p95 ms | max ms | CPU ms/request | load |"
+    )
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
+
+    def span(values: list[float], digits: int = 0) -> str:
+        low, high = min(values), max(values)
+        if round(low, digits) == round(high, digits):
+            return f"{low:,.{digits}f}"
+        return f"{low:,.{digits}f}–{high:,.{digits}f}"
+
     for result in results:
-        for name, row in result["endpoints"].items():  # type: ignore[union-attr]
+        runs = result["runs"]  # type: ignore[assignment]
+        cpu = span([r["server_cpu_ms_per_request"] for r in runs], 1)  # type: ignore[index]
+        loads = [x for r in runs for x in r["load_average_before_after"]]  # type: ignore[index]
+        for name in runs[0]["endpoints"]:  # type: ignore[index]
+            rows = [r["endpoints"][name] for r in runs]  # type: ignore[index]
             print(
-                f"| {result['backend']} | {result['code']} | {name} | {row['requests']} | {row['ok']} | "
-                f"{row['errors']} | {row['p50_ms']} | {row['p95_ms']} | {row['max_ms']} | {row['statuses']} |"
+                f"| {result['backend']} | {result['code']} | {name} | {len(rows)} | "
+                f"{sum(r['requests'] for r in rows)} | {sum(r['errors'] for r in rows)} | "
+                f"{span([r['p50_ms'] for r in rows])} | {span([r['p95_ms'] for r in rows])} | "
+                f"{span([r['max_ms'] for r in rows])} | {cpu} | {min(loads):.1f}–{max(loads):.1f} |"
             )
     if args.json_out:
         args.json_out.write_text(json.dumps(results, indent=2))

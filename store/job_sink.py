@@ -10,6 +10,15 @@ on SQLite, ``COPY`` on PostgreSQL), with the job's progress and log lines.
 
 If the process dies before a batch commits, its blobs are unreadable noise without a custody row and its
 items are simply acquired again on resume: an item is recorded whole or not at all, never twice.
+
+An item with more than :data:`SPLIT_RECORDS` records (a Timeline export of a million points) is not
+inserted in one transaction: on SQLite that would hold the database's only write lock for seconds, and every
+reader's audit entry would wait behind it. Its custody row and first records commit together, the rest in
+transactions of :data:`SPLIT_RECORDS` records, on SQLite with a pause of :data:`PART_PAUSE_S` between
+them so that a writer waiting for the lock gets it. Until its last part has committed such an item is
+*incomplete*; ``done_item_keys`` (called on every start and resume) finds an incomplete item by counting its
+records against the custody row's ``records_count``, removes its rows and lets it be acquired again — so
+resume stays exact. Only these large items can be incomplete: smaller ones still commit whole.
 Cancellation is read from the database at most every :data:`CANCEL_CHECK_INTERVAL_S` seconds.
 """
 
@@ -23,7 +32,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from extractor.records import ClockReading, CustodyItem, LocationRecord
@@ -33,12 +42,16 @@ from store import audit
 from store.errors import EvidenceIntegrityError
 from store.evidence import EvidenceStore
 from store.location_rows import insert_location_rows
-from store.models import CustodyRecord, ExtractionJob
+from store.models import CustodyRecord, ExtractionJob, LocationRow
 from store.types import fingerprint, utcnow
 
 BATCH_ITEMS = 500
 BATCH_RECORDS = 200_000
 BATCH_SECONDS = 2.0
+SPLIT_RECORDS = 50_000  # larger items commit in parts of this many records (short write transactions)
+# Pause between two parts on SQLite: a writer waiting on busy_timeout retries after sleeps of up to 100 ms,
+# so without a pause the job would take the lock again before any waiting audit batch got it.
+PART_PAUSE_S = 0.1
 CANCEL_CHECK_INTERVAL_S = 0.5
 LOG_LINES_KEPT = 500
 OUTSIDE_WINDOW_NOT_KEPT = ""  # blob_name of an item whose every record lay outside the authorised window
@@ -82,6 +95,7 @@ class DbJobSink:
         self.clock_offset_s = clock_offset_s
         with self._factory.begin() as session:
             self._key = evidence.ensure_case_key(session, case_id)
+            self._sqlite = session.get_bind().dialect.name == "sqlite"
         self._pending: list[_PendingItem] = []
         self._pending_keys: set[str] = set()
         self._pending_records = 0
@@ -100,10 +114,44 @@ class DbJobSink:
     def done_item_keys(self) -> set[str]:
         """Items committed, or waiting in the current batch (they commit with it or are acquired again)."""
         with self._factory() as session:
-            committed = set(
-                session.scalars(select(CustodyRecord.item_key).where(CustodyRecord.job_id == self.job_id))
-            )
+            rows = session.execute(
+                select(CustodyRecord.id, CustodyRecord.item_key, CustodyRecord.records_count).where(
+                    CustodyRecord.job_id == self.job_id
+                )
+            ).all()
+            incomplete = [
+                row.id
+                for row in rows
+                if row.records_count > SPLIT_RECORDS
+                and session.scalar(
+                    select(func.count()).where(
+                        LocationRow.case_id == self.case_id, LocationRow.custody_id == row.id
+                    )
+                )
+                != row.records_count
+            ]
+        if incomplete:
+            self._remove_incomplete(incomplete)
+        committed = {row.item_key for row in rows if row.id not in incomplete}
         return committed | self._pending_keys
+
+    def _remove_incomplete(self, custody_ids: list[int]) -> None:
+        """Remove the rows of large items whose parts did not all commit (they are acquired again)."""
+        with self._factory.begin() as session:
+            session.execute(
+                delete(LocationRow).where(
+                    LocationRow.case_id == self.case_id, LocationRow.custody_id.in_(custody_ids)
+                )
+            )
+            session.execute(delete(CustodyRecord).where(CustodyRecord.id.in_(custody_ids)))
+            job = session.get(ExtractionJob, self.job_id)
+            assert job is not None
+            line = {
+                "at": utcnow().isoformat(),
+                "message": f"{len(custody_ids)} item(s) only partly recorded before an interruption: "
+                "acquiring them again",
+            }
+            job.log = [*list(job.log or []), line][-LOG_LINES_KEPT:]
 
     def commit_item(
         self,
@@ -171,34 +219,64 @@ class DbJobSink:
             return
         if self._unsynced_blobs:
             self._evidence.sync(self.case_id)  # the blobs are on disk before any row names them
-        with self._factory.begin() as session:
-            if self._pending:
-                ids = session.scalars(
-                    insert(CustodyRecord).returning(CustodyRecord.id, sort_by_parameter_order=True),
-                    [item.custody for item in self._pending],
-                ).all()
-                insert_location_rows(
-                    session,
-                    (
-                        row
-                        for custody_id, item in zip(ids, self._pending, strict=True)
-                        for row in self._record_rows(custody_id, item.records)
-                    ),
-                )
-            if self._pending_progress is not None or self._pending_log:
-                job = session.get(ExtractionJob, self.job_id)
-                assert job is not None
-                if self._pending_progress is not None:
-                    for name, value in self._pending_progress.items():
-                        setattr(job, name, value)
-                if self._pending_log:
-                    job.log = [*list(job.log or []), *self._pending_log][-LOG_LINES_KEPT:]
+        whole = [item for item in self._pending if len(item.records) <= SPLIT_RECORDS]
+        large = [item for item in self._pending if len(item.records) > SPLIT_RECORDS]
+        if whole:
+            with self._factory.begin() as session:
+                self._insert_items(session, whole)
+                if not large:
+                    self._write_progress(session)
+        for item in large:
+            self._insert_in_parts(item)
+        if large or not whole:
+            with self._factory.begin() as session:
+                self._write_progress(session)
         self._pending.clear()
         self._pending_keys.clear()
         self._pending_records = 0
         self._unsynced_blobs = False
         self._pending_progress = None
         self._pending_log = []
+
+    def _insert_items(self, session: Session, items: Sequence[_PendingItem]) -> list[int]:
+        ids = list(
+            session.scalars(
+                insert(CustodyRecord).returning(CustodyRecord.id, sort_by_parameter_order=True),
+                [item.custody for item in items],
+            ).all()
+        )
+        insert_location_rows(
+            session,
+            (
+                row
+                for custody_id, item in zip(ids, items, strict=True)
+                for row in self._record_rows(custody_id, item.records[:SPLIT_RECORDS])
+            ),
+        )
+        return ids
+
+    def _insert_in_parts(self, item: _PendingItem) -> None:
+        """A large item: custody row and first part in one transaction, then one per part (see module doc)."""
+        with self._factory.begin() as session:
+            (custody_id,) = self._insert_items(session, [item])
+        for start in range(SPLIT_RECORDS, len(item.records), SPLIT_RECORDS):
+            if self._sqlite:
+                time.sleep(PART_PAUSE_S)
+            with self._factory.begin() as session:
+                insert_location_rows(
+                    session, self._record_rows(custody_id, item.records[start : start + SPLIT_RECORDS])
+                )
+
+    def _write_progress(self, session: Session) -> None:
+        if self._pending_progress is None and not self._pending_log:
+            return
+        job = session.get(ExtractionJob, self.job_id)
+        assert job is not None
+        if self._pending_progress is not None:
+            for name, value in self._pending_progress.items():
+                setattr(job, name, value)
+        if self._pending_log:
+            job.log = [*list(job.log or []), *self._pending_log][-LOG_LINES_KEPT:]
 
     def _record_rows(self, custody_id: int, records: Sequence[LocationRecord]) -> Iterator[tuple[Any, ...]]:
         offset = self.clock_offset_s

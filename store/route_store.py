@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import weakref
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +51,7 @@ FLOAT_COLUMNS = ("time_s", "lat", "lon", "accuracy_m", "altitude_m")
 INT_COLUMNS = ("record_id", "duplicate_of")
 LABEL_COLUMNS = ("fix_kind", "time_source", "observation", "artifact_id", "country", "time_zone")
 CACHE_LIMIT_BYTES = 384 * 1024 * 1024
+DOCUMENT_CACHE_LIMIT_BYTES = 64 * 1024 * 1024
 
 
 class RoutePointsError(StoreError):
@@ -371,10 +373,51 @@ def _cache_get(key: tuple[str, int, str]) -> StoredPoints | None:
 
 
 def forget_case(case_id: int) -> None:
-    """Drop a case's decoded points from the cache (after crypto-erasure)."""
+    """Drop a case's decoded points and serialised documents from the caches (after crypto-erasure)."""
     with _cache_lock:
         for key in [k for k in _cache if k[1] == case_id]:
             del _cache[key]
+        for doc_key in [k for k in _documents if k[1] == case_id]:
+            del _documents[doc_key]
+
+
+# A version is written once, so the serialised answer of a read of its JSON parts (summary, GeoJSON) is the
+# same on every read. Decoding the JSON column and encoding the answer again was most of the CPU of a
+# route read under many readers (issue 18); the bytes are kept here instead, keyed by the database, the
+# row and its points' hash (a version deleted by retention and a new one that reuses its row id differ
+# in that hash, or in their creation time for versions without a blob). The cache only saves work: every
+# read still loads the row, checks access and writes its audit entry, so a deleted version or a refused
+# reader never gets these bytes.
+_documents: OrderedDict[tuple[str, int, int, str, str], bytes] = OrderedDict()
+_database_names: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+
+
+def cached_document(session: Session, row: RouteVersion, part: str, build: Callable[[], bytes]) -> bytes:
+    """The serialised ``part`` of a version (``build()`` on the first read), from a bounded LRU cache."""
+    engine = session.get_bind().engine
+    database = _database_names.get(engine)
+    if database is None:  # rendering the URL costs more than the rest of a cache hit: once per engine
+        database = _database_names.setdefault(engine, str(engine.url))
+    key = (
+        database,
+        row.case_id,
+        row.id,
+        row.points_sha256 or row.created_at.isoformat(),
+        part,
+    )
+    with _cache_lock:
+        body = _documents.get(key)
+        if body is not None:
+            _documents.move_to_end(key)
+            return body
+    body = build()
+    with _cache_lock:
+        _documents[key] = body
+        total = sum(len(b) for b in _documents.values())
+        while len(_documents) > 1 and total > DOCUMENT_CACHE_LIMIT_BYTES:
+            _, dropped = _documents.popitem(last=False)
+            total -= len(dropped)
+    return body
 
 
 def points_format(row: RouteVersion) -> str:

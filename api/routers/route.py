@@ -17,7 +17,7 @@ from casework.route_parameters import RouteParametersInput
 from legal_basis import services
 from legal_basis.services import Actor
 from store.models import RouteVersion
-from store.route_store import LEGACY_JSON_FORMAT
+from store.route_store import LEGACY_JSON_FORMAT, cached_document
 
 router = APIRouter(prefix="/api/v1", tags=["route"])
 
@@ -61,35 +61,45 @@ def read_route(
     services.record(
         session, actor, "route.read", case_id=case_id, object_type="route_version", object_id=row.id
     )
-    geojson = dict(row.geojson)
-    geojson["properties"] = {
-        **geojson.get("properties", {}),
-        "version": row.version,
-        "code_version": row.code_version,
-        "parameters": row.parameters,
-        "records": row.records_count,
-        "created_at": row.created_at.isoformat(),
-    }
-    # serialised here: FastAPI's encoder walks every coordinate of every line
-    return Response(json.dumps(geojson, separators=(",", ":")), media_type="application/json")
+
+    def body() -> bytes:
+        geojson = dict(row.geojson)
+        geojson["properties"] = {
+            **geojson.get("properties", {}),
+            "version": row.version,
+            "code_version": row.code_version,
+            "parameters": row.parameters,
+            "records": row.records_count,
+            "created_at": row.created_at.isoformat(),
+        }
+        # serialised here: FastAPI's encoder walks every coordinate of every line
+        return json.dumps(geojson, separators=(",", ":")).encode()
+
+    # a version never changes: its answer is serialised once per process (store.route_store)
+    return Response(cached_document(session, row, "geojson", body), media_type="application/json")
 
 
-@router.get("/cases/{case_id}/route/summary")
+@router.get("/cases/{case_id}/route/summary", response_model=dict[str, Any])
 def read_route_summary(
     case_id: PathId,
     session: SessionDep,
     state: StateDep,
     actor: Annotated[Actor, Depends(FINDINGS_READERS)],
     version: QueryVersion = None,
-) -> dict[str, Any]:
+) -> Response:
     """Stays, legs, countries, crossings and gaps as data (statistics from the full data)."""
     access.require_reading(session, state.policy, actor, case_id, access.ROUTE)
     row = route_version(session, case_id, version, actor)
     services.record(
         session, actor, "route.summary.read", case_id=case_id, object_type="route_version", object_id=row.id
     )
-    summary = {k: v for k, v in row.route.items() if k != "points"}
-    return {"version": row.version, "created_at": row.created_at.isoformat(), **summary}
+
+    def body() -> bytes:
+        summary = {k: v for k, v in row.route.items() if k != "points"}
+        document = {"version": row.version, "created_at": row.created_at.isoformat(), **summary}
+        return json.dumps(document, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+
+    return Response(cached_document(session, row, "summary", body), media_type="application/json")
 
 
 def _released_only(actor: Actor, case_id: int) -> list[Any]:

@@ -185,3 +185,50 @@ def test_rebuild_reuses_the_stored_points_and_gives_the_same_route(state: AppSta
         insert_location_rows(session, record_rows(case_id, job_id, custody_id, points))
     with state.session_factory() as session:
         assert reusable_point_table(session, state, case_id) is None  # a new record: read the rows
+
+
+def test_cached_route_documents_follow_the_version_and_every_read_is_audited(  # type: ignore[no-untyped-def]
+    state: AppState, client_for
+) -> None:
+    """The summary and GeoJSON answers are kept serialised per version (issue 18): a repeated read gives the
+    same bytes and still writes its audit entry, a new version is not answered from the old one's cache,
+    and a reader the case's grounds refuse gets 403 even when the answer is cached."""
+    from sqlalchemy import func
+
+    from store.models import AuditEntry
+
+    case_id = _case_with_route(state)
+    reviewer = client_for("reviewer")
+    base = f"/api/v1/cases/{case_id}/route"
+
+    def reads() -> int:
+        with state.session_factory() as session:
+            return int(
+                session.scalar(
+                    select(func.count())
+                    .select_from(AuditEntry)
+                    .where(
+                        AuditEntry.case_id == case_id,
+                        AuditEntry.action.in_(("route.read", "route.summary.read")),
+                    )
+                )
+                or 0
+            )
+
+    before = reads()
+    first = [reviewer.get(f"{base}/summary"), reviewer.get(base)]
+    again = [reviewer.get(f"{base}/summary"), reviewer.get(base)]
+    assert all(r.status_code == 200 for r in first + again)
+    assert [r.content for r in first] == [r.content for r in again]
+    assert reads() - before == 4  # a cached answer is still an audited read
+    assert first[0].json()["version"] == 1 and first[1].json()["properties"]["version"] == 1
+
+    second = rebuild_route(state, case_id)
+    assert second is not None and second.version == 2
+    latest = reviewer.get(f"{base}/summary").json()
+    assert latest["version"] == 2 and reviewer.get(base).json()["properties"]["version"] == 2
+    assert reviewer.get(f"{base}/summary", params={"version": 1}).content == first[0].content
+
+    caseworker = client_for("caseworker")  # no released findings: refused, cache or not
+    assert caseworker.get(f"{base}/summary").status_code == 403
+    assert caseworker.get(base).status_code == 403
