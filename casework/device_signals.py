@@ -142,12 +142,18 @@ def record_device_history(state: AppState, job_id: int, *, actor: str = "pipelin
 
 
 def device_history_limitations(session: Session, case_id: int) -> list[dict[str, str]]:
-    """The case's device-history signals as bilingual limitation lines (LEGAL 14, 16), without repeats."""
+    """The case's device-history signals, and the device facts a job could not read (clock, time zone,
+    serial, OS version: issue 12), as bilingual limitation lines (LEGAL 14, 16), without repeats."""
     lines: list[dict[str, str]] = []
     seen: set[str] = set()
     for job in session.scalars(
         select(ExtractionJob).where(ExtractionJob.case_id == case_id).order_by(ExtractionJob.id)
     ):
+        for fact in (job.scope or {}).get("missing_device_facts") or []:
+            en = fact.get("en_long") or fact.get("en") or fact.get("code")
+            if en and en not in seen:
+                seen.add(en)
+                lines.append({"en": en, "nl": fact.get("nl_long") or fact.get("nl") or en})
         for signal in job.device_history or []:
             if signal.get("note_en") and signal["note_en"] not in seen:
                 seen.add(signal["note_en"])

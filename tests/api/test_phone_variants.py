@@ -342,6 +342,12 @@ def test_iphone8_without_clock_and_odd_backup_names(
     assert missing["device_clock"]["nl"] == "Klok van het toestel niet uit te lezen"
     assert not (report["clock"] or {}).get("start")
     assert any("missing device fact (device_clock)" in line["message"] for line in report["log"])
+    # ... and among the case's limitations, which the findings and the report print
+    from casework.device_signals import device_history_limitations
+
+    with state.session_factory() as session:
+        limitations = device_history_limitations(session, report["job"]["case_id"])
+    assert {"en": missing["device_clock"]["en_long"], "nl": missing["device_clock"]["nl_long"]} in limitations
     statuses = {a["artifact_id"]: a for a in report["artifacts"]}
     assert statuses["ios.photos_sqlite"]["status"] == "found" and statuses["ios.photos_sqlite"]["items"] == 1
     assert statuses["ios.afc_photos_exif"]["items"] == len(iphone8_media.photos)
