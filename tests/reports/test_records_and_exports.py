@@ -54,7 +54,8 @@ def test_the_records_table_pages_through_every_record(released_case: ReleasedCas
     custody = {s[0]: (s[1], s[2]) for s in stored}
     for row in rows[:: max(1, len(rows) // 50)]:
         assert (row["device_path"], row["item_sha256"]) == custody[row["record_id"]]
-        assert len(row["item_sha256"]) == 64 and row["device_path"].startswith("/")
+        # a file's device path, or the command a content-provider item was read with (MediaStore rows)
+        assert len(row["item_sha256"]) == 64 and row["device_path"].startswith(("/", "cmd:"))
     # local time beside UTC: the same instant in the record's zone
     zoned = next(r for r in rows if r["time_zone"] and r["time_zone"] != "UTC")
     assert datetime.fromisoformat(zoned["time_local"]) == datetime.fromisoformat(zoned["time_utc"])
