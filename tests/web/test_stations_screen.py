@@ -43,6 +43,9 @@ def test_stations_screen_shows_alive_and_dead_and_releases(state, users, live_se
     page.fill("#login-username", "admin")
     page.fill("#login-password", PASSWORD)
     page.click("#login-submit")
+    # admin lands on the users and teams screen: let it finish before moving on, so its late answer cannot
+    # race the stations screen
+    page.wait_for_selector("#users-table")
     page.click("#nav-stations")
     page.wait_for_selector("#stations tbody tr")
     states = {
