@@ -59,7 +59,7 @@ test: system-deps install postgres
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy api casework catalogue extractor routing matching legal_basis store
-	REISROUTE_TEST_PG=$${REISROUTE_TEST_PG-1} $(BIN)/pytest -q -p no:cacheprovider
+	REISROUTE_TEST_PG=$${REISROUTE_TEST_PG-1} $(BIN)/pytest -q -p no:cacheprovider -n 2 --dist loadfile
 
 bench: install
 	$(BIN)/pip install --quiet -e '.[test,bench]'
