@@ -53,7 +53,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from rapidfuzz import fuzz
+
 import catalogue
+from matching.names import ascii_key
 from matching.places import Place, PlaceKind
 from routing.geodesy import haversine_m
 
@@ -63,6 +66,11 @@ VILLAGE_POPULATION = 10_000
 AMBIGUITY_DISTANCE_KM = 50.0
 ROUTE_FLAG_MARGIN = 15.0
 ROUTE_NEAR_KM = 50.0
+SMALL_PLACE_POPULATION = 50_000
+MUCH_LARGER_FACTOR = 10.0
+MUCH_LARGER_POPULATION = 100_000
+MUCH_LARGER_MARGIN = 20.0
+NEAR_SPELLING_RATIO = 80.0
 
 
 class MatchKind(enum.StrEnum):
@@ -90,6 +98,8 @@ class ScoreReason(enum.StrEnum):
     COUNTRY = "country"
     ROUTE_REGION = "route_region"
     CLAIMED_COUNTRY = "claimed_country"
+    GENERIC_WORD_DROPPED = "generic_word_dropped"
+    KIND_NAMED = "kind_named"
     COORDINATES = "coordinates"
 
 
@@ -97,6 +107,7 @@ class AmbiguityReason(enum.StrEnum):
     FAR_APART = "far_apart"
     ROUTE_NEAR_OTHER = "route_near_other"
     SPELLING_NEAR_LARGER = "spelling_near_larger"
+    SPELLING_NEAR_MUCH_LARGER = "spelling_near_much_larger"
     WEAK_MATCH = "weak_match"
 
 
@@ -267,6 +278,20 @@ def decide_ambiguity(
                 rivals.append(other)
                 if AmbiguityReason.SPELLING_NEAR_LARGER not in reasons:
                     reasons.append(AmbiguityReason.SPELLING_NEAR_LARGER)
+    if _is_small_exact(best):
+        floor = max(MUCH_LARGER_FACTOR * (best.place.population or 0), MUCH_LARGER_POPULATION)
+        for other in candidates[1:]:
+            if (
+                other not in rivals
+                and other.match in _INEXACT_MATCHES
+                and (other.place.population or 0) >= floor
+                and near_spelling(best.place.matched_name or best.place.name, other.place.name)
+                and best.score - other.score <= MUCH_LARGER_MARGIN
+                and gap_km(best.place, other.place) > AMBIGUITY_DISTANCE_KM
+            ):
+                rivals.append(other)
+                if AmbiguityReason.SPELLING_NEAR_MUCH_LARGER not in reasons:
+                    reasons.append(AmbiguityReason.SPELLING_NEAR_MUCH_LARGER)
     weak = best.match is MatchKind.SIMILAR and _is_village(best)
     if weak:
         reasons.append(AmbiguityReason.WEAK_MATCH)
@@ -300,6 +325,21 @@ def _is_village(candidate: PlaceCandidate) -> bool:
     return (
         place.kind in (PlaceKind.CITY, PlaceKind.VILLAGE)
         and (place.population or 0) < VILLAGE_POPULATION
+        and not any(part.reason is ScoreReason.CURATED_ROUTE_PLACE for part in candidate.parts)
+    )
+
+
+def near_spelling(said: str, name: str) -> bool:
+    """Two names spelt nearly alike: rapidfuzz ratio ≥ ``NEAR_SPELLING_RATIO`` of their transliterations."""
+    return fuzz.ratio(ascii_key(said), ascii_key(name)) >= NEAR_SPELLING_RATIO
+
+
+def _is_small_exact(candidate: PlaceCandidate) -> bool:
+    place = candidate.place
+    return (
+        candidate.match in (MatchKind.EXACT_NAME, MatchKind.EXACT_ALTERNATE)
+        and place.kind in (PlaceKind.CITY, PlaceKind.VILLAGE)
+        and (place.population or 0) < SMALL_PLACE_POPULATION
         and not any(part.reason is ScoreReason.CURATED_ROUTE_PLACE for part in candidate.parts)
     )
 
