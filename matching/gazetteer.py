@@ -47,7 +47,14 @@ from matching.errors import (
     GeographyUnavailableError,
     PlaceNotFoundError,
 )
-from matching.names import ascii_key, fold_name, normalise_name, qualifiers_of, strip_generic_words
+from matching.names import (
+    ascii_key,
+    fold_name,
+    generic_words,
+    normalise_name,
+    qualifiers_of,
+    strip_generic_words,
+)
 from matching.place_candidates import (
     MatchKind,
     PlaceCandidate,
@@ -86,6 +93,7 @@ COUNTRY_POINTS = 6.0
 ROUTE_REGION_POINTS = 4.0
 CLAIMED_COUNTRY_POINTS = 20.0
 GENERIC_WORD_POINTS = -1.0
+KIND_WORD_UNSAID_POINTS = 4.0
 KIND_NAMED_POINTS = 3.0
 FUZZY_SCORE_CUTOFF = 80.0
 #: Exact hits of places smaller than this (not curated, not a country) do not stop the similarity search.
@@ -704,6 +712,8 @@ class Gazetteer:
             named = qualifiers_of(name)
             if asked and named:
                 points += QUALIFIER_POINTS if asked & named else -QUALIFIER_POINTS
+            elif named and named <= generic_words().keys():
+                points -= KIND_WORD_UNSAID_POINTS  # "Mytilene island" when the applicant said "Mytileni"
             elif asked or named:
                 points -= QUALIFIER_POINTS / 2
             hits.append(

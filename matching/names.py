@@ -192,9 +192,14 @@ def qualifiers_of(text: str) -> frozenset[str]:
 
 
 def ascii_key(text: str) -> str:
-    """Transliterated, lower-case, without articles and qualifiers: a light key to score spellings by."""
+    """Transliterated, lower-case, without articles and qualifiers: a light key to score spellings by.
+
+    Doubled letters are written once and a final h is dropped ("Raqqah" and "Raqa", "Mashhad" and
+    "Mashad"): romanisations differ in them without naming another place.
+    """
     kept, _ = _split_droppable(ascii_words(text))
-    return "".join(kept)
+    key = _DOUBLE.sub(r"\1", "".join(kept))
+    return key[:-1] if len(key) > 3 and key.endswith("h") else key
 
 
 _TOKEN = re.compile(r"[^\s\-–—,/]+")
