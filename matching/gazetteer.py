@@ -818,7 +818,9 @@ class Gazetteer:
         hits = self._exact_hits(head)
         core, kinds = strip_generic_words(head)
         if core != head:  # "Calais jungle", "Irak country": the name without the generic words too
-            hits += self._exact_hits(core, (ScorePart(ScoreReason.GENERIC_WORD_DROPPED, GENERIC_WORD_POINTS),))
+            hits += self._exact_hits(
+                core, (ScorePart(ScoreReason.GENERIC_WORD_DROPPED, GENERIC_WORD_POINTS),)
+            )
         if fuzzy:
             only_small = all(hit.small for hit in hits)  # also when nothing matched exactly
             hits += self._fold_hits(core, asked=qualifiers_of(head))
@@ -896,7 +898,9 @@ _NAME_REASON = {
 }
 
 
-def _rank(hits: list[_NameHit], claimed: str | None, kinds: frozenset[str] = frozenset()) -> list[PlaceCandidate]:
+def _rank(
+    hits: list[_NameHit], claimed: str | None, kinds: frozenset[str] = frozenset()
+) -> list[PlaceCandidate]:
     best: dict[str, _NameHit] = {}
     for hit in hits:  # one entry per place: its best-scoring name
         place_id = hit.place_row[1]
