@@ -94,7 +94,7 @@ ROUTE_REGION_POINTS = 4.0
 CLAIMED_COUNTRY_POINTS = 20.0
 GENERIC_WORD_POINTS = -1.0
 KIND_WORD_UNSAID_POINTS = 4.0
-KIND_NAMED_POINTS = 3.0
+KIND_NAMED_POINTS = 6.0
 FUZZY_SCORE_CUTOFF = 80.0
 #: Exact hits of places smaller than this (not curated, not a country) do not stop the similarity search.
 SMALL_EXACT_POPULATION = 50_000
