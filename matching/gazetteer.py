@@ -16,9 +16,13 @@ Sources (all installed from package registries, nothing downloaded at run time):
 The index is a SQLite file built once into a cache directory (deterministic: same inputs, same rows in
 the same order) and opened read-only afterwards. Every name is stored under two keys (see
 ``matching.names``): the exact key and the spelling-family fold. A lookup first asks for the exact
-key; when nothing matches, it asks for the fold (same name in another spelling, with or without "Bad",
-"al-", "Skala" …) and for folds that rapidfuzz finds similar (no length window on the raw name, so a
-qualifier never keeps a name out). ``matching.place_candidates`` ranks the candidates, says why, and
+key, also of the text without generic words at its start or end ("Calais jungle" → "Calais", see
+``matching.names.strip_generic_words``); then for the fold (same name in another spelling, with or
+without "Bad", "al-", "Skala" …); and, unless a large place (≥ 50,000 people), a curated place or a
+country matched exactly, for folds that rapidfuzz finds similar (no length window on the raw name, so a
+qualifier never keeps a name out). The similarity search runs after exact hits of small places because
+a misspelt city is often the exact name of a hamlet ("Homps" for Homs); an exact hit of a large place
+stops it, which keeps lookups of well-known names fast. ``matching.place_candidates`` ranks the candidates, says why, and
 flags the result "ambiguous" when candidates that score alike lie far apart. The caseworker confirms
 one: the gazetteer never decides.
 """
