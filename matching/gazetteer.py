@@ -22,8 +22,8 @@ without "Bad", "al-", "Skala" …); and, unless a large place (≥ 50,000 people
 country matched exactly, for folds that rapidfuzz finds similar (no length window on the raw name, so a
 qualifier never keeps a name out). The similarity search runs after exact hits of small places because
 a misspelt city is often the exact name of a hamlet ("Homps" for Homs); an exact hit of a large place
-stops it, which keeps lookups of well-known names fast. ``matching.place_candidates`` ranks the candidates, says why, and
-flags the result "ambiguous" when candidates that score alike lie far apart. The caseworker confirms
+stops it, which keeps lookups of well-known names fast. ``matching.place_candidates`` ranks the
+candidates, says why, and flags the result "ambiguous" when candidates that score alike lie far apart. The caseworker confirms
 one: the gazetteer never decides.
 """
 
