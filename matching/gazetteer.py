@@ -23,8 +23,8 @@ country matched exactly, for folds that rapidfuzz finds similar (no length windo
 qualifier never keeps a name out). The similarity search runs after exact hits of small places because
 a misspelt city is often the exact name of a hamlet ("Homps" for Homs); an exact hit of a large place
 stops it, which keeps lookups of well-known names fast. ``matching.place_candidates`` ranks the
-candidates, says why, and flags the result "ambiguous" when candidates that score alike lie far apart. The caseworker confirms
-one: the gazetteer never decides.
+candidates, says why, and flags the result "ambiguous" when candidates that score alike lie far apart.
+The caseworker confirms one: the gazetteer never decides.
 """
 
 from __future__ import annotations
