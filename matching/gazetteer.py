@@ -16,11 +16,15 @@ Sources (all installed from package registries, nothing downloaded at run time):
 The index is a SQLite file built once into a cache directory (deterministic: same inputs, same rows in
 the same order) and opened read-only afterwards. Every name is stored under two keys (see
 ``matching.names``): the exact key and the spelling-family fold. A lookup first asks for the exact
-key; when nothing matches, it asks for the fold (same name in another spelling, with or without "Bad",
-"al-", "Skala" …) and for folds that rapidfuzz finds similar (no length window on the raw name, so a
-qualifier never keeps a name out). ``matching.place_candidates`` ranks the candidates, says why, and
-flags the result "ambiguous" when candidates that score alike lie far apart. The caseworker confirms
-one: the gazetteer never decides.
+key, also of the text without generic words at its start or end ("Calais jungle" → "Calais", see
+``matching.names.strip_generic_words``); then for the fold (same name in another spelling, with or
+without "Bad", "al-", "Skala" …); and, unless a large place (≥ 50,000 people), a curated place or a
+country matched exactly, for folds that rapidfuzz finds similar (no length window on the raw name, so a
+qualifier never keeps a name out). The similarity search runs after exact hits of small places because
+a misspelt city is often the exact name of a hamlet ("Homps" for Homs); an exact hit of a large place
+stops it, which keeps lookups of well-known names fast. ``matching.place_candidates`` ranks the
+candidates, says why, and flags the result "ambiguous" when candidates that score alike lie far apart.
+The caseworker confirms one: the gazetteer never decides.
 """
 
 from __future__ import annotations
@@ -47,7 +51,14 @@ from matching.errors import (
     GeographyUnavailableError,
     PlaceNotFoundError,
 )
-from matching.names import ascii_key, fold_name, normalise_name, qualifiers_of
+from matching.names import (
+    ascii_key,
+    fold_name,
+    generic_words,
+    normalise_name,
+    qualifiers_of,
+    strip_generic_words,
+)
 from matching.place_candidates import (
     MatchKind,
     PlaceCandidate,
@@ -85,7 +96,12 @@ CURATED_POINTS = 6.0
 COUNTRY_POINTS = 6.0
 ROUTE_REGION_POINTS = 4.0
 CLAIMED_COUNTRY_POINTS = 20.0
+GENERIC_WORD_POINTS = -1.0
+KIND_WORD_UNSAID_POINTS = 4.0
+KIND_NAMED_POINTS = 6.0
 FUZZY_SCORE_CUTOFF = 80.0
+#: Exact hits of places smaller than this (not curated, not a country) do not stop the similarity search.
+SMALL_EXACT_POPULATION = 50_000
 _MAX_FOLD_ROWS = 3_000
 _MIN_FUZZY_FOLD = 4
 _FUZZY_LENGTH_WINDOW = 2
@@ -552,7 +568,7 @@ _NAME_QUERY = (
 
 @dataclass(frozen=True, slots=True)
 class _NameHit:
-    """One (name, place) row the text met."""
+    """One (name, place) row the text met; ``extra``: score parts of how the text was read."""
 
     name: str
     main: bool
@@ -560,6 +576,25 @@ class _NameHit:
     place_row: tuple
     match: MatchKind
     name_points: float
+    extra: tuple[ScorePart, ...] = ()
+
+    @property
+    def points(self) -> float:
+        return self.name_points + sum(part.points for part in self.extra)
+
+    @property
+    def small(self) -> bool:
+        """A place whose exact name is weak evidence: not curated, not a country, < 50,000 people."""
+        return (
+            not self.place_row[15]
+            and self.place_row[3] != PlaceKind.COUNTRY.value
+            and (self.place_row[8] or 0) < SMALL_EXACT_POPULATION
+        )
+
+
+def _is_code(name: str) -> bool:
+    """An alternate name that is a code, not a spelling: 2–4 capital Latin letters ("LON", "SYD", "EGLL")."""
+    return 2 <= len(name) <= 4 and name.isascii() and name.isalpha() and name.isupper()
 
 
 class Gazetteer:
@@ -646,7 +681,7 @@ class Gazetteer:
             query += f" ORDER BY COALESCE(p.population, 0) DESC LIMIT {int(limit)}"
         return self._connection().execute(query, (value,)).fetchall()
 
-    def _exact_hits(self, text: str) -> list[_NameHit]:
+    def _exact_hits(self, text: str, extra: tuple[ScorePart, ...] = ()) -> list[_NameHit]:
         key = normalise_name(text)
         if not key:
             return []
@@ -655,28 +690,34 @@ class Gazetteer:
             main_name = bool(main) or bool(place_row[15])  # every reviewed curated name counts as its own
             if main_name:
                 points = NAME_POINTS_MAIN
-            elif name.islower():  # GeoNames: mostly machine transliterations ("tan ji ya", "tanja")
+            elif name.islower() or _is_code(name):
+                # GeoNames: mostly machine transliterations ("tan ji ya", "tanja") or codes ("LON")
                 points = NAME_POINTS_LOWERCASE_ALTERNATE
             else:
                 points = NAME_POINTS_ALTERNATE
             kind = MatchKind.EXACT_NAME if main_name else MatchKind.EXACT_ALTERNATE
-            hits.append(_NameHit(name, bool(main), fold, tuple(place_row), kind, points))
+            hits.append(_NameHit(name, bool(main), fold, tuple(place_row), kind, points, extra))
         return hits
 
-    def _fold_hits(self, text: str) -> list[_NameHit]:
+    def _fold_hits(self, text: str, *, asked: frozenset[str] | None = None) -> list[_NameHit]:
+        """Names of the text's spelling family; ``asked``: the qualifiers the applicant said (default: the text's)."""
         fold = fold_name(text)
         if len(fold) < 2:
             return []
         light = ascii_key(text)
-        asked = qualifiers_of(text)
+        asked = qualifiers_of(text) if asked is None else asked
         hits = []
         for name, main, name_fold, *place_row in self._rows("n.fold", fold, limit=_MAX_FOLD_ROWS):
+            if _is_code(name):
+                continue  # a code is a name only when typed as it is
             points = FOLD_POINTS_BASE + FOLD_POINTS_SPELLING * fuzz.ratio(light, ascii_key(name)) / 100.0
             if not main and not place_row[15]:
                 points -= FOLD_ALTERNATE_PENALTY
             named = qualifiers_of(name)
             if asked and named:
                 points += QUALIFIER_POINTS if asked & named else -QUALIFIER_POINTS
+            elif named and named <= generic_words().keys():
+                points -= KIND_WORD_UNSAID_POINTS  # "Mytilene island" when the applicant said "Mytileni"
             elif asked or named:
                 points -= QUALIFIER_POINTS / 2
             hits.append(
@@ -712,6 +753,8 @@ class Gazetteer:
             if matched == fold:
                 continue  # already a spelling-family hit
             for name, main, name_fold, *place_row in self._rows("n.fold", matched, limit=_MAX_FOLD_ROWS):
+                if _is_code(name):
+                    continue
                 hits.append(
                     _NameHit(
                         name,
@@ -740,9 +783,11 @@ class Gazetteer:
         "Name (Country)" in the text names it too. ``route_countries`` and ``route_points`` (lat, lon
         degrees) describe the phone's route: each candidate reports its distance to them, and they can
         make the result ambiguous, but they never change the score. Coordinates in the text give a
-        single ``coordinates`` candidate. Names of the same spelling family are always candidates
-        (below exact matches); the similarity search for misspellings runs when no name matches exactly.
-        ``fuzzy=False`` keeps exact matches only.
+        single ``coordinates`` candidate. Generic words at the start or end of the text ("… camp",
+        "… city", "jazirat …", see ``matching.names``) are also left out for a second exact lookup.
+        Names of the same spelling family are always candidates (below exact matches); the similarity
+        search for misspellings runs unless a large place (≥ 50,000 people), a curated place or a
+        country matches exactly. ``fuzzy=False`` keeps exact matches only.
         """
         text = text.strip()
         routes = tuple(code.upper() for code in route_countries)
@@ -775,12 +820,17 @@ class Gazetteer:
                 head = candidate_head
                 claimed = countries[0].country_iso2
         hits = self._exact_hits(head)
+        core, kinds = strip_generic_words(head)
+        if core != head:  # "Calais jungle", "Irak country": the name without the generic words too
+            hits += self._exact_hits(
+                core, (ScorePart(ScoreReason.GENERIC_WORD_DROPPED, GENERIC_WORD_POINTS),)
+            )
         if fuzzy:
-            exact_found = bool(hits)
-            hits += self._fold_hits(head)
-            if not exact_found:
-                hits += self._similar_hits(head, limit=20, score_cutoff=FUZZY_SCORE_CUTOFF)
-        ranked = _rank(hits, claimed)[:limit]
+            only_small = all(hit.small for hit in hits)  # also when nothing matched exactly
+            hits += self._fold_hits(core, asked=qualifiers_of(head))
+            if only_small:  # a misspelt city must compete with a hamlet of that exact name
+                hits += self._similar_hits(core, limit=20, score_cutoff=FUZZY_SCORE_CUTOFF)
+        ranked = _rank(hits, claimed, kinds)[:limit]
         candidates = tuple(_with_route(candidate, routes, route_points) for candidate in ranked)
         ambiguous, reasons, ids = decide_ambiguity(candidates)
         return PlaceResolution(
@@ -852,16 +902,20 @@ _NAME_REASON = {
 }
 
 
-def _rank(hits: list[_NameHit], claimed: str | None) -> list[PlaceCandidate]:
+def _rank(
+    hits: list[_NameHit], claimed: str | None, kinds: frozenset[str] = frozenset()
+) -> list[PlaceCandidate]:
     best: dict[str, _NameHit] = {}
     for hit in hits:  # one entry per place: its best-scoring name
         place_id = hit.place_row[1]
         current = best.get(place_id)
-        if current is None or hit.name_points > current.name_points:
+        if current is None or hit.points > current.points:
             best[place_id] = hit
     candidates = []
     for hit in best.values():
-        parts = [ScorePart(_NAME_REASON[hit.match], hit.name_points), *_importance(hit.place_row)]
+        parts = [ScorePart(_NAME_REASON[hit.match], hit.name_points), *hit.extra, *_importance(hit.place_row)]
+        if hit.place_row[3] in kinds:
+            parts.append(ScorePart(ScoreReason.KIND_NAMED, KIND_NAMED_POINTS))
         if claimed and hit.place_row[4] == claimed:
             parts.append(ScorePart(ScoreReason.CLAIMED_COUNTRY, CLAIMED_COUNTRY_POINTS))
         place = _place_from_row(hit.place_row, matched_name=hit.name, score=round(hit.name_points, 2))

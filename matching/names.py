@@ -26,14 +26,32 @@ meet, used to find candidates and to score them below an exact match. Steps:
 6. The words are joined without spaces, so compounds and hyphenations meet ("Kara Tepe" /
    "Karatepe"), and an ending that only inflects (Greek -s, -as, -os, -oi, Dutch -e) is dropped from
    a fold of five or more letters: "Sykamineas" and "Sykaminea", "Athina", "Athene" and "Athen" meet.
+7. The last consonant of the fold is devoiced (d → t, b → p, g → k, z → s): at the end of a word
+   Turkish, Dutch, German and Slavic spellings write what is heard, and Arabic romanisations differ
+   there too ("Irbid" / "Irbit", "Halab" / "Halep", "Azaz" / "Azas", "-abad" / "-abat"). Only the
+   end of the whole fold, after step 6, so an ending dropped there is never exposed to it.
  ``qualifiers_of`` returns the qualifier words that step 3 dropped, so a scorer can prefer
 "Nea Kavala" over "Kavala" when the applicant said "Nea Kavala".
+
+**Generic words** (``strip_generic_words``, words in ``generic_words.csv``): applicants add the kind of
+place to its name in their own language — "Calais jungle", "Ter Apel azc", "Praha mesto", "Irak
+country", "Griekenland land", "mukhayyam Yarmouk", "jazirat Lesbos". The file lists such words (camp,
+border, city, village, island, river, province, region, country, port, station, airport …) in English,
+Dutch, German, French, Turkish, Arabic and Persian (romanised and in their script), Greek and a few Slavic
+languages, each with the kind of place it names when that is one the gazetteer knows (a camp, a border
+crossing, an island, a region, a country). The lookup strips such words from the start and the end of
+the text (never all of it) and looks the rest up too; the stripped words can hint the kind. Unlike the
+qualifiers of step 3 they are not part of the fold, so the index does not change with the list: a name
+in GeoNames that contains one ("Port Said", "New Haven") is still found whole first.
 """
 
 from __future__ import annotations
 
+import csv
+import functools
 import re
 import unicodedata
+from importlib import resources
 
 from anyascii import anyascii
 
@@ -116,6 +134,7 @@ _H_AFTER_CONSONANT = re.compile(r"(?<=[bcdfgjklmnprstvxz])h|h$")
 _VOWEL_RUN = re.compile(r"[aeiou]+")
 _DOUBLE = re.compile(r"(.)\1+")
 _MIN_LENGTH_FOR_ENDING = 5
+_DEVOICED = {"d": "t", "b": "p", "g": "k", "z": "s"}
 
 
 def _is_abjad(text: str) -> bool:
@@ -158,7 +177,10 @@ def fold_name(text: str) -> str:
         return ""
     kept, _ = _split_droppable(ascii_words(text))
     joined = "".join(fold_word(word) for word in kept)
-    return _drop_ending(_DOUBLE.sub(r"\1", _VOWEL_RUN.sub("a", joined)))
+    folded = _drop_ending(_DOUBLE.sub(r"\1", _VOWEL_RUN.sub("a", joined)))
+    if len(folded) > 1 and folded[-1] in _DEVOICED:
+        folded = folded[:-1] + _DEVOICED[folded[-1]]
+    return folded
 
 
 def qualifiers_of(text: str) -> frozenset[str]:
@@ -170,6 +192,63 @@ def qualifiers_of(text: str) -> frozenset[str]:
 
 
 def ascii_key(text: str) -> str:
-    """Transliterated, lower-case, without articles and qualifiers: a light key to score spellings by."""
+    """Transliterated, lower-case, without articles and qualifiers: a light key to score spellings by.
+
+    Doubled letters are written once and a final h is dropped ("Raqqah" and "Raqa", "Mashhad" and
+    "Mashad"): romanisations differ in them without naming another place.
+    """
     kept, _ = _split_droppable(ascii_words(text))
-    return "".join(kept)
+    key = _DOUBLE.sub(r"\1", "".join(kept))
+    return key[:-1] if len(key) > 3 and key.endswith("h") else key
+
+
+_TOKEN = re.compile(r"[^\s\-–—,/]+")
+
+
+@functools.cache
+def generic_words() -> dict[str, str]:
+    """Keys of the words in ``generic_words.csv`` -> the kind of place they name ("" if none).
+
+    Each word is stored under its exact key (``normalise_name``) and, for a word not in an abjad, its
+    transliteration (``ascii_words`` joined), so "kampı", "kampi" and "KAMPI" are the same word.
+    """
+    text = resources.files("matching").joinpath("generic_words.csv").read_text(encoding="utf-8")
+    words: dict[str, str] = {}
+    for row in csv.DictReader(text.splitlines()):
+        word, kind = row["word"].strip(), (row["kind"] or "").strip()
+        keys = {normalise_name(word)}
+        if not _is_abjad(word):
+            keys.add("".join(ascii_words(word)))
+        for key in keys:
+            if key:
+                words[key] = kind
+    return words
+
+
+def _generic_kind(token: str) -> str | None:
+    words = generic_words()
+    for key in (normalise_name(token), "" if _is_abjad(token) else "".join(ascii_words(token))):
+        if key and key in words:
+            return words[key]
+    return None
+
+
+def strip_generic_words(text: str) -> tuple[str, frozenset[str]]:
+    """The text without generic words at its start and end, and the kinds of place those words name.
+
+    ("Calais", {"camp"}) from "Calais jungle"; ("Lesbos", {"island"}) from "jazirat Lesbos"; the text
+    itself and no kinds when it has no generic word at either end or is nothing but generic words.
+    """
+    tokens = list(_TOKEN.finditer(text))
+    first, last = 0, len(tokens)
+    kinds: set[str] = set()
+    while last - first > 1 and (kind := _generic_kind(tokens[last - 1].group())) is not None:
+        last -= 1
+        kinds.add(kind)
+    while last - first > 1 and (kind := _generic_kind(tokens[first].group())) is not None:
+        first += 1
+        kinds.add(kind)
+    if first == 0 and last == len(tokens):
+        return text, frozenset()
+    core = text[tokens[first].start() : tokens[last - 1].end()]
+    return core, frozenset(kind for kind in kinds if kind)

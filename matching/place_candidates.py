@@ -8,11 +8,20 @@ can show them:
 
 - name match: the place's main name (or a reviewed curated name) spelled the same after
   normalisation 100, one of its GeoNames alternate names 97 (93 for an alternate written all in
-  lower case: in GeoNames those are mostly machine transliterations); the same spelling family
-  (``matching.names.fold_name``) 70 + 22 × the rapidfuzz ratio of the two spellings without
-  qualifiers (so 92 for the same letters, −2 for an alternate name, +2 / −2 for a matching /
-  differing qualifier such as "Bad", "Skala", "Nea", −1 when only one side has one); a similar
-  spelling (rapidfuzz ratio of the folds ≥ 80, same first letter) 0.88 × ratio;
+  lower case: in GeoNames those are mostly machine transliterations; 93 too for a code, 2–4 capital
+  letters such as "LON" or "SYD": GeoNames lists airport codes among alternate names); the same
+  spelling family (``matching.names.fold_name``) 70 + 22 × the rapidfuzz ratio of the two spellings
+  without qualifiers, doubled letters once and a final h dropped (``ascii_key``: "Raqa" and "Raqqah"
+  score as the same letters) (so 92 for the same letters, −2 for an alternate name, +2 / −2 for a
+  matching / differing qualifier such as "Bad", "Skala", "Nea", −1 when only one side has one, −4 when
+  only the place's name has one and it is a word for the kind of place: "Mytilene island", a name of
+  Lesbos, is a worse fit for "Mytileni" than the town Mytilene); a similar spelling (rapidfuzz ratio of
+  the folds ≥ 80, same first letter) 0.88 × ratio. A code is never a spelling: it meets only exactly;
+- generic words (``matching.names.strip_generic_words``): a name found only once the words for the
+  kind of place at the start or end of the text are left out ("Calais" for "Calais jungle") −1, so
+  a place named with those words exactly still comes first; a candidate of the kind those words name
+  (a curated camp for "kamp", an island for "jazirat", a crossing for "grens", a country for
+  "land") +6, as much as a reviewed route place: the applicant said what kind of place it is;
 - importance: population ``2 × (log10(population) − 3)``, 0–8; a country's capital +3; a curated
   island, camp, border crossing or region +6; a country +6;
 - the region of the usual routes to Europe (Europe, Africa, the Middle East, Iran, Afghanistan,
@@ -41,8 +50,21 @@ raise a question for the caseworker, never silently pick the place it would then
   South Africa.
 - *weak match*: the best is a village met only by a similar spelling (no name of its spelling family),
   the weakest evidence the gazetteer has; the caseworker confirms it even without a close rival.
+- *a small exact name near a much larger spelling*: the best is a small place (under
+  ``SMALL_PLACE_POPULATION`` = 50,000, not curated, not a country) whose name the text matches exactly,
+  and a place met by a spelling (its family or a similar one) that is at least ``MUCH_LARGER_FACTOR``
+  = 10 times as large and of at least ``MUCH_LARGER_POPULATION`` = 100,000 people, more than 50 km
+  away, whose own name is spelt nearly alike (rapidfuzz ratio ≥ 80 of the two ``ascii_key``
+  transliterations) and that scores within ``MUCH_LARGER_MARGIN`` = 20 points. An applicant names a
+  large place far more often than a small one, and a one-letter slip of a large place's name is
+  often the exact name of some small place: "Homps" (Homs) is a French village, "Irbit" (Irbid, 569,000)
+  a Russian town of 42,000. The population points alone (at most 8) cannot outweigh an exact name (up
+  to 30 points above a similar spelling), so the gazetteer does not choose: it asks. The near-spelling
+  test keeps out large places the fuzzy search meets through some far-fetched alternate name
+  ("Kanjiza" → Kinshasa).
 
-A town or city is rarely a chance match, so neither rule applies to one.
+A town or city is rarely a chance match, so the village rules do not apply to one; the last rule
+applies to towns under 50,000 only when the larger place is spelt nearly alike.
 """
 
 from __future__ import annotations
@@ -53,7 +75,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from rapidfuzz import fuzz
+
 import catalogue
+from matching.names import ascii_key
 from matching.places import Place, PlaceKind
 from routing.geodesy import haversine_m
 
@@ -63,6 +88,11 @@ VILLAGE_POPULATION = 10_000
 AMBIGUITY_DISTANCE_KM = 50.0
 ROUTE_FLAG_MARGIN = 15.0
 ROUTE_NEAR_KM = 50.0
+SMALL_PLACE_POPULATION = 50_000
+MUCH_LARGER_FACTOR = 10.0
+MUCH_LARGER_POPULATION = 100_000
+MUCH_LARGER_MARGIN = 20.0
+NEAR_SPELLING_RATIO = 80.0
 
 
 class MatchKind(enum.StrEnum):
@@ -90,6 +120,8 @@ class ScoreReason(enum.StrEnum):
     COUNTRY = "country"
     ROUTE_REGION = "route_region"
     CLAIMED_COUNTRY = "claimed_country"
+    GENERIC_WORD_DROPPED = "generic_word_dropped"
+    KIND_NAMED = "kind_named"
     COORDINATES = "coordinates"
 
 
@@ -97,6 +129,7 @@ class AmbiguityReason(enum.StrEnum):
     FAR_APART = "far_apart"
     ROUTE_NEAR_OTHER = "route_near_other"
     SPELLING_NEAR_LARGER = "spelling_near_larger"
+    SPELLING_NEAR_MUCH_LARGER = "spelling_near_much_larger"
     WEAK_MATCH = "weak_match"
 
 
@@ -267,6 +300,20 @@ def decide_ambiguity(
                 rivals.append(other)
                 if AmbiguityReason.SPELLING_NEAR_LARGER not in reasons:
                     reasons.append(AmbiguityReason.SPELLING_NEAR_LARGER)
+    if _is_small_exact(best):
+        floor = max(MUCH_LARGER_FACTOR * (best.place.population or 0), MUCH_LARGER_POPULATION)
+        for other in candidates[1:]:
+            if (
+                other not in rivals
+                and other.match in _INEXACT_MATCHES
+                and (other.place.population or 0) >= floor
+                and near_spelling(best.place.matched_name or best.place.name, other.place.name)
+                and best.score - other.score <= MUCH_LARGER_MARGIN
+                and gap_km(best.place, other.place) > AMBIGUITY_DISTANCE_KM
+            ):
+                rivals.append(other)
+                if AmbiguityReason.SPELLING_NEAR_MUCH_LARGER not in reasons:
+                    reasons.append(AmbiguityReason.SPELLING_NEAR_MUCH_LARGER)
     weak = best.match is MatchKind.SIMILAR and _is_village(best)
     if weak:
         reasons.append(AmbiguityReason.WEAK_MATCH)
@@ -300,6 +347,21 @@ def _is_village(candidate: PlaceCandidate) -> bool:
     return (
         place.kind in (PlaceKind.CITY, PlaceKind.VILLAGE)
         and (place.population or 0) < VILLAGE_POPULATION
+        and not any(part.reason is ScoreReason.CURATED_ROUTE_PLACE for part in candidate.parts)
+    )
+
+
+def near_spelling(said: str, name: str) -> bool:
+    """Two names spelt nearly alike: rapidfuzz ratio ≥ ``NEAR_SPELLING_RATIO`` of their transliterations."""
+    return fuzz.ratio(ascii_key(said), ascii_key(name)) >= NEAR_SPELLING_RATIO
+
+
+def _is_small_exact(candidate: PlaceCandidate) -> bool:
+    place = candidate.place
+    return (
+        candidate.match in (MatchKind.EXACT_NAME, MatchKind.EXACT_ALTERNATE)
+        and place.kind in (PlaceKind.CITY, PlaceKind.VILLAGE)
+        and (place.population or 0) < SMALL_PLACE_POPULATION
         and not any(part.reason is ScoreReason.CURATED_ROUTE_PLACE for part in candidate.parts)
     )
 
