@@ -36,12 +36,26 @@ def load_point_columns(session: Session, case_id: int) -> dict[str, np.ndarray]:
 
 
 def load_point_table(session: Session, case_id: int):  # type: ignore[no-untyped-def]
+    """The case's records as a PointTable, read as numeric columns and coded strings (no object per row)."""
     from routing.points import PointTable
+    from store.location_rows import load_location_codes
 
-    columns = load_point_columns(session, case_id)
-    if not columns:
+    loaded = load_location_codes(session, case_id)
+    if loaded is None:
         return None
-    return PointTable.from_arrays(**columns)
+    numbers, labelled = loaded
+    return PointTable.from_labelled(
+        time_s=numbers["time_s"],
+        lat=numbers["lat"],
+        lon=numbers["lon"],
+        accuracy_m=numbers["accuracy_m"],
+        altitude_m=numbers["altitude_m"],
+        record_id=numbers["record_id"],
+        fix_kind=labelled["fix_kind"],
+        time_source=labelled["time_source"],
+        observation=labelled["observation"],
+        artifact=labelled["artifact"],
+    )
 
 
 def clock_evidence(session: Session, case_id: int) -> dict[str, Any]:
