@@ -72,6 +72,8 @@ class PeakRss:
 
         self.process = psutil.Process(pid)
         self.peak = 0
+        self.phase_peak = 0
+        self.phases: dict[str, float] = {}  # peak RSS MB of each phase, closed by mark()
         self._running = True
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
@@ -79,10 +81,17 @@ class PeakRss:
     def _sample(self) -> None:
         while self._running:
             try:
-                self.peak = max(self.peak, self.process.memory_info().rss)
+                rss = self.process.memory_info().rss
+                self.peak = max(self.peak, rss)
+                self.phase_peak = max(self.phase_peak, rss)
             except Exception:  # noqa: BLE001 - the process ended
                 return
             time.sleep(0.05)
+
+    def mark(self, phase: str) -> None:
+        """Close a phase: its peak RSS (MB) is kept under ``phase``."""
+        self.phases[phase] = self.phase_peak / 1e6
+        self.phase_peak = 0
 
     def stop(self) -> float:
         self._running = False
@@ -239,6 +248,7 @@ def one_run(backend: str, phone: Any, args: argparse.Namespace) -> dict[str, Any
             if job["state"] in ("completed", "failed", "cancelled"):
                 break
             time.sleep(0.5)
+        rss.mark("job")
         result["poll_errors"] = poll_errors
         if job["state"] != "completed":
             raise RuntimeError(f"job ended {job['state']}: {job.get('error')}")
@@ -253,6 +263,7 @@ def one_run(backend: str, phone: Any, args: argparse.Namespace) -> dict[str, Any
             if versions.status_code not in (200, 404):
                 poll_errors.append(f"{versions.status_code} {versions.text[:80]}")
             time.sleep(0.2)
+        rss.mark("job end → route")
         first = versions.json()[0]
         result["records"] = first["records"]
         result["job_end_to_route_s"] = (_iso(first["created_at"]) - _iso(job["finished_at"])).total_seconds()
@@ -260,6 +271,7 @@ def one_run(backend: str, phone: Any, args: argparse.Namespace) -> dict[str, Any
         start = time.perf_counter()
         reviewer.post(f"{base_route}/rebuild").raise_for_status()
         result["rebuild_s"] = time.perf_counter() - start
+        rss.mark("rebuild")
 
         claims = _claims(phone, args.claims)
         refused: list[str] = []
@@ -274,6 +286,7 @@ def one_run(backend: str, phone: Any, args: argparse.Namespace) -> dict[str, Any
         match_times, matched = _timed(lambda: caseworker.post(f"/api/v1/cases/{case_id}/match"), args.repeats)
         matched.raise_for_status()
         result["match_s"] = match_times
+        rss.mark("claims + match")
         result["claims"] = len(claims)
 
         def get(path: str, **params: Any) -> httpx.Response | None:
@@ -301,7 +314,9 @@ def one_run(backend: str, phone: Any, args: argparse.Namespace) -> dict[str, Any
         )
         if page is None:
             result["page_s"] = []
+        rss.mark("reads")
         result["peak_rss_mb"] = rss.stop()
+        result["rss_phases_mb"] = rss.phases
         result["load_after"] = os.getloadavg()
     finally:
         simulator.stop()

@@ -26,6 +26,7 @@ from extractor.artifacts.spec import AcquiredItem, ParseContext
 from extractor.history_signals import DeviceHistorySignal, SignalKind, data_start_signals
 from extractor.records import Observation
 from store import audit
+from store.db import open_session
 from store.models import Authorisation, CustodyRecord, ExtractionJob, LocationRow
 
 log = logging.getLogger("reisroute.device_history")
@@ -116,7 +117,7 @@ def signal_record(signal: DeviceHistorySignal, window_start: datetime | None) ->
 
 def record_device_history(state: AppState, job_id: int, *, actor: str = "pipeline") -> list[dict[str, Any]]:
     """Compute the job's signals and store them on the job (with an audit entry); returns what was stored."""
-    with state.session_factory() as session:
+    with open_session(state.session_factory, read_only=True) as session:  # reading: no write lock held
         job = session.get(ExtractionJob, job_id)
         if job is None:
             raise LookupError(f"job {job_id} does not exist")

@@ -24,6 +24,7 @@ from matching.places import BoundingBox, Place, PlaceKind
 from matching.time_phrases import Granularity, OutOfScopePhrase, TimeInterval, parse_time_phrase
 from routing.route import route_visits_from_dict
 from store import audit
+from store.db import open_session
 from store.models import ClaimRow, ExtractionJob, FindingRow, FindingSet, RouteVersion
 
 MATCHING_CODE_VERSION = "matching-0.2.0"  # bounded vs vague periods, only by air, near misses
@@ -242,7 +243,7 @@ def rematch_case(state: AppState, case_id: int, *, actor: str) -> FindingSet | N
     from matching.points import MatchPoints, coverage
     from store.route_store import load_points
 
-    with state.session_factory() as session:
+    with open_session(state.session_factory, read_only=True) as session:  # reading: no write lock held
         require_evaluation(session, state.policy, case_id, Evaluation.CLAIM_MATCHING)  # LEGAL 21
         route_row = session.scalars(
             select(RouteVersion)

@@ -22,6 +22,7 @@ from legal_basis.errors import NotPermitted
 from legal_basis.policy import Evaluation
 from legal_basis.purpose import require_evaluation
 from store import audit
+from store.db import open_session
 from store.models import ExtractionJob, RouteVersion
 
 log = logging.getLogger("reisroute.pipeline")
@@ -35,12 +36,26 @@ def load_point_columns(session: Session, case_id: int) -> dict[str, np.ndarray]:
 
 
 def load_point_table(session: Session, case_id: int):  # type: ignore[no-untyped-def]
+    """The case's records as a PointTable, read as numeric columns and coded strings (no object per row)."""
     from routing.points import PointTable
+    from store.location_rows import load_location_codes
 
-    columns = load_point_columns(session, case_id)
-    if not columns:
+    loaded = load_location_codes(session, case_id)
+    if loaded is None:
         return None
-    return PointTable.from_arrays(**columns)
+    numbers, labelled = loaded
+    return PointTable.from_labelled(
+        time_s=numbers["time_s"],
+        lat=numbers["lat"],
+        lon=numbers["lon"],
+        accuracy_m=numbers["accuracy_m"],
+        altitude_m=numbers["altitude_m"],
+        record_id=numbers["record_id"],
+        fix_kind=labelled["fix_kind"],
+        time_source=labelled["time_source"],
+        observation=labelled["observation"],
+        artifact=labelled["artifact"],
+    )
 
 
 def clock_evidence(session: Session, case_id: int) -> dict[str, Any]:
@@ -96,9 +111,12 @@ def rebuild_route(
     from routing.route import build_route, route_to_geojson
     from store.route_store import add_route_version, seal_route_points
 
-    with state.session_factory() as session:  # LEGAL 21: only where the case's grounds permit a route
+    # Everything up to the new version is reading: a read transaction (SQLite: no write lock while a
+    # million records are loaded and the route is built, so other writers and the audit sequencer go on;
+    # PostgreSQL: READ ONLY). The write transaction below only adds the version and its audit entry.
+    with open_session(state.session_factory, read_only=True) as session:
+        # LEGAL 21: only where the case's grounds permit a route
         require_evaluation(session, state.policy, case_id, Evaluation.ROUTE_RECONSTRUCTION)
-    with state.session_factory() as session:
         table = reusable_point_table(session, state, case_id) or load_point_table(session, case_id)
         extraction_times = [
             j.finished_at or j.created_at

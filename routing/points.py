@@ -165,6 +165,58 @@ class PointTable:
         )
 
     @classmethod
+    def from_labelled(
+        cls,
+        *,
+        time_s: np.ndarray,
+        lat: np.ndarray,
+        lon: np.ndarray,
+        accuracy_m: np.ndarray,
+        altitude_m: np.ndarray,
+        record_id: np.ndarray,
+        fix_kind: tuple[np.ndarray, Sequence[str]],
+        time_source: tuple[np.ndarray, Sequence[str]],
+        observation: tuple[np.ndarray, Sequence[str]],
+        artifact: tuple[np.ndarray, Sequence[str]],
+    ) -> PointTable:
+        """Build a table from float64/int64 columns and string columns given as ``(integer codes, labels)``
+        (as the store reads a case's records), without a string per row and without copying columns that
+        are already in time order. The table takes the arrays over: the caller must not change them.
+
+        Equal to :meth:`from_arrays` given the same values as strings."""
+        time_arr = np.asarray(time_s, dtype=np.float64)
+        n = len(time_arr)
+        fix_codes = _encode_labelled(fix_kind, _FIX_CODE, FixKind, n)
+        time_codes = _encode_labelled(time_source, _TIME_CODE, TimeSource, n)
+        obs_codes = _encode_labelled(observation, _OBS_CODE, Observation, n)
+        acc = np.asarray(accuracy_m, dtype=np.float64)
+        known = np.isfinite(acc)
+        if not known.all():
+            acc = acc.copy() if not acc.flags.writeable else acc
+            acc[~known] = _DEFAULT_ACCURACY_BY_CODE[fix_codes[~known]]
+        artifact_codes, artifact_labels = artifact
+        artifact_ids = tuple(sorted(str(label) for label in artifact_labels))  # as from_arrays: sorted
+        remap = np.asarray([artifact_ids.index(str(label)) for label in artifact_labels], dtype=np.int32)
+        artifact_idx = remap[np.asarray(artifact_codes)] if len(remap) else np.zeros(n, dtype=np.int32)
+        columns = {
+            "time_s": time_arr,
+            "lat": np.asarray(lat, dtype=np.float64),
+            "lon": np.asarray(lon, dtype=np.float64),
+            "accuracy_m": acc,
+            "accuracy_known": known,
+            "fix_kind": fix_codes,
+            "time_source": time_codes,
+            "observation": obs_codes,
+            "record_id": np.asarray(record_id, dtype=np.int64),
+            "artifact": artifact_idx,
+            "altitude_m": np.asarray(altitude_m, dtype=np.float64),
+        }
+        if n > 1 and not bool(np.all(time_arr[1:] >= time_arr[:-1])):
+            order = np.argsort(time_arr, kind="stable")
+            columns = {name: column[order] for name, column in columns.items()}
+        return cls(**columns, artifact_ids=artifact_ids)
+
+    @classmethod
     def from_records(
         cls, records: Sequence[LocationRecord], *, record_ids: Sequence[int] | None = None
     ) -> PointTable:
@@ -260,6 +312,19 @@ class PointTable:
 def seconds_to_utc(seconds: float) -> datetime:
     """Epoch seconds (UTC) to a tz-aware UTC datetime."""
     return datetime.fromtimestamp(seconds, tz=UTC)
+
+
+def _encode_labelled(
+    values: tuple[np.ndarray, Sequence[str]], codes: dict, enum_type: type, n: int
+) -> np.ndarray:  # type: ignore[type-arg]
+    label_codes, labels = values
+    if len(label_codes) != n:
+        raise PointTableError(f"{enum_type.__name__} column has {len(label_codes)} rows, not {n}")
+    try:
+        lookup = np.array([codes[enum_type(label)] for label in labels], dtype=np.int8)
+    except ValueError as error:
+        raise PointTableError(f"unknown {enum_type.__name__} value: {error}") from error
+    return lookup[np.asarray(label_codes)] if n else np.zeros(0, dtype=np.int8)
 
 
 def _encode(values, codes: dict, enum_type: type, n: int, default) -> np.ndarray:  # noqa: ANN001

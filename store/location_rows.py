@@ -42,7 +42,7 @@ INSERT_COLUMNS = (
 )
 _TIME = INSERT_COLUMNS.index("time_utc")
 CORE_BATCH = 5_000
-FETCH_BATCH = 100_000
+FETCH_BATCH = 20_000  # rows held as Python objects at once
 
 
 def _sqlite_time(moment: datetime) -> str:
@@ -90,10 +90,34 @@ def insert_location_rows(session: Session, rows: Iterable[tuple[Any, ...]]) -> N
         session.execute(insert(LocationRow), batch)
 
 
+#: the string columns of :func:`load_location_codes`, each as integer codes into its own label list
+LABEL_COLUMNS = ("fix_kind", "time_source", "observation", "artifact")
+NUMBER_COLUMNS = ("record_id", "time_s", "lat", "lon", "accuracy_m", "altitude_m")
+
+
 def load_location_columns(session: Session, case_id: int) -> dict[str, np.ndarray]:
     """The case's records as columns in time order (then id): ``record_id``, ``time_s`` (UTC seconds),
     ``lat``, ``lon``, ``accuracy_m`` and ``altitude_m`` (NaN: unknown), and the string columns
-    ``fix_kind``, ``time_source``, ``observation``, ``artifact``. Empty dict when there are none."""
+    ``fix_kind``, ``time_source``, ``observation``, ``artifact`` (object arrays). Empty dict when there are
+    none. :func:`load_location_codes` gives the string columns as codes instead (far less memory)."""
+    loaded = load_location_codes(session, case_id)
+    if loaded is None:
+        return {}
+    numbers, labelled = loaded
+    columns: dict[str, np.ndarray] = dict(numbers)
+    for name, (codes, labels) in labelled.items():
+        columns[name] = np.asarray(labels, dtype=object)[codes] if labels else np.zeros(0, dtype=object)
+    return {name: columns[name] for name in (*NUMBER_COLUMNS[:5], *LABEL_COLUMNS, "altitude_m")}
+
+
+def load_location_codes(
+    session: Session, case_id: int
+) -> tuple[dict[str, np.ndarray], dict[str, tuple[np.ndarray, tuple[str, ...]]]] | None:
+    """The case's records in time order (then id) as numeric columns (:data:`NUMBER_COLUMNS`) and string
+    columns as ``(int32 codes, labels)`` (:data:`LABEL_COLUMNS`); None when the case has none.
+
+    Read through the driver's cursor in batches into arrays sized by a count first, so that a million
+    records never exist as Python objects at once and no column is held twice."""
     connection = session.connection()
     dialect = connection.dialect.name
     if dialect == "sqlite":
@@ -104,17 +128,28 @@ def load_location_columns(session: Session, case_id: int) -> dict[str, np.ndarra
         time_expression = "EXTRACT(EPOCH FROM time_utc)::float8"
         placeholder, parameters = "%(case_id)s", {"case_id": case_id}
     else:
-        return _load_with_orm(session, case_id)
+        return _codes_from_columns(_load_with_orm(session, case_id))
+    where = f"FROM location_records WHERE case_id = {placeholder}"
     sql = (
         f"SELECT id, {time_expression}, lat, lon, accuracy_m, fix_kind, time_source, observation, "
-        f"artifact_id, altitude_m FROM location_records WHERE case_id = {placeholder} ORDER BY time_utc, id"
+        f"artifact_id, altitude_m {where} ORDER BY time_utc, id"
     )
     driver = connection.connection.dbapi_connection
     assert driver is not None
     cursor = driver.cursor()  # the driver's own cursor: no per-row work in SQLAlchemy
     try:
+        cursor.execute(f"SELECT count(*) {where}", parameters)
+        counted = cursor.fetchone()
+        expected = int(counted[0]) if counted else 0
+    finally:
+        cursor.close()
+    if not expected:
+        return None
+    # PostgreSQL: a server-side cursor, so that the driver holds one batch, not the whole result
+    cursor = driver.cursor(name="reisroute_location_rows") if dialect == "postgresql" else driver.cursor()  # type: ignore[call-arg]
+    try:
         cursor.execute(sql, parameters)
-        return _columns_from_cursor(cursor, sqlite_text_times=dialect == "sqlite")
+        return _codes_from_cursor(cursor, expected, sqlite_text_times=dialect == "sqlite")
     finally:
         cursor.close()
 
@@ -128,12 +163,12 @@ def _sqlite_times_us(texts: tuple[Any, ...]) -> np.ndarray:
 class _Labels:
     """Strings of one column as codes into a growing label list (one str object per distinct value)."""
 
-    def __init__(self) -> None:
+    def __init__(self, size: int) -> None:
         self.labels: list[str] = []
         self.index: dict[str, int] = {}
-        self.codes: list[np.ndarray] = []
+        self.codes = np.zeros(size, dtype=np.int32)
 
-    def add(self, values: tuple[Any, ...]) -> None:
+    def add(self, at: int, values: tuple[Any, ...]) -> None:
         codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=False)
         mapping = np.empty(len(uniques), dtype=np.int32)
         for k, value in enumerate(uniques):
@@ -142,53 +177,75 @@ class _Labels:
                 self.index[text] = len(self.labels)
                 self.labels.append(text)
             mapping[k] = self.index[text]
-        self.codes.append(mapping[codes])
+        self.codes[at : at + len(values)] = mapping[codes]
 
-    def column(self) -> np.ndarray:
-        codes = np.concatenate(self.codes) if self.codes else np.zeros(0, dtype=np.int32)
-        return np.asarray(self.labels, dtype=object)[codes] if self.labels else np.zeros(0, dtype=object)
+    def resize(self, size: int) -> None:
+        self.codes = np.resize(self.codes, size) if size > len(self.codes) else self.codes[:size].copy()
+
+    def coded(self) -> tuple[np.ndarray, tuple[str, ...]]:
+        return self.codes, tuple(self.labels)
 
 
-def _columns_from_cursor(result: Any, *, sqlite_text_times: bool) -> dict[str, np.ndarray]:
+def _codes_from_cursor(
+    result: Any, expected: int, *, sqlite_text_times: bool
+) -> tuple[dict[str, np.ndarray], dict[str, tuple[np.ndarray, tuple[str, ...]]]] | None:
     """Columns from (id, time, lat, lon, accuracy, fix kind, clock, observation, artifact, altitude) rows,
-    fetched in batches so that a million rows never exist as Python tuples at once."""
-    numbers: dict[str, list[np.ndarray]] = {
-        name: [] for name in ("record_id", "time", "lat", "lon", "accuracy_m", "altitude_m")
-    }
-    labels = {name: _Labels() for name in ("fix_kind", "time_source", "observation", "artifact")}
+    fetched in batches straight into arrays of ``expected`` rows (grown or cut if the count moved)."""
+    size = expected
+    ids = np.zeros(size, dtype=np.int64)
+    times = np.zeros(size, dtype=np.int64 if sqlite_text_times else np.float64)
+    floats = {name: np.zeros(size, dtype=np.float64) for name in ("lat", "lon", "accuracy_m", "altitude_m")}
+    labels = {name: _Labels(size) for name in LABEL_COLUMNS}
+    at = 0
     while True:
         rows = result.fetchmany(FETCH_BATCH)
         if not rows:
             break
-        ids, times, lat, lon, accuracy, fix, clock, observation, artifact, altitude = zip(*rows, strict=True)
-        del rows
-        numbers["record_id"].append(np.asarray(ids, dtype=np.int64))
-        numbers["time"].append(
-            _sqlite_times_us(times) if sqlite_text_times else np.asarray(times, dtype=np.float64)
+        if at + len(rows) > size:  # more rows than counted (PostgreSQL read committed): grow
+            size = max(at + len(rows), size * 2)
+            ids, times = np.resize(ids, size), np.resize(times, size)
+            floats = {name: np.resize(column, size) for name, column in floats.items()}
+            for column in labels.values():
+                column.resize(size)
+        end = at + len(rows)
+        record_id, time, lat, lon, accuracy, fix, clock, observation, artifact, altitude = zip(
+            *rows, strict=True
         )
-        numbers["lat"].append(np.asarray(lat, dtype=np.float64))
-        numbers["lon"].append(np.asarray(lon, dtype=np.float64))
-        numbers["accuracy_m"].append(np.asarray(accuracy, dtype=np.float64))  # None becomes NaN
-        numbers["altitude_m"].append(np.asarray(altitude, dtype=np.float64))
-        for name, values in (("fix_kind", fix), ("time_source", clock), ("observation", observation)):
-            labels[name].add(values)
-        labels["artifact"].add(artifact)
-    if not numbers["record_id"]:
-        return {}
-    joined = {name: np.concatenate(chunks) for name, chunks in numbers.items()}
-    time_values = joined.pop("time")
-    return {
-        "record_id": joined["record_id"],
-        "time_s": time_values / 1e6 if sqlite_text_times else time_values,
-        "lat": joined["lat"],
-        "lon": joined["lon"],
-        "accuracy_m": joined["accuracy_m"],
-        "fix_kind": labels["fix_kind"].column(),
-        "time_source": labels["time_source"].column(),
-        "observation": labels["observation"].column(),
-        "artifact": labels["artifact"].column(),
-        "altitude_m": joined["altitude_m"],
+        del rows
+        ids[at:end] = record_id
+        times[at:end] = _sqlite_times_us(time) if sqlite_text_times else np.asarray(time, dtype=np.float64)
+        floats["lat"][at:end] = lat
+        floats["lon"][at:end] = lon
+        floats["accuracy_m"][at:end] = np.asarray(accuracy, dtype=np.float64)  # None becomes NaN
+        floats["altitude_m"][at:end] = np.asarray(altitude, dtype=np.float64)
+        for name, values in zip(LABEL_COLUMNS, (fix, clock, observation, artifact), strict=True):
+            labels[name].add(at, values)
+        at = end
+    if not at:
+        return None
+    if at < size:
+        ids, times = ids[:at].copy(), times[:at].copy()
+        floats = {name: column[:at].copy() for name, column in floats.items()}
+        for column in labels.values():
+            column.resize(at)
+    time_s = times / 1e6 if sqlite_text_times else times
+    del times
+    numbers = {"record_id": ids, "time_s": time_s, **floats}
+    return {name: numbers[name] for name in NUMBER_COLUMNS}, {
+        name: labels[name].coded() for name in LABEL_COLUMNS
     }
+
+
+def _codes_from_columns(
+    columns: dict[str, np.ndarray],
+) -> tuple[dict[str, np.ndarray], dict[str, tuple[np.ndarray, tuple[str, ...]]]] | None:
+    if not columns:
+        return None
+    labelled = {}
+    for name in LABEL_COLUMNS:
+        codes, uniques = pd.factorize(columns[name], use_na_sentinel=False)
+        labelled[name] = (codes.astype(np.int32), tuple(str(value) for value in uniques))
+    return {name: columns[name] for name in NUMBER_COLUMNS}, labelled
 
 
 def _load_with_orm(session: Session, case_id: int) -> dict[str, np.ndarray]:

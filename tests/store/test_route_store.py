@@ -143,3 +143,38 @@ def test_bulk_insert_and_column_load_keep_exact_times(state: AppState) -> None:
             assert np.array_equal(fast[name], column, equal_nan=True), name
     assert fast["time_s"][0] == -1.5
     assert np.isnan(fast["accuracy_m"]).sum() == np.isnan(points["accuracy_m"]).sum() > 0
+
+
+def test_coded_column_load_gives_the_same_point_table(state: AppState) -> None:
+    """The route build's loader (numbers and coded strings, no object per row) equals the object-column
+    path, for records in time order and for a table handed over out of order."""
+    from routing.points import PointTable
+    from store.location_rows import load_location_codes
+
+    points = journey_points(4_000, seed=3)
+    with state.session_factory.begin() as session:
+        case_id, job_id, custody_id = make_case_with_job(session, "V-CODED")
+        insert_location_rows(session, record_rows(case_id, job_id, custody_id, points))
+    with state.session_factory() as session:
+        columns = load_location_columns(session, case_id)
+        loaded = load_location_codes(session, case_id)
+        assert load_location_codes(session, case_id + 1000) is None
+    assert loaded is not None
+    numbers, labelled = loaded
+    reference = PointTable.from_arrays(**columns)
+    fast = PointTable.from_labelled(**numbers, **labelled)
+    for name in ("time_s", "lat", "lon", "accuracy_m", "altitude_m"):
+        assert np.array_equal(getattr(fast, name), getattr(reference, name), equal_nan=True), name
+    for name in ("accuracy_known", "fix_kind", "time_source", "observation", "record_id", "artifact"):
+        assert np.array_equal(getattr(fast, name), getattr(reference, name)), name
+    assert fast.artifact_ids == reference.artifact_ids
+    reverse = slice(None, None, -1)
+    shuffled = PointTable.from_labelled(
+        **{name: column[reverse].copy() for name, column in numbers.items()},
+        **{name: (codes[reverse].copy(), labels) for name, (codes, labels) in labelled.items()},
+    )
+    assert np.array_equal(shuffled.time_s, reference.time_s)
+    assert set(shuffled.record_id.tolist()) == set(reference.record_id.tolist())
+    assert np.array_equal(
+        shuffled.fix_kind[np.argsort(shuffled.record_id)], reference.fix_kind[np.argsort(reference.record_id)]
+    )
