@@ -30,7 +30,9 @@ from store.types import utcnow
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
-def get_state(request: Request) -> AppState:
+async def get_state(request: Request) -> AppState:
+    """Async on purpose: FastAPI runs a plain ``def`` dependency in the thread pool, one hand-off per request
+    for an attribute read."""
     return request.app.state.reisroute  # type: ignore[no-any-return]
 
 

@@ -420,9 +420,9 @@ def _chain(
         row["hash"] = key.mac_entry(keyed_body(row))
         rows.append(row)
         prev_hash = row["hash"]
-    # one executemany through Core: entries are never read back or changed in this session, so the ORM's
-    # unit of work (an object, identity and flush bookkeeping per entry) would be pure cost
-    session.execute(insert(AuditEntry), rows)
+    # one executemany on the table, past the ORM: entries are never read back or changed in this session,
+    # so its unit of work (an object, identity and flush bookkeeping per entry) would be pure cost
+    session.connection().execute(insert(AuditEntry.__table__), rows)
     return seq, prev_hash
 
 
