@@ -92,7 +92,7 @@ def require_case_access(session: Session, actor: Actor, case_id: int) -> Case:
     checks afresh."""
     refuse_admin(actor)
     transaction = session.get_transaction()
-    memo = session.info.get(ADMITTED)
+    memo: tuple[object, dict[tuple[int, str, int], Case]] | None = session.info.get(ADMITTED)
     if transaction is None or memo is None or memo[0] is not transaction:
         memo = (transaction, {})  # a new transaction checks afresh
         session.info[ADMITTED] = memo

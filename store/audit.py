@@ -61,7 +61,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, insert, select, text
+from sqlalchemy import Table, event, insert, select, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
@@ -386,6 +386,9 @@ def append(
     return entry
 
 
+AUDIT_TABLE: Table = AuditEntry.__table__  # type: ignore[assignment]
+
+
 def _chain(
     session: Session, key: AuditKey, entries: Sequence[PendingEntry], *, lock_timeout_ms: int = 5000
 ) -> tuple[int, str]:
@@ -422,7 +425,7 @@ def _chain(
         prev_hash = row["hash"]
     # one executemany on the table, past the ORM: entries are never read back or changed in this session,
     # so its unit of work (an object, identity and flush bookkeeping per entry) would be pure cost
-    session.connection().execute(insert(AuditEntry.__table__), rows)
+    session.connection().execute(insert(AUDIT_TABLE), rows)
     return seq, prev_hash
 
 
