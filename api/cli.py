@@ -6,11 +6,14 @@ import getpass
 import json
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from casework.settings import Settings
+
+if TYPE_CHECKING:
+    from casework.state import AppState
 
 app = typer.Typer(
     help="reisroute: scoped phone location extraction, route reconstruction, fair claim matching.",
@@ -39,6 +42,15 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
     demo: Annotated[bool, typer.Option(help="Seed demo users, simulated phones and a demo case")] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Serving processes (uvicorn workers). Migrations, demo seeding and the extraction worker run "
+            "once, in this process; each serving process has its own audit sequencer, route cache and "
+            "sign-in throttle",
+        ),
+    ] = 1,
 ) -> None:
     """Run the service (migrates the database first)."""
     import gc
@@ -61,15 +73,70 @@ def serve(
 
         for line in seed_demo(state):
             typer.echo(line)
-    application = create_app(settings, state=state)
     typer.echo(
-        f"reisroute on http://{host}:{port}/  (API docs: /docs; database: {state.engine.dialect.name})"
+        f"reisroute on http://{host}:{port}/  (API docs: /docs; database: {state.engine.dialect.name}"
+        + (f"; {workers} serving processes" if workers > 1 else "")
+        + ")"
     )
+    if workers > 1:
+        _serve_workers(state, host=host, port=port, workers=workers)
+        return
+    application = create_app(settings, state=state)
     # What start-up built (policy, catalogue, indexes, seeded data) lives as long as the process: keep it
     # out of the cyclic garbage collector's full scans, which otherwise run under every busy read load.
     gc.collect()
     gc.freeze()
     uvicorn.run(application, host=host, port=port, log_level="info", timeout_keep_alive=30)
+
+
+def _serve_workers(state: AppState, *, host: str, port: int, workers: int) -> None:
+    """Several serving processes on one socket (uvicorn's supervisor, spawned interpreters).
+
+    This process keeps what must exist once: it has migrated and seeded, and it runs the extraction worker
+    (``run_worker``) and its audit log (job steps). Each serving process builds its own state from the same
+    environment without migrating, with its own audit sequencer — sequencers of several processes meet at
+    the chain head (SQLite: the write lock of ``BEGIN IMMEDIATE``; PostgreSQL: the advisory lock), one
+    batch at a time, and each appends anchors and checkpoints of its own commits to the shared files.
+    """
+    import uvicorn
+
+    settings = state.settings
+    if settings.demo:
+        os.environ["REISROUTE_DEMO"] = "1"
+    job_worker = None
+    if settings.run_worker:
+        from casework.jobs.worker import JobWorker
+
+        job_worker = JobWorker(state, poll_s=settings.worker_poll_s)
+        job_worker.start()
+    try:
+        uvicorn.run(
+            "api.cli:serving_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+            timeout_keep_alive=30,
+        )
+    finally:
+        if job_worker is not None:
+            job_worker.stop()
+        state.extras["audit_log"].close()
+
+
+def serving_app():  # type: ignore[no-untyped-def]  # noqa: ANN201 - a FastAPI app, imported lazily
+    """The app of one serving process of ``serve --workers N`` (uvicorn calls this in each process)."""
+    import gc
+
+    from api.app import build_state, create_app
+
+    settings = Settings().model_copy(update={"run_worker": False})  # the supervisor runs the job worker
+    state = build_state(settings, migrate=False)  # the supervisor migrated
+    application = create_app(settings, state=state)
+    gc.collect()
+    gc.freeze()
+    return application
 
 
 @db_app.command("upgrade")

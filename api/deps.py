@@ -24,13 +24,15 @@ from casework.state import AppState
 from legal_basis.roles import Role
 from legal_basis.services import Actor
 from store.db import unit_of_work
-from store.models import ApiToken
+from store.models import ApiToken, User
 from store.types import utcnow
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
-def get_state(request: Request) -> AppState:
+async def get_state(request: Request) -> AppState:
+    """Async on purpose: FastAPI runs a plain ``def`` dependency in the thread pool, one hand-off per request
+    for an attribute read."""
     return request.app.state.reisroute  # type: ignore[no-any-return]
 
 
@@ -70,12 +72,17 @@ def get_actor(
         raise BilingualHTTPException(
             status.HTTP_401_UNAUTHORIZED, "not_signed_in", headers={"WWW-Authenticate": "Bearer"}
         )
-    row = session.scalar(select(ApiToken).where(ApiToken.token_sha256 == token_digest(token)))
-    if row is None or row.expires_at <= utcnow() or not row.user.active:
+    # one query for the token and its user, as columns: no ORM objects, no lazy load of the user
+    row = session.execute(
+        select(ApiToken.user_id, ApiToken.role, ApiToken.expires_at, User.username, User.active)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_sha256 == token_digest(token))
+    ).first()
+    if row is None or row.expires_at <= utcnow() or not row.active:
         raise BilingualHTTPException(
             status.HTTP_401_UNAUTHORIZED, "token_invalid", headers={"WWW-Authenticate": "Bearer"}
         )
-    actor = Actor(user_id=row.user_id, username=row.user.username, role=Role(row.role))
+    actor = Actor(user_id=row.user_id, username=row.username, role=Role(row.role))
     request.state.actor = actor  # for the audit entry of a refusal (api.errors)
     return actor
 

@@ -95,7 +95,7 @@ def drop_pg_database(url: str) -> None:
 
 
 def start_server(
-    code_root: Path, work: Path, database_url: str | None, gazetteer_dir: Path
+    code_root: Path, work: Path, database_url: str | None, gazetteer_dir: Path, workers: int | None = None
 ) -> tuple[subprocess.Popen[str], str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("REISROUTE_")}
@@ -110,7 +110,8 @@ def start_server(
         env["REISROUTE_DATABASE_URL"] = database_url
     log = open(work / "server.log", "w")  # noqa: SIM115 - closed with the process
     process = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--demo", "--port", str(port)],
+        [sys.executable, "-m", "api.cli", "serve", "--demo", "--port", str(port)]
+        + (["--workers", str(workers)] if workers else []),
         env=env,
         cwd=code_root,
         stdout=log,
@@ -185,10 +186,20 @@ async def load(
 
 
 def process_cpu_s(pid: int) -> float:
-    """User + system CPU seconds of the server process so far (Linux /proc): the steadier measure on a
-    shared machine, where wall times mostly measure the other processes."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU seconds of the server process and its live children (``serve --workers N``) so far
+    (Linux /proc): the steadier measure on a shared machine, where wall times mostly measure the others."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:
+            continue
+        total += sum(process_cpu_s(int(child)) for child in children)
+    return total
 
 
 def audit_verifies(base: str) -> dict[str, object] | None:
@@ -202,13 +213,15 @@ def audit_verifies(base: str) -> dict[str, object] | None:
         return {"error": str(exc)}
 
 
-def run_one(label: str, code_root: Path, backend: str, args: argparse.Namespace) -> dict[str, object]:
+def run_one(
+    label: str, code_root: Path, backend: str, args: argparse.Namespace, workers: int | None = None
+) -> dict[str, object]:
     work = Path(tempfile.mkdtemp(prefix=f"bench-conc-{label}-"))
     database_url = create_pg_database() if backend == "postgresql" else None
     process = None
     try:
         seed_started = time.monotonic()
-        process, base = start_server(code_root, work, database_url, args.gazetteer_dir)
+        process, base = start_server(code_root, work, database_url, args.gazetteer_dir, workers)
         seed_s = time.monotonic() - seed_started
         token = sign_in(base, "caseworker")
         case_id = demo_case_id(base, token)
@@ -239,6 +252,7 @@ def run_one(label: str, code_root: Path, backend: str, args: argparse.Namespace)
             "clients": args.clients,
             "rounds": args.rounds,
             "think_ms": args.think_ms,
+            "workers": workers or 1,
             "seed_s": round(seed_s, 1),
             "runs": runs,
             "audit_verify": {
@@ -265,7 +279,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], action="append")
-    parser.add_argument("--code", action="append", default=[], help="label=path of a code tree (repeatable)")
+    parser.add_argument(
+        "--code",
+        action="append",
+        default=[],
+        help="label=path of a code tree (repeatable); label=path@N serves it with `serve --workers N`",
+    )
     parser.add_argument("--timeout-s", type=float, default=60.0, help="client timeout per request")
     parser.add_argument(
         "--gazetteer-dir", type=Path, default=Path(tempfile.gettempdir()) / "reisroute-bench-gazetteer"
@@ -288,7 +307,8 @@ def main() -> None:
     results = []
     for backend in args.backend or ["sqlite"]:
         for label, root in codes:
-            result = run_one(label, Path(root).resolve(), backend, args)
+            path, _, workers = root.partition("@")
+            result = run_one(label, Path(path).resolve(), backend, args, int(workers) if workers else None)
             results.append(result)
             print(json.dumps(result), flush=True)
     print()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy import ColumnElement, Select, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from legal_basis import services
@@ -80,12 +80,33 @@ def may_access_case(session: Session, actor: Actor, case_id: int) -> bool:
     )
 
 
+ADMITTED = "reisroute.admitted_cases"  # session.info: (user, role, case) already checked in this transaction
+
+
 def require_case_access(session: Session, actor: Actor, case_id: int) -> Case:
-    """The case, if the actor may see it (need-to-know); else 404 as if it did not exist (admin: 403)."""
+    """The case, if the actor may see it (need-to-know); else 404 as if it did not exist (admin: 403).
+
+    A request checks the same case twice (the route's gate, then the handler): the second check in the same
+    transaction reuses the first's answer and its loaded row (a read transaction sees one snapshot; a write
+    transaction that changes assignments is the request that checked); a later transaction of the session
+    checks afresh."""
     refuse_admin(actor)
-    if not 0 < case_id <= MAX_ID or not may_access_case(session, actor, case_id):
-        raise _not_assigned_case(case_id)
-    return services.get_case(session, case_id)
+    transaction = session.get_transaction()
+    memo: tuple[object, dict[tuple[int, str, int], Case]] | None = session.info.get(ADMITTED)
+    if transaction is None or memo is None or memo[0] is not transaction:
+        memo = (transaction, {})  # a new transaction checks afresh
+        session.info[ADMITTED] = memo
+    key = (actor.user_id, str(actor.role), case_id)
+    case = memo[1].get(key)
+    if case is not None and (inspect(case).deleted or inspect(case).detached):
+        case = None  # deleted (or expunged) in this transaction: ask the database again
+    if case is None:
+        if not 0 < case_id <= MAX_ID or not may_access_case(session, actor, case_id):
+            raise _not_assigned_case(case_id)
+        case = services.get_case(session, case_id)
+        if transaction is not None:
+            memo[1][key] = case  # held here, so the session's identity map keeps it too
+    return case
 
 
 def require_job_access(session: Session, actor: Actor, job_id: int) -> ExtractionJob:

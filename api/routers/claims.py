@@ -357,8 +357,10 @@ def _set_read(session: Session, finding_set: FindingSet, include_findings: bool 
         "limitations_nl": ms.limitation_lines(finding_set.limitations, "nl"),
     }
     if include_findings:
-        rows = session.scalars(
-            select(FindingRow).where(FindingRow.finding_set_id == finding_set.id).order_by(FindingRow.id)
+        rows = session.execute(  # columns, not ORM objects: nothing here is changed or lazily loaded
+            select(FindingRow.data, FindingRow.claim_id, FindingRow.status)
+            .where(FindingRow.finding_set_id == finding_set.id)
+            .order_by(FindingRow.id)
         )
         data["findings"] = [{**r.data, "claim_id": r.claim_id, "status": r.status} for r in rows]
     return data
