@@ -35,6 +35,11 @@ def test_name_lists_are_large_enough_and_disjoint() -> None:
     assert not {case.text.casefold() for case in third} & (
         earlier | {case.text.casefold() for case in second}
     )
+    fourth = evaluation.load_cases(evaluation.NAMES_DIR / "names_hidden4.csv")  # before the fourth round
+    assert len(fourth) >= 250
+    assert not {case.text.casefold() for case in fourth} & (
+        earlier | {case.text.casefold() for case in second + third}
+    )
     families = {case.family for case in development}
     assert {"dutch", "english", "french", "arabic", "persian", "misspelling"} <= families
 
@@ -42,7 +47,13 @@ def test_name_lists_are_large_enough_and_disjoint() -> None:
 def test_every_intended_place_exists(gazetteer: Gazetteer) -> None:
     evaluation = _module()
     # ids only: the held-out names are never looked up here
-    for name in ("names_dev.csv", "names_hidden.csv", "names_hidden2.csv", "names_hidden3.csv"):
+    for name in (
+        "names_dev.csv",
+        "names_hidden.csv",
+        "names_hidden2.csv",
+        "names_hidden3.csv",
+        "names_hidden4.csv",
+    ):
         for case in evaluation.load_cases(evaluation.NAMES_DIR / name):
             assert gazetteer.get(case.intended_id).id == case.intended_id, case
 
