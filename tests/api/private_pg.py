@@ -115,7 +115,7 @@ def photo_zip(path: Path, photos: int, *, padding_kib: int = 48) -> dict[str, st
             exif = make_exif(
                 lat=37.98 + index / 10_000,
                 lon=23.72,
-                local_time_text=f"2024:03:01 {10 + index // 60:02d}:{index % 60:02d}:00",
+                local_time_text=f"2024:03:01 {10 + index // 3600:02d}:{index // 60 % 60:02d}:{index % 60:02d}",
                 offset_text="+02:00",
             )
             blob = make_jpeg(exif) + noise.randbytes(padding_kib * 1024)
