@@ -5,6 +5,8 @@
 Scenarios are the CI tests themselves, run with ``-s`` so they print what they measured:
 - PostgreSQL stopped, then started, then restarted while requests keep coming (tests/api/test_faults.py,
   a private cluster on its own port; the shared server is never touched);
+- PostgreSQL restarted (``pg_ctl restart -m fast``) while an offline import runs, then the job resumed
+  (tests/api/test_fault_pg_mid_job.py, the same private cluster);
 - worker killed (SIGKILL) mid-job with a pending batch, then resumed (tests/api/test_extraction_kill.py).
 Each run's pass/fail and printed figures are listed, with the machine's load average beside them.
 """
@@ -22,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = {
     "PostgreSQL stopped / started / restarted under requests; evidence disk full": "tests/api/test_faults.py",
+    "PostgreSQL restarted mid-job (offline import), then resumed": "tests/api/test_fault_pg_mid_job.py",
     "worker killed (SIGKILL) mid-job, then resumed": "tests/api/test_extraction_kill.py",
 }
 

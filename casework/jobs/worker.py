@@ -3,8 +3,11 @@
 A job is a row, not a request. The worker claims one with a compare-and-set on its state (safe with several
 workers on PostgreSQL and on SQLite), re-checks the legal gate (consent may have been withdrawn since), opens
 the source, records identity and the clock before and after, and runs the generic acquisition runner. A
-disconnect leaves the job ``interrupted``; it is retried with the items already committed skipped. On start,
-jobs left ``running`` by a dead process become ``interrupted`` and resume.
+disconnect leaves the job ``interrupted``; it is retried with the items already committed skipped. So does a lost
+database (PostgreSQL restarted, a connection cut, SQLite locked past its timeout): the batch being written rolls
+back whole, the worker waits for the database to record the interruption, and the next pass resumes the job
+(the pool's pre-ping replaces dead connections). On start, jobs left ``running`` by a dead process become
+``interrupted`` and resume.
 
 Stations: a worker with a station name (``REISROUTE_STATION``, ``reisroute worker --station NAME``) claims
 only the jobs pinned to that station, a worker without one only unpinned jobs. On PostgreSQL a claim is
@@ -26,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 import extractor
 from casework.jobs.targets import Target, missing_fact_entries, open_target
@@ -36,12 +41,27 @@ from extractor.errors import DeviceDisconnected, DeviceTimeout, ExtractionError
 from extractor.sources.base import ensure_registered_device
 from legal_basis.services import gate_for
 from store import audit
+from store.errors import StoreUnavailable
 from store.job_sink import DbJobSink
 from store.models import Authorisation, Device, ExtractionJob
 from store.types import utcnow
 
 log = logging.getLogger("reisroute.worker")
 RETRYABLE = (DeviceDisconnected, DeviceTimeout)
+STORE_ERRORS: tuple[type[BaseException], ...] = (DBAPIError, PoolTimeoutError, StoreUnavailable)
+try:  # a raw psycopg error (the records' COPY runs on the driver connection) is not wrapped by SQLAlchemy
+    import psycopg
+
+    STORE_ERRORS = (*STORE_ERRORS, psycopg.OperationalError)
+except ImportError:  # pragma: no cover - SQLite-only installs
+    pass
+
+
+def store_lost(exc: BaseException) -> bool:
+    """The database went away or stayed locked (a restart, a cut connection): the job is resumable."""
+    if isinstance(exc, (DBAPIError, PoolTimeoutError, StoreUnavailable)):
+        return audit.is_transient(exc)
+    return isinstance(exc, STORE_ERRORS)  # psycopg.OperationalError: connection lost or refused
 
 
 def parser_version(artifact: Any) -> str:
@@ -100,6 +120,9 @@ class JobWorker:
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # a job this worker could not mark interrupted while the database was away: marked on the next pass
+        self._unrecorded: tuple[int, str] | None = None
+        self.store_wait_s = 60.0  # how long a job that lost the database waits for it to come back
 
     # lifecycle -------------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -272,6 +295,10 @@ class JobWorker:
         return outcome
 
     def run_once(self) -> bool:
+        if self._unrecorded is not None:
+            lost_id, error = self._unrecorded
+            self._finish(lost_id, "interrupted", error=error, action="job.interrupted", only_if_mine=True)
+            self._unrecorded = None
         job_id = self.claim()
         if job_id is None:
             return False
@@ -283,10 +310,14 @@ class JobWorker:
         return True
 
     # running ---------------------------------------------------------------------------------------------
-    def _finish(self, job_id: int, state: str, *, error: str | None = None, action: str) -> None:
+    def _finish(
+        self, job_id: int, state: str, *, error: str | None = None, action: str, only_if_mine: bool = False
+    ) -> None:
         with self.state.session_factory.begin() as session:
             job = session.get(ExtractionJob, job_id)
             assert job is not None
+            if only_if_mine and (job.state != "running" or job.worker_id != self.worker_id):
+                return  # another worker took it over meanwhile (recover_orphans)
             job.state = state
             job.error = error
             job.worker_id = None
@@ -305,6 +336,39 @@ class JobWorker:
             )
 
     def run_job(self, job_id: int) -> str:
+        """Run a claimed job to its end state. A database lost on the way (PostgreSQL restarted, the
+        connection cut, SQLite locked past its timeout) interrupts the job: the batch being written rolled
+        back whole, and the job resumes with the committed items skipped."""
+        try:
+            return self._run_job(job_id)
+        except Exception as exc:
+            if not store_lost(exc):
+                raise
+            return self._interrupt_store_lost(job_id, exc)
+
+    def _interrupt_store_lost(self, job_id: int, exc: BaseException) -> str:
+        cause = getattr(exc, "orig", None) or exc
+        reason = str(cause).strip().splitlines()[0][:200] if str(cause).strip() else type(cause).__name__
+        error = f"database unavailable ({reason}): the batch being written was rolled back; the job resumes"
+        log.warning("job %s: %s", job_id, error)
+        # the database may still be restarting: wait for it (the pool reconnects, pre-ping drops dead
+        # connections) and record the interruption; if it stays away, the next pass records it
+        deadline = time.monotonic() + self.store_wait_s
+        while True:
+            try:
+                self._finish(job_id, "interrupted", error=error, action="job.interrupted")
+                break
+            except Exception as again:
+                if not store_lost(again):
+                    raise
+                if time.monotonic() >= deadline or self._stop.is_set():
+                    self._unrecorded = (job_id, error)  # still running under this worker: see run_once
+                    raise
+                time.sleep(0.25)
+        time.sleep(self.retry_delay_s)
+        return "interrupted"
+
+    def _run_job(self, job_id: int) -> str:
         state = self.state
         with state.session_factory() as session:
             job = session.get(ExtractionJob, job_id)
