@@ -25,6 +25,10 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         if settings.run_worker and worker is not None:
             app_state.worker = worker(app_state)
             app_state.worker.start()
+            # the worker builds routes: open the gazetteer now, not when the first job ends
+            from casework.places_index import warm_up
+
+            warm_up(app_state)
         try:
             yield
         finally:

@@ -99,13 +99,9 @@ def understand_time(text: str, *, reference_year: int | None = None) -> dict[str
 
 
 def gazetteer(state: AppState):  # type: ignore[no-untyped-def]
-    cached = state.extras.get("gazetteer")
-    if cached is None:
-        from matching.gazetteer import Gazetteer
+    from casework.places_index import gazetteer as shared_gazetteer
 
-        cached = Gazetteer.open(state.settings.resolved_gazetteer_dir())
-        state.extras["gazetteer"] = cached
-    return cached
+    return shared_gazetteer(state)
 
 
 def route_countries(session: Session, case_id: int) -> list[str]:

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from casework.memory import release_freed_memory
 from casework.route_parameters import route_parameters
 from casework.state import AppState
 from legal_basis.errors import NotPermitted
@@ -108,6 +109,15 @@ def rebuild_route(
     parameters: BaseModel | dict[str, Any] | None = None,
     actor: str = "pipeline",
 ) -> RouteVersion | None:
+    try:
+        return _rebuild_route(state, case_id, parameters=parameters, actor=actor)
+    finally:
+        release_freed_memory()  # the build's temporaries: hand their pages back before the next step
+
+
+def _rebuild_route(
+    state: AppState, case_id: int, *, parameters: BaseModel | dict[str, Any] | None, actor: str
+) -> RouteVersion | None:
     from routing.route import build_route, route_to_geojson
     from store.route_store import add_route_version, seal_route_points
 
@@ -162,25 +172,16 @@ def rebuild_route(
 
 
 def _nearest_place_function(state: AppState) -> Callable[[float, float], str | None] | None:
-    cached = state.extras.get("nearest_place")
-    if cached is None:
-        try:
-            from matching.gazetteer import Gazetteer
-        except ImportError:
-            return None
-        gazetteer = state.extras.get("gazetteer") or Gazetteer.open(state.settings.resolved_gazetteer_dir())
-        state.extras["gazetteer"] = gazetteer
-        from matching.nearest_place import NearestPlaceIndex
+    from casework.places_index import nearest_place_index
 
-        cached = NearestPlaceIndex(gazetteer.path)
-        state.extras["nearest_place"] = cached
-    return cached  # type: ignore[no-any-return]
+    return nearest_place_index(state)  # type: ignore[no-any-return]
 
 
 def after_job(state: AppState, case_id: int, job_id: int) -> None:
     from casework.device_signals import record_device_history
     from store.errors import StoreError
 
+    release_freed_memory()  # what the acquisition freed (parsed records, batches) before the route build
     try:
         record_device_history(state, job_id)  # before matching: its signals are limitations of the findings
     except StoreError:  # evidence unreadable (integrity, key destroyed): the job keeps device_history = None
@@ -201,3 +202,5 @@ def after_job(state: AppState, case_id: int, job_id: int) -> None:
         return
     except Exception:  # noqa: BLE001
         log.exception("re-matching failed for case %s", case_id)
+    finally:
+        release_freed_memory()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -9,46 +11,87 @@ import numpy as np
 from routing.geodesy import METRES_PER_DEGREE
 from routing.visits import NamedPlace
 
+_BATCH = 20_000
+
 
 class NearestPlaceIndex:
     """Nearest named place (gazetteer) to a position: curated places and GeoNames towns, within a radius.
 
     Brute force over ~235,000 places with a flat-earth distance in a small window: ~1 ms a query, which is
-    ample for a route's stays.
+    ample for a route's stays. Only numeric columns are held (positions, the ranking bonus, population and
+    a coded kind: ~9 MB); the name of the place found is read from the index file by its row id, so the
+    serving process does not keep a quarter of a million strings (about 100 MB with their tuples).
     """
 
     def __init__(self, gazetteer_path: Path, *, max_distance_m: float = 25_000.0) -> None:
-        import sqlite3
-
-        connection = sqlite3.connect(f"file:{gazetteer_path}?mode=ro", uri=True)
+        self.path = Path(gazetteer_path)
+        self.max_distance_m = max_distance_m
+        connection = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
         try:
-            rows = connection.execute(
-                "SELECT name, country, lat, lon, COALESCE(population, 0), curated, kind FROM places "
-                "WHERE kind NOT IN ('country', 'region')"
-            ).fetchall()
+            (count,) = connection.execute(
+                "SELECT count(*) FROM places WHERE kind NOT IN ('country', 'region')"
+            ).fetchone()
+            self.rowid = np.empty(count, dtype=np.int64)
+            self.lat = np.empty(count, dtype=np.float64)
+            self.lon = np.empty(count, dtype=np.float64)
+            self.population = np.empty(count, dtype=np.int64)
+            curated = np.empty(count, dtype=bool)
+            self.kind_code = np.empty(count, dtype=np.int16)
+            self.kind_labels: list[str] = []
+            codes: dict[str, int] = {}
+            cursor = connection.execute(
+                "SELECT rowid, lat, lon, COALESCE(population, 0), curated, kind FROM places "
+                "WHERE kind NOT IN ('country', 'region') ORDER BY rowid"
+            )
+            at = 0
+            while rows := cursor.fetchmany(_BATCH):
+                end = min(at + len(rows), count)  # the file is read-only: the count cannot move
+                rows = rows[: end - at]
+                block = np.asarray([r[:5] for r in rows], dtype=np.float64)
+                self.rowid[at:end] = block[:, 0]
+                self.lat[at:end] = block[:, 1]
+                self.lon[at:end] = block[:, 2]
+                self.population[at:end] = block[:, 3]
+                curated[at:end] = block[:, 4] != 0
+                self.kind_code[at:end] = [codes.setdefault(r[5], len(codes)) for r in rows]
+                at = end
+            self.kind_labels = [kind for kind, _ in sorted(codes.items(), key=lambda item: item[1])]
         finally:
             connection.close()
-        self.names = [f"{name} ({country})" if country else name for name, country, *_ in rows]
-        self.population = [int(r[4]) if r[4] else None for r in rows]
-        self.kinds = [str(r[6]) for r in rows]
-        self.lat = np.asarray([r[2] for r in rows], dtype=np.float64)
-        self.lon = np.asarray([r[3] for r in rows], dtype=np.float64)
         # a curated place (camp, crossing) or a bigger town wins over a hamlet a little closer
-        self.bonus_m = np.asarray(
-            [2_000.0 if r[5] else min(np.log10(max(r[4], 1)) * 400.0, 2_400.0) for r in rows]
+        self.bonus_m = np.where(
+            curated, 2_000.0, np.minimum(np.log10(np.maximum(self.population, 1)) * 400.0, 2_400.0)
         )
-        self.max_distance_m = max_distance_m
+        self._local = threading.local()
+
+    def __len__(self) -> int:
+        return len(self.rowid)
 
     def __call__(self, lat: float, lon: float) -> str | None:
         best = self._nearest(lat, lon)
-        return None if best is None else self.names[best]
+        return None if best is None else self._name(best)
 
     def named(self, lat: float, lon: float) -> NamedPlace | None:
         """The nearest place with its population and kind (routing sizes a visit's radius by them)."""
         best = self._nearest(lat, lon)
         if best is None:
             return None
-        return NamedPlace(name=self.names[best], population=self.population[best], kind=self.kinds[best])
+        population = int(self.population[best])
+        return NamedPlace(
+            name=self._name(best),
+            population=population or None,
+            kind=self.kind_labels[int(self.kind_code[best])],
+        )
+
+    def _name(self, index: int) -> str:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:  # one read-only connection per thread (the worker and request threads)
+            connection = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+            self._local.connection = connection
+        name, country = connection.execute(
+            "SELECT name, country FROM places WHERE rowid = ?", (int(self.rowid[index]),)
+        ).fetchone()
+        return f"{name} ({country})" if country else str(name)
 
     def _nearest(self, lat: float, lon: float) -> int | None:
         window = (np.abs(self.lat - lat) < 0.5) & (np.abs(self.lon - lon) < 0.7)

@@ -320,7 +320,9 @@ def add_route_version(
     )
     session.add(row)
     session.flush()
-    _cache_put((evidence.location, case_id, sealed.sha256), sealed.points)
+    # the new version is what readers ask for next: the case's older versions leave the cache (they are
+    # decoded again if asked for), so a rebuild does not keep two big cases' worth of points
+    _cache_put((evidence.location, case_id, sealed.sha256), sealed.points, only_version_of_case=True)
     return row
 
 
@@ -354,8 +356,11 @@ _cache: OrderedDict[tuple[str, int, str], StoredPoints] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
-def _cache_put(key: tuple[str, int, str], points: StoredPoints) -> None:
+def _cache_put(key: tuple[str, int, str], points: StoredPoints, *, only_version_of_case: bool = False) -> None:
     with _cache_lock:
+        if only_version_of_case:
+            for other in [k for k in _cache if k[:2] == key[:2] and k != key]:
+                del _cache[other]
         _cache[key] = points
         _cache.move_to_end(key)
         total = sum(p.nbytes for p in _cache.values())
