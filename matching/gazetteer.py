@@ -35,6 +35,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
@@ -54,6 +55,7 @@ from matching.errors import (
 from matching.names import (
     ascii_key,
     fold_name,
+    generic_kind,
     generic_words,
     normalise_name,
     qualifiers_of,
@@ -767,6 +769,39 @@ class Gazetteer:
                 )
         return hits
 
+    def _bare_country(self, text: str) -> tuple[str, str] | None:
+        """("Tripoli", "LY") from "Tripoli Libya" or "Libya Tripoli": a country (or a curated region) named
+        before or after the place without a comma, in any language of the country names.
+
+        Only when the whole text is no name itself (no exact hit: "Port Soudan", "South Sudan", "Guinea-Bissau"
+        stay whole), the country is named by a name and not by its code ("AL" is not Albania in "Al
+        Kufrah"), and the rest of the text is a name the gazetteer knows (an exact or spelling-family hit,
+        generic words left out). The longest country name wins ("Saudi Arabia" before "Arabia").
+        """
+        words = list(_WORD_SPAN.finditer(text))
+        if len(words) < 2 or self._exact_hits(text) or self._exact_hits(strip_generic_words(text)[0]):
+            return None  # "Irak country", "Evros river": the generic-word rule reads them
+        for size in range(min(_MAX_COUNTRY_WORDS, len(words) - 1), 0, -1):
+            for country_words, rest_words in (
+                (words[-size:], words[:-size]),
+                (words[:size], words[size:]),
+            ):
+                said = text[country_words[0].start() : country_words[-1].end()]
+                rest = text[rest_words[0].start() : rest_words[-1].end()]
+                codes = {
+                    hit.place_row[4]
+                    for hit in self._exact_hits(said)
+                    if hit.place_row[3] in _CLAIMABLE_KINDS and not _is_code(hit.name)
+                }
+                if len(codes) == 1 and not _only_generic_words(rest) and self._resolves(rest):
+                    return rest, codes.pop()
+        return None
+
+    def _resolves(self, text: str) -> bool:
+        """The text (or its core without generic words) has an exact or spelling-family hit."""
+        core, _ = strip_generic_words(text)
+        return any(self._exact_hits(part) or self._fold_hits(part) for part in {text, core})
+
     def lookup(
         self,
         text: str,
@@ -819,6 +854,10 @@ class Gazetteer:
             if countries and candidate_head:
                 head = candidate_head
                 claimed = countries[0].country_iso2
+        else:
+            bare = self._bare_country(text)
+            if bare is not None:
+                head, claimed = bare
         hits = self._exact_hits(head)
         core, kinds = strip_generic_words(head)
         if core != head:  # "Calais jungle", "Irak country": the name without the generic words too
@@ -860,6 +899,18 @@ class Gazetteer:
         """
         del route_countries, preferred_countries  # accepted for callers of the former signature
         return self.lookup(text, country=country, limit=limit, fuzzy=fuzzy).places
+
+
+_WORD_SPAN = re.compile(r"\S+")
+_GENERIC_TOKEN = re.compile(r"[^\s\-–—,/]+")
+#: Words a country name may take when it is written after or before the place ("Saudi Arabia", "Bosnia and
+#: Herzegovina" are longer but rarely written so).
+_MAX_COUNTRY_WORDS = 3
+_CLAIMABLE_KINDS = frozenset({PlaceKind.COUNTRY.value, PlaceKind.REGION.value})
+
+
+def _only_generic_words(text: str) -> bool:
+    return all(generic_kind(word) is not None for word in _GENERIC_TOKEN.findall(text))
 
 
 def _split_country(text: str) -> tuple[str, str] | None:

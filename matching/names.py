@@ -269,7 +269,8 @@ def generic_words() -> dict[str, str]:
     return {**inflected, **words}
 
 
-def _generic_kind(token: str) -> str | None:
+def generic_kind(token: str) -> str | None:
+    """The kind a generic word names ("" if none), or None when the token is no generic word."""
     words = generic_words()
     for key in (normalise_name(token), "" if _is_abjad(token) else "".join(ascii_words(token))):
         if key and key in words:
@@ -286,10 +287,10 @@ def strip_generic_words(text: str) -> tuple[str, frozenset[str]]:
     tokens = list(_TOKEN.finditer(text))
     first, last = 0, len(tokens)
     kinds: set[str] = set()
-    while last - first > 1 and (kind := _generic_kind(tokens[last - 1].group())) is not None:
+    while last - first > 1 and (kind := generic_kind(tokens[last - 1].group())) is not None:
         last -= 1
         kinds.add(kind)
-    while last - first > 1 and (kind := _generic_kind(tokens[first].group())) is not None:
+    while last - first > 1 and (kind := generic_kind(tokens[first].group())) is not None:
         first += 1
         kinds.add(kind)
         if last - first > 1 and tokens[first].group().casefold() in EZAFE_PARTICLES:
