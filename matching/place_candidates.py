@@ -122,6 +122,8 @@ class ScoreReason(enum.StrEnum):
     CLAIMED_COUNTRY = "claimed_country"
     GENERIC_WORD_DROPPED = "generic_word_dropped"
     KIND_NAMED = "kind_named"
+    PART_OF_TEXT = "part_of_text"
+    BOTH_PARTS = "both_parts"
     COORDINATES = "coordinates"
 
 
@@ -131,6 +133,7 @@ class AmbiguityReason(enum.StrEnum):
     SPELLING_NEAR_LARGER = "spelling_near_larger"
     SPELLING_NEAR_MUCH_LARGER = "spelling_near_much_larger"
     WEAK_MATCH = "weak_match"
+    PARTS_DISAGREE = "parts_disagree"
 
 
 def reason_text(code: str, language: str = "en") -> str:
