@@ -134,6 +134,7 @@ class AmbiguityReason(enum.StrEnum):
     SPELLING_NEAR_MUCH_LARGER = "spelling_near_much_larger"
     WEAK_MATCH = "weak_match"
     PARTS_DISAGREE = "parts_disagree"
+    SIMILAR_ONLY = "similar_only"
 
 
 def reason_text(code: str, language: str = "en") -> str:
@@ -278,9 +279,13 @@ def decide_ambiguity(
     candidates: Sequence[PlaceCandidate],
 ) -> tuple[bool, tuple[AmbiguityReason, ...], tuple[str, ...]]:
     """(ambiguous, reasons, ids of the candidates the caseworker must choose between)."""
-    if len(candidates) < 2:
+    if not candidates:
         return False, (), ()
     best = candidates[0]
+    if len(candidates) == 1:  # a lone weak match is still weak ("Assos Behramkale" → a French village)
+        if best.match is MatchKind.SIMILAR and _is_village(best):
+            return True, (AmbiguityReason.WEAK_MATCH,), (best.place.id,)
+        return False, (), ()
     reasons: list[AmbiguityReason] = []
     rivals: list[PlaceCandidate] = []
     for other in candidates[1:]:
@@ -317,6 +322,16 @@ def decide_ambiguity(
                 rivals.append(other)
                 if AmbiguityReason.SPELLING_NEAR_MUCH_LARGER not in reasons:
                     reasons.append(AmbiguityReason.SPELLING_NEAR_MUCH_LARGER)
+    if best.match is MatchKind.SIMILAR and not _is_village(best) and not _is_curated(best):
+        for other in candidates[1:]:
+            if (
+                other not in rivals
+                and best.score - other.score <= SPELLING_AMBIGUITY_MARGIN
+                and gap_km(best.place, other.place) > AMBIGUITY_DISTANCE_KM
+            ):
+                rivals.append(other)
+                if AmbiguityReason.SIMILAR_ONLY not in reasons:
+                    reasons.append(AmbiguityReason.SIMILAR_ONLY)
     weak = best.match is MatchKind.SIMILAR and _is_village(best)
     if weak:
         reasons.append(AmbiguityReason.WEAK_MATCH)
@@ -352,6 +367,10 @@ def _is_village(candidate: PlaceCandidate) -> bool:
         and (place.population or 0) < VILLAGE_POPULATION
         and not any(part.reason is ScoreReason.CURATED_ROUTE_PLACE for part in candidate.parts)
     )
+
+
+def _is_curated(candidate: PlaceCandidate) -> bool:
+    return any(part.reason is ScoreReason.CURATED_ROUTE_PLACE for part in candidate.parts)
 
 
 def near_spelling(said: str, name: str) -> bool:
