@@ -715,7 +715,10 @@ class Gazetteer:
         light = ascii_key(text)
         asked = qualifiers_of(text) if asked is None else asked
         hits = []
-        for name, main, name_fold, *place_row in self._rows("n.fold", fold, limit=_MAX_FOLD_ROWS):
+        rows = self._rows("n.fold", fold, limit=_MAX_FOLD_ROWS)
+        if "g" in fold:  # the Arabic qaf said as g (Libya, Sudan, the Gulf): "Garabulli" is Qarabulli
+            rows += self._rows("n.fold", fold.replace("g", "k"), limit=_MAX_FOLD_ROWS)
+        for name, main, name_fold, *place_row in rows:
             if _is_code(name):
                 continue  # a code is a name only when typed as it is
             points = FOLD_POINTS_BASE + FOLD_POINTS_SPELLING * fuzz.ratio(light, ascii_key(name)) / 100.0
