@@ -794,9 +794,7 @@ class Gazetteer:
                 hits += self._similar_hits(core, limit=20, score_cutoff=FUZZY_SCORE_CUTOFF)
         return hits, kinds
 
-    def _part_hits(
-        self, text: str, claimed: str | None
-    ) -> tuple[list[_NameHit], tuple[PlaceCandidate, ...]]:
+    def _part_hits(self, text: str, claimed: str | None) -> tuple[list[_NameHit], tuple[PlaceCandidate, ...]]:
         """Hits of the parts of a two-name text ("Hatay Antakya": province + city; "Halab al-Shahba": name +
         epithet; "Assos Behramkale": two names of one place), and the best candidate of each part that
         has a name of its own (an exact or spelling-family hit).
@@ -982,10 +980,7 @@ def _parts_disagree(
     """Ambiguous when the best was found for a part of the text only, not for both parts, and another part
     names a place more than ``AMBIGUITY_DISTANCE_KM`` away ("Halab al-Shahba": Aleppo or Shahba)."""
     reasons_of_best = {part.reason for part in best.parts}
-    if (
-        ScoreReason.PART_OF_TEXT not in reasons_of_best
-        or ScoreReason.BOTH_PARTS in reasons_of_best
-    ):
+    if ScoreReason.PART_OF_TEXT not in reasons_of_best or ScoreReason.BOTH_PARTS in reasons_of_best:
         return ambiguous, reasons, ids
     others = [
         other.place.id
