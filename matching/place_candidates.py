@@ -49,7 +49,13 @@ raise a question for the caseworker, never silently pick the place it would then
   away; the Dutch misspelling "Weenen" (for Wenen, Vienna) is the exact name of a town of 8,000 in
   South Africa.
 - *weak match*: the best is a village met only by a similar spelling (no name of its spelling family),
-  the weakest evidence the gazetteer has; the caseworker confirms it even without a close rival.
+  the weakest evidence the gazetteer has; the caseworker confirms it even without a close rival. Also
+  when it is the only candidate.
+- *similar only*: the best (not a village, not curated) is met only by a similar spelling and a place
+  more than ``AMBIGUITY_DISTANCE_KM`` away scores within ``SPELLING_AMBIGUITY_MARGIN`` ("Harem Syria"
+  read whole met the city Khorramshahr so).
+- *parts disagree* (``matching.gazetteer``): a two-name text found by one part only while the other part
+  names a place more than ``AMBIGUITY_DISTANCE_KM`` away ("Halab al-Shahba": Aleppo or Shahba).
 - *a small exact name near a much larger spelling*: the best is a small place (under
   ``SMALL_PLACE_POPULATION`` = 50,000, not curated, not a country) whose name the text matches exactly,
   and a place met by a spelling (its family or a similar one) that is at least ``MUCH_LARGER_FACTOR``
