@@ -6,7 +6,7 @@ Usage (from the repository root)::
     python bench/evaluate_places.py --hidden           # the first held-out names (now tuning names too)
     python bench/evaluate_places.py --hidden2          # the second held-out names (run once; now tuning)
     python bench/evaluate_places.py --hidden3          # the third held-out names: run once, at the end
-    python bench/evaluate_places.py --hidden4          # the fourth held-out names: run once, at the end
+    python bench/evaluate_places.py --hidden4          # the fourth held-out names (run once; now tuning)
     python bench/evaluate_places.py --names FILE.csv   # any names file of the same columns
     python bench/evaluate_places.py --cache-dir DIR    # where the gazetteer index is (built if missing)
 

@@ -35,6 +35,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
@@ -54,12 +55,15 @@ from matching.errors import (
 from matching.names import (
     ascii_key,
     fold_name,
+    generic_kind,
     generic_words,
     normalise_name,
     qualifiers_of,
     strip_generic_words,
 )
 from matching.place_candidates import (
+    AMBIGUITY_DISTANCE_KM,
+    AmbiguityReason,
     MatchKind,
     PlaceCandidate,
     PlaceResolution,
@@ -67,6 +71,7 @@ from matching.place_candidates import (
     ScoreReason,
     decide_ambiguity,
     distance_to_points_km,
+    gap_km,
     haversine_km,
 )
 from matching.places import BoundingBox, Place, PlaceKind
@@ -100,6 +105,9 @@ GENERIC_WORD_POINTS = -1.0
 KIND_WORD_UNSAID_POINTS = 4.0
 KIND_NAMED_POINTS = 6.0
 FUZZY_SCORE_CUTOFF = 80.0
+#: A name found for a part of a two-name text only ("Antakya" in "Hatay Antakya"); +10 when both parts name it.
+PART_OF_TEXT_POINTS = -12.0
+BOTH_PARTS_POINTS = 10.0
 #: Exact hits of places smaller than this (not curated, not a country) do not stop the similarity search.
 SMALL_EXACT_POPULATION = 50_000
 _MAX_FOLD_ROWS = 3_000
@@ -721,7 +729,10 @@ class Gazetteer:
         light = ascii_key(text)
         asked = qualifiers_of(text) if asked is None else asked
         hits = []
-        for name, main, name_fold, *place_row in self._rows("n.fold", fold, limit=_MAX_FOLD_ROWS):
+        rows = self._rows("n.fold", fold, limit=_MAX_FOLD_ROWS)
+        if "g" in fold:  # the Arabic qaf said as g (Libya, Sudan, the Gulf): "Garabulli" is Qarabulli
+            rows += self._rows("n.fold", fold.replace("g", "k"), limit=_MAX_FOLD_ROWS)
+        for name, main, name_fold, *place_row in rows:
             if _is_code(name):
                 continue  # a code is a name only when typed as it is
             points = FOLD_POINTS_BASE + FOLD_POINTS_SPELLING * fuzz.ratio(light, ascii_key(name)) / 100.0
@@ -781,6 +792,88 @@ class Gazetteer:
                 )
         return hits
 
+    def _name_hits(self, head: str, *, fuzzy: bool) -> tuple[list[_NameHit], frozenset[str]]:
+        """Exact hits of the text and of its core without generic words, then (``fuzzy``) its spelling family
+        and, unless a large place matched exactly, similar spellings; and the kinds the generic words name."""
+        hits = self._exact_hits(head)
+        core, kinds = strip_generic_words(head)
+        if core != head:  # "Calais jungle", "Irak country": the name without the generic words too
+            hits += self._exact_hits(
+                core, (ScorePart(ScoreReason.GENERIC_WORD_DROPPED, GENERIC_WORD_POINTS),)
+            )
+        if fuzzy:
+            only_small = all(hit.small for hit in hits)  # also when nothing matched exactly
+            hits += self._fold_hits(core, asked=qualifiers_of(head))
+            if only_small:  # a misspelt city must compete with a hamlet of that exact name
+                hits += self._similar_hits(core, limit=20, score_cutoff=FUZZY_SCORE_CUTOFF)
+        return hits, kinds
+
+    def _part_hits(self, text: str, claimed: str | None) -> tuple[list[_NameHit], tuple[PlaceCandidate, ...]]:
+        """Hits of the parts of a two-name text ("Hatay Antakya": province + city; "Halab al-Shahba": name +
+        epithet; "Assos Behramkale": two names of one place), and the best candidate of each part that
+        has a name of its own (an exact or spelling-family hit).
+
+        The text is cut at each space between its words (2 or 3 words). A part's hit scores
+        ``PART_OF_TEXT_POINTS`` less than the same hit of a whole text, and ``BOTH_PARTS_POINTS`` more
+        when the place is a candidate of the other part too (both names name it).
+        """
+        words = list(_WORD_SPAN.finditer(text))
+        if not 2 <= len(words) <= _MAX_PART_WORDS:
+            return [], ()
+        found: list[_NameHit] = []
+        bests: dict[str, PlaceCandidate] = {}
+        for cut in range(1, len(words)):
+            parts = (
+                text[words[0].start() : words[cut - 1].end()],
+                text[words[cut].start() : words[-1].end()],
+            )
+            part_hits = [self._name_hits(part, fuzzy=True) for part in parts]
+            place_ids = [{hit.place_row[1] for hit in hits} for hits, _ in part_hits]
+            for index, (hits, kinds) in enumerate(part_hits):
+                other_ids = place_ids[1 - index]
+                for hit in hits:
+                    extra = (*hit.extra, ScorePart(ScoreReason.PART_OF_TEXT, PART_OF_TEXT_POINTS))
+                    if hit.place_row[1] in other_ids:
+                        extra = (*extra, ScorePart(ScoreReason.BOTH_PARTS, BOTH_PARTS_POINTS))
+                    found.append(dataclasses.replace(hit, extra=extra))
+                ranked = _rank([hit for hit in hits if hit.match in _GOOD_MATCHES], claimed, kinds)
+                if ranked:
+                    bests.setdefault(ranked[0].place.id, ranked[0])
+        return found, tuple(bests.values())
+
+    def _bare_country(self, text: str) -> tuple[str, str] | None:
+        """("Tripoli", "LY") from "Tripoli Libya" or "Libya Tripoli": a country (or a curated region) named
+        before or after the place without a comma, in any language of the country names.
+
+        Only when the whole text is no name itself (no exact hit: "Port Soudan", "South Sudan", "Guinea-Bissau"
+        stay whole), the country is named by a name and not by its code ("AL" is not Albania in "Al
+        Kufrah"), and the rest of the text is a name the gazetteer knows (an exact or spelling-family hit,
+        generic words left out). The longest country name wins ("Saudi Arabia" before "Arabia").
+        """
+        words = list(_WORD_SPAN.finditer(text))
+        if len(words) < 2 or self._exact_hits(text) or self._exact_hits(strip_generic_words(text)[0]):
+            return None  # "Irak country", "Evros river": the generic-word rule reads them
+        for size in range(min(_MAX_COUNTRY_WORDS, len(words) - 1), 0, -1):
+            for country_words, rest_words in (
+                (words[-size:], words[:-size]),
+                (words[:size], words[size:]),
+            ):
+                said = text[country_words[0].start() : country_words[-1].end()]
+                rest = text[rest_words[0].start() : rest_words[-1].end()]
+                codes = {
+                    hit.place_row[4]
+                    for hit in self._exact_hits(said)
+                    if hit.place_row[3] in _CLAIMABLE_KINDS and not _is_code(hit.name)
+                }
+                if len(codes) == 1 and not _only_generic_words(rest) and self._resolves(rest):
+                    return rest, codes.pop()
+        return None
+
+    def _resolves(self, text: str) -> bool:
+        """The text (or its core without generic words) has an exact or spelling-family hit."""
+        core, _ = strip_generic_words(text)
+        return any(self._exact_hits(part) or self._fold_hits(part) for part in {text, core})
+
     def lookup(
         self,
         text: str,
@@ -833,20 +926,23 @@ class Gazetteer:
             if countries and candidate_head:
                 head = candidate_head
                 claimed = countries[0].country_iso2
-        hits = self._exact_hits(head)
-        core, kinds = strip_generic_words(head)
-        if core != head:  # "Calais jungle", "Irak country": the name without the generic words too
-            hits += self._exact_hits(
-                core, (ScorePart(ScoreReason.GENERIC_WORD_DROPPED, GENERIC_WORD_POINTS),)
-            )
-        if fuzzy:
-            only_small = all(hit.small for hit in hits)  # also when nothing matched exactly
-            hits += self._fold_hits(core, asked=qualifiers_of(head))
-            if only_small:  # a misspelt city must compete with a hamlet of that exact name
-                hits += self._similar_hits(core, limit=20, score_cutoff=FUZZY_SCORE_CUTOFF)
+        else:
+            bare = self._bare_country(text)
+            if bare is not None:
+                head, claimed = bare
+        hits, kinds = self._name_hits(head, fuzzy=fuzzy)
+        part_bests: tuple[PlaceCandidate, ...] = ()
+        if fuzzy and not any(hit.match in _GOOD_MATCHES for hit in hits):
+            # no name of the whole text: "Hatay Antakya", "Halab al-Shahba", "Assos Behramkale"
+            part_hits, part_bests = self._part_hits(head, claimed)
+            if any(hit.place_row[1] == best_id for hit in hits for best_id in _ids(part_bests)):
+                part_bests = ()  # a similar spelling of the whole text names a part's place: they agree
+            hits += part_hits
         ranked = _rank(hits, claimed, kinds)[:limit]
         candidates = tuple(_with_route(candidate, routes, route_points) for candidate in ranked)
         ambiguous, reasons, ids = decide_ambiguity(candidates)
+        if candidates and part_bests:
+            ambiguous, reasons, ids = _parts_disagree(candidates[0], part_bests, ambiguous, reasons, ids)
         return PlaceResolution(
             text=text,
             candidates=candidates,
@@ -874,6 +970,53 @@ class Gazetteer:
         """
         del route_countries, preferred_countries  # accepted for callers of the former signature
         return self.lookup(text, country=country, limit=limit, fuzzy=fuzzy).places
+
+
+_WORD_SPAN = re.compile(r"\S+")
+_GENERIC_TOKEN = re.compile(r"[^\s\-–—,/]+")
+#: Words a country name may take when it is written after or before the place ("Saudi Arabia", "Bosnia and
+#: Herzegovina" are longer but rarely written so).
+_MAX_COUNTRY_WORDS = 3
+_CLAIMABLE_KINDS = frozenset({PlaceKind.COUNTRY.value, PlaceKind.REGION.value})
+
+
+_GOOD_MATCHES = frozenset({MatchKind.EXACT_NAME, MatchKind.EXACT_ALTERNATE, MatchKind.SPELLING_FAMILY})
+_MAX_PART_WORDS = 3
+
+
+def _parts_disagree(
+    best: PlaceCandidate,
+    part_bests: tuple[PlaceCandidate, ...],
+    ambiguous: bool,
+    reasons: tuple[AmbiguityReason, ...],
+    ids: tuple[str, ...],
+) -> tuple[bool, tuple[AmbiguityReason, ...], tuple[str, ...]]:
+    """Ambiguous when the best was found for a part of the text only, not for both parts, and another part
+    names a place more than ``AMBIGUITY_DISTANCE_KM`` away ("Halab al-Shahba": Aleppo or Shahba)."""
+    reasons_of_best = {part.reason for part in best.parts}
+    if ScoreReason.PART_OF_TEXT not in reasons_of_best or ScoreReason.BOTH_PARTS in reasons_of_best:
+        return ambiguous, reasons, ids
+    others = [
+        other.place.id
+        for other in part_bests
+        if other.place.id != best.place.id and gap_km(best.place, other.place) > AMBIGUITY_DISTANCE_KM
+    ]
+    if not others:
+        return ambiguous, reasons, ids
+    listed = ids or (best.place.id,)
+    return (
+        True,
+        (*reasons, AmbiguityReason.PARTS_DISAGREE),
+        (*listed, *(place_id for place_id in others if place_id not in listed)),
+    )
+
+
+def _ids(candidates: tuple[PlaceCandidate, ...]) -> set[str]:
+    return {candidate.place.id for candidate in candidates}
+
+
+def _only_generic_words(text: str) -> bool:
+    return all(generic_kind(word) is not None for word in _GENERIC_TOKEN.findall(text))
 
 
 def _split_country(text: str) -> tuple[str, str] | None:

@@ -205,27 +205,72 @@ def ascii_key(text: str) -> str:
 _TOKEN = re.compile(r"[^\s\-–—,/]+")
 
 
+_VOWELS = frozenset("aeiou")
+#: Turkish stems that lose their last vowel before a suffix (şehir → şehri, nehir → nehri).
+_HIGH_VOWELS = frozenset("iu")
+#: Persian ezafe ("shahr-e Kabul", "ostan-e Herat"): the particle that links a generic word to the name.
+EZAFE_PARTICLES = frozenset({"e", "ye", "i", "yi"})
+
+
+def inflected_forms(key: str, language: str) -> set[str]:
+    """Transliterated forms of a generic word as it stands before or after a name, beyond the word itself.
+
+    Turkish (``tr``): the third-person possessive of a compound ("Gaziantep şehri", "Moria kampı",
+    "Midilli adası", "Edirne sınırı", "Halep köyü"): -i/-u after a consonant, -si/-su after a vowel
+    (ı, ü, ö are i, u, o once transliterated), and the stems whose last high vowel drops (şehir → şehri).
+    Persian (``fa``): the ezafe joined to the word ("shahre Kabul", "ostane Herat"; written apart, the
+    particle is a token of its own, see ``strip_generic_words``). Arabic (``ar``): the construct state,
+    -a/-ah → -at ("madinat", "jazirat", "wilayat"). ``key`` is the word's transliteration.
+    """
+    if len(key) < 2 or not key.isalpha():
+        return set()
+    forms: set[str] = set()
+    if language == "tr":
+        if key[-1] in _VOWELS:
+            forms |= {key + "si", key + "su"}
+        else:
+            forms |= {key + "i", key + "u"}
+            if len(key) >= 4 and key[-2] in _HIGH_VOWELS and key[-3] not in _VOWELS:
+                forms |= {key[:-2] + key[-1] + "i", key[:-2] + key[-1] + "u"}
+    elif language == "fa":
+        forms |= {key + "e", key + "ye", key + "i"}
+    elif language == "ar":
+        if key.endswith("ah"):
+            forms.add(key[:-1] + "t")
+        elif key[-1] in "ae":
+            forms.add(key + "t")
+    return forms - {key}
+
+
 @functools.cache
 def generic_words() -> dict[str, str]:
     """Keys of the words in ``generic_words.csv`` -> the kind of place they name ("" if none).
 
     Each word is stored under its exact key (``normalise_name``) and, for a word not in an abjad, its
-    transliteration (``ascii_words`` joined), so "kampı", "kampi" and "KAMPI" are the same word.
+    transliteration (``ascii_words`` joined), so "kampı", "kampi" and "KAMPI" are the same word; and
+    under its inflected forms (``inflected_forms``: Turkish possessive, Persian ezafe, Arabic construct
+    state), so "şehri" is the word "şehir". A word listed itself keeps its own row's kind.
     """
     text = resources.files("matching").joinpath("generic_words.csv").read_text(encoding="utf-8")
     words: dict[str, str] = {}
+    inflected: dict[str, str] = {}
     for row in csv.DictReader(text.splitlines()):
         word, kind = row["word"].strip(), (row["kind"] or "").strip()
+        language = (row.get("language") or "").strip()
         keys = {normalise_name(word)}
         if not _is_abjad(word):
-            keys.add("".join(ascii_words(word)))
+            latin = "".join(ascii_words(word))
+            keys.add(latin)
+            for form in inflected_forms(latin, language):
+                inflected.setdefault(form, kind)
         for key in keys:
             if key:
                 words[key] = kind
-    return words
+    return {**inflected, **words}
 
 
-def _generic_kind(token: str) -> str | None:
+def generic_kind(token: str) -> str | None:
+    """The kind a generic word names ("" if none), or None when the token is no generic word."""
     words = generic_words()
     for key in (normalise_name(token), "" if _is_abjad(token) else "".join(ascii_words(token))):
         if key and key in words:
@@ -242,12 +287,14 @@ def strip_generic_words(text: str) -> tuple[str, frozenset[str]]:
     tokens = list(_TOKEN.finditer(text))
     first, last = 0, len(tokens)
     kinds: set[str] = set()
-    while last - first > 1 and (kind := _generic_kind(tokens[last - 1].group())) is not None:
+    while last - first > 1 and (kind := generic_kind(tokens[last - 1].group())) is not None:
         last -= 1
         kinds.add(kind)
-    while last - first > 1 and (kind := _generic_kind(tokens[first].group())) is not None:
+    while last - first > 1 and (kind := generic_kind(tokens[first].group())) is not None:
         first += 1
         kinds.add(kind)
+        if last - first > 1 and tokens[first].group().casefold() in EZAFE_PARTICLES:
+            first += 1  # "shahr-e Kabul": the ezafe belongs to the generic word
     if first == 0 and last == len(tokens):
         return text, frozenset()
     core = text[tokens[first].start() : tokens[last - 1].end()]

@@ -49,7 +49,13 @@ raise a question for the caseworker, never silently pick the place it would then
   away; the Dutch misspelling "Weenen" (for Wenen, Vienna) is the exact name of a town of 8,000 in
   South Africa.
 - *weak match*: the best is a village met only by a similar spelling (no name of its spelling family),
-  the weakest evidence the gazetteer has; the caseworker confirms it even without a close rival.
+  the weakest evidence the gazetteer has; the caseworker confirms it even without a close rival. Also
+  when it is the only candidate.
+- *similar only*: the best (not a village, not curated) is met only by a similar spelling and a place
+  more than ``AMBIGUITY_DISTANCE_KM`` away scores within ``SPELLING_AMBIGUITY_MARGIN`` ("Harem Syria"
+  read whole met the city Khorramshahr so).
+- *parts disagree* (``matching.gazetteer``): a two-name text found by one part only while the other part
+  names a place more than ``AMBIGUITY_DISTANCE_KM`` away ("Halab al-Shahba": Aleppo or Shahba).
 - *a small exact name near a much larger spelling*: the best is a small place (under
   ``SMALL_PLACE_POPULATION`` = 50,000, not curated, not a country) whose name the text matches exactly,
   and a place met by a spelling (its family or a similar one) that is at least ``MUCH_LARGER_FACTOR``
@@ -122,6 +128,8 @@ class ScoreReason(enum.StrEnum):
     CLAIMED_COUNTRY = "claimed_country"
     GENERIC_WORD_DROPPED = "generic_word_dropped"
     KIND_NAMED = "kind_named"
+    PART_OF_TEXT = "part_of_text"
+    BOTH_PARTS = "both_parts"
     COORDINATES = "coordinates"
 
 
@@ -131,6 +139,8 @@ class AmbiguityReason(enum.StrEnum):
     SPELLING_NEAR_LARGER = "spelling_near_larger"
     SPELLING_NEAR_MUCH_LARGER = "spelling_near_much_larger"
     WEAK_MATCH = "weak_match"
+    PARTS_DISAGREE = "parts_disagree"
+    SIMILAR_ONLY = "similar_only"
 
 
 def reason_text(code: str, language: str = "en") -> str:
@@ -275,9 +285,13 @@ def decide_ambiguity(
     candidates: Sequence[PlaceCandidate],
 ) -> tuple[bool, tuple[AmbiguityReason, ...], tuple[str, ...]]:
     """(ambiguous, reasons, ids of the candidates the caseworker must choose between)."""
-    if len(candidates) < 2:
+    if not candidates:
         return False, (), ()
     best = candidates[0]
+    if len(candidates) == 1:  # a lone weak match is still weak ("Assos Behramkale" → a French village)
+        if best.match is MatchKind.SIMILAR and _is_village(best):
+            return True, (AmbiguityReason.WEAK_MATCH,), (best.place.id,)
+        return False, (), ()
     reasons: list[AmbiguityReason] = []
     rivals: list[PlaceCandidate] = []
     for other in candidates[1:]:
@@ -314,6 +328,16 @@ def decide_ambiguity(
                 rivals.append(other)
                 if AmbiguityReason.SPELLING_NEAR_MUCH_LARGER not in reasons:
                     reasons.append(AmbiguityReason.SPELLING_NEAR_MUCH_LARGER)
+    if best.match is MatchKind.SIMILAR and not _is_village(best) and not _is_curated(best):
+        for other in candidates[1:]:
+            if (
+                other not in rivals
+                and best.score - other.score <= SPELLING_AMBIGUITY_MARGIN
+                and gap_km(best.place, other.place) > AMBIGUITY_DISTANCE_KM
+            ):
+                rivals.append(other)
+                if AmbiguityReason.SIMILAR_ONLY not in reasons:
+                    reasons.append(AmbiguityReason.SIMILAR_ONLY)
     weak = best.match is MatchKind.SIMILAR and _is_village(best)
     if weak:
         reasons.append(AmbiguityReason.WEAK_MATCH)
@@ -349,6 +373,10 @@ def _is_village(candidate: PlaceCandidate) -> bool:
         and (place.population or 0) < VILLAGE_POPULATION
         and not any(part.reason is ScoreReason.CURATED_ROUTE_PLACE for part in candidate.parts)
     )
+
+
+def _is_curated(candidate: PlaceCandidate) -> bool:
+    return any(part.reason is ScoreReason.CURATED_ROUTE_PLACE for part in candidate.parts)
 
 
 def near_spelling(said: str, name: str) -> bool:

@@ -601,3 +601,154 @@ def test_new_ambiguity_reason_is_worded_in_both_languages() -> None:
     assert "much larger" in english and "veel grotere" in dutch
     for reason in (ScoreReason.GENERIC_WORD_DROPPED, ScoreReason.KIND_NAMED):
         assert reason_text(reason, "en") != reason_text(reason, "nl")
+
+
+# --- country words, inflected generic words, two-name texts, Kurdish aliases, weak far hits (fifth round) ---
+
+
+@pytest.mark.parametrize(
+    ("text", "place_id", "country"),
+    [
+        ("Tripoli Libya", "geonames:2210247", "LY"),
+        ("Tripoli Lebanon", "geonames:266826", "LB"),
+        ("Libya Tripoli", "geonames:2210247", "LY"),
+        ("Harem Syria", "geonames:169866", "SY"),
+        ("Drama Greece", "geonames:736364", "GR"),
+        ("Sid Srbija", "geonames:3190922", "RS"),  # the country in its own language
+    ],
+)
+def test_a_country_without_a_comma_is_the_claimed_country(
+    gazetteer: Gazetteer, text: str, place_id: str, country: str
+) -> None:
+    result = gazetteer.lookup(text)
+    assert result.claimed_country == country
+    assert result.best is not None and result.best.place.id == place_id
+    assert ScoreReason.CLAIMED_COUNTRY in {part.reason for part in result.best.parts}
+
+
+@pytest.mark.parametrize("text", ["Port Soudan", "Irak country", "Al Kufrah", "Evros river"])
+def test_a_name_with_a_country_word_stays_whole(gazetteer: Gazetteer, text: str) -> None:
+    # a name that is one as a whole, a generic word, or a code ("AL") is not a claimed country
+    assert gazetteer.lookup(text).claimed_country is None
+
+
+@pytest.mark.parametrize(
+    ("text", "core"),
+    [
+        ("Gaziantep şehri", "Gaziantep"),
+        ("Halep köyü", "Halep"),
+        ("Moria kampı", "Moria"),
+        ("Edirne sınırı", "Edirne"),
+        ("shahr-e Kabul", "Kabul"),
+        ("shahre Herat", "Herat"),
+        ("wilayat Tripoli", "Tripoli"),
+    ],
+)
+def test_possessive_and_construct_forms_of_generic_words(text: str, core: str) -> None:
+    assert strip_generic_words(text)[0] == core
+
+
+def test_possessive_generic_word_finds_the_city(gazetteer: Gazetteer) -> None:
+    best = gazetteer.lookup("Gaziantep şehri").best
+    assert best is not None and best.place.id == "geonames:314830"
+
+
+@pytest.mark.parametrize(
+    ("text", "place_id"),
+    [
+        ("Hatay Antakya", "geonames:323779"),  # province + city: both name Antakya
+        ("Assos Behramkale", "geonames:321658"),  # two names of one village
+        ("Halab al-Shahba", "geonames:170063"),  # name + epithet
+    ],
+)
+def test_two_name_text_is_looked_up_by_its_parts(gazetteer: Gazetteer, text: str, place_id: str) -> None:
+    best = gazetteer.lookup(text).best
+    assert best is not None and best.place.id == place_id
+    assert ScoreReason.PART_OF_TEXT in {part.reason for part in best.parts}
+
+
+def test_two_name_text_whose_parts_disagree_is_ambiguous(gazetteer: Gazetteer) -> None:
+    result = gazetteer.lookup("Halab al-Shahba")  # Aleppo, or Shahba (As-Suwayda), 300 km apart
+    assert result.ambiguous and AmbiguityReason.PARTS_DISAGREE in result.ambiguity_reasons
+    assert {"geonames:170063", "geonames:164626"} <= set(result.ambiguous_ids)
+    both = gazetteer.lookup("Hatay Antakya")
+    assert not both.ambiguous
+
+
+@pytest.mark.parametrize(
+    ("text", "place_id"),
+    [
+        ("Serekaniye", "geonames:165509"),
+        ("Serêkaniyê", "geonames:165509"),
+        ("Girê Spî", "geonames:163750"),
+        ("Tirbespî", "geonames:165757"),
+        ("Til Temir", "geonames:163434"),
+    ],
+)
+def test_curated_kurdish_alias(gazetteer: Gazetteer, text: str, place_id: str) -> None:
+    best = gazetteer.lookup(text).best
+    assert best is not None and best.place.id == place_id
+
+
+def _candidate(place_id: str, lat: float, lon: float, population: int, match: MatchKind, name_points: float):  # type: ignore[no-untyped-def]
+    from matching.place_candidates import PlaceCandidate, ScorePart
+    from matching.places import Place, PlaceKind
+
+    kind = PlaceKind.CITY if population >= 10_000 else PlaceKind.VILLAGE
+    place = Place(
+        id=place_id,
+        name=place_id,
+        kind=kind,
+        country_iso2="XX",
+        lat=lat,
+        lon=lon,
+        extent_radius_m=2_000.0,
+        population=population,
+        source="test",
+        matched_name=place_id,
+    )
+    reason = ScoreReason.SIMILAR_SPELLING if match is MatchKind.SIMILAR else ScoreReason.NAME_EXACT
+    return PlaceCandidate(
+        place=place, score=name_points, match=match, parts=(ScorePart(reason, name_points),)
+    )
+
+
+def test_far_similar_hit_of_a_town_is_flagged_when_a_far_rival_is_near_in_score() -> None:
+    from matching.place_candidates import decide_ambiguity
+
+    # "Harem Syria" read whole: Khorramshahr (330,000) by a similar spelling, another place 1,000 km away
+    best = _candidate("khorramshahr", 30.44, 48.17, 330_606, MatchKind.SIMILAR, 91.9)
+    rival = _candidate("rival", 36.0, 36.6, 20_000, MatchKind.SPELLING_FAMILY, 88.2)
+    ambiguous, reasons, ids = decide_ambiguity([best, rival])
+    assert ambiguous and AmbiguityReason.SIMILAR_ONLY in reasons and ids == ("khorramshahr", "rival")
+    # a rival more than 8 points lower does not flag it
+    low = _candidate("low", 36.0, 36.6, 20_000, MatchKind.SPELLING_FAMILY, 83.0)
+    assert decide_ambiguity([best, low])[0] is False
+
+
+def test_lone_similar_village_is_a_weak_match() -> None:
+    from matching.place_candidates import decide_ambiguity
+
+    # "Assos Behramkale" read whole: one candidate, a French village of 927 by a similar spelling
+    lone = _candidate("oncy", 48.38, 2.47, 927, MatchKind.SIMILAR, 77.3)
+    assert decide_ambiguity([lone]) == (True, (AmbiguityReason.WEAK_MATCH,), ("oncy",))
+    exact = _candidate("exact", 48.38, 2.47, 927, MatchKind.EXACT_NAME, 104.0)
+    assert decide_ambiguity([exact])[0] is False
+
+
+def test_qaf_said_as_g_meets_the_q_spelling(gazetteer: Gazetteer) -> None:
+    result = gazetteer.lookup("Garabulli")  # Qasr al-Qarabulli (Libya), GeoNames spells it with q
+    assert "geonames:2213695" in [candidate.place.id for candidate in result.candidates[:3]]
+    assert result.ambiguous
+
+
+def test_fifth_round_reasons_are_worded_in_both_languages() -> None:
+    from matching.place_candidates import reason_text
+
+    for reason in (
+        AmbiguityReason.PARTS_DISAGREE,
+        AmbiguityReason.SIMILAR_ONLY,
+        ScoreReason.PART_OF_TEXT,
+        ScoreReason.BOTH_PARTS,
+    ):
+        assert reason_text(reason, "en") != reason_text(reason, "nl")
