@@ -5,8 +5,9 @@ Usage (from the repository root)::
     python bench/evaluate_places.py                    # the development names (bench/places/names_dev.csv)
     python bench/evaluate_places.py --hidden           # the first held-out names (now tuning names too)
     python bench/evaluate_places.py --hidden2          # the second held-out names (run once; now tuning)
-    python bench/evaluate_places.py --hidden3          # the third held-out names: run once, at the end
+    python bench/evaluate_places.py --hidden3          # the third held-out names (run once; now tuning)
     python bench/evaluate_places.py --hidden4          # the fourth held-out names (run once; now tuning)
+    python bench/evaluate_places.py --hidden5          # the fifth held-out names: run once, at the end
     python bench/evaluate_places.py --names FILE.csv   # any names file of the same columns
     python bench/evaluate_places.py --cache-dir DIR    # where the gazetteer index is (built if missing)
 
@@ -151,12 +152,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--hidden4", action="store_true", help="evaluate the fourth held-out names (once, at the end)"
     )
+    parser.add_argument(
+        "--hidden5", action="store_true", help="evaluate the fifth held-out names (once, at the end)"
+    )
     parser.add_argument("--names", type=Path, default=None, help="a names CSV of the same columns")
     parser.add_argument("--cache-dir", type=Path, default=None, help="gazetteer index directory")
     parser.add_argument("--show-ambiguous", action="store_true", help="list the results flagged ambiguous")
     args = parser.parse_args(argv)
     if args.names is not None:
         path, title = args.names, f"Names ({args.names.name})"
+    elif args.hidden5:
+        path, title = NAMES_DIR / "names_hidden5.csv", "Fifth held-out names (names_hidden5.csv)"
     elif args.hidden4:
         path, title = NAMES_DIR / "names_hidden4.csv", "Fourth held-out names (names_hidden4.csv)"
     elif args.hidden3:
