@@ -95,7 +95,12 @@ def drop_pg_database(url: str) -> None:
 
 
 def start_server(
-    code_root: Path, work: Path, database_url: str | None, gazetteer_dir: Path, workers: int | None = None
+    code_root: Path,
+    work: Path,
+    database_url: str | None,
+    gazetteer_dir: Path,
+    workers: int | None = None,
+    settings: dict[str, str] | None = None,
 ) -> tuple[subprocess.Popen[str], str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("REISROUTE_")}
@@ -104,6 +109,7 @@ def start_server(
             "PYTHONPATH": str(code_root),
             "REISROUTE_DATA_DIR": str(work / "data"),
             "REISROUTE_GAZETTEER_DIR": str(gazetteer_dir),
+            **(settings or {}),
         }
     )
     if database_url:
@@ -214,14 +220,19 @@ def audit_verifies(base: str) -> dict[str, object] | None:
 
 
 def run_one(
-    label: str, code_root: Path, backend: str, args: argparse.Namespace, workers: int | None = None
+    label: str,
+    code_root: Path,
+    backend: str,
+    args: argparse.Namespace,
+    workers: int | None = None,
+    settings: dict[str, str] | None = None,
 ) -> dict[str, object]:
     work = Path(tempfile.mkdtemp(prefix=f"bench-conc-{label}-"))
     database_url = create_pg_database() if backend == "postgresql" else None
     process = None
     try:
         seed_started = time.monotonic()
-        process, base = start_server(code_root, work, database_url, args.gazetteer_dir, workers)
+        process, base = start_server(code_root, work, database_url, args.gazetteer_dir, workers, settings)
         seed_s = time.monotonic() - seed_started
         token = sign_in(base, "caseworker")
         case_id = demo_case_id(base, token)
@@ -283,7 +294,9 @@ def main() -> None:
         "--code",
         action="append",
         default=[],
-        help="label=path of a code tree (repeatable); label=path@N serves it with `serve --workers N`",
+        help="label=path of a code tree (repeatable); label=path@N serves it with `serve --workers N`; "
+        "label=path@N,SETTING=VALUE,… also sets REISROUTE_SETTING for that server "
+        "(e.g. after=.@2,MAX_CONCURRENT_REQUESTS=0)",
     )
     parser.add_argument("--timeout-s", type=float, default=60.0, help="client timeout per request")
     parser.add_argument(
@@ -307,8 +320,12 @@ def main() -> None:
     results = []
     for backend in args.backend or ["sqlite"]:
         for label, root in codes:
-            path, _, workers = root.partition("@")
-            result = run_one(label, Path(path).resolve(), backend, args, int(workers) if workers else None)
+            tree, *pairs = root.split(",")
+            path, _, workers = tree.partition("@")
+            settings = {f"REISROUTE_{k.upper()}": v for k, _, v in (p.partition("=") for p in pairs)}
+            result = run_one(
+                label, Path(path).resolve(), backend, args, int(workers) if workers else None, settings
+            )
             results.append(result)
             print(json.dumps(result), flush=True)
     print()
