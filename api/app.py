@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api.admission import AdmissionLimit
 from api.errors import install_error_handlers
 from api.hygiene import RefuseNulInPath, SecurityHeaders, redact_access_log
 from casework.settings import Settings
@@ -47,7 +46,6 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         docs_url=None,  # served from the app's own files (api/web/docs.py): no CDN, works offline
         redoc_url=None,
     )
-    app.add_middleware(AdmissionLimit, limit=settings.max_concurrent_requests)  # innermost of the three
     app.add_middleware(RefuseNulInPath)  # inside SecurityHeaders: its 400 carries the headers too
     app.add_middleware(SecurityHeaders)
     redact_access_log()

@@ -22,12 +22,6 @@ class Settings(BaseSettings):
     token_ttl_minutes: int = 480
     run_worker: bool = True
     worker_poll_s: float = 0.5
-    max_concurrent_requests: int = Field(
-        default=4,
-        ge=0,
-        description="API requests one serving process works on at once; the rest wait in arrival order "
-        "(0: no limit). See api/admission.py",
-    )
     tile_url: str | None = Field(default=None, description="Optional XYZ tile server run by the organisation")
     demo: bool = False
     gazetteer_dir: Path | None = Field(
