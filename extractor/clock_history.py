@@ -28,6 +28,7 @@ half of the offsets it tells apart; an offset of a minute or less is within what
 
 from __future__ import annotations
 
+import bisect
 import statistics
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -63,6 +64,7 @@ class ClockHistory:
     gnss_source_by_file: dict[str, str] = field(default_factory=dict)  # file → "artifact path" of that fix
     photo_differences_s: list[float] = field(default_factory=list)  # device clock minus GNSS, one per photo
     own_files: set[str] = field(default_factory=set)  # files whose fix is not a received photo's
+    _sorted_differences: list[float] = field(default_factory=list)  # photo_differences_s, in order
 
     def observe(self, record: LocationRecord) -> None:
         """Learn from a record (call for every record, before correcting later ones)."""
@@ -76,7 +78,9 @@ class ClockHistory:
                 self.own_files.add(key)
         # a received photo was timed by another device's clock: no evidence about this one's
         if record.device_clock_utc is not None and record.observation is not Observation.RECEIVED:
-            self.photo_differences_s.append((record.device_clock_utc - record.time_utc).total_seconds())
+            difference = (record.device_clock_utc - record.time_utc).total_seconds()
+            self.photo_differences_s.append(difference)
+            bisect.insort(self._sorted_differences, difference)
 
     def _file_difference(self, record: LocationRecord) -> float | None:
         if not record.subject_path:
@@ -100,24 +104,29 @@ class ClockHistory:
         item_median = statistics.median(known) if known else None
         corrected: list[LocationRecord] = []
         for record, difference in zip(records, differences, strict=True):
-            evidence: tuple[float, str] | None
-            if difference is not None:
-                evidence = (difference, "the same photo's GNSS time")
-            elif item_median is not None:
-                evidence = (
-                    item_median,
-                    f"{len(known)} other row(s) of the same source matched to photos' GNSS times",
-                )
-            elif self.photo_differences_s:
-                count = len(self.photo_differences_s)
-                evidence = (
-                    statistics.median(self.photo_differences_s),
-                    f"{count} photo(s) with both a GNSS and a camera time",
-                )
-            else:
-                evidence = None
+            evidence: tuple[float, str] | None = None
+            # evidence decides only for a device-clock time when today's offset is large enough to matter
+            # (see _correct); the job's median is then computed once per number of photos, not per record
+            if record.time_source is TimeSource.DEVICE_CLOCK and abs(self.today_offset_s) > self.agreement_s:
+                if difference is not None:
+                    evidence = (difference, "the same photo's GNSS time")
+                elif item_median is not None:
+                    evidence = (
+                        item_median,
+                        f"{len(known)} other row(s) of the same source matched to photos' GNSS times",
+                    )
+                elif self.photo_differences_s:
+                    count = len(self.photo_differences_s)
+                    evidence = (self._photos_median(), f"{count} photo(s) with both a GNSS and a camera time")
             corrected.append(self._one_observation(self._correct(record, evidence)))
         return corrected
+
+    def _photos_median(self) -> float:
+        """Median of the job's photo differences, from a sorted copy kept as they arrive (``observe``): the
+        job's records must not each sort twenty thousand numbers (that was half of a big job's time)."""
+        ordered = self._sorted_differences
+        middle = len(ordered) // 2
+        return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
     def _one_observation(self, record: LocationRecord) -> LocationRecord:
         """A row about a photo whose own EXIF fix is known: the same observation, at the fix's GNSS time.

@@ -104,3 +104,34 @@ def test_file_keys_spell_one_file_one_way() -> None:
     assert file_key("/storage/emulated/0/DCIM/x.jpg") == file_key("/sdcard/DCIM/x.jpg")
     assert file_key("/var/mobile/Media/DCIM/100APPLE/IMG_1.JPG") == "/DCIM/100APPLE/IMG_1.JPG"
     assert file_key("DCIM/100APPLE/IMG_1.JPG") == "/DCIM/100APPLE/IMG_1.JPG"
+
+
+def test_the_jobs_photo_median_is_the_median_as_photos_arrive_in_any_order() -> None:
+    import random
+    import statistics
+
+    rng = random.Random(12)
+    history = ClockHistory(today_offset_s=TODAY_S)
+    for n in range(1, 60):
+        camera_error = rng.choice([0.0, TODAY_S, rng.uniform(-900, 900)])
+        gnss = T0 + timedelta(minutes=n)
+        history.observe(_exif(f"/sdcard/DCIM/IMG_{n}.jpg", gnss, gnss + timedelta(seconds=camera_error)))
+        assert history._photos_median() == statistics.median(history.photo_differences_s)
+
+
+def test_many_device_clock_rows_after_many_photos_take_the_jobs_median_quickly() -> None:
+    import time
+
+    history = ClockHistory(today_offset_s=TODAY_S)
+    for n in range(20_001):  # the clock was right for most photos, off by today's offset for a few
+        gnss = T0 + timedelta(minutes=n)
+        error = TODAY_S if n % 10 == 0 else 0.0
+        history.observe(_exif(f"/sdcard/DCIM/IMG_{n}.jpg", gnss, gnss + timedelta(seconds=error)))
+    rows = [_row(f"/sdcard/Download/other_{n}.jpg", T0 + timedelta(hours=n), n) for n in range(20_000)]
+    started = time.perf_counter()
+    corrected = history.correct_item(rows)
+    elapsed = time.perf_counter() - started
+    # no file evidence: the job's median (0 s: the clock was right then) decides, for every row
+    assert all(r.time_utc == row.time_utc for r, row in zip(corrected, rows, strict=True))
+    assert all("device clock was right" in (r.note or "") for r in corrected)
+    assert elapsed < 3.0  # sorting 20,000 numbers for each row took 6.3 s here (0.3 ms a row)
