@@ -8,7 +8,9 @@ from __future__ import annotations
 import dataclasses
 import enum
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+
+_ZERO = timedelta(0)
 
 
 class FixKind(enum.StrEnum):
@@ -68,7 +70,9 @@ class LocationRecord:
     clock_offset_applied_s: float | None = None
 
     def __post_init__(self) -> None:
-        if self.time_utc.tzinfo is None or self.time_utc.utcoffset() != timedelta(0):
+        if self.time_utc.tzinfo is not UTC and (
+            self.time_utc.tzinfo is None or self.time_utc.utcoffset() != _ZERO
+        ):
             raise ValueError(f"time_utc must be timezone-aware UTC, got {self.time_utc!r}")
         if not (-90.0 <= self.lat <= 90.0) or not (-180.0 <= self.lon <= 180.0):
             raise ValueError(f"coordinates out of range: {self.lat}, {self.lon}")

@@ -48,16 +48,20 @@ def require_utc(moment: datetime) -> datetime:
 
 def parse_iso8601(text: str) -> datetime:
     """ISO 8601 with a zone designator ("Z" or +hh:mm). A string without a zone is refused."""
-    cleaned = text.strip()
-    if cleaned.endswith("Z"):
-        cleaned = cleaned[:-1] + "+00:00"
     try:
-        moment = datetime.fromisoformat(cleaned)
-    except ValueError as exc:
-        raise TimestampError(f"not an ISO 8601 time: {text!r}") from exc
+        # Python 3.11's fromisoformat reads "Z" itself; the text as given first (the common case: one call).
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        cleaned = text.strip()
+        if cleaned.endswith("Z"):
+            cleaned = cleaned[:-1] + "+00:00"
+        try:
+            moment = datetime.fromisoformat(cleaned)
+        except ValueError as exc:
+            raise TimestampError(f"not an ISO 8601 time: {text!r}") from exc
     if moment.tzinfo is None:
         raise TimestampError(f"ISO 8601 time without a zone: {text!r}")
-    return moment.astimezone(UTC)
+    return moment if moment.tzinfo is UTC else moment.astimezone(UTC)
 
 
 _EXIF_DATETIME = re.compile(r"^(\d{4}):(\d{2}):(\d{2}) (\d{2}):(\d{2}):(\d{2})")
