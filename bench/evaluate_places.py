@@ -7,7 +7,8 @@ Usage (from the repository root)::
     python bench/evaluate_places.py --hidden2          # the second held-out names (run once; now tuning)
     python bench/evaluate_places.py --hidden3          # the third held-out names (run once; now tuning)
     python bench/evaluate_places.py --hidden4          # the fourth held-out names (run once; now tuning)
-    python bench/evaluate_places.py --hidden5          # the fifth held-out names: run once, at the end
+    python bench/evaluate_places.py --hidden5          # the fifth held-out names (run once; now tuning)
+    python bench/evaluate_places.py --hidden6          # the sixth held-out names: run once, at the end
     python bench/evaluate_places.py --names FILE.csv   # any names file of the same columns
     python bench/evaluate_places.py --cache-dir DIR    # where the gazetteer index is (built if missing)
 
@@ -155,6 +156,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--hidden5", action="store_true", help="evaluate the fifth held-out names (once, at the end)"
     )
+    parser.add_argument(
+        "--hidden6", action="store_true", help="evaluate the sixth held-out names (once, at the end)"
+    )
     parser.add_argument("--names", type=Path, default=None, help="a names CSV of the same columns")
     parser.add_argument("--cache-dir", type=Path, default=None, help="gazetteer index directory")
     parser.add_argument("--show-ambiguous", action="store_true", help="list the results flagged ambiguous")
@@ -163,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
         path, title = args.names, f"Names ({args.names.name})"
     elif args.hidden5:
         path, title = NAMES_DIR / "names_hidden5.csv", "Fifth held-out names (names_hidden5.csv)"
+    elif args.hidden6:
+        path, title = NAMES_DIR / "names_hidden6.csv", "Sixth held-out names (names_hidden6.csv)"
     elif args.hidden4:
         path, title = NAMES_DIR / "names_hidden4.csv", "Fourth held-out names (names_hidden4.csv)"
     elif args.hidden3:
