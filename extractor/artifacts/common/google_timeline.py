@@ -42,7 +42,12 @@ from typing import Any
 
 import ijson
 
-from extractor.artifacts.common.parse_summary import ParseSummary, SummaryCounter, build_record
+from extractor.artifacts.common.parse_summary import (
+    ParseSummary,
+    SummaryCounter,
+    build_record,
+    record_from,
+)
 from extractor.artifacts.spec import (
     AcquiredItem,
     AcquireMode,
@@ -105,17 +110,6 @@ def _time(value: Any) -> datetime:
         return parse_iso8601(value)
     except TimestampError as exc:
         raise _BadRow(str(exc)) from exc
-
-
-def _new_record(counter: SummaryCounter, fields: dict[str, Any]) -> LocationRecord | None:
-    """``build_record`` for the hot loops: one call, no keyword unpacking into a wrapper generator."""
-    try:
-        record = LocationRecord(**fields)
-    except (ValueError, TypeError) as exc:
-        counter.invalid(str(fields.get("row_ref", "?")), str(exc))
-        return None
-    counter.records += 1
-    return record
 
 
 def _number(value: Any) -> float | None:
@@ -221,7 +215,7 @@ def _segment(
             fields["lat"] = lat
             fields["lon"] = lon
             fields["row_ref"] = f"{path_ref}{index}]"
-            record = _new_record(counter, fields)
+            record = record_from(counter, fields)
             if record is not None:
                 yield record
     visit = segment.get("visit")
@@ -321,9 +315,9 @@ def _raw_signal(
         counter.invalid(row_ref, str(exc))
         return
     source = str(position.get("source", "")).upper()
-    record = build_record(
+    yield from _record(
         counter,
-        **base,
+        base,
         time_utc=moment,
         lat=lat,
         lon=lon,
@@ -333,5 +327,3 @@ def _raw_signal(
         row_ref=row_ref,
         note=None if source in _SOURCE_FIX_KIND else f"raw signal, source {source or 'not given'}",
     )
-    if record is not None:
-        yield record
