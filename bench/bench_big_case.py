@@ -354,13 +354,20 @@ def _build_gazetteer(args: argparse.Namespace) -> None:
     code_dir = Path(args.code_dir).resolve() if args.code_dir else ROOT
     started = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-c", "import sys; from matching.gazetteer import Gazetteer; Gazetteer.open(sys.argv[1])",
-         str(args.data_dir / "gazetteer")],
+        [
+            sys.executable,
+            "-c",
+            "import sys; from matching.gazetteer import Gazetteer; Gazetteer.open(sys.argv[1])",
+            str(args.data_dir / "gazetteer"),
+        ],
         env={**os.environ, "PYTHONPATH": str(code_dir)},
         cwd=code_dir,
         check=True,
     )
-    print(f"Gazetteer index ready in {time.perf_counter() - started:.1f} s (built once, not measured)", flush=True)
+    print(
+        f"Gazetteer index ready in {time.perf_counter() - started:.1f} s (built once, not measured)",
+        flush=True,
+    )
 
 
 def main() -> None:
@@ -396,9 +403,9 @@ def main() -> None:
         f"\nPhone: {args.photos:,} photos, {args.points:,} Timeline points (seed {args.seed}); runs: {args.runs}"
     )
     print(
-        "| backend | items | records | job wall s | job end → route s | rebuild s | match s (50 claims) | "
+        "| code | backend | items | records | job wall s | job end → route s | rebuild s | match s (50 claims) | "
         "versions s | GeoJSON s (MB) | summary s | overview s (MB, points) | one day s (points) | page s | "
-        "peak RSS MB | load 1-min |"
+        "peak RSS MB | failed polls | load 1-min |"
     )
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for backend in args.backends:

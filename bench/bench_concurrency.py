@@ -23,12 +23,15 @@ import argparse
 import asyncio
 import json
 import os
+import re
+import resource
 import shutil
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -208,6 +211,43 @@ def process_cpu_s(pid: int) -> float:
     return total
 
 
+def connections_per_process(port: int) -> dict[int, int]:
+    """How the server's established client connections are shared among its processes right now (``ss``):
+    with ``serve --workers N`` a keep-alive connection stays with the process that accepted it."""
+    try:
+        out = subprocess.run(
+            ["ss", "-tnpH", "state", "established", f"( sport = :{port} )"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    counts: dict[int, int] = {}
+    for pid in re.findall(r"pid=(\d+)", out):
+        counts[int(pid)] = counts.get(int(pid), 0) + 1
+    return counts
+
+
+class ConnectionSampler(threading.Thread):
+    """Samples :func:`connections_per_process` once most clients are connected (at most ``wait_s`` seconds)."""
+
+    def __init__(self, port: int, clients: int, wait_s: float = 20.0) -> None:
+        super().__init__(daemon=True)
+        self.port, self.clients, self.wait_s = port, clients, wait_s
+        self.counts: dict[int, int] = {}
+
+    def run(self) -> None:
+        deadline = time.monotonic() + self.wait_s
+        while time.monotonic() < deadline:
+            counts = connections_per_process(self.port)
+            if sum(counts.values()) >= self.clients * 0.9:
+                self.counts = counts
+                return
+            self.counts = counts
+            time.sleep(0.2)
+
+
 def audit_verifies(base: str) -> dict[str, object] | None:
     try:
         token = sign_in(base, "auditor")
@@ -240,11 +280,19 @@ def run_one(
         for _repeat in range(args.repeats):
             cpu_before = process_cpu_s(process.pid)
             load_before = os.getloadavg()[0]
+            sampler = ConnectionSampler(int(base.rsplit(":", 1)[1]), args.clients)
+            sampler.start()
+            client_before = resource.getrusage(resource.RUSAGE_SELF)
             started = time.monotonic()
             stats = asyncio.run(
                 load(base, token, case_id, args.clients, args.rounds, args.timeout_s, args.think_ms / 1000)
             )
             wall_s = time.monotonic() - started
+            client_after = resource.getrusage(resource.RUSAGE_SELF)
+            sampler.join(timeout=1)
+            client_cpu_s = (client_after.ru_utime + client_after.ru_stime) - (
+                client_before.ru_utime + client_before.ru_stime
+            )
             requests = sum(len(s.latencies_ms) for s in stats.values())
             runs.append(
                 {
@@ -253,6 +301,10 @@ def run_one(
                     "server_cpu_ms_per_request": round(
                         (process_cpu_s(process.pid) - cpu_before) * 1000 / max(requests, 1), 2
                     ),
+                    # the load generator's own CPU (it shares this machine's cores with the server)
+                    "client_cpu_ms_per_request": round(client_cpu_s * 1000 / max(requests, 1), 2),
+                    # established connections per serving process, sampled once the clients had connected
+                    "connections_per_process": sorted(sampler.counts.values(), reverse=True),
                     "endpoints": {name: s.row() for name, s in stats.items()},
                 }
             )
@@ -352,6 +404,15 @@ def main() -> None:
                 f"{span([r['p50_ms'] for r in rows])} | {span([r['p95_ms'] for r in rows])} | "
                 f"{span([r['max_ms'] for r in rows])} | {cpu} | {min(loads):.1f}–{max(loads):.1f} |"
             )
+    print()
+    for result in results:
+        runs = result["runs"]  # type: ignore[assignment]
+        client = span([r["client_cpu_ms_per_request"] for r in runs], 1)  # type: ignore[index]
+        shares = "; ".join("/".join(str(n) for n in r["connections_per_process"]) or "?" for r in runs)  # type: ignore[index]
+        print(
+            f"{result['backend']} {result['code']}: client CPU {client} ms/request; "
+            f"connections per serving process, per run: {shares}"
+        )
     if args.json_out:
         args.json_out.write_text(json.dumps(results, indent=2))
 

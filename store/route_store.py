@@ -356,7 +356,9 @@ _cache: OrderedDict[tuple[str, int, str], StoredPoints] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
-def _cache_put(key: tuple[str, int, str], points: StoredPoints, *, only_version_of_case: bool = False) -> None:
+def _cache_put(
+    key: tuple[str, int, str], points: StoredPoints, *, only_version_of_case: bool = False
+) -> None:
     with _cache_lock:
         if only_version_of_case:
             for other in [k for k in _cache if k[:2] == key[:2] and k != key]:

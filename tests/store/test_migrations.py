@@ -221,3 +221,23 @@ def test_stations_migration_up_down_up(empty_database_url: str) -> None:
         assert "station" in _job_columns(engine)
     finally:
         engine.dispose()
+
+
+def test_location_row_checks_migration_up_down_up(empty_database_url: str) -> None:
+    """h18_0001: on PostgreSQL the three foreign keys of location_records give way to statement-level checks
+    (tests/store/test_location_row_checks.py), and come back on downgrade; SQLite keeps its keys."""
+    engine = make_engine(empty_database_url)
+    try:
+        upgrade(engine, "h18_0001")
+        postgresql = engine.dialect.name == "postgresql"
+        assert len(inspect(engine).get_foreign_keys("location_records")) == (0 if postgresql else 3)
+        config = alembic_config(engine.url.render_as_string(hide_password=False))
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "h15_0001")
+        assert len(inspect(engine).get_foreign_keys("location_records")) == 3
+        upgrade(engine)
+        assert _revision(engine) == _head_revision()
+        assert len(inspect(engine).get_foreign_keys("location_records")) == (0 if postgresql else 3)
+    finally:
+        engine.dispose()
