@@ -90,7 +90,8 @@ def serve(
 
 
 def _serve_workers(state: AppState, *, host: str, port: int, workers: int) -> None:
-    """Several serving processes on one socket (uvicorn's supervisor, spawned interpreters).
+    """Several serving processes on one port, each with its own listening socket (``api.serving``: the
+    kernel spreads connections over them; uvicorn's shared socket let one process take a burst of them).
 
     This process keeps what must exist once: it has migrated and seeded, and it runs the extraction worker
     (``run_worker``) and its audit log (job steps). Each serving process builds its own state from the same
@@ -98,7 +99,7 @@ def _serve_workers(state: AppState, *, host: str, port: int, workers: int) -> No
     the chain head (SQLite: the write lock of ``BEGIN IMMEDIATE``; PostgreSQL: the advisory lock), one
     batch at a time, and each appends anchors and checkpoints of its own commits to the shared files.
     """
-    import uvicorn
+    from api.serving import run_supervised
 
     settings = state.settings
     if settings.demo:
@@ -110,19 +111,19 @@ def _serve_workers(state: AppState, *, host: str, port: int, workers: int) -> No
         job_worker = JobWorker(state, poll_s=settings.worker_poll_s)
         job_worker.start()
     try:
-        uvicorn.run(
+        status = run_supervised(
             "api.cli:serving_app",
-            factory=True,
             host=host,
             port=port,
             workers=workers,
-            log_level="info",
-            timeout_keep_alive=30,
+            options={"factory": True, "log_level": "info", "timeout_keep_alive": 30},
         )
     finally:
         if job_worker is not None:
             job_worker.stop()
         state.extras["audit_log"].close()
+    if status:
+        raise typer.Exit(status)
 
 
 def serving_app():  # type: ignore[no-untyped-def]  # noqa: ANN201 - a FastAPI app, imported lazily
