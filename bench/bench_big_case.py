@@ -10,6 +10,13 @@ RSS (sampled every 50 ms over the whole run). The phone is built once per bench 
 at this size) and kept under ``--data-dir``; the gazetteer index is built once before the first run (not
 measured) and shared between runs.
 
+With ``--readers N`` (and ``--workers 2`` for ``serve --workers 2``), after those reads a legal reviewer releases
+the finding set, a second extraction of the same phone starts on another case, and while it runs N
+caseworkers (one asyncio process, aiohttp, one connection each) read the big case's route summary,
+findings and points overview, ``--reader-rounds`` times each, ``--reader-repeats`` load runs: p50/p95/max and
+errors per endpoint, and whether the other extraction was still running when each load run ended. The
+second job is cancelled afterwards.
+
 Usage: ``python bench/bench_big_case.py --backends sqlite postgresql --runs 2``
 (``--photos``/``--points`` for a smaller phone; PostgreSQL at ``--pg-url``, trust auth, a database is
 created and dropped per run).
@@ -136,6 +143,118 @@ def _iso(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
+READER_ENDPOINTS = (
+    ("route summary", "/api/v1/cases/{case}/route/summary"),
+    ("findings", "/api/v1/cases/{case}/findings"),
+    ("route overview", "/api/v1/cases/{case}/route/points"),
+)
+
+
+async def _readers(
+    base: str, token: str, case_id: int, clients: int, rounds: int, think_s: float
+) -> dict[str, list[tuple[str, float]]]:
+    """``clients`` caseworkers reading the case: (status, latency ms) per request and endpoint."""
+    import asyncio
+
+    import aiohttp
+
+    seen: dict[str, list[tuple[str, float]]] = {name: [] for name, _ in READER_ENDPOINTS}
+    connector = aiohttp.TCPConnector(limit=clients)
+    timeout = aiohttp.ClientTimeout(total=60)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with aiohttp.ClientSession(base, headers=headers, connector=connector, timeout=timeout) as session:
+
+        async def caseworker() -> None:
+            for _round in range(rounds):
+                for name, template in READER_ENDPOINTS:
+                    started = time.perf_counter()
+                    try:
+                        async with session.get(template.format(case=case_id)) as response:
+                            await response.read()
+                            status = str(response.status)
+                    except (aiohttp.ClientError, TimeoutError) as exc:
+                        status = type(exc).__name__
+                    seen[name].append((status, (time.perf_counter() - started) * 1000))
+                    if think_s:
+                        await asyncio.sleep(think_s)
+
+        await asyncio.gather(*(caseworker() for _ in range(clients)))
+    return seen
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def _readers_phase(  # type: ignore[no-untyped-def]
+    args: argparse.Namespace, base: str, intake, authoriser, caseworker, reviewer, case_id: int,
+    finding_set_id: int, phone: Any, simulator_port: int,
+) -> dict[str, Any]:  # fmt: skip
+    import asyncio
+
+    from tests.legal_basis.helpers import approved_case
+
+    reviewer.post(
+        f"/api/v1/cases/{case_id}/finding-sets/{finding_set_id}/release", json={"note": "bench: released"}
+    ).raise_for_status()
+    other_case, device_id, authorisation_id = approved_case(
+        intake, authoriser, f"V-BIG-OTHER-{uuid.uuid4().hex[:6]}", serial=phone.serial, **WINDOW
+    )
+    response = intake.post(
+        f"/api/v1/cases/{other_case}/jobs",
+        json={
+            "authorisation_id": authorisation_id,
+            "device_id": device_id,
+            "source": {"kind": "adb", "host": "127.0.0.1", "port": simulator_port},
+        },
+    )
+    response.raise_for_status()
+    other_job = response.json()["id"]
+    while intake.get(f"/api/v1/jobs/{other_job}").json()["items_done"] < 1:  # the extraction is under way
+        time.sleep(0.2)
+    token = caseworker.headers["Authorization"].split(" ", 1)[1]
+    runs = []
+    for _repeat in range(args.reader_repeats):
+        load_before = os.getloadavg()[0]
+        started = time.perf_counter()
+        seen = asyncio.run(
+            _readers(base, token, case_id, args.readers, args.reader_rounds, args.reader_think_ms / 1000)
+        )
+        wall = time.perf_counter() - started
+        state = intake.get(f"/api/v1/jobs/{other_job}").json()
+        endpoints = {}
+        for name, answers in seen.items():
+            latencies = [ms for status, ms in answers if status == "200"]
+            errors: dict[str, int] = {}
+            for status, _ms in answers:
+                if status != "200":
+                    errors[status] = errors.get(status, 0) + 1
+            endpoints[name] = {
+                "requests": len(answers),
+                "errors": errors,
+                "p50_ms": round(_percentile(latencies, 0.5)) if latencies else None,
+                "p95_ms": round(_percentile(latencies, 0.95)) if latencies else None,
+                "max_ms": round(max(latencies)) if latencies else None,
+            }
+        runs.append(
+            {
+                "wall_s": round(wall, 1),
+                "load": (round(load_before, 2), round(os.getloadavg()[0], 2)),
+                "other_extraction": f"{state['state']}, {state['items_done']}/{state['items_total']} items",
+                "endpoints": endpoints,
+            }
+        )
+        print(f"readers run: {runs[-1]}", flush=True)
+    intake.post(f"/api/v1/jobs/{other_job}/cancel")
+    return {
+        "clients": args.readers,
+        "rounds": args.reader_rounds,
+        "think_ms": args.reader_think_ms,
+        "runs": runs,
+    }
+
+
 def one_run(backend: str, phone: Any, args: argparse.Namespace) -> dict[str, Any]:
     import httpx
     from sqlalchemy import create_engine, text
@@ -194,7 +313,7 @@ def one_run(backend: str, phone: Any, args: argparse.Namespace) -> dict[str, Any
         )
     port = _free_port()
     service = subprocess.Popen(
-        [*cli, "serve", "--port", str(port)],
+        [*cli, "serve", "--port", str(port), *(["--workers", str(args.workers)] if args.workers > 1 else [])],
         env=env,
         cwd=code_dir,
         stdout=subprocess.DEVNULL,
@@ -316,6 +435,12 @@ def one_run(backend: str, phone: Any, args: argparse.Namespace) -> dict[str, Any
         if page is None:
             result["page_s"] = []
         rss.mark("reads")
+        if args.readers:
+            result["readers"] = _readers_phase(
+                args, base, intake, authoriser, caseworker, reviewer, case_id,
+                matched.json()["finding_set_id"], phone, simulator.port,
+            )  # fmt: skip
+            rss.mark("readers")
         result["peak_rss_mb"] = rss.stop()
         result["rss_phases_mb"] = rss.phases
         result["load_after"] = os.getloadavg()
@@ -388,6 +513,11 @@ def main() -> None:
         "--code-dir", help="run the service from this checkout (e.g. the code before a change)"
     )
     parser.add_argument("--label", default="this branch", help="name of the code in the table")
+    parser.add_argument("--workers", type=int, default=1, help="serve --workers N")
+    parser.add_argument("--readers", type=int, default=0, help="caseworkers reading while another job runs")
+    parser.add_argument("--reader-rounds", type=int, default=5)
+    parser.add_argument("--reader-repeats", type=int, default=2)
+    parser.add_argument("--reader-think-ms", type=float, default=0.0, help="pause after each answer")
     args = parser.parse_args()
     args.data_dir.mkdir(parents=True, exist_ok=True)
     print(f"Machine: {machine_description()}", flush=True)
@@ -429,6 +559,36 @@ def main() -> None:
             f"{rows[0]['overview_points'] or 0:,}) | {_span(column('day_s'), 3)} ({rows[0]['day_points'] or 0:,}) | "
             f"{_span(column('page_s'), 3)} | {_span(column('peak_rss_mb'), 0)} | {sum(len(r['poll_errors']) for r in rows)} | {_span(loads, 1)} |"
         )
+    reader_rows = [r for r in results if r.get("readers")]
+    if reader_rows:
+        first = reader_rows[0]["readers"]
+        print(
+            f"\nReaders: {first['clients']} caseworkers × {first['rounds']} rounds, think {first['think_ms']:.0f} ms, "
+            f"serve --workers {args.workers}, while another extraction runs"
+        )
+        print(
+            "| code | backend | endpoint | load runs | requests | errors | p50 ms | p95 ms | max ms | other extraction at the end | load 1-min |"
+        )
+        print("|---|---|---|---:|---:|---|---:|---:|---:|---|---:|")
+        for backend in args.backends:
+            runs = [run for r in reader_rows if r["backend"] == backend for run in r["readers"]["runs"]]
+            if not runs:
+                continue
+            loads = [x for run in runs for x in run["load"]]
+            for name, _path in READER_ENDPOINTS:
+                rows_ = [run["endpoints"][name] for run in runs]
+                errors: dict[str, int] = {}
+                for row in rows_:
+                    for status, count in row["errors"].items():
+                        errors[status] = errors.get(status, 0) + count
+                print(
+                    f"| {args.label} | {backend} | {name} | {len(rows_)} | {sum(r['requests'] for r in rows_)} | "
+                    f"{', '.join(f'{n} × {s}' for s, n in errors.items()) or 0} | "
+                    f"{_span([r['p50_ms'] for r in rows_ if r['p50_ms'] is not None], 0)} | "
+                    f"{_span([r['p95_ms'] for r in rows_ if r['p95_ms'] is not None], 0)} | "
+                    f"{_span([r['max_ms'] for r in rows_ if r['max_ms'] is not None], 0)} | "
+                    f"{'; '.join(run['other_extraction'] for run in runs)} | {_span(loads, 1)} |"
+                )
 
 
 if __name__ == "__main__":
