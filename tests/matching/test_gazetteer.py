@@ -752,3 +752,38 @@ def test_fifth_round_reasons_are_worded_in_both_languages() -> None:
         ScoreReason.BOTH_PARTS,
     ):
         assert reason_text(reason, "en") != reason_text(reason, "nl")
+
+
+# --- sixth round: country endonyms, a town qualified by its province, aliases GeoNames lacks ---
+
+
+def test_country_endonyms_come_from_cldr() -> None:
+    from matching.gazetteer import country_endonyms
+
+    assert "Sverige" in country_endonyms("SE")
+    assert "Crna Gora" in country_endonyms("ME")
+    assert "مصر" in country_endonyms("EG")
+
+
+@pytest.mark.parametrize(
+    ("text", "place_id"),
+    [
+        ("Sverige", "country:SE"),
+        ("Crna Gora", "country:ME"),
+        ("Suomi", "country:FI"),  # in no hand table: CLDR only
+        ("Polska", "country:PL"),
+        ("Shqipëria", "country:AL"),  # the definite form, a romanisation CLDR lacks
+        ("Makedonija", "country:MK"),  # was Macedonia (US), unflagged
+        ("al-Maghrib", "country:MA"),
+    ],
+)
+def test_a_country_in_its_own_language(gazetteer: Gazetteer, text: str, place_id: str) -> None:
+    result = gazetteer.lookup(text)
+    assert result.best is not None and result.best.place.id == place_id
+
+
+def test_a_place_before_its_country_in_that_countrys_language(gazetteer: Gazetteer) -> None:
+    result = gazetteer.lookup("Bijelo Polje Crna Gora")
+    assert result.claimed_country == "ME"
+    assert result.best is not None and result.best.place.country_iso2 == "ME"
+    assert result.best.place.name == "Bijelo Polje"
