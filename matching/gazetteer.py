@@ -111,6 +111,11 @@ FUZZY_SCORE_CUTOFF = 80.0
 #: A name found for a part of a two-name text only ("Antakya" in "Hatay Antakya"); +10 when both parts name it.
 PART_OF_TEXT_POINTS = -12.0
 BOTH_PARTS_POINTS = 10.0
+#: "Çeşme İzmir", "Karlovasi Samos": a place of the first part near a larger place or an area that the next
+#: part names (its province's city, its island) is the place meant; the next part only says where it is.
+QUALIFIED_BY_NEXT_PART_POINTS = 10.0
+QUALIFIER_NEAR_KM = 150.0
+_AREA_KINDS = frozenset({PlaceKind.ISLAND.value, PlaceKind.REGION.value, PlaceKind.COUNTRY.value})
 #: Exact hits of places smaller than this (not curated, not a country) do not stop the similarity search.
 SMALL_EXACT_POPULATION = 50_000
 _MAX_FOLD_ROWS = 3_000
@@ -851,7 +856,12 @@ class Gazetteer:
 
         The text is cut at each space between its words (2 or 3 words). A part's hit scores
         ``PART_OF_TEXT_POINTS`` less than the same hit of a whole text, and ``BOTH_PARTS_POINTS`` more
-        when the place is a candidate of the other part too (both names name it).
+        when the place is a candidate of the other part too (both names name it). A place of the first
+        part scores ``QUALIFIED_BY_NEXT_PART_POINTS`` more when the next part names exactly an island,
+        region or country, or a more populous place, within
+        ``QUALIFIER_NEAR_KM`` of it: applicants write the town first and then its province or the city
+        near it ("Çeşme İzmir", "Asadabad Kunar", "Karlovasi Samos", "Friedland Göttingen"), so the next
+        part says which of the towns of that name is meant, not which place.
         """
         words = list(_WORD_SPAN.finditer(text))
         if not 2 <= len(words) <= _MAX_PART_WORDS:
@@ -865,12 +875,18 @@ class Gazetteer:
             )
             part_hits = [self._name_hits(part, fuzzy=True) for part in parts]
             place_ids = [{hit.place_row[1] for hit in hits} for hits, _ in part_hits]
+            qualifiers = _qualifying_places(part_hits[1][0])
             for index, (hits, kinds) in enumerate(part_hits):
                 other_ids = place_ids[1 - index]
                 for hit in hits:
                     extra = (*hit.extra, ScorePart(ScoreReason.PART_OF_TEXT, PART_OF_TEXT_POINTS))
                     if hit.place_row[1] in other_ids:
                         extra = (*extra, ScorePart(ScoreReason.BOTH_PARTS, BOTH_PARTS_POINTS))
+                    elif index == 0 and _qualified_by(hit, qualifiers):
+                        extra = (
+                            *extra,
+                            ScorePart(ScoreReason.QUALIFIED_BY_NEXT_PART, QUALIFIED_BY_NEXT_PART_POINTS),
+                        )
                     found.append(dataclasses.replace(hit, extra=extra))
                 ranked = _rank([hit for hit in hits if hit.match in _GOOD_MATCHES], claimed, kinds)
                 if ranked:
@@ -1018,6 +1034,8 @@ _CLAIMABLE_KINDS = frozenset({PlaceKind.COUNTRY.value, PlaceKind.REGION.value})
 
 _GOOD_MATCHES = frozenset({MatchKind.EXACT_NAME, MatchKind.EXACT_ALTERNATE, MatchKind.SPELLING_FAMILY})
 _MAX_PART_WORDS = 3
+_EXACT_MATCHES = frozenset({MatchKind.EXACT_NAME, MatchKind.EXACT_ALTERNATE})
+_PARTS_AGREE = frozenset({ScoreReason.BOTH_PARTS, ScoreReason.QUALIFIED_BY_NEXT_PART})
 
 
 def _parts_disagree(
@@ -1030,7 +1048,7 @@ def _parts_disagree(
     """Ambiguous when the best was found for a part of the text only, not for both parts, and another part
     names a place more than ``AMBIGUITY_DISTANCE_KM`` away ("Halab al-Shahba": Aleppo or Shahba)."""
     reasons_of_best = {part.reason for part in best.parts}
-    if ScoreReason.PART_OF_TEXT not in reasons_of_best or ScoreReason.BOTH_PARTS in reasons_of_best:
+    if ScoreReason.PART_OF_TEXT not in reasons_of_best or reasons_of_best & _PARTS_AGREE:
         return ambiguous, reasons, ids
     others = [
         other.place.id
@@ -1045,6 +1063,29 @@ def _parts_disagree(
         (*reasons, AmbiguityReason.PARTS_DISAGREE),
         (*listed, *(place_id for place_id in others if place_id not in listed)),
     )
+
+
+def _qualifying_places(hits: list[_NameHit]) -> list[tuple[Place, float]]:
+    """Places the next part of a text names exactly (a spelling family is too loose: "Bayern" meets some
+    village "Bayren"), with their population (an island, region or country counts as larger than any town)."""
+    places: dict[str, tuple[Place, float]] = {}
+    for hit in hits:
+        if hit.match in _EXACT_MATCHES and hit.place_row[1] not in places:
+            size = math.inf if hit.place_row[3] in _AREA_KINDS else float(hit.place_row[8] or 0)
+            places[hit.place_row[1]] = (
+                _place_from_row(hit.place_row, matched_name=hit.name, score=0.0),
+                size,
+            )
+    return list(places.values())
+
+
+def _qualified_by(hit: _NameHit, qualifiers: list[tuple[Place, float]]) -> bool:
+    """The hit's place lies within ``QUALIFIER_NEAR_KM`` of a larger place or area the next part names."""
+    if hit.match not in _GOOD_MATCHES or hit.place_row[3] in _AREA_KINDS or not qualifiers:
+        return False
+    place = _place_from_row(hit.place_row, matched_name=hit.name, score=0.0)
+    population = place.population or 0
+    return any(size > population and gap_km(place, other) <= QUALIFIER_NEAR_KM for other, size in qualifiers)
 
 
 def _ids(candidates: tuple[PlaceCandidate, ...]) -> set[str]:

@@ -54,7 +54,8 @@ raise a question for the caseworker, never silently pick the place it would then
 - *similar only*: the best (not a village, not curated) is met only by a similar spelling and a place
   more than ``AMBIGUITY_DISTANCE_KM`` away scores within ``SPELLING_AMBIGUITY_MARGIN`` ("Harem Syria"
   read whole met the city Khorramshahr so).
-- *parts disagree* (``matching.gazetteer``): a two-name text found by one part only while the other part
+- *parts disagree* (``matching.gazetteer``; not when the later part only qualifies the place, see
+  ``QUALIFIED_BY_NEXT_PART`` there): a two-name text found by one part only while the other part
   names a place more than ``AMBIGUITY_DISTANCE_KM`` away ("Halab al-Shahba": Aleppo or Shahba).
 - *a small exact name near a much larger spelling*: the best is a small place (under
   ``SMALL_PLACE_POPULATION`` = 50,000, not curated, not a country) whose name the text matches exactly,
@@ -130,6 +131,7 @@ class ScoreReason(enum.StrEnum):
     KIND_NAMED = "kind_named"
     PART_OF_TEXT = "part_of_text"
     BOTH_PARTS = "both_parts"
+    QUALIFIED_BY_NEXT_PART = "qualified_by_next_part"
     COORDINATES = "coordinates"
 
 

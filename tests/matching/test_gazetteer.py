@@ -787,3 +787,41 @@ def test_a_place_before_its_country_in_that_countrys_language(gazetteer: Gazette
     assert result.claimed_country == "ME"
     assert result.best is not None and result.best.place.country_iso2 == "ME"
     assert result.best.place.name == "Bijelo Polje"
+
+
+@pytest.mark.parametrize(
+    ("text", "place_id"),
+    [
+        ("Çeşme İzmir", "geonames:318755"),  # town + the city of its province (İzmir first before)
+        ("Dikili İzmir", "geonames:316726"),
+        ("Karlovasi Samos", "geonames:256492"),  # town + its island (the island first before)
+        ("Friedland Göttingen", "geonames:9972705"),  # the Friedland near Göttingen, not the others
+    ],
+)
+def test_a_town_before_its_province_or_a_nearby_city_is_the_place(
+    gazetteer: Gazetteer, text: str, place_id: str
+) -> None:
+    result = gazetteer.lookup(text)
+    assert result.best is not None and result.best.place.id == place_id
+    assert ScoreReason.QUALIFIED_BY_NEXT_PART in {part.reason for part in result.best.parts}
+    assert AmbiguityReason.PARTS_DISAGREE not in result.ambiguity_reasons
+
+
+def test_a_qualifier_must_be_named_exactly(gazetteer: Gazetteer) -> None:
+    # "Sharif" is no exact name near the Jordanian village Al Mazār: it qualifies nothing
+    result = gazetteer.lookup("Mazar Sharif")
+    assert result.best is not None and result.best.place.id == "geonames:1133616"
+    for candidate in result.candidates:
+        assert ScoreReason.QUALIFIED_BY_NEXT_PART not in {part.reason for part in candidate.parts}
+
+
+def test_a_far_second_name_qualifies_nothing(gazetteer: Gazetteer) -> None:
+    result = gazetteer.lookup("Halab al-Shahba")  # Shahba is far from Aleppo: the parts still disagree
+    assert result.ambiguous and AmbiguityReason.PARTS_DISAGREE in result.ambiguity_reasons
+
+
+def test_sixth_round_reasons_are_worded_in_both_languages() -> None:
+    from matching.place_candidates import reason_text
+
+    reason = ScoreReason.QUALIFIED_BY_NEXT_PART
+    assert reason_text(reason, "en") != reason_text(reason, "nl")
