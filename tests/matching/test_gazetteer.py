@@ -825,3 +825,34 @@ def test_sixth_round_reasons_are_worded_in_both_languages() -> None:
 
     reason = ScoreReason.QUALIFIED_BY_NEXT_PART
     assert reason_text(reason, "en") != reason_text(reason, "nl")
+
+
+def test_every_reviewed_alias_finds_its_place(gazetteer: Gazetteer) -> None:
+    from matching.gazetteer import load_aliases
+
+    for geonames_id, aliases in load_aliases().items():
+        for alias in aliases:
+            ids = [candidate.place.id for candidate in gazetteer.lookup(alias).candidates[:3]]
+            assert f"geonames:{geonames_id}" in ids, f"{alias!r} does not find geonames:{geonames_id}: {ids}"
+
+
+@pytest.mark.parametrize(
+    ("text", "place_id"),
+    [
+        # Kurdish names of towns in south-east Turkey; Cizîr was Algiers, unflagged
+        ("Cizîr", "geonames:318253"),
+        ("Qoser", "geonames:307084"),
+        ("Colemerg", "geonames:318137"),  # without the circumflex, as typed on a phone
+        ("Xelat", "geonames:325103"),
+        ("Cindirês", "geonames:169190"),  # north Syria
+        ("İskeçe", "geonames:733840"),  # Turkish names of Greek and Bulgarian towns near the border
+        ("Ferecik", "geonames:736261"),
+        ("Yanbolu", "geonames:725578"),
+        ("Xoy", "geonames:126972"),  # Azerbaijani spelling of Khoy
+    ],
+)
+def test_kurdish_turkish_and_azerbaijani_names_geonames_lacks(
+    gazetteer: Gazetteer, text: str, place_id: str
+) -> None:
+    best = gazetteer.lookup(text).best
+    assert best is not None and best.place.id == place_id
