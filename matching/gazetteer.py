@@ -939,7 +939,10 @@ class Gazetteer:
         """Ranked candidates for a place text, with reasons and an ambiguity flag (see place_candidates).
 
         ``country`` (ISO 3166-1 alpha-2) is the country the applicant named; "Name, Country" or
-        "Name (Country)" in the text names it too. ``route_countries`` and ``route_points`` (lat, lon
+        "Name (Country)" in the text names it too; after a comma any other text is a qualifier of the name
+        before it ("Duma, Ghouta", "Ramadi, Anbar"): only that name is looked up, and its places near a
+        larger place or area the qualifier names exactly score more (as a two-name text's first part,
+        see ``_part_hits``). ``route_countries`` and ``route_points`` (lat, lon
         degrees) describe the phone's route: each candidate reports its distance to them, and they can
         make the result ambiguous, but they never change the score. Coordinates in the text give a
         single ``coordinates`` candidate. Generic words at the start or end of the text ("… camp",
@@ -971,6 +974,7 @@ class Gazetteer:
                 )
         claimed = country.upper() if country else None
         head = text
+        qualifier = ""  # "Duma, Ghouta", "Ramadi, Anbar": what follows the comma says where the place is
         split = _split_country(text)
         if split is not None:
             candidate_head, tail = split
@@ -978,11 +982,15 @@ class Gazetteer:
             if countries and candidate_head:
                 head = candidate_head
                 claimed = countries[0].country_iso2
+            elif candidate_head and tail:
+                head, qualifier = candidate_head, tail
         else:
             bare = self._bare_country(text)
             if bare is not None:
                 head, claimed = bare
         hits, kinds = self._name_hits(head, fuzzy=fuzzy)
+        if qualifier:
+            hits = _qualify(hits, _qualifying_places(self._exact_hits(qualifier)))
         part_bests: tuple[PlaceCandidate, ...] = ()
         if fuzzy and not any(hit.match in _GOOD_MATCHES for hit in hits):
             # no name of the whole text: "Hatay Antakya", "Halab al-Shahba", "Assos Behramkale"
@@ -1077,6 +1085,15 @@ def _qualifying_places(hits: list[_NameHit]) -> list[tuple[Place, float]]:
                 size,
             )
     return list(places.values())
+
+
+def _qualify(hits: list[_NameHit], qualifiers: list[tuple[Place, float]]) -> list[_NameHit]:
+    """The hits, those near a larger place or area of ``qualifiers`` with ``QUALIFIED_BY_NEXT_PART_POINTS`` more."""
+    bonus = ScorePart(ScoreReason.QUALIFIED_BY_NEXT_PART, QUALIFIED_BY_NEXT_PART_POINTS)
+    return [
+        dataclasses.replace(hit, extra=(*hit.extra, bonus)) if _qualified_by(hit, qualifiers) else hit
+        for hit in hits
+    ]
 
 
 def _qualified_by(hit: _NameHit, qualifiers: list[tuple[Place, float]]) -> bool:

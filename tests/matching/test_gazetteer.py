@@ -856,3 +856,27 @@ def test_kurdish_turkish_and_azerbaijani_names_geonames_lacks(
 ) -> None:
     best = gazetteer.lookup(text).best
     assert best is not None and best.place.id == place_id
+
+
+@pytest.mark.parametrize(
+    ("text", "place_id"),
+    [
+        ("Duma, Ghouta", "geonames:170592"),  # read whole it met Dumaguete (Philippines)
+        ("Ramadi, Anbar", "geonames:98717"),
+        ("Lashkar Gah, Helmand", "geonames:1134720"),
+    ],
+)
+def test_text_after_a_comma_qualifies_the_name_before_it(
+    gazetteer: Gazetteer, text: str, place_id: str
+) -> None:
+    result = gazetteer.lookup(text)
+    assert result.best is not None and result.best.place.id == place_id
+    assert result.claimed_country is None
+
+
+def test_a_qualifier_after_a_comma_scores_the_place_near_it(gazetteer: Gazetteer) -> None:
+    result = gazetteer.lookup("Kara Tepe, Lesbos")
+    assert result.best is not None and result.best.place.id == "curated:kara_tepe"
+    assert ScoreReason.QUALIFIED_BY_NEXT_PART in {part.reason for part in result.best.parts}
+    # a country after the comma is still the claimed country
+    assert gazetteer.lookup("Homs, Syrie").claimed_country == "SY"
