@@ -880,3 +880,19 @@ def test_a_qualifier_after_a_comma_scores_the_place_near_it(gazetteer: Gazetteer
     assert ScoreReason.QUALIFIED_BY_NEXT_PART in {part.reason for part in result.best.parts}
     # a country after the comma is still the claimed country
     assert gazetteer.lookup("Homs, Syrie").claimed_country == "SY"
+
+
+def test_an_ezafe_and_slavic_size_words_are_left_out_of_the_fold() -> None:
+    assert fold_name("Torbat Jam") == fold_name("Torbat-e Jām") == fold_name("Torbat-i-Jam")
+    assert fold_name("Mazar Sharif") == fold_name("Mazar-i-Sharif")
+    assert fold_name("Kladusa") == fold_name("Velika Kladuša")
+    assert fold_name("Gornji Vakuf") == fold_name("Vakuf")
+
+
+@pytest.mark.parametrize(
+    ("text", "place_id"),
+    [("Torbat Jam", "geonames:1159362"), ("Kladusa", "geonames:3188225")],
+)
+def test_names_without_an_ezafe_or_a_size_word(gazetteer: Gazetteer, text: str, place_id: str) -> None:
+    best = gazetteer.lookup(text).best
+    assert best is not None and best.place.id == place_id
