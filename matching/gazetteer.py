@@ -107,6 +107,10 @@ CLAIMED_COUNTRY_POINTS = 20.0
 GENERIC_WORD_POINTS = -1.0
 KIND_WORD_UNSAID_POINTS = 4.0
 KIND_NAMED_POINTS = 6.0
+#: The kind ``generic_words.csv`` gives words for a town, village, port or station ("Chios stad", "Chios
+#: port"): they name a populated place (a GeoNames city or village), not the island or region so named.
+TOWN_KIND = "town"
+_TOWN_KINDS = frozenset({PlaceKind.CITY.value, PlaceKind.VILLAGE.value})
 FUZZY_SCORE_CUTOFF = 80.0
 #: A name found for a part of a two-name text only ("Antakya" in "Hatay Antakya"); +10 when both parts name it.
 PART_OF_TEXT_POINTS = -12.0
@@ -1165,7 +1169,7 @@ def _rank(
     candidates = []
     for hit in best.values():
         parts = [ScorePart(_NAME_REASON[hit.match], hit.name_points), *hit.extra, *_importance(hit.place_row)]
-        if hit.place_row[3] in kinds:
+        if hit.place_row[3] in kinds or (TOWN_KIND in kinds and hit.place_row[3] in _TOWN_KINDS):
             parts.append(ScorePart(ScoreReason.KIND_NAMED, KIND_NAMED_POINTS))
         if claimed and hit.place_row[4] == claimed:
             parts.append(ScorePart(ScoreReason.CLAIMED_COUNTRY, CLAIMED_COUNTRY_POINTS))

@@ -41,7 +41,8 @@ country", "Griekenland land", "mukhayyam Yarmouk", "jazirat Lesbos". The file li
 border, city, village, island, river, province, region, country, port, station, airport …) in English,
 Dutch, German, French, Turkish, Arabic and Persian (romanised and in their script), Greek and a few Slavic
 languages, each with the kind of place it names when that is one the gazetteer knows (a camp, a border
-crossing, an island, a region, a country). The lookup strips such words from the start and the end of
+crossing, an island, a region, a country; "town" for the words of a town, village, port or station, which
+name a populated place rather than an island or region of that name). The lookup strips such words from the start and the end of
 the text (never all of it) and looks the rest up too; the stripped words can hint the kind. Unlike the
 qualifiers of step 3 they are not part of the fold, so the index does not change with the list: a name
 in GeoNames that contains one ("Port Said", "New Haven") is still found whole first.

@@ -21,7 +21,8 @@ can show them:
   kind of place at the start or end of the text are left out ("Calais" for "Calais jungle") −1, so
   a place named with those words exactly still comes first; a candidate of the kind those words name
   (a curated camp for "kamp", an island for "jazirat", a crossing for "grens", a country for
-  "land") +6, as much as a reviewed route place: the applicant said what kind of place it is;
+  "land", a GeoNames town or village for "stad", "şehir", "port", "liman": "Chios stad" is the town, not
+  the island) +6, as much as a reviewed route place: the applicant said what kind of place it is;
 - importance: population ``2 × (log10(population) − 3)``, 0–8; a country's capital +3; a curated
   island, camp, border crossing or region +6; a country +6;
 - the region of the usual routes to Europe (Europe, Africa, the Middle East, Iran, Afghanistan,

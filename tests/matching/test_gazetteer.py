@@ -499,7 +499,7 @@ def test_every_reason_has_words_in_the_catalogue() -> None:
         ("Ter Apel azc", "Ter Apel", {"camp"}),
         ("jazirat Lesbos", "Lesbos", {"island"}),
         ("Bab al-Hawa border crossing", "Bab al-Hawa", {"border_crossing"}),
-        ("Praha město", "Praha", set()),
+        ("Praha město", "Praha", {"town"}),  # a town word names a populated place (sixth round)
         ("Van ili", "Van", {"region"}),
         ("Griekenland land", "Griekenland", {"country"}),
         ("مخيم اليرموك", "اليرموك", {"camp"}),
@@ -896,3 +896,17 @@ def test_an_ezafe_and_slavic_size_words_are_left_out_of_the_fold() -> None:
 def test_names_without_an_ezafe_or_a_size_word(gazetteer: Gazetteer, text: str, place_id: str) -> None:
     best = gazetteer.lookup(text).best
     assert best is not None and best.place.id == place_id
+
+
+@pytest.mark.parametrize("text", ["Chios stad", "Chios port", "Chios limanı", "Chios şehri"])
+def test_a_town_word_prefers_the_town_to_the_island_of_that_name(gazetteer: Gazetteer, text: str) -> None:
+    result = gazetteer.lookup(text)
+    assert (
+        result.best is not None and result.best.place.id == "geonames:259973"
+    )  # the town, not curated:chios
+    assert ScoreReason.KIND_NAMED in {part.reason for part in result.best.parts}
+
+
+def test_a_border_word_still_prefers_the_crossing(gazetteer: Gazetteer) -> None:
+    result = gazetteer.lookup("Röszke border")
+    assert result.best is not None and result.best.place.id == "curated:roszke_crossing"
