@@ -982,10 +982,18 @@ class Gazetteer:
         split = _split_country(text)
         if split is not None:
             candidate_head, tail = split
-            countries = [place for place in self.exact(tail) if place.kind is PlaceKind.COUNTRY]
-            if countries and candidate_head:
+            countries = [place.country_iso2 for place in self.exact(tail) if place.kind is PlaceKind.COUNTRY]
+            if not countries:  # a misspelt country ("Tripoli, Lebanan", "Homs, Syrya"): its spelling family
+                countries = sorted(
+                    {
+                        hit.place_row[4]
+                        for hit in self._fold_hits(tail)
+                        if hit.place_row[3] == PlaceKind.COUNTRY.value
+                    }
+                )
+            if len(set(countries)) == 1 and candidate_head:
                 head = candidate_head
-                claimed = countries[0].country_iso2
+                claimed = countries[0]
             elif candidate_head and tail:
                 head, qualifier = candidate_head, tail
         else:

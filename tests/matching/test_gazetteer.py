@@ -910,3 +910,19 @@ def test_a_town_word_prefers_the_town_to_the_island_of_that_name(gazetteer: Gaze
 def test_a_border_word_still_prefers_the_crossing(gazetteer: Gazetteer) -> None:
     result = gazetteer.lookup("Röszke border")
     assert result.best is not None and result.best.place.id == "curated:roszke_crossing"
+
+
+@pytest.mark.parametrize(
+    ("text", "place_id", "country"),
+    [
+        ("Tripoli, Lebanan", "geonames:266826", "LB"),  # the comma rule must not drop a misspelt country
+        ("Homs, Syrya", "geonames:169577", "SY"),
+        ("Tripoli, Lybia", "geonames:2210247", "LY"),
+    ],
+)
+def test_a_misspelt_country_after_a_comma_is_still_the_claimed_country(
+    gazetteer: Gazetteer, text: str, place_id: str, country: str
+) -> None:
+    result = gazetteer.lookup(text)
+    assert result.claimed_country == country
+    assert result.best is not None and result.best.place.id == place_id
