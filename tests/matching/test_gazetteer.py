@@ -499,7 +499,7 @@ def test_every_reason_has_words_in_the_catalogue() -> None:
         ("Ter Apel azc", "Ter Apel", {"camp"}),
         ("jazirat Lesbos", "Lesbos", {"island"}),
         ("Bab al-Hawa border crossing", "Bab al-Hawa", {"border_crossing"}),
-        ("Praha město", "Praha", set()),
+        ("Praha město", "Praha", {"town"}),  # a town word names a populated place (sixth round)
         ("Van ili", "Van", {"region"}),
         ("Griekenland land", "Griekenland", {"country"}),
         ("مخيم اليرموك", "اليرموك", {"camp"}),
@@ -752,3 +752,177 @@ def test_fifth_round_reasons_are_worded_in_both_languages() -> None:
         ScoreReason.BOTH_PARTS,
     ):
         assert reason_text(reason, "en") != reason_text(reason, "nl")
+
+
+# --- sixth round: country endonyms, a town qualified by its province, aliases GeoNames lacks ---
+
+
+def test_country_endonyms_come_from_cldr() -> None:
+    from matching.gazetteer import country_endonyms
+
+    assert "Sverige" in country_endonyms("SE")
+    assert "Crna Gora" in country_endonyms("ME")
+    assert "مصر" in country_endonyms("EG")
+
+
+@pytest.mark.parametrize(
+    ("text", "place_id"),
+    [
+        ("Sverige", "country:SE"),
+        ("Crna Gora", "country:ME"),
+        ("Suomi", "country:FI"),  # in no hand table: CLDR only
+        ("Polska", "country:PL"),
+        ("Shqipëria", "country:AL"),  # the definite form, a romanisation CLDR lacks
+        ("Makedonija", "country:MK"),  # was Macedonia (US), unflagged
+        ("al-Maghrib", "country:MA"),
+    ],
+)
+def test_a_country_in_its_own_language(gazetteer: Gazetteer, text: str, place_id: str) -> None:
+    result = gazetteer.lookup(text)
+    assert result.best is not None and result.best.place.id == place_id
+
+
+def test_a_place_before_its_country_in_that_countrys_language(gazetteer: Gazetteer) -> None:
+    result = gazetteer.lookup("Bijelo Polje Crna Gora")
+    assert result.claimed_country == "ME"
+    assert result.best is not None and result.best.place.country_iso2 == "ME"
+    assert result.best.place.name == "Bijelo Polje"
+
+
+@pytest.mark.parametrize(
+    ("text", "place_id"),
+    [
+        ("Çeşme İzmir", "geonames:318755"),  # town + the city of its province (İzmir first before)
+        ("Dikili İzmir", "geonames:316726"),
+        ("Karlovasi Samos", "geonames:256492"),  # town + its island (the island first before)
+        ("Friedland Göttingen", "geonames:9972705"),  # the Friedland near Göttingen, not the others
+    ],
+)
+def test_a_town_before_its_province_or_a_nearby_city_is_the_place(
+    gazetteer: Gazetteer, text: str, place_id: str
+) -> None:
+    result = gazetteer.lookup(text)
+    assert result.best is not None and result.best.place.id == place_id
+    assert ScoreReason.QUALIFIED_BY_NEXT_PART in {part.reason for part in result.best.parts}
+    assert AmbiguityReason.PARTS_DISAGREE not in result.ambiguity_reasons
+
+
+def test_a_qualifier_must_be_named_exactly(gazetteer: Gazetteer) -> None:
+    # "Sharif" is no exact name near the Jordanian village Al Mazār: it qualifies nothing
+    result = gazetteer.lookup("Mazar Sharif")
+    assert result.best is not None and result.best.place.id == "geonames:1133616"
+    for candidate in result.candidates:
+        assert ScoreReason.QUALIFIED_BY_NEXT_PART not in {part.reason for part in candidate.parts}
+
+
+def test_a_far_second_name_qualifies_nothing(gazetteer: Gazetteer) -> None:
+    result = gazetteer.lookup("Halab al-Shahba")  # Shahba is far from Aleppo: the parts still disagree
+    assert result.ambiguous and AmbiguityReason.PARTS_DISAGREE in result.ambiguity_reasons
+
+
+def test_sixth_round_reasons_are_worded_in_both_languages() -> None:
+    from matching.place_candidates import reason_text
+
+    reason = ScoreReason.QUALIFIED_BY_NEXT_PART
+    assert reason_text(reason, "en") != reason_text(reason, "nl")
+
+
+def test_every_reviewed_alias_finds_its_place(gazetteer: Gazetteer) -> None:
+    from matching.gazetteer import load_aliases
+
+    for geonames_id, aliases in load_aliases().items():
+        for alias in aliases:
+            ids = [candidate.place.id for candidate in gazetteer.lookup(alias).candidates[:3]]
+            assert f"geonames:{geonames_id}" in ids, f"{alias!r} does not find geonames:{geonames_id}: {ids}"
+
+
+@pytest.mark.parametrize(
+    ("text", "place_id"),
+    [
+        # Kurdish names of towns in south-east Turkey; Cizîr was Algiers, unflagged
+        ("Cizîr", "geonames:318253"),
+        ("Qoser", "geonames:307084"),
+        ("Colemerg", "geonames:318137"),  # without the circumflex, as typed on a phone
+        ("Xelat", "geonames:325103"),
+        ("Cindirês", "geonames:169190"),  # north Syria
+        ("İskeçe", "geonames:733840"),  # Turkish names of Greek and Bulgarian towns near the border
+        ("Ferecik", "geonames:736261"),
+        ("Yanbolu", "geonames:725578"),
+        ("Xoy", "geonames:126972"),  # Azerbaijani spelling of Khoy
+    ],
+)
+def test_kurdish_turkish_and_azerbaijani_names_geonames_lacks(
+    gazetteer: Gazetteer, text: str, place_id: str
+) -> None:
+    best = gazetteer.lookup(text).best
+    assert best is not None and best.place.id == place_id
+
+
+@pytest.mark.parametrize(
+    ("text", "place_id"),
+    [
+        ("Duma, Ghouta", "geonames:170592"),  # read whole it met Dumaguete (Philippines)
+        ("Ramadi, Anbar", "geonames:98717"),
+        ("Lashkar Gah, Helmand", "geonames:1134720"),
+    ],
+)
+def test_text_after_a_comma_qualifies_the_name_before_it(
+    gazetteer: Gazetteer, text: str, place_id: str
+) -> None:
+    result = gazetteer.lookup(text)
+    assert result.best is not None and result.best.place.id == place_id
+    assert result.claimed_country is None
+
+
+def test_a_qualifier_after_a_comma_scores_the_place_near_it(gazetteer: Gazetteer) -> None:
+    result = gazetteer.lookup("Kara Tepe, Lesbos")
+    assert result.best is not None and result.best.place.id == "curated:kara_tepe"
+    assert ScoreReason.QUALIFIED_BY_NEXT_PART in {part.reason for part in result.best.parts}
+    # a country after the comma is still the claimed country
+    assert gazetteer.lookup("Homs, Syrie").claimed_country == "SY"
+
+
+def test_an_ezafe_and_slavic_size_words_are_left_out_of_the_fold() -> None:
+    assert fold_name("Torbat Jam") == fold_name("Torbat-e Jām") == fold_name("Torbat-i-Jam")
+    assert fold_name("Mazar Sharif") == fold_name("Mazar-i-Sharif")
+    assert fold_name("Kladusa") == fold_name("Velika Kladuša")
+    assert fold_name("Gornji Vakuf") == fold_name("Vakuf")
+
+
+@pytest.mark.parametrize(
+    ("text", "place_id"),
+    [("Torbat Jam", "geonames:1159362"), ("Kladusa", "geonames:3188225")],
+)
+def test_names_without_an_ezafe_or_a_size_word(gazetteer: Gazetteer, text: str, place_id: str) -> None:
+    best = gazetteer.lookup(text).best
+    assert best is not None and best.place.id == place_id
+
+
+@pytest.mark.parametrize("text", ["Chios stad", "Chios port", "Chios limanı", "Chios şehri"])
+def test_a_town_word_prefers_the_town_to_the_island_of_that_name(gazetteer: Gazetteer, text: str) -> None:
+    result = gazetteer.lookup(text)
+    assert (
+        result.best is not None and result.best.place.id == "geonames:259973"
+    )  # the town, not curated:chios
+    assert ScoreReason.KIND_NAMED in {part.reason for part in result.best.parts}
+
+
+def test_a_border_word_still_prefers_the_crossing(gazetteer: Gazetteer) -> None:
+    result = gazetteer.lookup("Röszke border")
+    assert result.best is not None and result.best.place.id == "curated:roszke_crossing"
+
+
+@pytest.mark.parametrize(
+    ("text", "place_id", "country"),
+    [
+        ("Tripoli, Lebanan", "geonames:266826", "LB"),  # the comma rule must not drop a misspelt country
+        ("Homs, Syrya", "geonames:169577", "SY"),
+        ("Tripoli, Lybia", "geonames:2210247", "LY"),
+    ],
+)
+def test_a_misspelt_country_after_a_comma_is_still_the_claimed_country(
+    gazetteer: Gazetteer, text: str, place_id: str, country: str
+) -> None:
+    result = gazetteer.lookup(text)
+    assert result.claimed_country == country
+    assert result.best is not None and result.best.place.id == place_id
