@@ -395,12 +395,21 @@ def forget_case(case_id: int) -> None:
 # in that hash, or in their creation time for versions without a blob). The cache only saves work: every
 # read still loads the row, checks access and writes its audit entry, so a deleted version or a refused
 # reader never gets these bytes.
-_documents: OrderedDict[tuple[str, int, int, str, str], bytes] = OrderedDict()
+_documents: OrderedDict[tuple[str, int, int, str, str], tuple[bytes, Any]] = OrderedDict()
 _database_names: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
 
 
 def cached_document(session: Session, row: RouteVersion, part: str, build: Callable[[], bytes]) -> bytes:
     """The serialised ``part`` of a version (``build()`` on the first read), from a bounded LRU cache."""
+    body, _meta = cached_answer(session, row, part, lambda: (build(), None))
+    return body
+
+
+def cached_answer(
+    session: Session, row: RouteVersion, part: str, build: Callable[[], tuple[bytes, Any]]
+) -> tuple[bytes, Any]:
+    """Like :func:`cached_document`, for an answer that comes with a small description of itself (what a
+    read's audit entry records, e.g. how many points it returned): ``build()`` gives both, both are kept."""
     engine = session.get_bind().engine
     database = _database_names.get(engine)
     if database is None:  # rendering the URL costs more than the rest of a cache hit: once per engine
@@ -413,18 +422,18 @@ def cached_document(session: Session, row: RouteVersion, part: str, build: Calla
         part,
     )
     with _cache_lock:
-        body = _documents.get(key)
-        if body is not None:
+        cached = _documents.get(key)
+        if cached is not None:
             _documents.move_to_end(key)
-            return body
-    body = build()
+            return cached
+    answer = build()
     with _cache_lock:
-        _documents[key] = body
-        total = sum(len(b) for b in _documents.values())
+        _documents[key] = answer
+        total = sum(len(body) for body, _meta in _documents.values())
         while len(_documents) > 1 and total > DOCUMENT_CACHE_LIMIT_BYTES:
-            _, dropped = _documents.popitem(last=False)
+            _, (dropped, _meta) = _documents.popitem(last=False)
             total -= len(dropped)
-    return body
+    return answer
 
 
 def points_format(row: RouteVersion) -> str:

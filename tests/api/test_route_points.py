@@ -232,3 +232,56 @@ def test_cached_route_documents_follow_the_version_and_every_read_is_audited(  #
     caseworker = client_for("caseworker")  # no released findings: refused, cache or not
     assert caseworker.get(f"{base}/summary").status_code == 403
     assert caseworker.get(base).status_code == 403
+
+
+def test_cached_points_answers_differ_per_question_and_every_read_is_audited(  # type: ignore[no-untyped-def]
+    state: AppState, client_for
+) -> None:
+    """The map's points are kept per version and per question (issue 18): the same question gets the same
+    bytes and an audit entry with the counts each time; another window, zoom or pin is another answer; a
+    new version is not answered from the old one's cache; a refused reader gets 403 with the answer cached."""
+
+    from store.models import AuditEntry
+
+    case_id = _case_with_route(state)
+    reviewer = client_for("reviewer")
+    base = f"/api/v1/cases/{case_id}/route/points"
+
+    def audited() -> list[dict]:  # type: ignore[type-arg]
+        with state.session_factory() as session:
+            return [
+                dict(details)
+                for details in session.scalars(
+                    select(AuditEntry.details)
+                    .where(AuditEntry.case_id == case_id, AuditEntry.action == "route.points.read")
+                    .order_by(AuditEntry.seq)
+                )
+            ]
+
+    overview, again = reviewer.get(base), reviewer.get(base)
+    assert overview.status_code == again.status_code == 200 and overview.content == again.content
+    first = overview.json()
+    assert first["simplified"] is True and first["total"] == N_POINTS
+    entries = audited()
+    assert len(entries) == 2 and entries[0] == entries[1]
+    assert entries[0]["points"] == first["count"] and entries[0]["of"] == N_POINTS
+
+    start = float(first["columns"]["time_s"][0])
+    window = reviewer.get(base, params={"start_s": start, "end_s": start + 3600, "zoom": 14}).json()
+    assert window["count"] < first["count"] and window["total"] < N_POINTS
+    shown = set(first["columns"]["record_id"])
+    every = reviewer.get(base, params={"max_points": 100_000}).json()["columns"]["record_id"]
+    pinned_id = next(i for i in every if i not in shown)  # a record the overview left out
+    pinned = reviewer.get(base, params={"record_ids": str(pinned_id)}).json()
+    assert pinned_id in pinned["columns"]["record_id"] and pinned_id not in first["columns"]["record_id"]
+    assert (
+        reviewer.get(base, params={"record_ids": f"{pinned_id},{pinned_id}"}).content
+        == reviewer.get(base, params={"record_ids": str(pinned_id)}).content
+    )
+    assert [e["window"] for e in audited()[2:5]] == [[start, start + 3600], [None, None], [None, None]]
+
+    second = rebuild_route(state, case_id)
+    assert second is not None and second.version == 2
+    assert reviewer.get(base).json()["version"] == 2
+    assert reviewer.get(base, params={"version": 1}).content == overview.content
+    assert client_for("caseworker").get(base).status_code == 403  # not released: refused, cache or not
