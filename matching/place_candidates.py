@@ -133,6 +133,7 @@ class ScoreReason(enum.StrEnum):
     PART_OF_TEXT = "part_of_text"
     BOTH_PARTS = "both_parts"
     QUALIFIED_BY_NEXT_PART = "qualified_by_next_part"
+    LANDMARK_PART = "landmark_part"
     COORDINATES = "coordinates"
 
 
