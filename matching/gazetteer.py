@@ -1088,6 +1088,9 @@ class Gazetteer:
         ambiguous, reasons, ids = decide_ambiguity(candidates)
         if candidates and part_bests:
             ambiguous, reasons, ids = _parts_disagree(candidates[0], part_bests, ambiguous, reasons, ids)
+            candidates, ambiguous, reasons, ids = _crossing_and_town(
+                head, candidates, part_bests, ambiguous, reasons, ids
+            )
         return PlaceResolution(
             text=text,
             candidates=candidates,
@@ -1190,6 +1193,58 @@ def _parts_disagree(
         True,
         (*reasons, AmbiguityReason.PARTS_DISAGREE),
         (*listed, *(place_id for place_id in others if place_id not in listed)),
+    )
+
+
+_CROSSING_KINDS = frozenset({PlaceKind.CAMP, PlaceKind.BORDER_CROSSING})
+_CROSSING_WORD_KINDS = frozenset({PlaceKind.CAMP.value, PlaceKind.BORDER_CROSSING.value})
+_POPULATED_KINDS = frozenset({PlaceKind.CITY, PlaceKind.VILLAGE})
+
+
+def _crossing_and_town(
+    text: str,
+    candidates: tuple[PlaceCandidate, ...],
+    part_bests: tuple[PlaceCandidate, ...],
+    ambiguous: bool,
+    reasons: tuple[AmbiguityReason, ...],
+    ids: tuple[str, ...],
+) -> tuple[tuple[PlaceCandidate, ...], bool, tuple[AmbiguityReason, ...], tuple[str, ...]]:
+    """A text that names a border crossing or camp and the town near it ("Kapikule border Edirne",
+    "Cilvegözü Reyhanlı", "Katsikas camp Ioannina"): which of the two the applicant meant the text does not
+    say, so the town is listed in the first three and the result is ambiguous (``crossing_and_town``).
+
+    Applies when the best was found for one part of the text only, and either it is a curated crossing or
+    camp or the text holds a word for a border or camp, and another part names a town or village within
+    ``QUALIFIER_NEAR_KM`` of it. The ranking of the best does not change."""
+    best = candidates[0]
+    reasons_of_best = {part.reason for part in best.parts}
+    if ScoreReason.PART_OF_TEXT not in reasons_of_best or ScoreReason.BOTH_PARTS in reasons_of_best:
+        return candidates, ambiguous, reasons, ids
+    said_kinds = {generic_kind(word) for word in _GENERIC_TOKEN.findall(text)}
+    if best.place.kind not in _CROSSING_KINDS and not said_kinds & _CROSSING_WORD_KINDS:
+        return candidates, ambiguous, reasons, ids
+    towns = [
+        other
+        for other in part_bests
+        if other.place.id != best.place.id
+        and other.place.kind in _POPULATED_KINDS
+        and gap_km(best.place, other.place) <= QUALIFIER_NEAR_KM
+    ]
+    if not towns:
+        return candidates, ambiguous, reasons, ids
+    listed = list(candidates)
+    for town in towns[:1]:
+        ranked = next((candidate for candidate in listed if candidate.place.id == town.place.id), None)
+        if ranked is None or listed.index(ranked) > 2:
+            if ranked is not None:
+                listed.remove(ranked)
+            listed.insert(1, ranked or town)
+    shown = ids or (best.place.id,)
+    return (
+        tuple(listed),
+        True,
+        (*reasons, AmbiguityReason.CROSSING_AND_TOWN),
+        (*shown, *(town.place.id for town in towns[:1] if town.place.id not in shown)),
     )
 
 

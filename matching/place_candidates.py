@@ -144,6 +144,7 @@ class AmbiguityReason(enum.StrEnum):
     SPELLING_NEAR_MUCH_LARGER = "spelling_near_much_larger"
     WEAK_MATCH = "weak_match"
     PARTS_DISAGREE = "parts_disagree"
+    CROSSING_AND_TOWN = "crossing_and_town"
     SIMILAR_ONLY = "similar_only"
 
 
