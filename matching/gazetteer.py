@@ -1131,7 +1131,6 @@ _CLAIMABLE_KINDS = frozenset({PlaceKind.COUNTRY.value, PlaceKind.REGION.value})
 _GOOD_MATCHES = frozenset({MatchKind.EXACT_NAME, MatchKind.EXACT_ALTERNATE, MatchKind.SPELLING_FAMILY})
 _MAX_PART_WORDS = 3
 _EXACT_MATCHES = frozenset({MatchKind.EXACT_NAME, MatchKind.EXACT_ALTERNATE})
-_PARTS_AGREE = frozenset({ScoreReason.BOTH_PARTS, ScoreReason.QUALIFIED_BY_NEXT_PART})
 
 
 def _text_parts(text: str, words: list[re.Match[str]]) -> Iterable[tuple[str, str]]:
@@ -1177,9 +1176,11 @@ def _parts_disagree(
     ids: tuple[str, ...],
 ) -> tuple[bool, tuple[AmbiguityReason, ...], tuple[str, ...]]:
     """Ambiguous when the best was found for a part of the text only, not for both parts, and another part
-    names a place more than ``AMBIGUITY_DISTANCE_KM`` away ("Halab al-Shahba": Aleppo or Shahba)."""
+    names a place more than ``AMBIGUITY_DISTANCE_KM`` away ("Halab al-Shahba": Aleppo or Shahba). Also when
+    the next part qualified the best (its province's city): a qualifier that far away may be the place meant
+    ("Kreta Heraklion": GeoNames gives Chania the name "Kreta", and Heraklion lies 94 km from it)."""
     reasons_of_best = {part.reason for part in best.parts}
-    if ScoreReason.PART_OF_TEXT not in reasons_of_best or reasons_of_best & _PARTS_AGREE:
+    if ScoreReason.PART_OF_TEXT not in reasons_of_best or ScoreReason.BOTH_PARTS in reasons_of_best:
         return ambiguous, reasons, ids
     others = [
         other.place.id
