@@ -13,7 +13,9 @@ Sources (all installed from package registries, nothing downloaded at run time):
   ``routing.geography.country_polygons()``. Endonyms — the country's name in its own official languages
   ("Sverige", "Crna Gora", "Shqipëri", "Северна Македонија") — from the Unicode CLDR territory names that
   ``babel`` ships (``country_endonyms``), and a short hand list of romanised forms CLDR does not write
-  ("Misr", "al-Maghrib", "Makedonija").
+  ("Misr", "al-Maghrib", "Makedonija"). Exonyms in languages of the routes that Natural Earth lacks
+  (Spanish, Italian, Somali, Kurdish, Tigrinya, Amharic, Pashto, Urdu: "Alemania", "Jarmal") from the same
+  CLDR names (``country_exonyms``).
 - Coordinates typed as text ("36.2, 37.15", "36°12'N 37°09'E").
 
 The index is a SQLite file built once into a cache directory (deterministic: same inputs, same rows in
