@@ -1003,7 +1003,7 @@ def test_a_near_word_alone_is_still_looked_up() -> None:
 
 def test_a_long_text_met_only_by_a_spelling_family_is_read_in_parts(gazetteer: Gazetteer) -> None:
     ids = [candidate.place.id for candidate in gazetteer.lookup("Chiasso border Como").candidates[:3]]
-    assert "geonames:3178229" in ids  # Como; the whole text folded to a Kazakh village
+    assert "geonames:3178229" in ids  # Como; the whole text met "Kisykkamys" by its fold
 
 
 @pytest.mark.parametrize(
