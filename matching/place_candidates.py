@@ -133,6 +133,7 @@ class ScoreReason(enum.StrEnum):
     PART_OF_TEXT = "part_of_text"
     BOTH_PARTS = "both_parts"
     QUALIFIED_BY_NEXT_PART = "qualified_by_next_part"
+    LANDMARK_PART = "landmark_part"
     COORDINATES = "coordinates"
 
 
@@ -143,6 +144,7 @@ class AmbiguityReason(enum.StrEnum):
     SPELLING_NEAR_MUCH_LARGER = "spelling_near_much_larger"
     WEAK_MATCH = "weak_match"
     PARTS_DISAGREE = "parts_disagree"
+    CROSSING_AND_TOWN = "crossing_and_town"
     SIMILAR_ONLY = "similar_only"
 
 

@@ -926,3 +926,135 @@ def test_a_misspelt_country_after_a_comma_is_still_the_claimed_country(
     result = gazetteer.lookup(text)
     assert result.claimed_country == country
     assert result.best is not None and result.best.place.id == place_id
+
+
+@pytest.mark.parametrize(
+    ("text", "iso2"),
+    [
+        ("Alemania", "DE"),  # Spanish
+        ("Germania", "DE"),  # Italian; a town of that name in Argentina was first
+        ("Turchia", "TR"),
+        ("Jarmal", "DE"),  # Somali; was Jūrmala (Latvia), unflagged
+        ("Grecia", "GR"),
+    ],
+)
+def test_country_names_in_the_languages_of_the_routes(gazetteer: Gazetteer, text: str, iso2: str) -> None:
+    best = gazetteer.lookup(text).best
+    assert best is not None and best.place.id == f"country:{iso2}"
+
+
+def test_country_exonyms_come_from_cldr_and_skip_other_languages() -> None:
+    from matching.gazetteer import country_exonyms
+
+    assert {"Alemania", "Germania", "Jarmal"} <= set(country_exonyms("DE"))
+    assert "Deutschland" not in country_exonyms("DE")  # German is no exonym language (Natural Earth has it)
+
+
+@pytest.mark.parametrize(
+    ("text", "place_id"),
+    [
+        ("Gare du Nord Paris", "geonames:2988507"),  # four words: was a town in India
+        ("Porte de la Chapelle Paris", "geonames:2988507"),
+        ("Syntagma square Athens", "geonames:264371"),
+        ("Victoria square Athina", "geonames:264371"),  # was Victoria (Seychelles)
+        ("Taksim meydanı İstanbul", "geonames:745044"),
+        ("Schiphol airport Amsterdam", "geonames:2759794"),
+    ],
+)
+def test_a_spot_named_before_its_city_gives_the_city(gazetteer: Gazetteer, text: str, place_id: str) -> None:
+    best = gazetteer.lookup(text).best
+    assert best is not None and best.place.id == place_id
+
+
+def test_a_landmark_word_stays_with_the_name_before_it() -> None:
+    from matching.gazetteer import _WORD_SPAN, _text_parts
+
+    text = "Victoria square Athina"
+    # the square belongs to Victoria: the text is not cut before it
+    assert list(_text_parts(text, list(_WORD_SPAN.finditer(text)))) == [("Victoria square", "Athina")]
+    text = "Gare du Nord Paris"
+    parts = list(_text_parts(text, list(_WORD_SPAN.finditer(text))))
+    assert ("Gare du", "Paris") in parts
+    assert all(first != "Gare" for first, _ in parts)  # a word for a station alone is no part
+
+
+@pytest.mark.parametrize(
+    ("text", "place_id"),
+    [
+        ("outside Van city", "geonames:298117"),  # was Assiut
+        ("à côté de Calais", "geonames:3029162"),  # was Akçakale
+        ("near Edirne", "geonames:747712"),
+        ("in der Nähe von Passau", "geonames:2855328"),
+        ("bij Venlo", "geonames:2745641"),
+    ],
+)
+def test_words_for_near_are_left_out(gazetteer: Gazetteer, text: str, place_id: str) -> None:
+    best = gazetteer.lookup(text).best
+    assert best is not None and best.place.id == place_id
+
+
+def test_a_near_word_alone_is_still_looked_up() -> None:
+    from matching.gazetteer import _without_near_phrase
+
+    assert _without_near_phrase("near") is None
+    assert _without_near_phrase("Nearby Calais") == "Calais"
+    assert _without_near_phrase("Neapoli") is None  # only whole words
+
+
+def test_a_long_text_met_only_by_a_spelling_family_is_read_in_parts(gazetteer: Gazetteer) -> None:
+    ids = [candidate.place.id for candidate in gazetteer.lookup("Chiasso border Como").candidates[:3]]
+    assert "geonames:3178229" in ids  # Como; the whole text met "Kisykkamys" by its fold
+
+
+@pytest.mark.parametrize(
+    ("text", "crossing", "town"),
+    [
+        ("Kapikule border Edirne", "curated:kapikule", "geonames:747712"),
+        ("Edirne Kapikule", "curated:kapikule", "geonames:747712"),
+        ("Horgos border Subotica", "curated:horgos_crossing", "geonames:3189595"),
+        ("Spielfeld border Graz", "curated:spielfeld", "geonames:2778067"),
+    ],
+)
+def test_a_crossing_and_its_town_are_both_listed_and_flagged(
+    gazetteer: Gazetteer, text: str, crossing: str, town: str
+) -> None:
+    result = gazetteer.lookup(text)
+    ids = [candidate.place.id for candidate in result.candidates[:3]]
+    assert result.best is not None and result.best.place.id == crossing
+    assert town in ids
+    assert result.ambiguous and AmbiguityReason.CROSSING_AND_TOWN in result.ambiguity_reasons
+    assert town in result.ambiguous_ids
+
+
+@pytest.mark.parametrize("text", ["Kapikule border", "Çeşme İzmir", "Karlovasi Samos"])
+def test_no_crossing_or_no_town_is_not_flagged_as_both(gazetteer: Gazetteer, text: str) -> None:
+    assert AmbiguityReason.CROSSING_AND_TOWN not in gazetteer.lookup(text).ambiguity_reasons
+
+
+def test_seventh_round_reasons_are_worded_in_both_languages() -> None:
+    from matching.place_candidates import reason_text
+
+    for reason in (ScoreReason.LANDMARK_PART, AmbiguityReason.CROSSING_AND_TOWN):
+        assert reason_text(reason, "en") and reason_text(reason, "en") != reason_text(reason, "nl")
+
+
+def test_persian_letters_share_the_arabic_key() -> None:
+    assert normalise_name("کندهار") == normalise_name("كندهار")  # keheh = kaf
+    assert normalise_name("ایران") == normalise_name("ايران")  # Farsi yeh = yeh
+    assert normalise_name("قندهار") != normalise_name("كندهار")  # qaf stays another letter
+
+
+def test_a_name_typed_on_a_persian_keyboard(gazetteer: Gazetteer) -> None:
+    best = gazetteer.lookup("کندهار").best  # was: nothing found
+    assert best is not None and best.place.country_iso2 == "AF" and best.place.name.startswith("Kandah")
+
+
+def test_a_next_part_far_from_the_place_it_qualifies_is_flagged(gazetteer: Gazetteer) -> None:
+    # GeoNames gives Chania the alternate name "Kreta"; Heraklion, 94 km away, made it first, unflagged
+    result = gazetteer.lookup("Kreta Heraklion")
+    assert result.ambiguous and AmbiguityReason.PARTS_DISAGREE in result.ambiguity_reasons
+    assert "geonames:261745" in result.ambiguous_ids  # Irákleion
+
+
+def test_a_next_part_near_the_place_it_qualifies_is_not_flagged(gazetteer: Gazetteer) -> None:
+    assert AmbiguityReason.PARTS_DISAGREE not in gazetteer.lookup("Karlovasi Samos").ambiguity_reasons
