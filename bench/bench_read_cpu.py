@@ -37,7 +37,9 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="cProfile the timed reads")
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument(
-        "--py-spy", type=Path, help="py-spy binary: sample the timed reads (all threads, GIL holders) to --spy-out"
+        "--py-spy",
+        type=Path,
+        help="py-spy binary: sample the timed reads (all threads, GIL holders) to --spy-out",
     )
     parser.add_argument("--spy-out", type=Path, default=Path("read-cpu.collapsed"))
     parser.add_argument(
@@ -90,8 +92,20 @@ def main() -> None:
             import subprocess
 
             spy = subprocess.Popen(
-                [str(args.py_spy), "record", "--pid", str(os.getpid()), "--gil", "--rate", "250",
-                 "--format", "raw", "--output", str(args.spy_out), "--nonblocking"],
+                [
+                    str(args.py_spy),
+                    "record",
+                    "--pid",
+                    str(os.getpid()),
+                    "--gil",
+                    "--rate",
+                    "250",
+                    "--format",
+                    "raw",
+                    "--output",
+                    str(args.spy_out),
+                    "--nonblocking",
+                ],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
@@ -124,8 +138,17 @@ def main() -> None:
 
             spy.send_signal(signal.SIGINT)
             spy.wait(timeout=60)
-    print(json.dumps({"n": args.n, "load_average": os.getloadavg(), "cpu_ms_per_request": round(cpu_ms, 2),
-                      "endpoints": results}, indent=2))
+    print(
+        json.dumps(
+            {
+                "n": args.n,
+                "load_average": os.getloadavg(),
+                "cpu_ms_per_request": round(cpu_ms, 2),
+                "endpoints": results,
+            },
+            indent=2,
+        )
+    )
     if profiler:
         stats = pstats.Stats(profiler, stream=sys.stdout)
         stats.sort_stats("tottime").print_stats(args.top)
