@@ -102,7 +102,9 @@ def run_supervised(
                     status = STARTUP_FAILURE
                     stop.set()
                     break
-                logger.warning("serving process [%s] ended (%s): starting another", process.pid, process.exitcode)
+                logger.warning(
+                    "serving process [%s] ended (%s): starting another", process.pid, process.exitcode
+                )
                 time.sleep(RESTART_PAUSE_S)
                 processes[index] = start()
     finally:

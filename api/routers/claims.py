@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,6 +18,7 @@ from legal_basis import services
 from legal_basis.roles import Role
 from legal_basis.services import Actor
 from store.models import ClaimRow, FindingRow, FindingSet
+from store.route_store import cached_finding_rows
 from store.types import utcnow
 
 router = APIRouter(prefix="/api/v1", tags=["claims and findings"])
@@ -357,13 +359,17 @@ def _set_read(session: Session, finding_set: FindingSet, include_findings: bool 
         "limitations_nl": ms.limitation_lines(finding_set.limitations, "nl"),
     }
     if include_findings:
-        rows = session.execute(  # columns, not ORM objects: nothing here is changed or lazily loaded
-            select(FindingRow.data, FindingRow.claim_id, FindingRow.status)
-            .where(FindingRow.finding_set_id == finding_set.id)
-            .order_by(FindingRow.id)
-        )
-        data["findings"] = [{**r.data, "claim_id": r.claim_id, "status": r.status} for r in rows]
+        data["findings"] = _set_findings(session, finding_set)
     return data
+
+
+def _set_findings(session: Session, finding_set: FindingSet) -> list[dict[str, Any]]:
+    rows = session.execute(  # columns, not ORM objects: nothing here is changed or lazily loaded
+        select(FindingRow.data, FindingRow.claim_id, FindingRow.status)
+        .where(FindingRow.finding_set_id == finding_set.id)
+        .order_by(FindingRow.id)
+    )
+    return [{**r.data, "claim_id": r.claim_id, "status": r.status} for r in rows]
 
 
 @router.get("/cases/{case_id}/findings")
@@ -373,7 +379,7 @@ def read_findings(
     state: StateDep,
     actor: Annotated[Actor, Depends(FINDINGS_READERS)],
     finding_set_id: QueryId = None,
-) -> dict[str, Any]:
+) -> Response:
     """Caseworkers see only released sets (403 before release); reviewers and auditors see the latest set."""
     access.require_reading(session, state.policy, actor, case_id, access.MATCHING)
     query = select(FindingSet).where(FindingSet.case_id == case_id)
@@ -387,7 +393,19 @@ def read_findings(
     services.record(
         session, actor, "findings.read", case_id=case_id, object_type="finding_set", object_id=finding_set.id
     )
-    return _set_read(session, finding_set)
+    head = _set_read(session, finding_set, include_findings=False)
+
+    def findings() -> bytes:
+        return json.dumps(
+            _set_findings(session, finding_set), separators=(",", ":"), ensure_ascii=False
+        ).encode()
+
+    # A set's findings never change once made: their JSON is built once per serving process (decoding the
+    # rows and encoding the answer again was most of a findings read under fifty readers, issue 18); the
+    # release fields and everything else in ``head`` are read fresh on every request.
+    rows = cached_finding_rows(session, case_id, finding_set.id, finding_set.created_at.isoformat(), findings)
+    body = json.dumps(head, separators=(",", ":"), ensure_ascii=False).encode()
+    return Response(body[:-1] + b',"findings":' + rows + b"}", media_type="application/json")
 
 
 @router.get("/cases/{case_id}/finding-sets")
