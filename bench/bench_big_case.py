@@ -151,7 +151,7 @@ READER_ENDPOINTS = (
 
 
 async def _readers(
-    base: str, token: str, case_id: int, clients: int, rounds: int, think_s: float
+    base: str, token: str, case_id: int, clients: int, rounds: int, think_s: float, think_random: bool = False
 ) -> dict[str, list[tuple[str, float]]]:
     """``clients`` caseworkers reading the case: (status, latency ms) per request and endpoint."""
     import asyncio
@@ -164,7 +164,12 @@ async def _readers(
     headers = {"Authorization": f"Bearer {token}"}
     async with aiohttp.ClientSession(base, headers=headers, connector=connector, timeout=timeout) as session:
 
-        async def caseworker() -> None:
+        async def caseworker(number: int) -> None:
+            import random
+
+            pause = random.Random(number)  # seeded per client
+            if think_s and think_random:
+                await asyncio.sleep(pause.uniform(0, think_s))  # caseworkers do not start in step
             for _round in range(rounds):
                 for name, template in READER_ENDPOINTS:
                     started = time.perf_counter()
@@ -176,9 +181,9 @@ async def _readers(
                         status = type(exc).__name__
                     seen[name].append((status, (time.perf_counter() - started) * 1000))
                     if think_s:
-                        await asyncio.sleep(think_s)
+                        await asyncio.sleep(pause.expovariate(1 / think_s) if think_random else think_s)
 
-        await asyncio.gather(*(caseworker() for _ in range(clients)))
+        await asyncio.gather(*(caseworker(number) for number in range(clients)))
     return seen
 
 
@@ -219,7 +224,15 @@ def _readers_phase(  # type: ignore[no-untyped-def]
         load_before = os.getloadavg()[0]
         started = time.perf_counter()
         seen = asyncio.run(
-            _readers(base, token, case_id, args.readers, args.reader_rounds, args.reader_think_ms / 1000)
+            _readers(
+                base,
+                token,
+                case_id,
+                args.readers,
+                args.reader_rounds,
+                args.reader_think_ms / 1000,
+                args.reader_think_random,
+            )
         )
         wall = time.perf_counter() - started
         state = intake.get(f"/api/v1/jobs/{other_job}").json()
@@ -518,6 +531,11 @@ def main() -> None:
     parser.add_argument("--reader-rounds", type=int, default=5)
     parser.add_argument("--reader-repeats", type=int, default=2)
     parser.add_argument("--reader-think-ms", type=float, default=0.0, help="pause after each answer")
+    parser.add_argument(
+        "--reader-think-random",
+        action="store_true",
+        help="exponential pauses of mean --reader-think-ms and staggered starts (independent people)",
+    )
     args = parser.parse_args()
     args.data_dir.mkdir(parents=True, exist_ok=True)
     print(f"Machine: {machine_description()}", flush=True)
@@ -563,7 +581,7 @@ def main() -> None:
     if reader_rows:
         first = reader_rows[0]["readers"]
         print(
-            f"\nReaders: {first['clients']} caseworkers × {first['rounds']} rounds, think {first['think_ms']:.0f} ms, "
+            f"\nReaders: {first['clients']} caseworkers × {first['rounds']} rounds, think {first['think_ms']:.0f} ms{' (random)' if first.get('think_random') else ''}, "
             f"serve --workers {args.workers}, while another extraction runs"
         )
         print(

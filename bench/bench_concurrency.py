@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import re
 import resource
 import shutil
@@ -216,7 +217,10 @@ async def load_aiohttp(
     timeout = aiohttp.ClientTimeout(total=timeout_s)
     async with aiohttp.ClientSession(base, headers=headers, connector=connector, timeout=timeout) as client:
 
-        async def caseworker() -> None:
+        async def caseworker(number: int) -> None:
+            pause = random.Random(number)  # seeded per client: the same pauses in every run
+            if think_s and THINK_RANDOM[0]:
+                await asyncio.sleep(pause.uniform(0, think_s))  # caseworkers do not start in step
             for _round in range(rounds):
                 for name, template in ENDPOINTS:
                     started = time.perf_counter()
@@ -228,9 +232,9 @@ async def load_aiohttp(
                         status = type(exc).__name__
                     stats[name].add(status, (time.perf_counter() - started) * 1000)
                     if think_s:
-                        await asyncio.sleep(think_s)
+                        await asyncio.sleep(pause.expovariate(1 / think_s) if THINK_RANDOM[0] else think_s)
 
-        await asyncio.gather(*(caseworker() for _ in range(clients)))
+        await asyncio.gather(*(caseworker(number) for number in range(clients)))
     return stats
 
 
@@ -249,6 +253,9 @@ def process_cpu_s(pid: int) -> float:
             continue
         total += sum(process_cpu_s(int(child)) for child in children)
     return total
+
+
+THINK_RANDOM = [False]  # --think-random: exponential pauses of mean --think-ms, staggered starts
 
 
 def connections_per_process(port: int) -> dict[int, int]:
@@ -365,6 +372,7 @@ def run_one(
             "rounds": args.rounds,
             "think_ms": args.think_ms,
             "client": args.client,
+            "think_random": args.think_random,
             "workers": workers or 1,
             "seed_s": round(seed_s, 1),
             "runs": runs,
@@ -413,6 +421,12 @@ def main() -> None:
         "--endpoints", nargs="+", choices=[name for name, _ in ENDPOINTS], help="only these (default: all)"
     )
     parser.add_argument(
+        "--think-random",
+        action="store_true",
+        help="pauses drawn from an exponential distribution of mean --think-ms and starts spread over one "
+        "mean pause (aiohttp client): requests arrive as from people working independently, not in step",
+    )
+    parser.add_argument(
         "--client",
         choices=["aiohttp", "httpx"],
         default="aiohttp",
@@ -420,6 +434,7 @@ def main() -> None:
     )
     parser.add_argument("--json-out", type=Path)
     args = parser.parse_args()
+    THINK_RANDOM[0] = args.think_random
     if args.endpoints:
         globals()["ENDPOINTS"] = tuple(e for e in ENDPOINTS if e[0] in args.endpoints)
     codes = [tuple(c.split("=", 1)) for c in args.code] or [
