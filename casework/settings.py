@@ -22,6 +22,13 @@ class Settings(BaseSettings):
     token_ttl_minutes: int = 480
     run_worker: bool = True
     worker_poll_s: float = 0.5
+    worker_nice: int = Field(
+        default=10,
+        ge=0,
+        le=19,
+        description="Niceness of the extraction worker's thread (and the threads it starts): extraction and "
+        "route builds are batch work that gives way to readers on a busy machine; 0 = as the service",
+    )
     tile_url: str | None = Field(default=None, description="Optional XYZ tile server run by the organisation")
     demo: bool = False
     gazetteer_dir: Path | None = Field(
