@@ -37,7 +37,7 @@ def _free_port() -> int:
 
 
 def _serving_processes(pid: int) -> list[int]:
-    """The supervisor's spawned children (uvicorn workers), not multiprocessing's helper processes."""
+    """The supervisor's spawned children (api.serving: one per serving process), not multiprocessing's helper processes."""
     found = []
     for task in Path(f"/proc/{pid}/task").iterdir():
         for child in (task / "children").read_text().split():
@@ -143,7 +143,9 @@ def test_two_serving_processes_answer_and_the_chain_verifies(state, settings, cl
                 break
             time.sleep(0.2)
         else:
-            pytest.fail(f"two serving processes did not start: {(tmp_path / 'serve.log').read_text()[-2000:]}")
+            pytest.fail(
+                f"two serving processes did not start: {(tmp_path / 'serve.log').read_text()[-2000:]}"
+            )
         # Which process accepts a connection is the kernel's choice: read again (new connections) until both
         # have answered; every round's reads must all succeed.
         while time.monotonic() < deadline:
