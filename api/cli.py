@@ -46,8 +46,8 @@ def serve(
         int,
         typer.Option(
             min=1,
-            help="Serving processes, each with its own listening socket on the port (SO_REUSEPORT). Migrations, demo seeding and the extraction worker run "
-            "once, in this process; each serving process has its own audit sequencer, route cache and "
+            help="Serving processes, each with its own listening socket on the port (SO_REUSEPORT). "
+            "Migrations, demo seeding and the extraction worker run once, in this process; each serving process has its own audit sequencer, route cache and "
             "sign-in throttle",
         ),
     ] = 1,
