@@ -150,46 +150,23 @@ READER_ENDPOINTS = (
 )
 
 
-async def _readers(
-    base: str, token: str, case_id: int, clients: int, rounds: int, think_s: float, think_random: bool = False
-) -> dict[str, list[tuple[str, float]]]:
-    """``clients`` caseworkers reading the case: (status, latency ms) per request and endpoint."""
-    import asyncio
+def _start_job(intake: Any, authoriser: Any, phone: Any, simulator_port: int, prefix: str) -> tuple[int, int]:
+    """A new approved case for the phone and an extraction job on it (case id, job id)."""
+    from tests.legal_basis.helpers import approved_case
 
-    import aiohttp
-
-    seen: dict[str, list[tuple[str, float]]] = {name: [] for name, _ in READER_ENDPOINTS}
-    connector = aiohttp.TCPConnector(limit=clients)
-    timeout = aiohttp.ClientTimeout(total=60)
-    headers = {"Authorization": f"Bearer {token}"}
-    async with aiohttp.ClientSession(base, headers=headers, connector=connector, timeout=timeout) as session:
-
-        async def caseworker(number: int) -> None:
-            import random
-
-            pause = random.Random(number)  # seeded per client
-            if think_s and think_random:
-                await asyncio.sleep(pause.uniform(0, think_s))  # caseworkers do not start in step
-            for _round in range(rounds):
-                for name, template in READER_ENDPOINTS:
-                    started = time.perf_counter()
-                    try:
-                        async with session.get(template.format(case=case_id)) as response:
-                            await response.read()
-                            status = str(response.status)
-                    except (aiohttp.ClientError, TimeoutError) as exc:
-                        status = type(exc).__name__
-                    seen[name].append((status, (time.perf_counter() - started) * 1000))
-                    if think_s:
-                        await asyncio.sleep(pause.expovariate(1 / think_s) if think_random else think_s)
-
-        await asyncio.gather(*(caseworker(number) for number in range(clients)))
-    return seen
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    case_id, device_id, authorisation_id = approved_case(
+        intake, authoriser, f"{prefix}-{uuid.uuid4().hex[:6]}", serial=phone.serial, **WINDOW
+    )
+    response = intake.post(
+        f"/api/v1/cases/{case_id}/jobs",
+        json={
+            "authorisation_id": authorisation_id,
+            "device_id": device_id,
+            "source": {"kind": "adb", "host": "127.0.0.1", "port": simulator_port},
+        },
+    )
+    response.raise_for_status()
+    return case_id, int(response.json()["id"])
 
 
 def _readers_phase(  # type: ignore[no-untyped-def]
@@ -198,24 +175,12 @@ def _readers_phase(  # type: ignore[no-untyped-def]
 ) -> dict[str, Any]:  # fmt: skip
     import asyncio
 
-    from tests.legal_basis.helpers import approved_case
+    from bench_concurrency import load_aiohttp
 
     reviewer.post(
         f"/api/v1/cases/{case_id}/finding-sets/{finding_set_id}/release", json={"note": "bench: released"}
     ).raise_for_status()
-    other_case, device_id, authorisation_id = approved_case(
-        intake, authoriser, f"V-BIG-OTHER-{uuid.uuid4().hex[:6]}", serial=phone.serial, **WINDOW
-    )
-    response = intake.post(
-        f"/api/v1/cases/{other_case}/jobs",
-        json={
-            "authorisation_id": authorisation_id,
-            "device_id": device_id,
-            "source": {"kind": "adb", "host": "127.0.0.1", "port": simulator_port},
-        },
-    )
-    response.raise_for_status()
-    other_job = response.json()["id"]
+    _other_case, other_job = _start_job(intake, authoriser, phone, simulator_port, "V-BIG-OTHER")
     while intake.get(f"/api/v1/jobs/{other_job}").json()["items_done"] < 1:  # the extraction is under way
         time.sleep(0.2)
     token = caseworker.headers["Authorization"].split(" ", 1)[1]
@@ -223,13 +188,15 @@ def _readers_phase(  # type: ignore[no-untyped-def]
     for _repeat in range(args.reader_repeats):
         load_before = os.getloadavg()[0]
         started = time.perf_counter()
-        seen = asyncio.run(
-            _readers(
+        stats = asyncio.run(
+            load_aiohttp(
                 base,
                 token,
+                READER_ENDPOINTS,
                 case_id,
                 args.readers,
                 args.reader_rounds,
+                60.0,
                 args.reader_think_ms / 1000,
                 args.reader_think_random,
             )
@@ -237,18 +204,12 @@ def _readers_phase(  # type: ignore[no-untyped-def]
         wall = time.perf_counter() - started
         state = intake.get(f"/api/v1/jobs/{other_job}").json()
         endpoints = {}
-        for name, answers in seen.items():
-            latencies = [ms for status, ms in answers if status == "200"]
-            errors: dict[str, int] = {}
-            for status, _ms in answers:
-                if status != "200":
-                    errors[status] = errors.get(status, 0) + 1
+        for name, endpoint in stats.items():
+            row = endpoint.row()
             endpoints[name] = {
-                "requests": len(answers),
-                "errors": errors,
-                "p50_ms": round(_percentile(latencies, 0.5)) if latencies else None,
-                "p95_ms": round(_percentile(latencies, 0.95)) if latencies else None,
-                "max_ms": round(max(latencies)) if latencies else None,
+                "requests": row["requests"],
+                "errors": {status: n for status, n in row["statuses"].items() if status != "200"},  # type: ignore[attr-defined]
+                **{key: row[key] for key in ("p50_ms", "p95_ms", "max_ms")},
             }
         runs.append(
             {
@@ -273,7 +234,6 @@ def one_run(backend: str, phone: Any, args: argparse.Namespace) -> dict[str, Any
     from sqlalchemy import create_engine, text
 
     from extractor.simulator.adb_server import start_adb_simulator
-    from tests.legal_basis.helpers import approved_case
 
     code_dir = Path(args.code_dir).resolve() if args.code_dir else ROOT
     run_dir = args.data_dir / f"run-{backend}-{uuid.uuid4().hex[:8]}"
@@ -353,19 +313,7 @@ def one_run(backend: str, phone: Any, args: argparse.Namespace) -> dict[str, Any
 
         intake, authoriser = client("intake"), client("authoriser")
         caseworker, reviewer = client("caseworker"), client("reviewer")
-        case_id, device_id, authorisation_id = approved_case(
-            intake, authoriser, f"V-BIG-{uuid.uuid4().hex[:6]}", serial=phone.serial, **WINDOW
-        )
-        response = intake.post(
-            f"/api/v1/cases/{case_id}/jobs",
-            json={
-                "authorisation_id": authorisation_id,
-                "device_id": device_id,
-                "source": {"kind": "adb", "host": "127.0.0.1", "port": simulator.port},
-            },
-        )
-        response.raise_for_status()
-        job_id = response.json()["id"]
+        case_id, job_id = _start_job(intake, authoriser, phone, simulator.port, "V-BIG")
         poll_errors: list[str] = []
         while True:
             try:

@@ -177,9 +177,12 @@ async def load(
     timeout_s: float,
     think_s: float = 0.0,
     client_library: str = "aiohttp",
+    think_random: bool = False,
 ) -> dict[str, EndpointStats]:
     if client_library == "aiohttp":
-        return await load_aiohttp(base, token, case_id, clients, rounds, timeout_s, think_s)
+        return await load_aiohttp(
+            base, token, ENDPOINTS, case_id, clients, rounds, timeout_s, think_s, think_random
+        )
     stats = {name: EndpointStats() for name, _ in ENDPOINTS}
     headers = {"Authorization": f"Bearer {token}"}
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
@@ -205,13 +208,23 @@ async def load(
 
 
 async def load_aiohttp(
-    base: str, token: str, case_id: int, clients: int, rounds: int, timeout_s: float, think_s: float
+    base: str,
+    token: str,
+    endpoints: tuple[tuple[str, str], ...],
+    case_id: int,
+    clients: int,
+    rounds: int,
+    timeout_s: float,
+    think_s: float,
+    think_random: bool = False,
 ) -> dict[str, EndpointStats]:
-    """The same load through aiohttp's client, which costs the shared cores several times less CPU per
-    request than httpx (both figures are printed: ``client CPU``); the server's work is the same."""
+    """``clients`` readers (aiohttp, which costs the shared cores several times less CPU per request than
+    httpx: both figures are printed as ``client CPU``), each doing ``rounds`` rounds of ``endpoints`` (name,
+    path with ``{case}``) one after another. ``think_random``: pauses drawn from an exponential distribution
+    of mean ``think_s`` and starts spread over one mean pause, as from people working independently."""
     import aiohttp
 
-    stats = {name: EndpointStats() for name, _ in ENDPOINTS}
+    stats = {name: EndpointStats() for name, _ in endpoints}
     headers = {"Authorization": f"Bearer {token}"}
     connector = aiohttp.TCPConnector(limit=clients, force_close=False)
     timeout = aiohttp.ClientTimeout(total=timeout_s)
@@ -219,10 +232,10 @@ async def load_aiohttp(
 
         async def caseworker(number: int) -> None:
             pause = random.Random(number)  # seeded per client: the same pauses in every run
-            if think_s and THINK_RANDOM[0]:
+            if think_s and think_random:
                 await asyncio.sleep(pause.uniform(0, think_s))  # caseworkers do not start in step
             for _round in range(rounds):
-                for name, template in ENDPOINTS:
+                for name, template in endpoints:
                     started = time.perf_counter()
                     try:
                         async with client.get(template.format(case=case_id)) as response:
@@ -232,7 +245,7 @@ async def load_aiohttp(
                         status = type(exc).__name__
                     stats[name].add(status, (time.perf_counter() - started) * 1000)
                     if think_s:
-                        await asyncio.sleep(pause.expovariate(1 / think_s) if THINK_RANDOM[0] else think_s)
+                        await asyncio.sleep(pause.expovariate(1 / think_s) if think_random else think_s)
 
         await asyncio.gather(*(caseworker(number) for number in range(clients)))
     return stats
@@ -253,9 +266,6 @@ def process_cpu_s(pid: int) -> float:
             continue
         total += sum(process_cpu_s(int(child)) for child in children)
     return total
-
-
-THINK_RANDOM = [False]  # --think-random: exponential pauses of mean --think-ms, staggered starts
 
 
 def connections_per_process(port: int) -> dict[int, int]:
@@ -341,6 +351,7 @@ def run_one(
                     args.timeout_s,
                     args.think_ms / 1000,
                     args.client,
+                    args.think_random,
                 )
             )
             wall_s = time.monotonic() - started
@@ -434,7 +445,6 @@ def main() -> None:
     )
     parser.add_argument("--json-out", type=Path)
     args = parser.parse_args()
-    THINK_RANDOM[0] = args.think_random
     if args.endpoints:
         globals()["ENDPOINTS"] = tuple(e for e in ENDPOINTS if e[0] in args.endpoints)
     codes = [tuple(c.split("=", 1)) for c in args.code] or [

@@ -78,11 +78,13 @@ def point_columns(points: StoredPoints, rows: np.ndarray, *, dictionary: bool) -
     return {name: columns[name] for name in POINT_COLUMNS}
 
 
-def _json(payload: dict[str, Any]) -> Response:
+def _dumps(payload: dict[str, Any]) -> bytes:
     # serialised here: FastAPI's encoder walks every element of every list, which costs seconds at 1e5+
-    return Response(
-        json.dumps(payload, separators=(",", ":"), allow_nan=False), media_type="application/json"
-    )
+    return json.dumps(payload, separators=(",", ":"), allow_nan=False).encode()
+
+
+def _json(payload: dict[str, Any]) -> Response:
+    return Response(_dumps(payload), media_type="application/json")
 
 
 def _bbox(
@@ -188,8 +190,7 @@ def read_route_points(
             "columns": columns,
             "flag_bits": (row.route or {}).get("flag_bits") or {},
         }
-        body = json.dumps(payload, separators=(",", ":"), allow_nan=False).encode()
-        return body, {
+        return _dumps(payload), {
             "points": len(selection.rows),
             "of": selection.total,
             "simplified": selection.simplified,

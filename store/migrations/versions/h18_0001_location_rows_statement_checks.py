@@ -67,16 +67,14 @@ BEGIN
 END $$
 """
 
-TRIGGERS = (
-    "CREATE TRIGGER location_records_insert_check AFTER INSERT ON location_records "
-    "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION location_records_name_custody()",
-    "CREATE TRIGGER location_records_update_check AFTER UPDATE ON location_records "
-    "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION location_records_name_custody()",
-    "CREATE TRIGGER custody_items_delete_check AFTER DELETE ON custody_items "
-    "REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION custody_items_keep_records()",
-    "CREATE TRIGGER custody_items_update_check AFTER UPDATE ON custody_items "
-    "REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION custody_items_keep_records()",
-)
+TRIGGERS = (  # (name, table, event, transition table, function)
+    ("location_records_insert_check", "location_records", "INSERT", "NEW TABLE AS new_rows",
+     "location_records_name_custody"),
+    ("location_records_update_check", "location_records", "UPDATE", "NEW TABLE AS new_rows",
+     "location_records_name_custody"),
+    ("custody_items_delete_check", "custody_items", "DELETE", "OLD TABLE AS old_rows", "custody_items_keep_records"),
+    ("custody_items_update_check", "custody_items", "UPDATE", "OLD TABLE AS old_rows", "custody_items_keep_records"),
+)  # fmt: skip
 
 FOREIGN_KEYS = (  # (column, referenced table) as the initial schema made them
     ("case_id", "cases"),
@@ -99,8 +97,11 @@ def upgrade() -> None:
         op.execute(f'ALTER TABLE location_records DROP CONSTRAINT "{name}"')
     op.execute(CHECK_NEW_ROWS)
     op.execute(CHECK_OLD_CUSTODY)
-    for statement in TRIGGERS:
-        op.execute(statement)
+    for name, table, event, transition, function in TRIGGERS:
+        op.execute(
+            f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {transition} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
+        )
     # existing rows were held by the foreign keys, but check them once against the stricter rule
     op.execute(
         "DO $$ BEGIN IF EXISTS (SELECT 1 FROM location_records n LEFT JOIN custody_items c ON c.id = n.custody_id"
@@ -113,8 +114,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
-    for statement in TRIGGERS:
-        name, table = statement.split()[2], statement.split()[6]
+    for name, table, *_rest in TRIGGERS:
         op.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
     op.execute("DROP FUNCTION IF EXISTS location_records_name_custody()")
     op.execute("DROP FUNCTION IF EXISTS custody_items_keep_records()")
