@@ -7,12 +7,14 @@ does not. Need-to-know is checked by the same gate: a route whose path names a c
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import unquote
 
+import anyio
 from fastapi import Depends, Request, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -49,25 +51,42 @@ def request_reason(request: Request) -> str:
     return unquote(raw).strip()[:MAX_REASON_LENGTH]
 
 
-def get_session(request: Request, state: StateDep) -> Iterator[Session]:
+async def get_session(request: Request, state: StateDep) -> AsyncIterator[Session]:
     """One unit of work per request: the action and its audit entries commit together, or neither.
 
     GET/HEAD/OPTIONS run in a read transaction (no write lock, no chain head held); their audit entries are
     committed by the audit sequencer after the read and before the response (``store.db``, ``store.audit``).
     The reader's stated reason goes on entries that carry none of their own (reads).
+
+    Async on purpose (issue 18): opening a session touches no database (it connects on its first statement),
+    so it runs on the event loop; only the end — commit, the audit entries, close — goes to the thread pool,
+    shielded from cancellation so a client that hangs up still leaves a settled unit of work. A plain
+    generator dependency costs a thread-pool hand-off at each end.
     """
-    with unit_of_work(state.session_factory, read_only=request.method in READ_METHODS) as session:
-        session.info["request_reason"] = request_reason(request)
+    work = unit_of_work(state.session_factory, read_only=request.method in READ_METHODS)
+    session = work.__enter__()
+    session.info["request_reason"] = request_reason(request)
+    try:
         yield session
+    except BaseException as exc:
+        with anyio.CancelScope(shield=True):
+            await run_in_threadpool(work.__exit__, type(exc), exc, exc.__traceback__)
+        raise
+    else:
+        with anyio.CancelScope(shield=True):
+            await run_in_threadpool(work.__exit__, None, None, None)
 
 
 # scope="function": commit before the response is sent, so a client's next request sees this one's writes
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def get_actor(
-    request: Request, session: SessionDep, token: Annotated[str | None, Depends(oauth2_scheme)]
-) -> Actor:
+def authenticate(request: Request, session: Session, token: str | None) -> Actor:
+    """The signed-in actor of the bearer token (401 otherwise), once per request: kept on ``request.state``
+    for the other dependencies and for the audit entry of a refusal (``api.errors``)."""
+    known: Actor | None = getattr(request.state, "actor", None)
+    if known is not None:
+        return known
     if not token:
         raise BilingualHTTPException(
             status.HTTP_401_UNAUTHORIZED, "not_signed_in", headers={"WWW-Authenticate": "Bearer"}
@@ -83,8 +102,19 @@ def get_actor(
             status.HTTP_401_UNAUTHORIZED, "token_invalid", headers={"WWW-Authenticate": "Bearer"}
         )
     actor = Actor(user_id=row.user_id, username=row.username, role=Role(row.role))
-    request.state.actor = actor  # for the audit entry of a refusal (api.errors)
+    request.state.actor = actor
     return actor
+
+
+async def get_actor(
+    request: Request, session: SessionDep, token: Annotated[str | None, Depends(oauth2_scheme)]
+) -> Actor:
+    """The signed-in actor. Every route's gate (``allow``) authenticates first, in its own thread-pool call;
+    this only looks when no gate has (a query in the thread pool then)."""
+    known: Actor | None = getattr(request.state, "actor", None)
+    if known is not None:
+        return known
+    return await run_in_threadpool(authenticate, request, session, token)
 
 
 CurrentActor = Annotated[Actor, Depends(get_actor)]
@@ -110,7 +140,11 @@ class RoleGate:
     roles: frozenset[Role]
     case_scoped: bool = True
 
-    def __call__(self, actor: CurrentActor, request: Request, session: SessionDep) -> Actor:
+    def __call__(
+        self, request: Request, session: SessionDep, token: Annotated[str | None, Depends(oauth2_scheme)]
+    ) -> Actor:
+        # sign-in and the gate in one thread-pool call (issue 18: each sync dependency is a hand-off)
+        actor = authenticate(request, session, token)
         if actor.role not in self.roles:
             raise BilingualHTTPException(
                 status.HTTP_403_FORBIDDEN,

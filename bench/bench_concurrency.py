@@ -27,6 +27,7 @@ import random
 import re
 import resource
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -316,6 +317,41 @@ def audit_verifies(base: str) -> dict[str, object] | None:
         return {"error": str(exc)}
 
 
+def start_py_spy(args: argparse.Namespace, pid: int, tag: str) -> subprocess.Popen[bytes] | None:
+    """``--py-spy BIN``: sample the serving process (and its children: ``--workers``) during the load runs,
+    GIL holders only, to ``--spy-out``/<tag>.collapsed (py-spy's raw format, one stack per line)."""
+    if not args.py_spy:
+        return None
+    args.spy_out.mkdir(parents=True, exist_ok=True)
+    spy = subprocess.Popen(
+        [
+            str(args.py_spy),
+            "record",
+            "--pid",
+            str(pid),
+            "--subprocesses",
+            "--gil",
+            "--rate",
+            "250",
+            "--format",
+            "raw",
+            "--output",
+            str(args.spy_out / f"{tag}.collapsed"),
+            "--nonblocking",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(2)  # py-spy attaches
+    return spy
+
+
+def stop_py_spy(spy: subprocess.Popen[bytes] | None) -> None:
+    if spy is not None:
+        spy.send_signal(signal.SIGINT)
+        spy.wait(timeout=60)
+
+
 def run_one(
     label: str,
     code_root: Path,
@@ -334,6 +370,7 @@ def run_one(
         token = sign_in(base, "caseworker")
         case_id = demo_case_id(base, token)
         runs = []
+        spy = start_py_spy(args, process.pid, f"{label}-{backend}")
         for _repeat in range(args.repeats):
             cpu_before = process_cpu_s(process.pid)
             load_before = os.getloadavg()[0]
@@ -375,6 +412,7 @@ def run_one(
                     "endpoints": {name: s.row() for name, s in stats.items()},
                 }
             )
+        stop_py_spy(spy)
         verify = audit_verifies(base)
         return {
             "code": label,
@@ -444,6 +482,8 @@ def main() -> None:
         help="the load generator's HTTP client (it runs on the server's cores: aiohttp costs them less)",
     )
     parser.add_argument("--json-out", type=Path)
+    parser.add_argument("--py-spy", type=Path, help="py-spy binary: sample the server during the load runs")
+    parser.add_argument("--spy-out", type=Path, default=Path("concurrency-spy"), help="where the samples go")
     args = parser.parse_args()
     if args.endpoints:
         globals()["ENDPOINTS"] = tuple(e for e in ENDPOINTS if e[0] in args.endpoints)
