@@ -15,9 +15,10 @@ where a ground names evaluator roles, only those roles see its results.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, inspect, or_, select
+from sqlalchemy import ColumnElement, Select, exists, inspect, or_, select, true
 from sqlalchemy.orm import Session
 
 from legal_basis import services
@@ -25,7 +26,16 @@ from legal_basis.policy import Evaluation, Policy
 from legal_basis.purpose import require_evaluation
 from legal_basis.roles import Role
 from legal_basis.services import Actor
-from store.models import Case, CaseAssignment, ExtractionJob, FindingSet, RouteVersion, TeamMember
+from store.audit import SEQUENCED
+from store.models import (
+    Authorisation,
+    Case,
+    CaseAssignment,
+    ExtractionJob,
+    FindingSet,
+    RouteVersion,
+    TeamMember,
+)
 
 ROUTE = Evaluation.ROUTE_RECONSTRUCTION
 MATCHING = Evaluation.CLAIM_MATCHING
@@ -83,6 +93,61 @@ def may_access_case(session: Session, actor: Actor, case_id: int) -> bool:
 ADMITTED = "reisroute.admitted_cases"  # session.info: (user, role, case) already checked in this transaction
 
 
+@dataclass(frozen=True, slots=True)
+class CaseGate:
+    """What one statement told the gate about a case: the row, whether a released finding set exists and the
+    legal grounds of the case's extraction jobs (empty: none yet)."""
+
+    case: Case
+    released: bool
+    job_grounds: tuple[str, ...]
+
+
+def _read_gate(session: Session, actor: Actor, case_id: int) -> CaseGate | None:
+    """Need-to-know, the release and the jobs' grounds in one statement (issue 18: a read checked them in four);
+    None when the case does not exist or is not assigned to the actor."""
+    if actor.role in CROSS_CASE_ROLES:
+        admitted: ColumnElement[bool] = true()
+    elif actor.role in TEAM_BOUND_ROLES:
+        admitted = exists(assigned_case_ids(actor.user_id).where(CaseAssignment.case_id == case_id))
+    else:
+        return None
+    released = exists(
+        select(FindingSet.id).where(FindingSet.case_id == case_id, FindingSet.released_at.is_not(None))
+    )
+    rows = session.execute(
+        select(Case, admitted.label("admitted"), released.label("released"), Authorisation.ground_id)
+        .outerjoin(ExtractionJob, ExtractionJob.case_id == Case.id)
+        .outerjoin(Authorisation, Authorisation.id == ExtractionJob.authorisation_id)
+        .where(Case.id == case_id)
+    ).all()
+    if not rows or not rows[0].admitted:
+        return None
+    grounds = tuple(sorted({row.ground_id for row in rows if row.ground_id is not None}))
+    return CaseGate(case=rows[0][0], released=bool(rows[0].released), job_grounds=grounds)
+
+
+def _admit(session: Session, actor: Actor, case_id: int) -> CaseGate:
+    refuse_admin(actor)
+    transaction = session.get_transaction()
+    memo: tuple[object, dict[tuple[int, str, int], CaseGate]] | None = session.info.get(ADMITTED)
+    if transaction is None or memo is None or memo[0] is not transaction:
+        memo = (transaction, {})  # a new transaction checks afresh
+        session.info[ADMITTED] = memo
+    key = (actor.user_id, str(actor.role), case_id)
+    gate = memo[1].get(key)
+    if gate is not None and (inspect(gate.case).deleted or inspect(gate.case).detached):
+        gate = None  # deleted (or expunged) in this transaction: ask the database again
+    if gate is None:
+        found = _read_gate(session, actor, case_id) if 0 < case_id <= MAX_ID else None
+        if found is None:
+            raise _not_assigned_case(case_id)
+        gate = found
+        if transaction is not None:
+            memo[1][key] = gate  # held here, so the session's identity map keeps the case too
+    return gate
+
+
 def require_case_access(session: Session, actor: Actor, case_id: int) -> Case:
     """The case, if the actor may see it (need-to-know); else 404 as if it did not exist (admin: 403).
 
@@ -90,23 +155,7 @@ def require_case_access(session: Session, actor: Actor, case_id: int) -> Case:
     transaction reuses the first's answer and its loaded row (a read transaction sees one snapshot; a write
     transaction that changes assignments is the request that checked); a later transaction of the session
     checks afresh."""
-    refuse_admin(actor)
-    transaction = session.get_transaction()
-    memo: tuple[object, dict[tuple[int, str, int], Case]] | None = session.info.get(ADMITTED)
-    if transaction is None or memo is None or memo[0] is not transaction:
-        memo = (transaction, {})  # a new transaction checks afresh
-        session.info[ADMITTED] = memo
-    key = (actor.user_id, str(actor.role), case_id)
-    case = memo[1].get(key)
-    if case is not None and (inspect(case).deleted or inspect(case).detached):
-        case = None  # deleted (or expunged) in this transaction: ask the database again
-    if case is None:
-        if not 0 < case_id <= MAX_ID or not may_access_case(session, actor, case_id):
-            raise _not_assigned_case(case_id)
-        case = services.get_case(session, case_id)
-        if transaction is not None:
-            memo[1][key] = case  # held here, so the session's identity map keeps it too
-    return case
+    return _admit(session, actor, case_id).case
 
 
 def require_job_access(session: Session, actor: Actor, job_id: int) -> ExtractionJob:
@@ -128,20 +177,38 @@ def require_release_for_caseworker(session: Session, actor: Actor, case_id: int)
         .limit(1)
     )
     if released is None:
-        raise services.NotPermitted(
-            "the findings of this case have not been released by a legal reviewer yet", ["not_released"]
-        )
+        raise _not_released()
+
+
+def _not_released() -> services.NotPermitted:
+    return services.NotPermitted(
+        "the findings of this case have not been released by a legal reviewer yet", ["not_released"]
+    )
 
 
 def require_reading(
     session: Session, policy: Policy, actor: Actor, case_id: int, *evaluations: Evaluation
 ) -> None:
     """The case exists, its grounds permit every one of ``evaluations`` for this actor's role, and a caseworker
-    reads only what a legal reviewer released."""
-    require_case_access(session, actor, case_id)
+    reads only what a legal reviewer released.
+
+    In a read transaction the release and the grounds come from the gate's one statement (``_read_gate``);
+    a write transaction may have changed either since, so it asks again."""
+    gate = _admit(session, actor, case_id)
+    reading = bool(session.info.get(SEQUENCED))
     for evaluation in evaluations:
-        require_evaluation(session, policy, case_id, evaluation, role=str(actor.role))
-    require_release_for_caseworker(session, actor, case_id)
+        require_evaluation(
+            session,
+            policy,
+            case_id,
+            evaluation,
+            role=str(actor.role),
+            job_grounds=gate.job_grounds if reading else None,
+        )
+    if not reading:
+        require_release_for_caseworker(session, actor, case_id)
+    elif actor.role == Role.CASEWORKER and not gate.released:
+        raise _not_released()
 
 
 # --- the release gate per route version (issue 13, finding 4) ---------------------------------------------

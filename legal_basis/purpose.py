@@ -8,6 +8,7 @@ those roles. A ground that the policy in force no longer contains permits nothin
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -30,13 +31,21 @@ class CaseGround:
     ground: LegalGround | None  # None: the ground is not in the policy in force
 
 
-def case_grounds(session: Session, policy: Policy, case_id: int) -> list[CaseGround]:
-    """The legal grounds the case's data was (or may be) acquired under."""
-    used = set(
-        session.scalars(
-            select(Authorisation.ground_id)
-            .join(ExtractionJob, ExtractionJob.authorisation_id == Authorisation.id)
-            .where(ExtractionJob.case_id == case_id)
+def case_grounds(
+    session: Session, policy: Policy, case_id: int, *, job_grounds: Iterable[str] | None = None
+) -> list[CaseGround]:
+    """The legal grounds the case's data was (or may be) acquired under: those of its extraction jobs'
+    authorisations (``job_grounds``: already read by the caller, in this transaction), else its approved
+    authorisations."""
+    used = (
+        set(job_grounds)
+        if job_grounds is not None
+        else set(
+            session.scalars(
+                select(Authorisation.ground_id)
+                .join(ExtractionJob, ExtractionJob.authorisation_id == Authorisation.id)
+                .where(ExtractionJob.case_id == case_id)
+            )
         )
     )
     if not used:
@@ -51,11 +60,17 @@ def case_grounds(session: Session, policy: Policy, case_id: int) -> list[CaseGro
 
 
 def evaluation_refusal(
-    session: Session, policy: Policy, case_id: int, evaluation: Evaluation, *, role: str | None = None
+    session: Session,
+    policy: Policy,
+    case_id: int,
+    evaluation: Evaluation,
+    *,
+    role: str | None = None,
+    job_grounds: Iterable[str] | None = None,
 ) -> NotPermitted | None:
     """Why ``evaluation`` of the case's data is not permitted (None: it is)."""
     en, nl = EVALUATION_WORDS[evaluation]
-    for item in case_grounds(session, policy, case_id):
+    for item in case_grounds(session, policy, case_id, job_grounds=job_grounds):
         if item.ground is None:
             return NotPermitted(
                 f"the legal ground {item.ground_id!r} of this case is not in the policy in force "
@@ -83,9 +98,15 @@ def evaluation_refusal(
 
 
 def require_evaluation(
-    session: Session, policy: Policy, case_id: int, evaluation: Evaluation, *, role: str | None = None
+    session: Session,
+    policy: Policy,
+    case_id: int,
+    evaluation: Evaluation,
+    *,
+    role: str | None = None,
+    job_grounds: Iterable[str] | None = None,
 ) -> None:
     """Raise ``NotPermitted`` (403, naming the ground) unless the case's grounds permit ``evaluation``."""
-    refusal = evaluation_refusal(session, policy, case_id, evaluation, role=role)
+    refusal = evaluation_refusal(session, policy, case_id, evaluation, role=role, job_grounds=job_grounds)
     if refusal is not None:
         raise refusal

@@ -31,6 +31,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 READ_ONLY_OPTION = "reisroute_read_only"
+QUERY_ONLY_STATE = "reisroute_query_only"
 DEFAULT_POOL_SIZE = 20
 DEFAULT_MAX_OVERFLOW = 10
 DEFAULT_POOL_TIMEOUT_S = 10.0
@@ -77,25 +78,25 @@ def make_engine(
             options = connection.get_execution_options()
             if options.get("isolation_level") == "AUTOCOMMIT":
                 return
-            if options.get(READ_ONLY_OPTION):
-                connection.exec_driver_sql("PRAGMA query_only=ON")
+            read_only = bool(options.get(READ_ONLY_OPTION))
+            # query_only is the connection's own state: set only when it changes (a statement per read
+            # saved; issue 18). ``connection.info`` lives as long as the pooled DBAPI connection.
+            if connection.info.get(QUERY_ONLY_STATE) is not read_only:
+                connection.exec_driver_sql(f"PRAGMA query_only={'ON' if read_only else 'OFF'}")
+                connection.info[QUERY_ONLY_STATE] = read_only
+            if read_only:
                 connection.exec_driver_sql("BEGIN")
                 return
-            connection.exec_driver_sql("PRAGMA query_only=OFF")
             # A write transaction may append to the audit chain: take the write lock at the start, so two
             # writers queue (busy_timeout) instead of both reading the same chain head.
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
 
-    engine = create_engine(url, pool_pre_ping=True, **pool, **kwargs)
-
-    @event.listens_for(engine, "begin")
-    def _begin_pg(connection: Any) -> None:
-        if connection.get_execution_options().get(READ_ONLY_OPTION):
-            connection.exec_driver_sql("SET TRANSACTION READ ONLY")
-
-    return engine
+    # PostgreSQL: a read transaction is READ ONLY through the driver's own flag (``postgresql_readonly``,
+    # set with the read option in ``read_only_bind``): psycopg opens it with ``BEGIN READ ONLY``, no
+    # ``SET TRANSACTION`` statement of its own.
+    return create_engine(url, pool_pre_ping=True, **pool, **kwargs)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -109,7 +110,10 @@ def read_only_bind(engine: Engine) -> Engine:
     """The same engine (and pool) whose transactions are read transactions."""
     cached = _read_engines.get(id(engine))
     if cached is None or cached[0] is not engine:
-        cached = (engine, engine.execution_options(**{READ_ONLY_OPTION: True}))
+        options: dict[str, Any] = {READ_ONLY_OPTION: True}
+        if engine.dialect.name == "postgresql":
+            options["postgresql_readonly"] = True
+        cached = (engine, engine.execution_options(**options))
         _read_engines[id(engine)] = cached
     return cached[1]
 
