@@ -16,7 +16,7 @@ import anyio
 from fastapi import Depends, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from api.errors import BilingualHTTPException
@@ -81,6 +81,15 @@ async def get_session(request: Request, state: StateDep) -> AsyncIterator[Sessio
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
+# One query for the token and its user, as columns (no ORM objects, no lazy load of the user), built once: a
+# statement built per request costs its construction and SQLAlchemy's cache-key walk every time (issue 18).
+_TOKEN_QUERY = (
+    select(ApiToken.user_id, ApiToken.role, ApiToken.expires_at, User.username, User.active)
+    .join(User, User.id == ApiToken.user_id)
+    .where(ApiToken.token_sha256 == bindparam("digest"))
+)
+
+
 def authenticate(request: Request, session: Session, token: str | None) -> Actor:
     """The signed-in actor of the bearer token (401 otherwise), once per request: kept on ``request.state``
     for the other dependencies and for the audit entry of a refusal (``api.errors``)."""
@@ -91,12 +100,7 @@ def authenticate(request: Request, session: Session, token: str | None) -> Actor
         raise BilingualHTTPException(
             status.HTTP_401_UNAUTHORIZED, "not_signed_in", headers={"WWW-Authenticate": "Bearer"}
         )
-    # one query for the token and its user, as columns: no ORM objects, no lazy load of the user
-    row = session.execute(
-        select(ApiToken.user_id, ApiToken.role, ApiToken.expires_at, User.username, User.active)
-        .join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_sha256 == token_digest(token))
-    ).first()
+    row = session.execute(_TOKEN_QUERY, {"digest": token_digest(token)}).first()
     if row is None or row.expires_at <= utcnow() or not row.active:
         raise BilingualHTTPException(
             status.HTTP_401_UNAUTHORIZED, "token_invalid", headers={"WWW-Authenticate": "Bearer"}

@@ -18,8 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, inspect, or_, select, true
+from sqlalchemy import ColumnElement, Integer, Select, bindparam, exists, inspect, or_, select, true
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter
 
 from legal_basis import services
 from legal_basis.policy import Evaluation, Policy
@@ -55,7 +56,7 @@ def _not_assigned_case(case_id: int) -> NotAssigned:
     return NotAssigned(f"case {case_id} does not exist or is not assigned to you")
 
 
-def assigned_case_ids(user_id: int) -> Select[int]:
+def assigned_case_ids(user_id: int | BindParameter[int]) -> Select[int]:
     """The ids of the cases assigned to the user directly or through one of the user's teams."""
     teams = select(TeamMember.team_id).where(TeamMember.user_id == user_id)
     return select(CaseAssignment.case_id).where(
@@ -103,24 +104,37 @@ class CaseGate:
     job_grounds: tuple[str, ...]
 
 
-def _read_gate(session: Session, actor: Actor, case_id: int) -> CaseGate | None:
-    """Need-to-know, the release and the jobs' grounds in one statement (issue 18: a read checked them in four);
-    None when the case does not exist or is not assigned to the actor."""
-    if actor.role in CROSS_CASE_ROLES:
-        admitted: ColumnElement[bool] = true()
-    elif actor.role in TEAM_BOUND_ROLES:
-        admitted = exists(assigned_case_ids(actor.user_id).where(CaseAssignment.case_id == case_id))
-    else:
-        return None
+def _gate_query(team_bound: bool) -> Select[Case, bool, bool, str]:
+    """The gate's statement (parameters ``case_id``, ``user_id``), built once per kind of reader."""
+    case_id = bindparam("case_id", type_=Integer)
+    admitted: ColumnElement[bool] = (
+        exists(
+            assigned_case_ids(bindparam("user_id", type_=Integer)).where(CaseAssignment.case_id == case_id)
+        )
+        if team_bound
+        else true()
+    )
     released = exists(
         select(FindingSet.id).where(FindingSet.case_id == case_id, FindingSet.released_at.is_not(None))
     )
-    rows = session.execute(
+    return (
         select(Case, admitted.label("admitted"), released.label("released"), Authorisation.ground_id)
         .outerjoin(ExtractionJob, ExtractionJob.case_id == Case.id)
         .outerjoin(Authorisation, Authorisation.id == ExtractionJob.authorisation_id)
         .where(Case.id == case_id)
-    ).all()
+    )
+
+
+_GATE_QUERIES = {True: _gate_query(True), False: _gate_query(False)}
+
+
+def _read_gate(session: Session, actor: Actor, case_id: int) -> CaseGate | None:
+    """Need-to-know, the release and the jobs' grounds in one statement (issue 18: a read checked them in four);
+    None when the case does not exist or is not assigned to the actor."""
+    if actor.role not in CROSS_CASE_ROLES and actor.role not in TEAM_BOUND_ROLES:
+        return None
+    query = _GATE_QUERIES[actor.role not in CROSS_CASE_ROLES]
+    rows = session.execute(query, {"case_id": case_id, "user_id": actor.user_id}).all()
     if not rows or not rows[0].admitted:
         return None
     grounds = tuple(sorted({row.ground_id for row in rows if row.ground_id is not None}))
@@ -217,7 +231,7 @@ def require_reading(
 # then the caseworker keeps seeing the released version.
 
 
-def released_route_version_ids(case_id: int) -> Select[Any]:
+def released_route_version_ids(case_id: int | BindParameter[int]) -> Select[Any]:
     """The ids of the case's route versions that a released finding set was matched against."""
     return select(FindingSet.route_version_id).where(
         FindingSet.case_id == case_id,

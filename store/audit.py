@@ -389,6 +389,9 @@ def append(
 AUDIT_TABLE: Table = AuditEntry.__table__  # type: ignore[assignment]
 
 
+_HEAD_QUERY = select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+
+
 def _chain(
     session: Session, key: AuditKey, entries: Sequence[PendingEntry], *, lock_timeout_ms: int = 5000
 ) -> tuple[int, str]:
@@ -398,9 +401,7 @@ def _chain(
         # too long raises LockNotAvailable (retried by the sequencer, else a 503), never waits forever.
         session.execute(text(f"SET LOCAL lock_timeout = '{int(lock_timeout_ms)}ms'"))
         session.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": PG_CHAIN_LOCK_ID})
-    head_row = session.execute(
-        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
-    ).first()
+    head_row = session.execute(_HEAD_QUERY).first()
     seq, prev_hash = (head_row[0], head_row[1]) if head_row else (0, GENESIS_HASH)
     rows: list[dict[str, Any]] = []
     for pending in entries:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import Integer, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from api.deps import CASEWORK, FINDINGS_READERS, REVIEWER, SessionDep, StateDep, allow
@@ -372,6 +373,17 @@ def _set_findings(session: Session, finding_set: FindingSet) -> list[dict[str, A
     return [{**r.data, "claim_id": r.claim_id, "status": r.status} for r in rows]
 
 
+@functools.cache
+def _finding_set_query(by_id: bool, released_only: bool) -> Select[FindingSet]:
+    """The case's latest (or named) finding set, built once per kind (parameters ``case_id``, ``set_id``)."""
+    query = select(FindingSet).where(FindingSet.case_id == bindparam("case_id", type_=Integer))
+    if by_id:
+        query = query.where(FindingSet.id == bindparam("set_id", type_=Integer))
+    if released_only:
+        query = query.where(FindingSet.released_at.is_not(None))
+    return query.order_by(FindingSet.id.desc()).limit(1)
+
+
 @router.get("/cases/{case_id}/findings")
 def read_findings(
     case_id: PathId,
@@ -382,12 +394,8 @@ def read_findings(
 ) -> Response:
     """Caseworkers see only released sets (403 before release); reviewers and auditors see the latest set."""
     access.require_reading(session, state.policy, actor, case_id, access.MATCHING)
-    query = select(FindingSet).where(FindingSet.case_id == case_id)
-    if finding_set_id is not None:
-        query = query.where(FindingSet.id == finding_set_id)
-    if actor.role == Role.CASEWORKER:
-        query = query.where(FindingSet.released_at.is_not(None))
-    finding_set = session.scalars(query.order_by(FindingSet.id.desc()).limit(1)).first()
+    query = _finding_set_query(finding_set_id is not None, actor.role == Role.CASEWORKER)
+    finding_set = session.scalars(query, {"case_id": case_id, "set_id": finding_set_id}).first()
     if finding_set is None:
         raise services.NotFound(f"case {case_id} has no findings yet")
     services.record(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
-from sqlalchemy import select
+from sqlalchemy import Integer, Select, bindparam, select
 from sqlalchemy.orm import Session, defer
 
 from api.deps import FINDINGS_READERS, REVIEWER, SessionDep, StateDep
@@ -22,25 +23,33 @@ from store.route_store import LEGACY_JSON_FORMAT, cached_document
 router = APIRouter(prefix="/api/v1", tags=["route"])
 
 
-def route_version(
-    session: Session, case_id: int, version: int | None, actor: Actor | None = None
-) -> RouteVersion:
-    """The version's row; its JSON documents (summary, GeoJSON) load only when read. With ``actor``, a
-    caseworker gets only released versions (the latest released one when no version is asked for)."""
+@functools.cache
+def _version_query(released_only: bool, by_number: bool) -> Select[RouteVersion]:
+    """A version's row by case (and number), built once per kind (parameters ``case_id``, ``version``)."""
+    case_id = bindparam("case_id", type_=Integer)
     query = (
         select(RouteVersion)
         .where(RouteVersion.case_id == case_id)
         .options(defer(RouteVersion.route), defer(RouteVersion.geojson))
     )
-    released = access.route_version_filter(actor, case_id) if actor is not None else None
-    if released is not None:
-        query = query.where(released)
+    if released_only:
+        query = query.where(RouteVersion.id.in_(access.released_route_version_ids(case_id)))
     query = (
-        query.where(RouteVersion.version == version)
-        if version
+        query.where(RouteVersion.version == bindparam("version", type_=Integer))
+        if by_number
         else query.order_by(RouteVersion.version.desc())
     )
-    row = session.scalars(query.limit(1)).first()
+    return query.limit(1)
+
+
+def route_version(
+    session: Session, case_id: int, version: int | None, actor: Actor | None = None
+) -> RouteVersion:
+    """The version's row; its JSON documents (summary, GeoJSON) load only when read. With ``actor``, a
+    caseworker gets only released versions (the latest released one when no version is asked for)."""
+    released_only = actor is not None and access.route_version_filter(actor, case_id) is not None
+    query = _version_query(released_only, bool(version))
+    row = session.scalars(query, {"case_id": case_id, "version": version}).first()
     if row is None and version and actor is not None:
         access.refuse_unreleased_route_version(session, actor, case_id, version)
     if row is None:
