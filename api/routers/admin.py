@@ -11,12 +11,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 from pydantic import BaseModel, Field
 
-from api.deps import ADMIN_ONLY, SessionDep
+from api.deps import ADMIN_ONLY, ReadRoute, SessionDep
 from casework import teams, users
 from legal_basis.roles import Role
 from legal_basis.services import Actor, record
 
-router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
+router = APIRouter(route_class=ReadRoute, prefix="/api/v1/admin", tags=["admin"])
 AdminActor = Annotated[Actor, Depends(ADMIN_ONLY)]
 IdInt = Annotated[int, Field(ge=1, le=2**63 - 1)]
 

@@ -7,14 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
 
-from api.deps import AUDITOR, SessionDep
+from api.deps import AUDITOR, ReadRoute, SessionDep
 from api.params import MAX_DATABASE_INTEGER, QueryId
 from api.schemas import AuditEntryRead, AuditVerifyRead
 from legal_basis.services import Actor, record
 from store import audit
 from store.models import AuditEntry
 
-router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+router = APIRouter(route_class=ReadRoute, prefix="/api/v1/audit", tags=["audit"])
 
 
 @router.get("", response_model=list[AuditEntryRead])

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy import select
 
-from api.deps import CurrentActor, SessionDep, StateDep, allow
+from api.deps import CurrentActor, ReadRoute, SessionDep, StateDep, allow
 from api.errors import BilingualHTTPException
 from api.schemas import MeRead, TokenRead
 from casework.security import new_token, unknown_user_hash, verify_sign_in
@@ -26,7 +26,7 @@ from store import audit
 from store.models import ApiToken, User
 from store.types import utcnow
 
-router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+router = APIRouter(route_class=ReadRoute, prefix="/api/v1/auth", tags=["auth"])
 ANY_ROLE = allow(*ALL_ROLES)
 
 

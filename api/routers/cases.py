@@ -12,6 +12,7 @@ from api.deps import (
     CASE_READERS,
     INTAKE,
     INTAKE_OR_AUTHORISER,
+    ReadRoute,
     SessionDep,
     StateDep,
 )
@@ -39,7 +40,7 @@ from legal_basis import retention, services
 from legal_basis.services import Actor
 from store.models import Authorisation, Case, ConsentRecord, Device, InformationNotice
 
-router = APIRouter(prefix="/api/v1", tags=["cases"])
+router = APIRouter(route_class=ReadRoute, prefix="/api/v1", tags=["cases"])
 
 
 @router.get("/policy", response_model=PolicyRead)

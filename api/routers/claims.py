@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Integer, Select, bindparam, select
 from sqlalchemy.orm import Session
 
-from api.deps import CASEWORK, FINDINGS_READERS, REVIEWER, SessionDep, StateDep, allow
+from api.deps import CASEWORK, FINDINGS_READERS, REVIEWER, ReadRoute, SessionDep, StateDep, allow
 from api.params import BodyId, BodyPosition, BodyYear, PathId, QueryId, QueryYear
 from casework import access, claim_places
 from casework import findings as ms
@@ -22,7 +22,7 @@ from store.models import ClaimRow, FindingRow, FindingSet
 from store.route_store import cached_finding_rows
 from store.types import utcnow
 
-router = APIRouter(prefix="/api/v1", tags=["claims and findings"])
+router = APIRouter(route_class=ReadRoute, prefix="/api/v1", tags=["claims and findings"])
 CLAIM_EDITORS = allow(Role.CASEWORKER)
 CLAIM_READERS = allow(Role.CASEWORKER, Role.LEGAL_REVIEWER, Role.COMPLIANCE_AUDITOR)
 MATCHERS = allow(Role.CASEWORKER, Role.LEGAL_REVIEWER)

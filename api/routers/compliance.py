@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel
 
-from api.deps import CASE_READERS, SessionDep, StateDep, allow
+from api.deps import CASE_READERS, ReadRoute, SessionDep, StateDep, allow
 from api.params import QueryId, QuerySeq
 from api.reports.register import render_register
 from casework.compliance import chain as chain_check
@@ -26,7 +26,7 @@ from legal_basis.roles import Role
 from legal_basis.services import Actor, record
 from store.types import utcnow
 
-router = APIRouter(prefix="/api/v1/compliance", tags=["compliance"])
+router = APIRouter(route_class=ReadRoute, prefix="/api/v1/compliance", tags=["compliance"])
 COMPLIANCE = allow(Role.COMPLIANCE_AUDITOR)
 ComplianceActor = Annotated[Actor, Depends(COMPLIANCE)]
 

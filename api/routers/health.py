@@ -3,9 +3,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy import text
 
-from api.deps import StateDep
+from api.deps import ReadRoute, StateDep
 
-router = APIRouter(tags=["health"])
+router = APIRouter(route_class=ReadRoute, tags=["health"])
 
 
 @router.get("/healthz")

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel, Field, computed_field
 from sqlalchemy import select
 
-from api.deps import CASE_READERS, INTAKE, JOB_REPORT_READERS, SessionDep, StateDep, allow
+from api.deps import CASE_READERS, INTAKE, JOB_REPORT_READERS, ReadRoute, SessionDep, StateDep, allow
 from api.params import BodyId, BodyPort, PathId
 from api.schemas import ORM
 from casework import access
@@ -19,7 +19,7 @@ from legal_basis.services import Actor
 from store.evidence import verify_case_evidence
 from store.models import ExtractionJob
 
-router = APIRouter(prefix="/api/v1", tags=["extraction"])
+router = APIRouter(route_class=ReadRoute, prefix="/api/v1", tags=["extraction"])
 
 
 class SourceSpec(BaseModel):

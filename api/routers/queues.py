@@ -6,12 +6,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
-from api.deps import CASE_READERS, SessionDep
+from api.deps import CASE_READERS, ReadRoute, SessionDep
 from casework.queues import queues
 from legal_basis import services
 from legal_basis.services import Actor
 
-router = APIRouter(prefix="/api/v1", tags=["queues"])
+router = APIRouter(route_class=ReadRoute, prefix="/api/v1", tags=["queues"])
 
 
 @router.get("/queues")

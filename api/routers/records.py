@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import catalogue
-from api.deps import FINDINGS_READERS, SessionDep, StateDep
+from api.deps import FINDINGS_READERS, ReadRoute, SessionDep, StateDep
 from api.routers.route import route_version
 from api.web.route_points import _load
 from casework import access
@@ -32,7 +32,7 @@ from legal_basis.roles import Role
 from legal_basis.services import Actor
 from store.models import Case, ClaimRow, FindingRow, FindingSet
 
-router = APIRouter(prefix="/api/v1", tags=["records"])
+router = APIRouter(route_class=ReadRoute, prefix="/api/v1", tags=["records"])
 
 MAX_PAGE = 2_000
 MEDIA = {

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from api.deps import SessionDep, StateDep, allow
+from api.deps import ReadRoute, SessionDep, StateDep, allow
 from api.params import PathId, QueryId
 from api.reports import NothingToReport, produce_case_report
 from casework import access
@@ -15,7 +15,7 @@ from legal_basis import services
 from legal_basis.roles import Role
 from legal_basis.services import Actor
 
-router = APIRouter(prefix="/api/v1", tags=["report"])
+router = APIRouter(route_class=ReadRoute, prefix="/api/v1", tags=["report"])
 REPORT_READERS = allow(Role.CASEWORKER, Role.LEGAL_REVIEWER, Role.COMPLIANCE_AUDITOR)
 
 

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from sqlalchemy import Integer, Select, bindparam, select
 from sqlalchemy.orm import Session, defer
 
-from api.deps import FINDINGS_READERS, REVIEWER, SessionDep, StateDep
+from api.deps import FINDINGS_READERS, REVIEWER, ReadRoute, SessionDep, StateDep
 from api.params import PathId, QueryVersion
 from casework import access
 from casework.route_parameters import RouteParametersInput
@@ -20,7 +20,7 @@ from legal_basis.services import Actor
 from store.models import RouteVersion
 from store.route_store import LEGACY_JSON_FORMAT, cached_document
 
-router = APIRouter(prefix="/api/v1", tags=["route"])
+router = APIRouter(route_class=ReadRoute, prefix="/api/v1", tags=["route"])
 
 
 @functools.cache

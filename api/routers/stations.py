@@ -9,13 +9,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from api.deps import ADMIN_ONLY, SessionDep, StateDep
+from api.deps import ADMIN_ONLY, ReadRoute, SessionDep, StateDep
 from api.params import PathId
 from casework import stations
 from legal_basis import services
 from legal_basis.services import Actor
 
-router = APIRouter(prefix="/api/v1/admin", tags=["stations"])
+router = APIRouter(route_class=ReadRoute, prefix="/api/v1/admin", tags=["stations"])
 
 
 class StationRead(BaseModel):

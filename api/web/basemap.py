@@ -11,11 +11,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from api.deps import StateDep, allow
+from api.deps import ReadRoute, StateDep, allow
 from legal_basis.roles import ALL_ROLES
 from legal_basis.services import Actor
 
-router = APIRouter(prefix="/api/v1/basemap", tags=["base map"])
+router = APIRouter(route_class=ReadRoute, prefix="/api/v1/basemap", tags=["base map"])
 ANY_ROLE = allow(*ALL_ROLES)
 SIMPLIFY_TOLERANCE_DEG = 0.05
 COORDINATE_DECIMALS = 3

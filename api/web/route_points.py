@@ -26,7 +26,7 @@ import numpy as np
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import Response
 
-from api.deps import FINDINGS_READERS, SessionDep, StateDep
+from api.deps import FINDINGS_READERS, ReadRoute, SessionDep, StateDep
 from api.params import PathId, QueryVersion
 from api.routers.route import route_version
 from casework import access
@@ -35,7 +35,7 @@ from legal_basis.services import Actor
 from routing.map_points import MAX_ZOOM, BoundingBox, select_map_points
 from store.route_store import RoutePointsError, StoredPoints, cached_answer, load_points
 
-router = APIRouter(prefix="/api/v1", tags=["route"])
+router = APIRouter(route_class=ReadRoute, prefix="/api/v1", tags=["route"])
 
 POINT_COLUMNS = (
     "record_id",
