@@ -269,6 +269,22 @@ def process_cpu_s(pid: int) -> float:
     return total
 
 
+def postgres_cpu_s() -> float:
+    """User + system CPU seconds of every ``postgres`` process on this machine so far (the local server's
+    backends; other databases' work on it counts too): what each read costs the database server."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name, rest = text.split("(", 1)[1].rsplit(")", 1)
+        if name == "postgres":
+            fields = rest.split()
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def connections_per_process(port: int) -> dict[int, int]:
     """How the server's established client connections are shared among its processes right now (``ss``):
     with ``serve --workers N`` a keep-alive connection stays with the process that accepted it."""
@@ -373,6 +389,7 @@ def run_one(
         spy = start_py_spy(args, process.pid, f"{label}-{backend}")
         for _repeat in range(args.repeats):
             cpu_before = process_cpu_s(process.pid)
+            pg_before = postgres_cpu_s() if backend == "postgresql" else 0.0
             load_before = os.getloadavg()[0]
             sampler = ConnectionSampler(int(base.rsplit(":", 1)[1]), args.clients)
             sampler.start()
@@ -405,6 +422,11 @@ def run_one(
                     "server_cpu_ms_per_request": round(
                         (process_cpu_s(process.pid) - cpu_before) * 1000 / max(requests, 1), 2
                     ),
+                    "postgres_cpu_ms_per_request": round(
+                        (postgres_cpu_s() - pg_before) * 1000 / max(requests, 1), 2
+                    )
+                    if backend == "postgresql"
+                    else None,
                     # the load generator's own CPU (it shares this machine's cores with the server)
                     "client_cpu_ms_per_request": round(client_cpu_s * 1000 / max(requests, 1), 2),
                     # established connections per serving process, sampled once the clients had connected
@@ -530,9 +552,13 @@ def main() -> None:
         runs = result["runs"]  # type: ignore[assignment]
         client = span([r["client_cpu_ms_per_request"] for r in runs], 1)  # type: ignore[index]
         shares = "; ".join("/".join(str(n) for n in r["connections_per_process"]) or "?" for r in runs)  # type: ignore[index]
+        database = ""
+        if result["backend"] == "postgresql":
+            pg = span([r["postgres_cpu_ms_per_request"] for r in runs], 1)  # type: ignore[index]
+            database = f"PostgreSQL server CPU {pg} ms/request; "
         print(
             f"{result['backend']} {result['code']}: client ({result['client']}) CPU {client} ms/request; "
-            f"connections per serving process, per run: {shares}"
+            f"{database}connections per serving process, per run: {shares}"
         )
     if args.json_out:
         args.json_out.write_text(json.dumps(results, indent=2))

@@ -83,6 +83,84 @@ def fitting_zoom(lat: np.ndarray, lon: np.ndarray, *, viewport_px: float = 1024.
     return int(np.clip(np.floor(zoom), 0, MAX_ZOOM))
 
 
+def _cells_per_axis(zoom: int, cell_px: int) -> int:
+    return int(WORLD_PX_AT_ZOOM_0 * 2**zoom // cell_px) + 1
+
+
+@dataclass(frozen=True, eq=False)
+class _Cells:
+    """Groups of points, one per (class, pixel cell) at ``zoom``, in time order of their first point."""
+
+    zoom: int
+    first: np.ndarray  # position of the group's first point
+    count: np.ndarray
+    last: np.ndarray  # position of its last point
+    classes: np.ndarray
+    cx: np.ndarray
+    cy: np.ndarray
+
+
+def _group(
+    zoom: int,
+    cell_px: int,
+    classes: np.ndarray,
+    cx: np.ndarray,
+    cy: np.ndarray,
+    first: np.ndarray | None,
+    count: np.ndarray | None,
+    last: np.ndarray | None,
+) -> _Cells:
+    """Merge items that share a class and cell — points in time order (``first`` None), or the groups of a
+    finer level — by one stable sort by cell key, then the first, count and last of each run."""
+    cells = _cells_per_axis(zoom, cell_px)
+    key = (classes * cells + cy) * cells + cx
+    order = np.argsort(key, kind="stable")
+    sorted_key = key[order]
+    starts = np.flatnonzero(np.concatenate(([True], sorted_key[1:] != sorted_key[:-1])))
+    sample = order[starts]
+    if first is None or count is None or last is None:  # points in time order: a stable sort keeps runs so
+        ends = np.append(starts[1:], len(order))
+        group_first, group_count, group_last = sample, ends - starts, order[ends - 1]
+    else:
+        group_first = np.minimum.reduceat(first[order], starts)
+        group_count = np.add.reduceat(count[order], starts)
+        group_last = np.maximum.reduceat(last[order], starts)
+    by_time = np.argsort(group_first, kind="stable")
+    return _Cells(
+        zoom,
+        group_first[by_time],
+        group_count[by_time],
+        group_last[by_time],
+        classes[sample][by_time],
+        cx[sample][by_time],
+        cy[sample][by_time],
+    )
+
+
+def _bin(lat: np.ndarray, lon: np.ndarray, classes: np.ndarray, *, zoom: int, cell_px: int) -> _Cells:
+    x, y = mercator_pixels(lat, lon, zoom)
+    top = _cells_per_axis(zoom, cell_px) - 1
+    cx = np.clip((x // cell_px).astype(np.int64), 0, top)
+    cy = np.clip((y // cell_px).astype(np.int64), 0, top)
+    return _group(zoom, cell_px, np.asarray(classes, dtype=np.int64), cx, cy, None, None, None)
+
+
+def _coarser(cells: _Cells, cell_px: int) -> _Cells:
+    """The groups one zoom level out, from this level's groups instead of the points: at the next level out
+    every pixel coordinate halves, so a cell's parent is (cx // 2, cy // 2) — the same groups as binning
+    the points there, at the cost of the (far fewer) groups."""
+    return _group(
+        cells.zoom - 1,
+        cell_px,
+        cells.classes,
+        cells.cx // 2,
+        cells.cy // 2,
+        cells.first,
+        cells.count,
+        cells.last,
+    )
+
+
 def bin_rows(
     lat: np.ndarray, lon: np.ndarray, classes: np.ndarray, *, zoom: int, cell_px: int = DEFAULT_CELL_PX
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -91,16 +169,8 @@ def bin_rows(
     if len(lat) == 0:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, empty
-    x, y = mercator_pixels(lat, lon, zoom)
-    cells_per_axis = int(WORLD_PX_AT_ZOOM_0 * 2**zoom // cell_px) + 1
-    cx = np.clip((x // cell_px).astype(np.int64), 0, cells_per_axis - 1)
-    cy = np.clip((y // cell_px).astype(np.int64), 0, cells_per_axis - 1)
-    key = (np.asarray(classes, dtype=np.int64) * cells_per_axis + cy) * cells_per_axis + cx
-    _, first, inverse, count = np.unique(key, return_index=True, return_inverse=True, return_counts=True)
-    last = np.zeros(len(first), dtype=np.int64)
-    np.maximum.at(last, inverse.reshape(-1), np.arange(len(key), dtype=np.int64))
-    order = np.argsort(first, kind="stable")
-    return first[order].astype(np.int64), count[order].astype(np.int64), last[order]
+    cells = _bin(lat, lon, classes, zoom=zoom, cell_px=cell_px)
+    return cells.first, cells.count, cells.last
 
 
 def select_map_points(
@@ -137,11 +207,11 @@ def select_map_points(
         else int(np.clip(zoom, 0, MAX_ZOOM))
     )
     budget = max(max_points - len(pinned), 1)
-    while True:
-        positions, counts, last = bin_rows(sub_lat, sub_lon, sub_class, zoom=level, cell_px=cell_px)
-        if len(positions) <= budget or level == 0:
-            break
-        level -= 1
+    cells = _bin(sub_lat, sub_lon, sub_class, zoom=level, cell_px=cell_px)
+    while len(cells.first) > budget and cells.zoom > 0:
+        cells = _coarser(cells, cell_px)
+    level = cells.zoom
+    positions, counts, last = cells.first, cells.count, cells.last
     if len(positions) > budget:  # even one world tile holds too many classes and cells: keep the biggest
         keep = np.sort(np.argsort(-counts, kind="stable")[:budget])
         positions, counts, last = positions[keep], counts[keep], last[keep]

@@ -71,6 +71,8 @@ from store.models import AuditEntry
 from store.types import utcnow
 
 log = logging.getLogger(__name__)
+# an append by the sequencer slower than this is logged (``REISROUTE_AUDIT_SLOW_APPEND_MS``)
+SLOW_APPEND_MS = float(os.environ.get("REISROUTE_AUDIT_SLOW_APPEND_MS", "250"))
 
 GENESIS_HASH = "0" * 64
 ANCHOR_FILE_NAME = "audit-anchors.jsonl"
@@ -770,9 +772,12 @@ class AuditLog:
 
     def write_direct(self, entries: list[PendingEntry], timeout_s: float) -> None:
         """Chain entries in a short transaction of their own, retrying while the database is locked."""
-        deadline = time.monotonic() + timeout_s
+        started = time.monotonic()
+        deadline = started + timeout_s
         delay = 0.005
+        attempts = 0
         while True:
+            attempts += 1
             session = self.factory()
             try:
                 head = _chain(session, self.key, entries, lock_timeout_ms=self.lock_timeout_ms)
@@ -790,6 +795,13 @@ class AuditLog:
                 session.close()
             time.sleep(delay)
             delay = min(delay * 2, 0.2)
+        elapsed_ms = (time.monotonic() - started) * 1000
+        if elapsed_ms >= SLOW_APPEND_MS:
+            # every reader of the batch waited this long for its answer: worth knowing (a writer holding the
+            # chain head or SQLite's write lock)
+            log.warning(
+                "audit append of %d entries took %.0f ms (%d attempts)", len(entries), elapsed_ms, attempts
+            )
         self._committed(*head)
 
     def record_now(self, entries: list[PendingEntry]) -> None:

@@ -5,8 +5,17 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 
-from routing.map_points import BoundingBox, bin_rows, select_map_points, window_rows
+from routing.map_points import (
+    BoundingBox,
+    _bin,
+    _coarser,
+    bin_rows,
+    mercator_pixels,
+    select_map_points,
+    window_rows,
+)
 
 
 def _walk(n: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -98,3 +107,32 @@ def test_overview_of_a_million_points_is_under_five_megabytes() -> None:
     }
     size = len(json.dumps(payload, separators=(",", ":")))
     assert len(rows) <= 20_000 and size < 5_000_000, (len(rows), size)
+
+
+def _reference_bins(
+    lat: np.ndarray, lon: np.ndarray, classes: np.ndarray, zoom: int
+) -> tuple[list[int], list[int], list[int]]:
+    """Binning written the plain way, point by point: first, count and last of each (class, cell)."""
+    x, y = mercator_pixels(lat, lon, zoom)
+    groups: dict[tuple[int, int, int], list[int]] = {}
+    for position, (cls, px, py) in enumerate(
+        zip(classes.tolist(), (x // 4).tolist(), (y // 4).tolist(), strict=True)
+    ):
+        group = groups.setdefault((cls, int(px), int(py)), [position, 0, position])
+        group[1] += 1
+        group[2] = position
+    ordered = sorted(groups.values())
+    return [g[0] for g in ordered], [g[1] for g in ordered], [g[2] for g in ordered]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_coarser_levels_from_groups_equal_binning_the_points_there(seed: int) -> None:
+    """The selection coarsens from the finer level's groups (a cell's parent is (cx // 2, cy // 2)): every
+    level must give exactly the groups of binning the points at that level, checked point by point."""
+    time_s, lat, lon, classes = _walk(20_000, seed=seed)
+    cells = _bin(lat, lon, classes, zoom=14, cell_px=4)
+    while cells.zoom > 6:
+        expected = _reference_bins(lat, lon, classes, cells.zoom)
+        assert (cells.first.tolist(), cells.count.tolist(), cells.last.tolist()) == expected, cells.zoom
+        assert [a.tolist() for a in bin_rows(lat, lon, classes, zoom=cells.zoom)] == list(expected)
+        cells = _coarser(cells, 4)
