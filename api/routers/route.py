@@ -57,6 +57,13 @@ def route_version(
     return row
 
 
+def _warm_overview(state: Any, row: RouteVersion) -> None:
+    """The case page reads the route (or its summary), then the map's overview: start building that now."""
+    from api.web.route_points import warm_overview  # the points router imports this module
+
+    warm_overview(state, row)
+
+
 @router.get("/cases/{case_id}/route")
 def read_route(
     case_id: PathId,
@@ -70,6 +77,7 @@ def read_route(
     services.record(
         session, actor, "route.read", case_id=case_id, object_type="route_version", object_id=row.id
     )
+    _warm_overview(state, row)
 
     def body() -> bytes:
         geojson = dict(row.geojson)
@@ -102,6 +110,7 @@ def read_route_summary(
     services.record(
         session, actor, "route.summary.read", case_id=case_id, object_type="route_version", object_id=row.id
     )
+    _warm_overview(state, row)
 
     def body() -> bytes:
         summary = {k: v for k, v in row.route.items() if k != "points"}

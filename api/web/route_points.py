@@ -20,6 +20,9 @@ accuracy to 0.1 m. Same gate as the route: caseworkers only after a legal review
 from __future__ import annotations
 
 import json
+import logging
+import threading
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import numpy as np
@@ -33,6 +36,8 @@ from casework import access
 from legal_basis import services
 from legal_basis.services import Actor
 from routing.map_points import MAX_ZOOM, BoundingBox, select_map_points
+from store.db import unit_of_work
+from store.models import RouteVersion
 from store.route_store import RoutePointsError, StoredPoints, cached_answer, load_points
 
 router = APIRouter(route_class=ReadRoute, prefix="/api/v1", tags=["route"])
@@ -122,6 +127,118 @@ def _load(session: Any, state: Any, row: Any) -> StoredPoints:
         raise services.NotFound(str(exc)) from exc
 
 
+@dataclass(frozen=True, eq=False)
+class Question:
+    """What a map asks of a version's points (the query parameters of ``GET /route/points``)."""
+
+    start_s: float | None = None
+    end_s: float | None = None
+    west: float | None = None
+    south: float | None = None
+    east: float | None = None
+    north: float | None = None
+    zoom: int | None = None
+    max_points: int = DEFAULT_MAX_POINTS
+    pinned_ids: np.ndarray | None = None
+    encoding: str = "plain"
+
+    def key(self) -> str:
+        pinned = None if self.pinned_ids is None else sorted(set(self.pinned_ids.tolist()))
+        return "points:" + json.dumps(
+            [self.start_s, self.end_s, self.west, self.south, self.east, self.north, self.zoom,
+             self.max_points, pinned, self.encoding]
+        )  # fmt: skip
+
+
+OVERVIEW = Question()  # what the case page asks first: the whole route, no window, the default budget
+
+
+def answer_points(
+    session: Any, state: Any, row: Any, question: Question, box: BoundingBox | None
+) -> tuple[bytes, dict[str, Any]]:
+    """The answer's bytes and what the read's audit entry records of it.
+
+    A version never changes, so the same question gets the same answer: it is built once per serving
+    process (the 1e6-point overview costs 0.1-0.3 s of CPU; fifty readers asking at once queued for
+    seconds behind it) and kept in the route document cache. Access is checked and the read audited by the
+    caller on every request, cached or not."""
+
+    def build() -> tuple[bytes, dict[str, Any]]:
+        points = _load(session, state, row)
+        pinned_ids = question.pinned_ids
+        pinned = None if pinned_ids is None else np.flatnonzero(np.isin(points.record_id, pinned_ids))
+        selection = select_map_points(
+            points.time_s,
+            points.lat,
+            points.lon,
+            _classes(points),
+            start_s=question.start_s,
+            end_s=question.end_s,
+            bbox=box,
+            zoom=question.zoom,
+            max_points=question.max_points,
+            always=pinned,
+        )
+        columns = point_columns(points, selection.rows, dictionary=question.encoding == "dictionary")
+        if selection.simplified:
+            assert selection.represents is not None and selection.last_time_s is not None
+            columns["represents"] = selection.represents.tolist()
+            columns["last_time_s"] = np.round(selection.last_time_s, 3).tolist()
+        payload = {
+            "version": row.version,
+            "count": len(selection.rows),
+            "total": selection.total,
+            "simplified": selection.simplified,
+            "zoom": selection.zoom,
+            "columns": columns,
+            "flag_bits": (row.route or {}).get("flag_bits") or {},
+        }
+        return _dumps(payload), {
+            "points": len(selection.rows),
+            "of": selection.total,
+            "simplified": selection.simplified,
+        }
+
+    return cached_answer(session, row, question.key(), build)
+
+
+_warming: set[tuple[int, str, int]] = set()
+_warming_lock = threading.Lock()
+
+
+def warm_overview(state: Any, row: Any) -> None:
+    """Start building the version's overview (``OVERVIEW``) in the background, once per serving process.
+
+    Called when a reader reads a version (its summary or route): the case page asks for the overview next,
+    and a build that starts then is done, or well on its way, when fifty readers ask for it at once (a
+    build among them competes for the interpreter with every one of them). Nothing is returned to anyone
+    here and nothing is audited: the answer is only served by ``GET /route/points``, through its gate and
+    with its audit entry."""
+    if row.points_sha256 is None:  # legacy JSON versions: nothing columnar to bin
+        return
+    key = (id(state.engine), str(row.points_sha256), int(row.id))  # per database: ids repeat across them
+    with _warming_lock:
+        if key in _warming:
+            return
+        _warming.add(key)
+        if len(_warming) > 4096:  # a long-running process: forget old versions (a warm-up is only a hint)
+            _warming.clear()
+            _warming.add(key)
+    threading.Thread(target=_warm, args=(state, row.id), name=f"warm-overview-{row.id}", daemon=True).start()
+
+
+def _warm(state: Any, version_id: int) -> None:
+    try:
+        with unit_of_work(state.session_factory, read_only=True) as session:
+            row = session.get(RouteVersion, version_id)
+            if row is not None:
+                answer_points(session, state, row, OVERVIEW, None)
+    except Exception:  # noqa: BLE001 - a hint only: the reader's own request builds it if this failed
+        logging.getLogger(__name__).warning(
+            "warming the overview of version %s failed", version_id, exc_info=True
+        )
+
+
 def _classes(points: StoredPoints) -> np.ndarray:
     """fix kind × set aside × received: points of different classes never share a representative."""
     received = points.observation.codes_of("received")
@@ -161,50 +278,8 @@ def read_route_points(
     pinned_ids = _record_ids(record_ids)
     row = route_version(session, case_id, version, actor)
 
-    def answer() -> tuple[bytes, dict[str, Any]]:
-        points = _load(session, state, row)
-        pinned = None if pinned_ids is None else np.flatnonzero(np.isin(points.record_id, pinned_ids))
-        selection = select_map_points(
-            points.time_s,
-            points.lat,
-            points.lon,
-            _classes(points),
-            start_s=start_s,
-            end_s=end_s,
-            bbox=box,
-            zoom=zoom,
-            max_points=max_points,
-            always=pinned,
-        )
-        columns = point_columns(points, selection.rows, dictionary=encoding == "dictionary")
-        if selection.simplified:
-            assert selection.represents is not None and selection.last_time_s is not None
-            columns["represents"] = selection.represents.tolist()
-            columns["last_time_s"] = np.round(selection.last_time_s, 3).tolist()
-        payload = {
-            "version": row.version,
-            "count": len(selection.rows),
-            "total": selection.total,
-            "simplified": selection.simplified,
-            "zoom": selection.zoom,
-            "columns": columns,
-            "flag_bits": (row.route or {}).get("flag_bits") or {},
-        }
-        return _dumps(payload), {
-            "points": len(selection.rows),
-            "of": selection.total,
-            "simplified": selection.simplified,
-        }
-
-    # A version never changes, so the same question gets the same answer: it is built once per serving
-    # process (the 1e6-point overview costs 0.1-0.3 s of CPU; fifty readers asking at once queued for
-    # seconds behind it) and kept in the route document cache. Access is checked above and the read is
-    # audited below on every request, cached or not.
-    question = json.dumps(
-        [start_s, end_s, west, south, east, north, zoom, max_points, None if pinned_ids is None else
-         sorted(set(pinned_ids.tolist())), encoding]
-    )  # fmt: skip
-    body, facts = cached_answer(session, row, f"points:{question}", answer)
+    question = Question(start_s, end_s, west, south, east, north, zoom, max_points, pinned_ids, encoding)
+    body, facts = answer_points(session, state, row, question, box)
     services.record(
         session,
         actor,

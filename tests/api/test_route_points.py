@@ -285,3 +285,47 @@ def test_cached_points_answers_differ_per_question_and_every_read_is_audited(  #
     assert reviewer.get(base).json()["version"] == 2
     assert reviewer.get(base, params={"version": 1}).content == overview.content
     assert client_for("caseworker").get(base).status_code == 403  # not released: refused, cache or not
+
+
+def test_reading_the_summary_warms_the_overview_without_an_audited_read(  # type: ignore[no-untyped-def]
+    state: AppState, client_for
+) -> None:
+    """The case page reads the summary, then the overview: the summary read starts building the overview in
+    the background (issue 18), so the first overview request finds it built. Warming returns nothing to
+    anyone and writes no read entry; the overview request itself is audited as always."""
+    import threading
+    import time
+
+    from api.web.route_points import OVERVIEW
+    from store.models import AuditEntry, RouteVersion
+    from store.route_store import cached_answer
+
+    case_id = _case_with_route(state)
+    reviewer = client_for("reviewer")
+    assert reviewer.get(f"/api/v1/cases/{case_id}/route/summary").status_code == 200
+    deadline = time.monotonic() + 60
+    while any(t.name.startswith("warm-overview-") for t in threading.enumerate()):
+        assert time.monotonic() < deadline, "the warm-up did not finish"
+        time.sleep(0.05)
+
+    def must_not_build() -> tuple[bytes, dict]:  # type: ignore[type-arg]
+        raise AssertionError("the overview was not built by the warm-up")
+
+    with state.session_factory() as session:
+        row = session.scalars(select(RouteVersion).where(RouteVersion.case_id == case_id)).one()
+        warmed, facts = cached_answer(session, row, OVERVIEW.key(), must_not_build)
+        reads = session.scalars(
+            select(AuditEntry.action).where(
+                AuditEntry.case_id == case_id, AuditEntry.action == "route.points.read"
+            )
+        ).all()
+    assert reads == []  # warming is not a read
+    overview = reviewer.get(f"/api/v1/cases/{case_id}/route/points")
+    assert overview.status_code == 200 and overview.content == warmed
+    assert facts["of"] == N_POINTS
+    with state.session_factory() as session:
+        assert session.scalar(
+            select(AuditEntry.details).where(
+                AuditEntry.case_id == case_id, AuditEntry.action == "route.points.read"
+            )
+        ) == {**facts, "window": [None, None]}
