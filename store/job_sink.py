@@ -14,8 +14,8 @@ items are simply acquired again on resume: an item is recorded whole or not at a
 An item with more than :data:`SPLIT_RECORDS` records (a Timeline export of a million points) is not
 inserted in one transaction: on SQLite that would hold the database's only write lock for seconds, and every
 reader's audit entry would wait behind it. Its custody row and first records commit together, the rest in
-transactions of :data:`SPLIT_RECORDS` records, on SQLite with a pause of :data:`PART_PAUSE_S` between
-them so that a writer waiting for the lock gets it. Until its last part has committed such an item is
+transactions of :data:`SPLIT_RECORDS` records (on SQLite :data:`SQLITE_PART_RECORDS`, with a pause of
+:data:`PART_PAUSE_S` between them so that a writer waiting for the lock gets it). Until its last part has committed such an item is
 *incomplete*; ``done_item_keys`` (called on every start and resume) finds an incomplete item by counting its
 records against the custody row's ``records_count``, removes its rows and lets it be acquired again — so
 resume stays exact. Only these large items can be incomplete: smaller ones still commit whole.
@@ -49,9 +49,13 @@ BATCH_ITEMS = 500
 BATCH_RECORDS = 200_000
 BATCH_SECONDS = 2.0
 SPLIT_RECORDS = 50_000  # larger items commit in parts of this many records (short write transactions)
-# Pause between two parts on SQLite: a writer waiting on busy_timeout retries after sleeps of up to 100 ms,
-# so without a pause the job would take the lock again before any waiting audit batch got it.
-PART_PAUSE_S = 0.1
+# On SQLite a part holds the database's only write lock, and every reader's audit entry waits for it: parts
+# there are smaller (about 50 ms of inserting on the 2-core test machine instead of 0.3-0.4 s, issue 18).
+SQLITE_PART_RECORDS = 10_000
+# Pause between two parts on SQLite: a writer waiting on busy_timeout retries after sleeps that grow from
+# 1 ms to 25 ms over its first ~130 ms of waiting (then 50-100 ms), so a pause longer than 25 ms lets a
+# waiting audit batch in before the job takes the lock again.
+PART_PAUSE_S = 0.03
 CANCEL_CHECK_INTERVAL_S = 0.5
 LOG_LINES_KEPT = 500
 OUTSIDE_WINDOW_NOT_KEPT = ""  # blob_name of an item whose every record lay outside the authorised window
@@ -238,7 +242,12 @@ class DbJobSink:
         self._pending_progress = None
         self._pending_log = []
 
-    def _insert_items(self, session: Session, items: Sequence[_PendingItem]) -> list[int]:
+    def _part_records(self) -> int:
+        return min(SPLIT_RECORDS, SQLITE_PART_RECORDS) if self._sqlite else SPLIT_RECORDS
+
+    def _insert_items(
+        self, session: Session, items: Sequence[_PendingItem], first: int = SPLIT_RECORDS
+    ) -> list[int]:
         ids = list(
             session.scalars(
                 insert(CustodyRecord).returning(CustodyRecord.id, sort_by_parameter_order=True),
@@ -250,21 +259,22 @@ class DbJobSink:
             (
                 row
                 for custody_id, item in zip(ids, items, strict=True)
-                for row in self._record_rows(custody_id, item.records[:SPLIT_RECORDS])
+                for row in self._record_rows(custody_id, item.records[:first])
             ),
         )
         return ids
 
     def _insert_in_parts(self, item: _PendingItem) -> None:
         """A large item: custody row and first part in one transaction, then one per part (see module doc)."""
+        part = self._part_records()
         with self._factory.begin() as session:
-            (custody_id,) = self._insert_items(session, [item])
-        for start in range(SPLIT_RECORDS, len(item.records), SPLIT_RECORDS):
+            (custody_id,) = self._insert_items(session, [item], first=part)
+        for start in range(part, len(item.records), part):
             if self._sqlite:
                 time.sleep(PART_PAUSE_S)
             with self._factory.begin() as session:
                 insert_location_rows(
-                    session, self._record_rows(custody_id, item.records[start : start + SPLIT_RECORDS])
+                    session, self._record_rows(custody_id, item.records[start : start + part])
                 )
 
     def _write_progress(self, session: Session) -> None:

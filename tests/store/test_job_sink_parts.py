@@ -107,6 +107,29 @@ def test_a_large_item_commits_in_short_transactions(state: AppState, tmp_path: P
     assert {"small", "tl-export"} <= sink.done_item_keys()
 
 
+def test_parts_are_smaller_on_sqlite(state: AppState, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """On SQLite each part holds the only write lock that every reader's audit entry needs: its parts are
+    ``SQLITE_PART_RECORDS`` long; PostgreSQL keeps ``SPLIT_RECORDS`` (issue 18)."""
+    monkeypatch.setattr(job_sink, "SPLIT_RECORDS", 3 * PART)
+    monkeypatch.setattr(job_sink, "SQLITE_PART_RECORDS", PART)
+    monkeypatch.setattr(job_sink, "PART_PAUSE_S", 0.0)
+    sink = _sink(state, tmp_path, "V-PARTS-3")
+    commits: list[int] = []
+
+    def on_commit(_connection) -> None:  # type: ignore[no-untyped-def]
+        commits.append(1)
+
+    _commit(sink, tmp_path, "tl-export", _records(6 * PART))
+    event.listen(state.engine, "commit", on_commit)
+    try:
+        sink.flush()
+    finally:
+        event.remove(state.engine, "commit", on_commit)
+    assert _counts(state, sink, "tl-export") == (1, 6 * PART)
+    parts = 6 if state.engine.dialect.name == "sqlite" else 2
+    assert len(commits) == parts  # one transaction per part (no progress was pending)
+
+
 def test_an_interrupted_large_item_is_removed_and_acquired_again(  # type: ignore[no-untyped-def]
     state: AppState, tmp_path: Path, monkeypatch
 ) -> None:
