@@ -322,7 +322,9 @@ def short_country_names(names: Iterable[str]) -> list[str]:
         if len(words) == 1 and "-" in name:
             short = name.split("-", 1)[0]
         else:
-            cut = next((i for i, word in enumerate(words) if i > 0 and word.casefold() in _JOINING_WORDS), None)
+            cut = next(
+                (i for i, word in enumerate(words) if i > 0 and word.casefold() in _JOINING_WORDS), None
+            )
             if cut is None:
                 continue
             short = " ".join(words[:cut])
@@ -1095,7 +1097,9 @@ class Gazetteer:
                 codes = {
                     hit.place_row[4]
                     for hit in self._exact_hits(said)
-                    if hit.place_row[3] in _CLAIMABLE_KINDS and not _is_code(hit.name) and not hit.other_language
+                    if hit.place_row[3] in _CLAIMABLE_KINDS
+                    and not _is_code(hit.name)
+                    and not hit.other_language
                 }
                 if len(codes) == 1 and not _only_generic_words(rest) and self._resolves(rest):
                     return rest, codes.pop()
