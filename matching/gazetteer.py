@@ -1047,8 +1047,15 @@ class Gazetteer:
         part says which of the towns of that name is meant, not which place.
         """
         words = list(_WORD_SPAN.finditer(text))
-        if len(words) < 2:
-            return [], ()
+        if (
+            len(words) < 2
+        ):  # "Bruxelles-Midi", "Wien-Meidling": a town and the part of it, one hyphenated word
+            words = list(_HYPHENATED_PART.finditer(text))
+            if len(words) < 2 or any(word.group().casefold() in _ARTICLES for word in words):
+                return (
+                    [],
+                    (),
+                )  # "al-Zawiya", "Saint-Denis": an article or a saint's name is no place of its own
         found: list[_NameHit] = []
         bests: dict[str, PlaceCandidate] = {}
         for parts in _text_parts(text, words):
@@ -1157,9 +1164,15 @@ class Gazetteer:
                     route_countries=routes,
                 )
         claimed = country.upper() if country else None
-        head = text
         qualifier = ""  # "Duma, Ghouta", "Ramadi, Anbar": what follows the comma says where the place is
-        split = _split_country(text)
+        # "Frankfurt (Oder)", "Halle (Saale)": a bracket or comma that is part of a name is no qualifier
+        split = None if self._exact_hits(text) else _split_country(text)
+        if split is not None and _names_a_spot(split[0]):
+            # "Victoria square, Athina": a spot, then the town it is in; read as one text in parts
+            split, text_read = None, f"{split[0]} {split[1]}"
+        else:
+            text_read = text
+        head = text_read
         if split is not None:
             candidate_head, tail = split
             countries = [
@@ -1181,7 +1194,7 @@ class Gazetteer:
             elif candidate_head and tail:
                 head, qualifier = candidate_head, tail
         else:
-            bare = self._bare_country(text)
+            bare = self._bare_country(text_read)
             if bare is not None:
                 head, claimed = bare
         near = _without_near_phrase(head)
@@ -1193,7 +1206,7 @@ class Gazetteer:
         part_bests: tuple[PlaceCandidate, ...] = ()
         # a text of three or more words met only by a spelling family ("Chiasso border Como" folds to some
         # "Kisykkamys") is read in parts too: a spelling of so long a text is weak evidence
-        whole = _EXACT_MATCHES if len(_WORD_SPAN.findall(head)) > 2 else _GOOD_MATCHES
+        whole = _EXACT_MATCHES
         if fuzzy and not any(hit.match in whole for hit in hits):
             # no name of the whole text: "Hatay Antakya", "Halab al-Shahba", "Assos Behramkale"
             part_hits, part_bests = self._part_hits(head, claimed)
@@ -1238,6 +1251,8 @@ class Gazetteer:
 
 
 _WORD_SPAN = re.compile(r"\S+")
+_HYPHENATED_PART = re.compile(r"[^\s\-–—]+")
+_ARTICLES = ARABIC_ARTICLES | OTHER_ARTICLES | frozenset({"saint", "sainte", "san", "santa", "sankt", "st"})
 _GENERIC_TOKEN = re.compile(r"[^\s\-–—,/]+")
 #: Words a country name may take when it is written after or before the place ("Saudi Arabia", "Bosnia and
 #: Herzegovina" are longer but rarely written so).
@@ -1381,12 +1396,21 @@ def _qualifying_places(hits: list[_NameHit]) -> list[tuple[Place, float]]:
 
 
 def _qualify(hits: list[_NameHit], qualifiers: list[tuple[Place, float]]) -> list[_NameHit]:
-    """The hits, those near a larger place or area of ``qualifiers`` with ``QUALIFIED_BY_NEXT_PART_POINTS`` more."""
+    """The hits, those near a larger place or area of ``qualifiers`` with ``QUALIFIED_BY_NEXT_PART_POINTS`` more,
+    and those the qualifier names too with ``BOTH_PARTS_POINTS`` more: "Bergen (Mons)", "Bergen, Mons" give
+    two names of one town (Mons is Bergen in Dutch)."""
     bonus = ScorePart(ScoreReason.QUALIFIED_BY_NEXT_PART, QUALIFIED_BY_NEXT_PART_POINTS)
-    return [
-        dataclasses.replace(hit, extra=(*hit.extra, bonus)) if _qualified_by(hit, qualifiers) else hit
-        for hit in hits
-    ]
+    same = ScorePart(ScoreReason.BOTH_PARTS, BOTH_PARTS_POINTS)
+    named = {place.id for place, _ in qualifiers}
+    qualified = []
+    for hit in hits:
+        if hit.match in _GOOD_MATCHES and hit.place_row[1] in named:
+            qualified.append(dataclasses.replace(hit, extra=(*hit.extra, same)))
+        elif _qualified_by(hit, qualifiers):
+            qualified.append(dataclasses.replace(hit, extra=(*hit.extra, bonus)))
+        else:
+            qualified.append(hit)
+    return qualified
 
 
 def _qualified_by(hit: _NameHit, qualifiers: list[tuple[Place, float]]) -> bool:
@@ -1396,6 +1420,11 @@ def _qualified_by(hit: _NameHit, qualifiers: list[tuple[Place, float]]) -> bool:
     place = _place_from_row(hit.place_row, matched_name=hit.name, score=0.0)
     population = place.population or 0
     return any(size > population and gap_km(place, other) <= QUALIFIER_NEAR_KM for other, size in qualifiers)
+
+
+def _names_a_spot(text: str) -> bool:
+    """The text holds a word for a spot inside a place (square, street, market, airport: kind ``landmark``)."""
+    return any(generic_kind(word) == LANDMARK_KIND for word in _GENERIC_TOKEN.findall(text))
 
 
 def _ids(candidates: tuple[PlaceCandidate, ...]) -> set[str]:
