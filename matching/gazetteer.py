@@ -826,6 +826,7 @@ class Gazetteer:
         self._local = threading.local()
         self._folds_lock = threading.Lock()
         self._folds_by_bucket: dict[tuple[int, str], list[str]] | None = None
+        self._sides_by_key: dict[str, list[tuple]] | None = None
         self._connection()  # fail early if unreadable
 
     @classmethod
@@ -1022,15 +1023,57 @@ class Gazetteer:
         hits = self._exact_hits(head)
         core, kinds = strip_generic_words(head)
         if core != head:  # "Calais jungle", "Irak country": the name without the generic words too
-            hits += self._exact_hits(
-                core, (ScorePart(ScoreReason.GENERIC_WORD_DROPPED, GENERIC_WORD_POINTS),)
-            )
+            dropped = (ScorePart(ScoreReason.GENERIC_WORD_DROPPED, GENERIC_WORD_POINTS),)
+            hits += self._exact_hits(core, dropped)
+            # "Lager Idomeni", "Moria kampı": the kind said in English, as the curated names say it
+            for kind in sorted(kinds):
+                for word in _KIND_WORDS_IN_ENGLISH.get(kind, ()):
+                    hits += self._exact_hits(f"{core} {word}", dropped)
+            if kinds & _CROSSING_WORD_KINDS:  # "Ipsala sınır kapısı": one side of the Kipoi–İpsala crossing
+                hits += self._side_hits(core, kinds, dropped)
         if fuzzy:
             only_small = all(hit.small for hit in hits)  # also when nothing matched exactly
             hits += self._fold_hits(core, asked=qualifiers_of(head))
             if only_small:  # a misspelt city must compete with a hamlet of that exact name
                 hits += self._similar_hits(core, limit=20, score_cutoff=FUZZY_SCORE_CUTOFF)
         return hits, kinds
+
+    def _sides(self) -> dict[str, list[tuple]]:
+        """Curated crossings and camps by each side of a name of two sides ("Kipoi–İpsala", "Idomeni–Gevgelija",
+        "Kastanies–Pazarkule"): normalised side -> (side as written, place row); loaded once."""
+        with self._folds_lock:
+            if self._sides_by_key is None:
+                sides: dict[str, list[tuple]] = {}
+                kinds = sorted(_CROSSING_WORD_KINDS)
+                rows = self._connection().execute(
+                    f"{_NAME_QUERY} WHERE p.curated = 1 AND p.kind IN ({','.join('?' * len(kinds))})", kinds
+                )
+                for name, _main, _fold, *place_row in rows:
+                    named = _SIDE_SEPARATOR.split(name)
+                    if len(named) != 2:
+                        continue
+                    for side in named:
+                        key = normalise_name(side)
+                        if key and all(row[1] != place_row[1] for _, row in sides.get(key, ())):
+                            sides.setdefault(key, []).append((side.strip(), tuple(place_row)))
+                self._sides_by_key = sides
+            return self._sides_by_key
+
+    def _side_hits(self, core: str, kinds: frozenset[str], extra: tuple[ScorePart, ...]) -> list[_NameHit]:
+        """The curated crossings or camps of a kind the text's words named, one side of whose name the core is."""
+        return [
+            _NameHit(
+                side,
+                False,
+                fold_name(side),
+                row,
+                MatchKind.EXACT_ALTERNATE,
+                NAME_POINTS_ALTERNATE,
+                (*extra, ScorePart(ScoreReason.CROSSING_SIDE, 0.0)),
+            )
+            for side, row in self._sides().get(normalise_name(core), ())
+            if row[3] in kinds
+        ]
 
     def _part_hits(self, text: str, claimed: str | None) -> tuple[list[_NameHit], tuple[PlaceCandidate, ...]]:
         """Hits of the parts of a two-name text ("Hatay Antakya": province + city; "Halab al-Shahba": name +
@@ -1216,6 +1259,8 @@ class Gazetteer:
         ranked = _rank(hits, claimed, kinds)[:limit]
         candidates = tuple(_with_route(candidate, routes, route_points) for candidate in ranked)
         ambiguous, reasons, ids = decide_ambiguity(candidates)
+        if candidates:
+            candidates, ambiguous, reasons, ids = _side_and_town(candidates, ambiguous, reasons, ids)
         if candidates and part_bests:
             ambiguous, reasons, ids = _parts_disagree(candidates[0], part_bests, ambiguous, reasons, ids)
             candidates, ambiguous, reasons, ids = _crossing_and_town(
@@ -1251,6 +1296,16 @@ class Gazetteer:
 
 
 _WORD_SPAN = re.compile(r"\S+")
+#: The words the curated names use for a kind ("Idomeni camp", "Kipoi border", "Evros region"): a kind said in
+#: another language ("Lager Idomeni", "Ipsala sınır kapısı") is looked up with these too.
+_KIND_WORDS_IN_ENGLISH: dict[str, tuple[str, ...]] = {
+    PlaceKind.CAMP.value: ("camp",),
+    PlaceKind.BORDER_CROSSING.value: ("border", "crossing"),
+    PlaceKind.ISLAND.value: ("island",),
+    PlaceKind.REGION.value: ("region",),
+}
+#: Between the two sides of a crossing's name: "Kipoi–İpsala", "Kipi-Ipsala".
+_SIDE_SEPARATOR = re.compile(r"\s*[–—-]\s*")
 _HYPHENATED_PART = re.compile(r"[^\s\-–—]+")
 _ARTICLES = ARABIC_ARTICLES | OTHER_ARTICLES | frozenset({"saint", "sainte", "san", "santa", "sankt", "st"})
 _GENERIC_TOKEN = re.compile(r"[^\s\-–—,/]+")
@@ -1378,6 +1433,45 @@ def _crossing_and_town(
         True,
         (*reasons, AmbiguityReason.CROSSING_AND_TOWN),
         (*shown, *(town.place.id for town in towns[:1] if town.place.id not in shown)),
+    )
+
+
+def _side_and_town(
+    candidates: tuple[PlaceCandidate, ...],
+    ambiguous: bool,
+    reasons: tuple[AmbiguityReason, ...],
+    ids: tuple[str, ...],
+) -> tuple[tuple[PlaceCandidate, ...], bool, tuple[AmbiguityReason, ...], tuple[str, ...]]:
+    """A crossing found by the town on one side of it ("Ipsala sınır kapısı": Kipoi–İpsala; "Gevgelija border":
+    Idomeni–Gevgelija) when that town is a candidate too: the crossing or the town, the text does not say which
+    the applicant meant, so the town is listed in the first three and the result is ambiguous
+    (``crossing_and_town``). The ranking of the best does not change."""
+    best = candidates[0]
+    if not any(part.reason is ScoreReason.CROSSING_SIDE for part in best.parts):
+        return candidates, ambiguous, reasons, ids
+    side = normalise_name(best.place.matched_name or "")
+    town = next(
+        (
+            other
+            for other in candidates[1:]
+            if other.place.kind in _POPULATED_KINDS
+            and normalise_name(other.place.matched_name or "") == side
+            and gap_km(best.place, other.place) <= QUALIFIER_NEAR_KM
+        ),
+        None,
+    )
+    if town is None:
+        return candidates, ambiguous, reasons, ids
+    listed = list(candidates)
+    if listed.index(town) > 2:
+        listed.remove(town)
+        listed.insert(1, town)
+    shown = ids or (best.place.id,)
+    return (
+        tuple(listed),
+        True,
+        (*reasons, AmbiguityReason.CROSSING_AND_TOWN),
+        (*shown, *((town.place.id,) if town.place.id not in shown else ())),
     )
 
 

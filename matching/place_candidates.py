@@ -134,6 +134,7 @@ class ScoreReason(enum.StrEnum):
     BOTH_PARTS = "both_parts"
     QUALIFIED_BY_NEXT_PART = "qualified_by_next_part"
     LANDMARK_PART = "landmark_part"
+    CROSSING_SIDE = "crossing_side"
     COORDINATES = "coordinates"
 
 
