@@ -61,8 +61,10 @@ from matching.errors import (
 from matching.names import (
     ARABIC_ARTICLES,
     OTHER_ARTICLES,
+    arabic_article_variants,
     ascii_key,
     fold_name,
+    fold_variants,
     generic_kind,
     generic_words,
     normalise_name,
@@ -911,7 +913,8 @@ class Gazetteer:
         if not key:
             return []
         hits = []
-        for name, main, fold, *place_row in self._rows("n.key", key):
+        rows = [row for variant in arabic_article_variants(key) for row in self._rows("n.key", variant)]
+        for name, main, fold, *place_row in rows:
             # every reviewed curated name counts as its own
             main_name = main == NAME_MAIN or bool(place_row[15])
             if main_name:
@@ -938,15 +941,17 @@ class Gazetteer:
 
     def _fold_hits(self, text: str, *, asked: frozenset[str] | None = None) -> list[_NameHit]:
         """Names of the text's spelling family; ``asked``: the qualifiers the applicant said (default: the text's)."""
-        fold = fold_name(text)
-        if len(fold) < 2:
+        folds = [fold for fold in fold_variants(text) if len(fold) >= 2]
+        if not folds:
             return []
         light = ascii_key(text)
         asked = qualifiers_of(text) if asked is None else asked
         hits = []
-        rows = self._rows("n.fold", fold, limit=_MAX_FOLD_ROWS)
-        if "g" in fold:  # the Arabic qaf said as g (Libya, Sudan, the Gulf): "Garabulli" is Qarabulli
-            rows += self._rows("n.fold", fold.replace("g", "k"), limit=_MAX_FOLD_ROWS)
+        rows = []
+        for fold in folds:
+            rows += self._rows("n.fold", fold, limit=_MAX_FOLD_ROWS)
+            if "g" in fold:  # the Arabic qaf said as g (Libya, Sudan, the Gulf): "Garabulli" is Qarabulli
+                rows += self._rows("n.fold", fold.replace("g", "k"), limit=_MAX_FOLD_ROWS)
         for name, main, name_fold, *place_row in rows:
             if _is_code(name):
                 continue  # a code is a name only when typed as it is

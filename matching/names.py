@@ -204,6 +204,55 @@ def fold_name(text: str) -> str:
     return folded
 
 
+_ETHIOPIC = (0x1200, 0x137F)
+#: The sixth order of an Ethiopic (Ge'ez) consonant is written the same whether it carries the short vowel ə
+#: or none; ``anyascii`` gives no vowel ("ሽረ" → "shre"), romanisations often write one ("Shire").
+_SIXTH_ORDER = 5
+_ETHIOPIC_ROW = 8
+
+
+def _with_sixth_order_vowels(text: str) -> str:
+    """The text with a vowel after each sixth-order Ethiopic syllable that is not the last of its word."""
+    chars: list[str] = []
+    for position, char in enumerate(text):
+        chars.append(anyascii(char) if _ETHIOPIC[0] <= ord(char) <= _ETHIOPIC[1] else char)
+        following = text[position + 1] if position + 1 < len(text) else ""
+        if (
+            _ETHIOPIC[0] <= ord(char) <= _ETHIOPIC[1]
+            and (ord(char) - _ETHIOPIC[0]) % _ETHIOPIC_ROW == _SIXTH_ORDER
+            and following
+            and _ETHIOPIC[0] <= ord(following) <= _ETHIOPIC[1]
+        ):
+            chars.append("e")
+    return "".join(chars)
+
+
+def fold_variants(text: str) -> list[str]:
+    """The fold of the text, and for a name in Ethiopic script also the fold with the vowel of its sixth-order
+    syllables ("ሽረ" folds as "shre" and as "shire", so it meets "Shire"); no empty folds."""
+    folds = [fold_name(text)]
+    if any(_ETHIOPIC[0] <= ord(char) <= _ETHIOPIC[1] for char in text):
+        folds.append(fold_name(_with_sixth_order_vowels(text)))
+    return [fold for position, fold in enumerate(folds) if fold and fold not in folds[:position]]
+
+
+#: The Arabic article as a prefix of a name in Arabic script ("الخرطوم"): GeoNames writes many names with it and
+#: many without ("خرطوم"), so an exact key is looked up in both forms (``arabic_article_variants``).
+ARABIC_SCRIPT_ARTICLE = "ال"
+_MIN_ARABIC_LETTERS = 3
+
+
+def arabic_article_variants(key: str) -> list[str]:
+    """The exact key, and for a key in Arabic script the same without its article or with one."""
+    if not key or not _is_abjad(key) or not all(0x0600 <= ord(char) <= 0x06FF for char in key):
+        return [key] if key else []
+    if key.startswith(ARABIC_SCRIPT_ARTICLE) and len(key) - 2 >= _MIN_ARABIC_LETTERS:
+        return [key, key[len(ARABIC_SCRIPT_ARTICLE) :]]
+    if len(key) >= _MIN_ARABIC_LETTERS:
+        return [key, ARABIC_SCRIPT_ARTICLE + key]
+    return [key]
+
+
 def qualifiers_of(text: str) -> frozenset[str]:
     """Qualifier words ("bad", "skala", "nea", "camp", …) the fold of ``text`` dropped."""
     if _is_abjad(text):
