@@ -919,6 +919,8 @@ class Gazetteer:
             main_name = main == NAME_MAIN or bool(place_row[15])
             if main_name:
                 points = NAME_POINTS_MAIN
+            elif _is_code(name) and name == text.strip() and place_row[3] == PlaceKind.COUNTRY.value:
+                points = NAME_POINTS_ALTERNATE  # "UK", "USA" typed as the country's short form is written
             elif main == NAME_OTHER_LANGUAGE or name.islower() or _is_code(name):
                 # GeoNames: mostly machine transliterations ("tan ji ya", "tanja") or codes ("LON")
                 points = NAME_POINTS_LOWERCASE_ALTERNATE
