@@ -63,6 +63,7 @@ from matching.names import (
     OTHER_ARTICLES,
     arabic_article_variants,
     ascii_key,
+    consonant_skeleton,
     fold_name,
     fold_variants,
     generic_kind,
@@ -177,6 +178,7 @@ _AREA_KINDS = frozenset({PlaceKind.ISLAND.value, PlaceKind.REGION.value, PlaceKi
 #: Exact hits of places smaller than this (not curated, not a country) do not stop the similarity search.
 SMALL_EXACT_POPULATION = 50_000
 _MAX_FOLD_ROWS = 3_000
+_MAX_SKELETON_ROWS = 200
 _MIN_FUZZY_FOLD = 4
 _FUZZY_LENGTH_WINDOW = 2
 
@@ -764,6 +766,7 @@ def _fill(connection: sqlite3.Connection) -> None:
     connection.executemany("INSERT INTO names VALUES (?,?,?,?,?)", name_rows)
     connection.execute("CREATE INDEX names_key ON names(key)")
     connection.execute("CREATE INDEX names_fold ON names(fold)")
+    connection.execute(f"CREATE INDEX names_skeleton ON names({_SKELETON_SQL})")  # Arabic-script texts
     connection.executemany(
         "INSERT INTO meta VALUES (?,?)",
         [
@@ -775,6 +778,12 @@ def _fill(connection: sqlite3.Connection) -> None:
         ],
     )
 
+
+#: ``matching.names.latin_skeleton`` in SQL: the fold without its vowels (the fold writes every vowel run as "a").
+_SKELETON_SQL = "replace(fold, 'a', '')"
+#: Points of a name met by a text in Arabic script through its consonants alone (``_skeleton_hits``): below a
+#: spelling family (70 + up to 22), about a similar spelling; the vowels the script does not write are a guess.
+SKELETON_POINTS = 80.0
 
 _PLACE_COLUMNS = (
     "rowid, id, name, kind, country, lat, lon, radius_m, population, source, timezone, "
@@ -982,6 +991,34 @@ class Gazetteer:
             )
         return hits
 
+    def _skeleton_hits(self, text: str) -> list[_NameHit]:
+        """Names in Latin script with the consonants of a text in Arabic script ("الخرطوم" → Khartoum), for when
+        GeoNames has no name of the place in that script as the applicant wrote it: weak, like a similar
+        spelling (``MatchKind.SIMILAR``), with the reason ``same_consonants``."""
+        skeleton = consonant_skeleton(text)
+        if not skeleton:
+            return []
+        hits = []
+        seen: set[str] = set()
+        for name, _main, name_fold, *place_row in self._rows(
+            _SKELETON_SQL.replace("fold", "n.fold"), skeleton, limit=_MAX_SKELETON_ROWS
+        ):
+            if _is_code(name) or place_row[1] in seen:
+                continue
+            seen.add(place_row[1])
+            hits.append(
+                _NameHit(
+                    name,
+                    False,
+                    name_fold,
+                    tuple(place_row),
+                    MatchKind.SIMILAR,
+                    SKELETON_POINTS,
+                    (ScorePart(ScoreReason.SAME_CONSONANTS, 0.0),),
+                )
+            )
+        return hits
+
     def _folds(self) -> dict[tuple[int, str], list[str]]:
         """Distinct folds by (length, first letter), loaded once (~1 s, ~100 MB) for the fuzzy search."""
         with self._folds_lock:
@@ -1043,6 +1080,8 @@ class Gazetteer:
             hits += self._fold_hits(core, asked=qualifiers_of(head))
             if only_small:  # a misspelt city must compete with a hamlet of that exact name
                 hits += self._similar_hits(core, limit=20, score_cutoff=FUZZY_SCORE_CUTOFF)
+            if not hits:  # a name in Arabic script that GeoNames writes only in Latin letters
+                hits += self._skeleton_hits(core)
         return hits, kinds
 
     def _sides(self) -> dict[str, list[tuple]]:
@@ -1266,6 +1305,13 @@ class Gazetteer:
         ranked = _rank(hits, claimed, kinds)[:limit]
         candidates = tuple(_with_route(candidate, routes, route_points) for candidate in ranked)
         ambiguous, reasons, ids = decide_ambiguity(candidates)
+        if candidates and any(part.reason is ScoreReason.SAME_CONSONANTS for part in candidates[0].parts):
+            if (
+                AmbiguityReason.WEAK_MATCH not in reasons
+            ):  # the vowels are a guess: always the caseworker's call
+                reasons = (*reasons, AmbiguityReason.WEAK_MATCH)
+            ambiguous = True
+            ids = ids or tuple(candidate.place.id for candidate in candidates[:3])
         if candidates:
             candidates, ambiguous, reasons, ids = _side_and_town(candidates, ambiguous, reasons, ids)
         if candidates and part_bests:

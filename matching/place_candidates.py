@@ -135,6 +135,7 @@ class ScoreReason(enum.StrEnum):
     QUALIFIED_BY_NEXT_PART = "qualified_by_next_part"
     LANDMARK_PART = "landmark_part"
     CROSSING_SIDE = "crossing_side"
+    SAME_CONSONANTS = "same_consonants"
     COORDINATES = "coordinates"
 
 
