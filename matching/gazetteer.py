@@ -1306,10 +1306,8 @@ class Gazetteer:
         candidates = tuple(_with_route(candidate, routes, route_points) for candidate in ranked)
         ambiguous, reasons, ids = decide_ambiguity(candidates)
         if candidates and any(part.reason is ScoreReason.SAME_CONSONANTS for part in candidates[0].parts):
-            if (
-                AmbiguityReason.WEAK_MATCH not in reasons
-            ):  # the vowels are a guess: always the caseworker's call
-                reasons = (*reasons, AmbiguityReason.WEAK_MATCH)
+            # the vowels are a guess: always the caseworker's call
+            reasons = (*reasons, AmbiguityReason.CONSONANTS_ONLY)
             ambiguous = True
             ids = ids or tuple(candidate.place.id for candidate in candidates[:3])
         if candidates:

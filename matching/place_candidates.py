@@ -148,6 +148,7 @@ class AmbiguityReason(enum.StrEnum):
     PARTS_DISAGREE = "parts_disagree"
     CROSSING_AND_TOWN = "crossing_and_town"
     SIMILAR_ONLY = "similar_only"
+    CONSONANTS_ONLY = "consonants_only"
 
 
 def reason_text(code: str, language: str = "en") -> str:
