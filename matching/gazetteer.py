@@ -1269,7 +1269,9 @@ class Gazetteer:
                 for hit in self._exact_hits(tail)
                 if hit.place_row[3] == PlaceKind.COUNTRY.value and not hit.other_language
             ]
-            if not countries:  # a misspelt country ("Tripoli, Lebanan", "Homs, Syrya"): its spelling family
+            if not countries and not self._exact_hits(tail):
+                # a misspelt country ("Tripoli, Lebanan", "Homs, Syrya"): its spelling family; not a name of a
+                # place of its own ("Luik (Liège)": Liège is no misspelt Sainte-Lucie)
                 countries = sorted(
                     {
                         hit.place_row[4]
