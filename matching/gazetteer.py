@@ -1256,11 +1256,11 @@ class Gazetteer:
         qualifier = ""  # "Duma, Ghouta", "Ramadi, Anbar": what follows the comma says where the place is
         # "Frankfurt (Oder)", "Halle (Saale)": a bracket or comma that is part of a name is no qualifier
         split = None if self._exact_hits(text) else _split_country(text)
+        text_read = text
         if split is not None and _names_a_spot(split[0]):
             # "Victoria square, Athina": a spot, then the town it is in; read as one text in parts
-            split, text_read = None, f"{split[0]} {split[1]}"
-        else:
-            text_read = text
+            text_read = f"{split[0]} {split[1]}"
+            split = None
         head = text_read
         if split is not None:
             candidate_head, tail = split
