@@ -1269,9 +1269,12 @@ class Gazetteer:
                 for hit in self._exact_hits(tail)
                 if hit.place_row[3] == PlaceKind.COUNTRY.value and not hit.other_language
             ]
-            if not countries and not self._exact_hits(tail):
-                # a misspelt country ("Tripoli, Lebanan", "Homs, Syrya"): its spelling family; not a name of a
-                # place of its own ("Luik (Liège)": Liège is no misspelt Sainte-Lucie)
+            if not countries and not any(
+                hit.name_points >= NAME_POINTS_ALTERNATE for hit in self._exact_hits(tail)
+            ):
+                # a misspelt country ("Tripoli, Lebanan", "Homs, Syrya"): its spelling family; not a place's own
+                # name ("Luik (Liège)": Liège is no misspelt Sainte-Lucie; "lebanan", a machine transliteration
+                # GeoNames gives a Lebanon in the US, is no name of its own)
                 countries = sorted(
                     {
                         hit.place_row[4]
