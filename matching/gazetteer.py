@@ -15,7 +15,11 @@ Sources (all installed from package registries, nothing downloaded at run time):
   ``babel`` ships (``country_endonyms``), and a short hand list of romanised forms CLDR does not write
   ("Misr", "al-Maghrib", "Makedonija"). Exonyms in languages of the routes that Natural Earth lacks
   (Spanish, Italian, Somali, Kurdish, Tigrinya, Amharic, Pashto, Urdu: "Alemania", "Jarmal") from the same
-  CLDR names (``country_exonyms``).
+  CLDR names (``country_exonyms``). And the CLDR names in every other language babel ships (~300:
+  "Iso-Britannia", "Angletera", "Itoophiyaa", "UK"; ``country_names_in_all_languages``), stored as
+  ``NAME_OTHER_LANGUAGE``: they score as a lowercase alternate name and are never read as the country an
+  applicant named beside a place. A country of two joined names is also named by the first ("Bosnia",
+  "Bosnien", "Bosna": ``short_country_names``).
 - Coordinates typed as text ("36.2, 37.15", "36°12'N 37°09'E").
 
 The index is a SQLite file built once into a cache directory (deterministic: same inputs, same rows in
@@ -27,7 +31,9 @@ without "Bad", "al-", "Skala" …); and, unless a large place (≥ 50,000 people
 country matched exactly, for folds that rapidfuzz finds similar (no length window on the raw name, so a
 qualifier never keeps a name out). The similarity search runs after exact hits of small places because
 a misspelt city is often the exact name of a hamlet ("Homps" for Homs); an exact hit of a large place
-stops it, which keeps lookups of well-known names fast. ``matching.place_candidates`` ranks the
+stops it, which keeps lookups of well-known names fast. A text in Arabic script that nothing else meets is
+compared by its consonants with the folds of Latin names (``_skeleton_hits``; always flagged ambiguous, as
+the vowels are a guess). ``matching.place_candidates`` ranks the
 candidates, says why, and flags the result "ambiguous" when candidates that score alike lie far apart.
 The caseworker confirms one: the gazetteer never decides.
 """
@@ -44,6 +50,7 @@ import os
 import re
 import sqlite3
 import threading
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import metadata, resources
@@ -418,7 +425,7 @@ def _build_key() -> str:
     digest.update(repr(sorted(_EXTRA_COUNTRY_NAMES.items())).encode("utf-8"))
     digest.update(repr(EXONYM_LANGUAGES).encode("utf-8"))  # the CLDR names of countries in these languages
     # the CLDR names of every language, and the short forms of countries of two joined names
-    digest.update(f"all-locales;{sorted(_JOINING_WORDS)};{_SHORT_FORM_MIN_POPULATION}\n".encode())
+    digest.update(f"all-locales;{sorted(_JOINING_WORDS)};{_SHORT_FORM_MIN_POPULATION};latin-folds\n".encode())
     return digest.hexdigest()[:16]
 
 
@@ -683,7 +690,10 @@ def _fill(connection: sqlite3.Connection) -> None:
             key = normalise_name(name)
             if key and key not in seen:
                 seen.add(key)
-                name_rows.append((key, fold_name(name), name, rowid, main))
+                # a name of another language in a script of its own ("සෙනගාලය", Senegal in Sinhala) is met as
+                # written, not by the fold of a machine transliteration ("Şengal" is no Senegal)
+                fold = "" if main == NAME_OTHER_LANGUAGE and not _is_latin(name) else fold_name(name)
+                name_rows.append((key, fold, name, rowid, main))
 
     for curated in load_curated_places():
         add(
@@ -820,6 +830,11 @@ class _NameHit:
             and self.place_row[3] != PlaceKind.COUNTRY.value
             and (self.place_row[8] or 0) < SMALL_EXACT_POPULATION
         )
+
+
+def _is_latin(name: str) -> bool:
+    """Every letter of the name is a Latin letter (with or without diacritics)."""
+    return all(not char.isalpha() or "LATIN" in unicodedata.name(char, "") for char in name)
 
 
 def _is_code(name: str) -> bool:
