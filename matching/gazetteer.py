@@ -1101,22 +1101,28 @@ class Gazetteer:
 
     def _sides(self) -> dict[str, list[tuple]]:
         """Curated crossings and camps by each side of a name of two sides ("Kipoi–İpsala", "Idomeni–Gevgelija",
-        "Kastanies–Pazarkule"): normalised side -> (side as written, place row); loaded once."""
+        "Kastanies–Pazarkule"): normalised side -> (side as written, place row); read once from the curated file
+        (the names table has no index by place)."""
         with self._folds_lock:
             if self._sides_by_key is None:
                 sides: dict[str, list[tuple]] = {}
-                kinds = sorted(_CROSSING_WORD_KINDS)
-                rows = self._connection().execute(
-                    f"{_NAME_QUERY} WHERE p.curated = 1 AND p.kind IN ({','.join('?' * len(kinds))})", kinds
-                )
-                for name, _main, _fold, *place_row in rows:
-                    named = _SIDE_SEPARATOR.split(name)
-                    if len(named) != 2:
+                connection = self._connection()
+                for curated in load_curated_places():
+                    if curated.kind.value not in _CROSSING_WORD_KINDS:
                         continue
-                    for side in named:
-                        key = normalise_name(side)
-                        if key and all(row[1] != place_row[1] for _, row in sides.get(key, ())):
-                            sides.setdefault(key, []).append((side.strip(), tuple(place_row)))
+                    row = connection.execute(
+                        f"SELECT {_PLACE_COLUMNS} FROM places WHERE id=?", (f"curated:{curated.id}",)
+                    ).fetchone()
+                    if row is None:
+                        continue
+                    for name in (curated.name, *curated.aliases):
+                        named = _SIDE_SEPARATOR.split(name)
+                        if len(named) != 2 or ("–" not in name and "—" not in name and " " in name):
+                            continue  # a hyphen inside a name ("Bab al-Hawa") parts no two sides
+                        for side in named:
+                            key = normalise_name(side)
+                            if key and all(found[1] != row[1] for _, found in sides.get(key, ())):
+                                sides.setdefault(key, []).append((side.strip(), tuple(row)))
                 self._sides_by_key = sides
             return self._sides_by_key
 
