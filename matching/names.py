@@ -89,6 +89,22 @@ _NON_DECOMPOSING = str.maketrans(
         "ې": "ي",
         "ھ": "ه",
         "ۀ": "ه",
+        # Kurdish (Sorani) letters for sounds Arabic writes with the plain letter: rr, ll, o, ê, e
+        "ڕ": "ر",
+        "ڵ": "ل",
+        "ۆ": "و",
+        "ێ": "ي",
+        "ە": "ه",
+        # Urdu and Pashto: the yeh at the end of a word, the nasal noon, retroflex t, d, r and Pashto's sh
+        "ے": "ي",
+        "ں": "ن",
+        "ٹ": "ت",
+        "ڈ": "د",
+        "ڑ": "ر",
+        "ټ": "ت",
+        "ډ": "د",
+        "ړ": "ر",
+        "ښ": "ش",
     }
 )
 
@@ -202,6 +218,127 @@ def fold_name(text: str) -> str:
     if len(folded) > 1 and folded[-1] in _DEVOICED:
         folded = folded[:-1] + _DEVOICED[folded[-1]]
     return folded
+
+
+_ETHIOPIC = (0x1200, 0x137F)
+#: The sixth order of an Ethiopic (Ge'ez) consonant is written the same whether it carries the short vowel ə
+#: or none; ``anyascii`` gives no vowel ("ሽረ" → "shre"), romanisations often write one ("Shire").
+_SIXTH_ORDER = 5
+_ETHIOPIC_ROW = 8
+
+
+def _with_sixth_order_vowels(text: str) -> str:
+    """The text with a vowel after each sixth-order Ethiopic syllable that is not the last of its word."""
+    chars: list[str] = []
+    for position, char in enumerate(text):
+        chars.append(anyascii(char) if _ETHIOPIC[0] <= ord(char) <= _ETHIOPIC[1] else char)
+        following = text[position + 1] if position + 1 < len(text) else ""
+        if (
+            _ETHIOPIC[0] <= ord(char) <= _ETHIOPIC[1]
+            and (ord(char) - _ETHIOPIC[0]) % _ETHIOPIC_ROW == _SIXTH_ORDER
+            and following
+            and _ETHIOPIC[0] <= ord(following) <= _ETHIOPIC[1]
+        ):
+            chars.append("e")
+    return "".join(chars)
+
+
+def fold_variants(text: str) -> list[str]:
+    """The fold of the text, and for a name in Ethiopic script also the fold with the vowel of its sixth-order
+    syllables ("ሽረ" folds as "shre" and as "shire", so it meets "Shire"); no empty folds."""
+    folds = [fold_name(text)]
+    if any(_ETHIOPIC[0] <= ord(char) <= _ETHIOPIC[1] for char in text):
+        folds.append(fold_name(_with_sixth_order_vowels(text)))
+    return [fold for position, fold in enumerate(folds) if fold and fold not in folds[:position]]
+
+
+#: The Arabic article as a prefix of a name in Arabic script ("الخرطوم"): GeoNames writes many names with it and
+#: many without ("خرطوم"), so an exact key is looked up in both forms (``arabic_article_variants``).
+ARABIC_SCRIPT_ARTICLE = "ال"
+_MIN_ARABIC_LETTERS = 3
+
+
+def arabic_article_variants(key: str) -> list[str]:
+    """The exact key, and for a key in Arabic script the same without its article or with one."""
+    if not key or not _is_abjad(key) or not all(0x0600 <= ord(char) <= 0x06FF for char in key):
+        return [key] if key else []
+    if key.startswith(ARABIC_SCRIPT_ARTICLE) and len(key) - 2 >= _MIN_ARABIC_LETTERS:
+        return [key, key[len(ARABIC_SCRIPT_ARTICLE) :]]
+    if len(key) >= _MIN_ARABIC_LETTERS:
+        return [key, ARABIC_SCRIPT_ARTICLE + key]
+    return [key]
+
+
+#: Arabic-script letters as the consonants the fold writes for them (``fold_word``: kh, q, c → k; th → t; dh → d;
+#: sh → s; zh → j; w → v; the vowels, y and the glottal letters leave no consonant). Persian letters too.
+_ARABIC_CONSONANTS = {
+    "ب": "b",
+    "پ": "p",
+    "ت": "t",
+    "ث": "t",
+    "ج": "j",
+    "چ": "k",
+    "ح": "h",
+    "خ": "k",
+    "د": "d",
+    "ذ": "d",
+    "ر": "r",
+    "ز": "z",
+    "ژ": "j",
+    "س": "s",
+    "ش": "s",
+    "ص": "s",
+    "ض": "d",
+    "ط": "t",
+    "ظ": "z",
+    "غ": "g",
+    "ف": "f",
+    "ڤ": "v",
+    "ق": "k",
+    "ك": "k",
+    "گ": "g",
+    "ل": "l",
+    "م": "m",
+    "ن": "n",
+    "ه": "h",
+}
+_ARABIC_VOWEL_LETTERS = frozenset("اوي")  # alef, waw, yeh: long vowels inside a word (waw at its start is v)
+_MIN_SKELETON = 3
+
+
+def consonant_skeleton(text: str) -> str:
+    """The consonants of a name in Arabic script as the fold would write them, for meeting names in Latin script
+    whose fold has the same consonants (``latin_skeleton``): "الخرطوم" → "krtm" (Khartoum: "kartam").
+
+    Arabic script writes no short vowels, so the fold of a Latin name with its vowels removed is what such a
+    name can be compared with. Each word loses its article (ال); alef, waw and yeh inside a word are vowels
+    (waw at its start is v), hamza and ʿayn leave nothing, a final heh (or ta marbuta) is dropped, and the last
+    consonant is devoiced as in the fold. Empty for a text not in Arabic script or with fewer than 3 consonants.
+    """
+    if not _is_abjad(text) or any(char.isascii() and char.isalpha() for char in text):
+        return ""
+    consonants: list[str] = []
+    for word in unicodedata.normalize("NFKD", text.translate(_NON_DECOMPOSING)).split():
+        word = "".join(char for char in word if not unicodedata.combining(char))
+        if word.startswith(ARABIC_SCRIPT_ARTICLE) and len(word) > 3:
+            word = word[len(ARABIC_SCRIPT_ARTICLE) :]
+        if word.endswith("ه"):
+            word = word[:-1]
+        for position, char in enumerate(word):
+            if char in _ARABIC_VOWEL_LETTERS:
+                if position == 0 and char == "و":
+                    consonants.append("v")
+                continue
+            consonants.append(_ARABIC_CONSONANTS.get(char, ""))
+    skeleton = "".join(consonants)
+    if len(skeleton) < _MIN_SKELETON:
+        return ""
+    return skeleton[:-1] + _DEVOICED.get(skeleton[-1], skeleton[-1])
+
+
+def latin_skeleton(fold: str) -> str:
+    """A fold without its vowels: what ``consonant_skeleton`` of the same name in Arabic script gives."""
+    return fold.replace("a", "")
 
 
 def qualifiers_of(text: str) -> frozenset[str]:

@@ -134,6 +134,8 @@ class ScoreReason(enum.StrEnum):
     BOTH_PARTS = "both_parts"
     QUALIFIED_BY_NEXT_PART = "qualified_by_next_part"
     LANDMARK_PART = "landmark_part"
+    CROSSING_SIDE = "crossing_side"
+    SAME_CONSONANTS = "same_consonants"
     COORDINATES = "coordinates"
 
 
@@ -146,6 +148,7 @@ class AmbiguityReason(enum.StrEnum):
     PARTS_DISAGREE = "parts_disagree"
     CROSSING_AND_TOWN = "crossing_and_town"
     SIMILAR_ONLY = "similar_only"
+    CONSONANTS_ONLY = "consonants_only"
 
 
 def reason_text(code: str, language: str = "en") -> str:
