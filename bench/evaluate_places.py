@@ -9,7 +9,8 @@ Usage (from the repository root)::
     python bench/evaluate_places.py --hidden4          # the fourth held-out names (run once; now tuning)
     python bench/evaluate_places.py --hidden5          # the fifth held-out names (run once; now tuning)
     python bench/evaluate_places.py --hidden6          # the sixth held-out names: run once, at the end
-    python bench/evaluate_places.py --hidden7          # the seventh held-out names: run once, at the end
+    python bench/evaluate_places.py --hidden7          # the seventh held-out names (run once; now tuning)
+    python bench/evaluate_places.py --hidden8          # the eighth held-out names: run once, at the end
     python bench/evaluate_places.py --names FILE.csv   # any names file of the same columns
     python bench/evaluate_places.py --cache-dir DIR    # where the gazetteer index is (built if missing)
 
@@ -163,6 +164,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--hidden7", action="store_true", help="evaluate the seventh held-out names (once, at the end)"
     )
+    parser.add_argument(
+        "--hidden8", action="store_true", help="evaluate the eighth held-out names (once, at the end)"
+    )
     parser.add_argument("--names", type=Path, default=None, help="a names CSV of the same columns")
     parser.add_argument("--cache-dir", type=Path, default=None, help="gazetteer index directory")
     parser.add_argument("--show-ambiguous", action="store_true", help="list the results flagged ambiguous")
@@ -175,6 +179,8 @@ def main(argv: list[str] | None = None) -> int:
         path, title = NAMES_DIR / "names_hidden6.csv", "Sixth held-out names (names_hidden6.csv)"
     elif args.hidden7:
         path, title = NAMES_DIR / "names_hidden7.csv", "Seventh held-out names (names_hidden7.csv)"
+    elif args.hidden8:
+        path, title = NAMES_DIR / "names_hidden8.csv", "Eighth held-out names (names_hidden8.csv)"
     elif args.hidden4:
         path, title = NAMES_DIR / "names_hidden4.csv", "Fourth held-out names (names_hidden4.csv)"
     elif args.hidden3:
