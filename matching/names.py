@@ -449,9 +449,19 @@ def strip_generic_words(text: str) -> tuple[str, frozenset[str]]:
     while last - first > 1 and (kind := generic_kind(tokens[first].group())) is not None:
         first += 1
         kinds.add(kind)
-        if last - first > 1 and tokens[first].group().casefold() in EZAFE_PARTICLES:
-            first += 1  # "shahr-e Kabul": the ezafe belongs to the generic word
+        if last - first > 1 and tokens[first].group().casefold() in EZAFE_PARTICLES | LINKING_WORDS:
+            first += 1  # "shahr-e Kabul", "Isola di Lampedusa": the ezafe or "of" belongs to the generic word
     if first == 0 and last == len(tokens):
         return text, frozenset()
-    core = text[tokens[first].start() : tokens[last - 1].end()]
+    start = tokens[first].start()
+    if first > 0 and (elided := _ELIDED_ARTICLE.match(tokens[first].group())) is not None:
+        start += elided.end()  # "Camp d'Idomeni", "Isola dell'Elba": the elided "of" too
+    core = text[start : tokens[last - 1].end()]
     return core, frozenset(kind for kind in kinds if kind)
+
+
+#: Words that join a leading generic word to the name ("Port of Piraeus", "Camp de Moria", "Isola di Lampedusa",
+#: "Kamp van Moria"), left out with it.
+LINKING_WORDS = frozenset("of de du des di del della do da van von".split())
+#: An elided article or "of" at the start of the word after a generic word ("Camp d'Idomeni", "Île d'Oléron").
+_ELIDED_ARTICLE = re.compile(r"(?:d|l|dell|dall|nell)[`'’ʼ](?=\w)", re.IGNORECASE)
