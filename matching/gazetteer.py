@@ -1113,11 +1113,12 @@ class Gazetteer:
         if not letters or not rest_words or not all(rest_words):
             return []
         first = normalise_name(letters[0])
+        ending = "".join(rest_words).replace("%", "").replace("_", "")
         rows = (
             self._connection()
             .execute(
-                f"{_NAME_QUERY} WHERE n.key >= ? AND n.key < ? AND p.population >= ?",
-                (first, first + "\uffff", INITIALS_MIN_POPULATION),
+                f"{_NAME_QUERY} WHERE n.key >= ? AND n.key < ? AND n.key LIKE ? AND p.population >= ?",
+                (first, first + "\uffff", f"{first}%{ending}", INITIALS_MIN_POPULATION),
             )
             .fetchall()
         )

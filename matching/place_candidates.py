@@ -70,6 +70,9 @@ raise a question for the caseworker, never silently pick the place it would then
   to 30 points above a similar spelling), so the gazetteer does not choose: it asks. The near-spelling
   test keeps out large places the fuzzy search meets through some far-fetched alternate name
   ("Kanjiza" → Kinshasa).
+  For a hamlet (under ``HAMLET_POPULATION`` = 2,000) the larger place need only have
+  ``HAMLET_RIVAL_POPULATION`` = 20,000 people (and 10 times as many), and its matched name may be the one
+  spelt nearly alike ("Rihaniya": a hamlet in Israel named so, and Reyhanlı, GeoNames "Rayhaniyah").
 
 - *a more important namesake far away* (``same_name_far``): another place of the same kind whose own name is
   the best's own name in the same letters (``ascii_key``: two towns called Hyderabad, one in India and one
@@ -110,6 +113,11 @@ MUCH_LARGER_FACTOR = 10.0
 MUCH_LARGER_POPULATION = 100_000
 MUCH_LARGER_MARGIN = 20.0
 NEAR_SPELLING_RATIO = 80.0
+#: A hamlet named exactly so (under 2,000 people) is weaker still: a town of at least 20,000 (and 10 times as
+#: many people) whose matched name is spelt nearly alike makes the result ambiguous ("Rihaniya": a hamlet in
+#: Israel, and Reyhanlı, whose GeoNames name "Rayhaniyah" the text spells nearly).
+HAMLET_POPULATION = 2_000
+HAMLET_RIVAL_POPULATION = 20_000
 
 
 class MatchKind(enum.StrEnum):
@@ -336,13 +344,21 @@ def decide_ambiguity(
                 if AmbiguityReason.SPELLING_NEAR_LARGER not in reasons:
                     reasons.append(AmbiguityReason.SPELLING_NEAR_LARGER)
     if _is_small_exact(best):
-        floor = max(MUCH_LARGER_FACTOR * (best.place.population or 0), MUCH_LARGER_POPULATION)
+        hamlet = (best.place.population or 0) < HAMLET_POPULATION
+        floor = max(
+            MUCH_LARGER_FACTOR * (best.place.population or 0),
+            HAMLET_RIVAL_POPULATION if hamlet else MUCH_LARGER_POPULATION,
+        )
+        said = best.place.matched_name or best.place.name
         for other in candidates[1:]:
             if (
                 other not in rivals
                 and other.match in _INEXACT_MATCHES
                 and (other.place.population or 0) >= floor
-                and near_spelling(best.place.matched_name or best.place.name, other.place.name)
+                and (
+                    near_spelling(said, other.place.name)
+                    or (hamlet and near_spelling(said, other.place.matched_name or other.place.name))
+                )
                 and best.score - other.score <= MUCH_LARGER_MARGIN
                 and gap_km(best.place, other.place) > AMBIGUITY_DISTANCE_KM
             ):
