@@ -259,14 +259,28 @@ _MIN_ARABIC_LETTERS = 3
 
 
 def arabic_article_variants(key: str) -> list[str]:
-    """The exact key, and for a key in Arabic script the same without its article or with one."""
+    """The exact key, and for a key in Arabic script the same without its article or with one, each also with
+    a final alif also as the alif maqsura it often stands for (``_FINAL_LETTER_SPELLINGS``)."""
     if not key or not _is_abjad(key) or not all(0x0600 <= ord(char) <= 0x06FF for char in key):
         return [key] if key else []
     if key.startswith(ARABIC_SCRIPT_ARTICLE) and len(key) - 2 >= _MIN_ARABIC_LETTERS:
-        return [key, key[len(ARABIC_SCRIPT_ARTICLE) :]]
+        variants = [key, key[len(ARABIC_SCRIPT_ARTICLE) :]]
+    elif len(key) >= _MIN_ARABIC_LETTERS:
+        variants = [key, ARABIC_SCRIPT_ARTICLE + key]
+    else:
+        variants = [key]
     if len(key) >= _MIN_ARABIC_LETTERS:
-        return [key, ARABIC_SCRIPT_ARTICLE + key]
-    return [key]
+        variants += [
+            variant[:-1] + other
+            for variant in list(variants)
+            for other in _FINAL_LETTER_SPELLINGS.get(variant[-1], ())
+        ]
+    return variants
+
+
+#: A final alif maqsura (ى, which the exact key writes as ya) is often written as alif ("باب الهوا" for باب الهوى,
+#: Bab al-Hawa).
+_FINAL_LETTER_SPELLINGS = {"ا": ("ي",)}
 
 
 #: Arabic-script letters as the consonants the fold writes for them (``fold_word``: kh, q, c → k; th → t; dh → d;

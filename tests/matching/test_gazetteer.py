@@ -1357,3 +1357,15 @@ def test_ninth_round_reasons_are_worded_in_both_languages() -> None:
         AmbiguityReason.OUTSIDE_NAMED_COUNTRY,
     ):
         assert reason_text(reason, "en") and reason_text(reason, "en") != reason_text(reason, "nl")
+
+
+def test_a_final_alif_maqsura_written_as_alif_meets_the_name() -> None:
+    from matching.names import arabic_article_variants
+
+    assert normalise_name("باب الهوى") in arabic_article_variants(normalise_name("باب الهوا"))
+    assert arabic_article_variants(normalise_name("حلب")) == ["حلب", "الحلب"]
+
+
+def test_a_crossing_in_arabic_with_a_final_alif_for_alif_maqsura(gazetteer: Gazetteer) -> None:
+    result = gazetteer.lookup("باب الهوا")
+    assert "curated:bab_al_hawa" in [candidate.place.id for candidate in result.candidates[:3]]
