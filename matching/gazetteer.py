@@ -31,7 +31,9 @@ without "Bad", "al-", "Skala" …); and, unless a large place (≥ 50,000 people
 country matched exactly, for folds that rapidfuzz finds similar (no length window on the raw name, so a
 qualifier never keeps a name out). The similarity search runs after exact hits of small places because
 a misspelt city is often the exact name of a hamlet ("Homps" for Homs); an exact hit of a large place
-stops it, which keeps lookups of well-known names fast. A text in Arabic script that nothing else meets is
+stops it, which keeps lookups of well-known names fast. Then too, short forms of large places' names are weak
+candidates: a name's first word ("Mazar"), its first letters ("Ouaga") or initials ("D.I. Khan"), see
+``_short_form_hits``. A text in Arabic script that nothing else meets is
 compared by its consonants with the folds of Latin names (``_skeleton_hits``; always flagged ambiguous, as
 the vowels are a guess). ``matching.place_candidates`` ranks the
 candidates, says why, and flags the result "ambiguous" when candidates that score alike lie far apart.
