@@ -848,12 +848,17 @@ def _is_abjad_text(text: str) -> bool:
 
 
 def _as_written(name: str) -> str:
-    """The name's letters as written, without vowel signs and other marks and without spaces (for abjad names)."""
+    """The name's letters as written, without vowel signs and other marks and without spaces (for abjad names);
+    the three forms of ya (ي, the alif maqsura ى and the Persian ی) count as one: Egyptian, Persian and other
+    writing differ in them at the end of a word ("الرمادى", "شیراز"), so they are no evidence of another name."""
     return "".join(
         char
         for char in unicodedata.normalize("NFKD", name)
         if char.isalpha() and not unicodedata.combining(char)
-    )
+    ).translate(_YA_FORMS)
+
+
+_YA_FORMS = str.maketrans({"ى": "ي", "ی": "ي"})
 
 
 def _is_code(name: str) -> bool:

@@ -1369,3 +1369,11 @@ def test_a_final_alif_maqsura_written_as_alif_meets_the_name() -> None:
 def test_a_crossing_in_arabic_with_a_final_alif_for_alif_maqsura(gazetteer: Gazetteer) -> None:
     result = gazetteer.lookup("باب الهوا")
     assert "curated:bab_al_hawa" in [candidate.place.id for candidate in result.candidates[:3]]
+
+
+def test_the_forms_of_ya_are_no_evidence_of_another_name(gazetteer: Gazetteer) -> None:
+    # GeoNames writes Ramadi "الرمادى" (final alif maqsura) and Shiraz "شيراز" (Arabic ya); the texts use the others
+    for text, place_id in (("الرمادي", "geonames:98717"), ("شیراز", "geonames:115019")):
+        result = gazetteer.lookup(text)
+        assert result.best is not None and result.best.place.id == place_id
+        assert not result.ambiguous, text
