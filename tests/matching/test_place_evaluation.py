@@ -80,7 +80,9 @@ def test_every_tuning_file_exists_and_a_summary_row_counts_what_it_says(gazettee
         assert (evaluation.NAMES_DIR / name).is_file(), name
     cases = [
         evaluation.Case("Halab", "geonames:170063", "Aleppo", None, "arabic"),
-        evaluation.Case("Halab", "geonames:292223", "Dubai", None, "test"),  # wrong on purpose: far, unflagged
+        evaluation.Case(
+            "Halab", "geonames:292223", "Dubai", None, "test"
+        ),  # wrong on purpose: far, unflagged
     ]
     row = evaluation.summary_row("two.csv", evaluation.evaluate(gazetteer, cases))
     cells = [cell.strip() for cell in row.strip("|").split("|")]
