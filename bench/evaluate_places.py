@@ -11,6 +11,7 @@ Usage (from the repository root)::
     python bench/evaluate_places.py --hidden6          # the sixth held-out names: run once, at the end
     python bench/evaluate_places.py --hidden7          # the seventh held-out names (run once; now tuning)
     python bench/evaluate_places.py --hidden8          # the eighth held-out names: run once, at the end
+    python bench/evaluate_places.py --all-tuning       # every tuning file in turn, a summary row each
     python bench/evaluate_places.py --names FILE.csv   # any names file of the same columns
     python bench/evaluate_places.py --cache-dir DIR    # where the gazetteer index is (built if missing)
 
@@ -141,6 +142,31 @@ def report(outcomes: list[Outcome], title: str) -> str:
     return "\n".join(lines)
 
 
+#: The names files tuned on so far (held-out sets become tuning sets once run): ``--all-tuning`` runs them all.
+TUNING_FILES = (
+    "names_dev.csv",
+    "names_hidden.csv",
+    *(f"names_hidden{number}.csv" for number in range(2, 9)),
+)
+
+
+def summary_row(name: str, outcomes: list[Outcome]) -> str:
+    """One table row: names, top-1, top-3, flags (top-1 right among them), silent far errors, lookup times."""
+    total = len(outcomes)
+    top1 = sum(1 for o in outcomes if o.rank == 1)
+    top3 = sum(1 for o in outcomes if o.rank is not None and o.rank <= 3)
+    ambiguous = sum(1 for o in outcomes if o.resolution.ambiguous)
+    ambiguous_right = sum(1 for o in outcomes if o.resolution.ambiguous and o.rank == 1)
+    silent = sum(1 for o in outcomes if o.silent_far_error)
+    times_ms = sorted(o.seconds * 1000 for o in outcomes)
+    p95 = times_ms[min(len(times_ms) - 1, int(0.95 * len(times_ms)))]
+    return (
+        f"| `{name}` ({total}) | {top1 / total:.1%} ({top1}) | {top3 / total:.1%} ({top3}) "
+        f"| {ambiguous} ({ambiguous_right}) | {silent} "
+        f"| {statistics.median(times_ms):.2f} / {p95:.1f} / {times_ms[-1]:.0f} ms |"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
@@ -167,10 +193,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--hidden8", action="store_true", help="evaluate the eighth held-out names (once, at the end)"
     )
+    parser.add_argument(
+        "--all-tuning",
+        action="store_true",
+        help="every tuning file in turn, one index opened once: one summary row each",
+    )
     parser.add_argument("--names", type=Path, default=None, help="a names CSV of the same columns")
     parser.add_argument("--cache-dir", type=Path, default=None, help="gazetteer index directory")
     parser.add_argument("--show-ambiguous", action="store_true", help="list the results flagged ambiguous")
     args = parser.parse_args(argv)
+    if args.all_tuning:
+        gazetteer = Gazetteer.open(args.cache_dir or default_cache_dir())
+        print(
+            "| names | top-1 | top-3 | flagged ambiguous (top-1 right) | wrong top-1 > 50 km, not flagged "
+            "| lookup median / p95 / max |"
+        )
+        print("| --- | ---: | ---: | ---: | ---: | ---: |")
+        for name in TUNING_FILES:
+            print(summary_row(name, evaluate(gazetteer, load_cases(NAMES_DIR / name))))
+        return 0
     if args.names is not None:
         path, title = args.names, f"Names ({args.names.name})"
     elif args.hidden5:

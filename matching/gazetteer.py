@@ -31,7 +31,9 @@ without "Bad", "al-", "Skala" …); and, unless a large place (≥ 50,000 people
 country matched exactly, for folds that rapidfuzz finds similar (no length window on the raw name, so a
 qualifier never keeps a name out). The similarity search runs after exact hits of small places because
 a misspelt city is often the exact name of a hamlet ("Homps" for Homs); an exact hit of a large place
-stops it, which keeps lookups of well-known names fast. A text in Arabic script that nothing else meets is
+stops it, which keeps lookups of well-known names fast. Then too, short forms of large places' names are weak
+candidates: a name's first word ("Mazar"), its first letters ("Ouaga") or initials ("D.I. Khan"), see
+``_short_form_hits``. A text in Arabic script that nothing else meets is
 compared by its consonants with the folds of Latin names (``_skeleton_hits``; always flagged ambiguous, as
 the vowels are a guess). ``matching.place_candidates`` ranks the
 candidates, says why, and flags the result "ambiguous" when candidates that score alike lie far apart.
@@ -837,6 +839,28 @@ def _is_latin(name: str) -> bool:
     return all(not char.isalpha() or "LATIN" in unicodedata.name(char, "") for char in name)
 
 
+def _is_abjad_text(text: str) -> bool:
+    """Some letter of the text is in Arabic or Hebrew script."""
+    return any(
+        char.isalpha() and ("ARABIC" in unicodedata.name(char, "") or "HEBREW" in unicodedata.name(char, ""))
+        for char in text
+    )
+
+
+def _as_written(name: str) -> str:
+    """The name's letters as written, without vowel signs and other marks and without spaces (for abjad names);
+    the three forms of ya (ي, the alif maqsura ى and the Persian ی) count as one: Egyptian, Persian and other
+    writing differ in them at the end of a word ("الرمادى", "شیراز"), so they are no evidence of another name."""
+    return "".join(
+        char
+        for char in unicodedata.normalize("NFKD", name)
+        if char.isalpha() and not unicodedata.combining(char)
+    ).translate(_YA_FORMS)
+
+
+_YA_FORMS = str.maketrans({"ى": "ي", "ی": "ي"})
+
+
 def _is_code(name: str) -> bool:
     """An alternate name that is a code, not a spelling: 2–4 capital Latin letters ("LON", "SYD", "EGLL")."""
     return 2 <= len(name) <= 4 and name.isascii() and name.isalpha() and name.isupper()
@@ -938,10 +962,15 @@ class Gazetteer:
             return []
         hits = []
         rows = [row for variant in arabic_article_variants(key) for row in self._rows("n.key", variant)]
+        written = _as_written(text) if _is_abjad_text(text) else None
         for name, main, fold, *place_row in rows:
             # every reviewed curated name counts as its own
             main_name = main == NAME_MAIN or bool(place_row[15])
-            if main_name:
+            if written is not None and _as_written(name) != written:
+                # "السويس" (Suez) as written beats "سویس" (Switzerland in Persian), met only without the article
+                # and through the Persian letters that count as the Arabic ones
+                points = NAME_POINTS_LOWERCASE_ALTERNATE
+            elif main_name:
                 points = NAME_POINTS_MAIN
             elif _is_code(name) and name == text.strip() and place_row[3] == PlaceKind.COUNTRY.value:
                 points = NAME_POINTS_ALTERNATE  # "UK", "USA" typed as the country's short form is written
@@ -1034,6 +1063,93 @@ class Gazetteer:
             )
         return hits
 
+    def _short_form_hits(self, text: str) -> list[_NameHit]:
+        """Large places the text names by a short form (weak, like a similar spelling, ``MatchKind.SIMILAR``):
+
+        - *initials* ("D.I. Khan", "D. G. Khan"): letters with dots, then the last words of the name; the name's
+          other words begin with those letters (Dera Ismail Khan), a place of ≥ ``INITIALS_MIN_POPULATION``;
+        - *the first word of a longer name* ("Mazar": Mazār-e Sharīf, "Molenbeek": Molenbeek-Saint-Jean), a place
+          of ≥ ``FIRST_WORD_MIN_POPULATION``;
+        - *a clipped name* ("Ouaga": Ouagadougou, "Alex": Alexandria), the first ``_MIN_CLIPPED_LETTERS`` or more
+          letters of a one-word name of a place of ≥ ``CLIPPED_MIN_POPULATION``.
+        """
+        initials = _INITIALS.fullmatch(text.strip())
+        if initials is not None:
+            return self._initials_hits(initials.group(1), initials.group(2))
+        if not _is_latin(text) or len(_WORD_SPAN.findall(text)) != 1:
+            return []
+        key = normalise_name(text)
+        if len(key) < _MIN_CLIPPED_LETTERS or not key.isalpha():
+            return []
+        rows = (
+            self._connection()
+            .execute(
+                f"{_NAME_QUERY} WHERE n.key > ? AND n.key < ? AND p.population >= ? "
+                "ORDER BY p.population DESC LIMIT 200",
+                (key, key + "\uffff", FIRST_WORD_MIN_POPULATION),
+            )
+            .fetchall()
+        )
+        hits = []
+        for name, main, name_fold, *place_row in rows:
+            if _is_code(name) or not _is_latin(name):
+                continue
+            words = [normalise_name(word) for word in _TOKEN_OF_NAME.findall(name)]
+            if len(words) > 1 and words[0] == key:
+                points = FIRST_WORD_POINTS
+            elif len(words) == 1 and (place_row[8] or 0) >= CLIPPED_MIN_POPULATION:
+                points = SHORT_FORM_POINTS
+            else:
+                continue
+            hits.append(
+                _NameHit(
+                    name,
+                    main == NAME_MAIN,
+                    name_fold,
+                    tuple(place_row),
+                    MatchKind.SIMILAR,
+                    points,
+                    (ScorePart(ScoreReason.SHORT_FORM, 0.0),),
+                )
+            )
+        return hits
+
+    def _initials_hits(self, letters_said: str, rest: str) -> list[_NameHit]:
+        letters = [letter.casefold() for letter in re.findall(r"[^\W\d_]", letters_said)]
+        rest_words = [normalise_name(word) for word in _TOKEN_OF_NAME.findall(rest)]
+        if not letters or not rest_words or not all(rest_words):
+            return []
+        first = normalise_name(letters[0])
+        ending = "".join(rest_words).replace("%", "").replace("_", "")
+        rows = (
+            self._connection()
+            .execute(
+                f"{_NAME_QUERY} WHERE n.key >= ? AND n.key < ? AND n.key LIKE ? AND p.population >= ?",
+                (first, first + "\uffff", f"{first}%{ending}", INITIALS_MIN_POPULATION),
+            )
+            .fetchall()
+        )
+        hits = []
+        for name, main, name_fold, *place_row in rows:
+            words = [normalise_name(word) for word in _TOKEN_OF_NAME.findall(name)]
+            if (
+                len(words) == len(letters) + len(rest_words)
+                and all(word[:1] == letter for word, letter in zip(words, letters, strict=False))
+                and words[len(letters) :] == rest_words
+            ):
+                hits.append(
+                    _NameHit(
+                        name,
+                        main == NAME_MAIN,
+                        name_fold,
+                        tuple(place_row),
+                        MatchKind.SIMILAR,
+                        INITIALS_POINTS,
+                        (ScorePart(ScoreReason.INITIALS, 0.0),),
+                    )
+                )
+        return hits
+
     def _folds(self) -> dict[tuple[int, str], list[str]]:
         """Distinct folds by (length, first letter), loaded once (~1 s, ~100 MB) for the fuzzy search."""
         with self._folds_lock:
@@ -1095,6 +1211,8 @@ class Gazetteer:
             hits += self._fold_hits(core, asked=qualifiers_of(head))
             if only_small:  # a misspelt city must compete with a hamlet of that exact name
                 hits += self._similar_hits(core, limit=20, score_cutoff=FUZZY_SCORE_CUTOFF)
+            if only_small:  # "Ouaga", "Mazar", "D.I. Khan": a short form of a large place's name
+                hits += self._short_form_hits(core)
             if not hits:  # a name in Arabic script that GeoNames writes only in Latin letters
                 hits += self._skeleton_hits(core)
         return hits, kinds
@@ -1219,8 +1337,25 @@ class Gazetteer:
                     and not hit.other_language
                 }
                 if len(codes) == 1 and not _only_generic_words(rest) and self._resolves(rest):
+                    if self._names_a_place(text, words, country_words, rest_words):
+                        continue  # "Benin City Edo": "Benin City" is a town, not the country Benin
                     return rest, codes.pop()
         return None
+
+    def _names_a_place(
+        self,
+        text: str,
+        words: list[re.Match[str]],
+        country_words: list[re.Match[str]],
+        rest_words: list[re.Match[str]],
+    ) -> bool:
+        """The country's words and the next word of the rest are together the exact name of a place that is no
+        country ("Benin City", "Kuwait City", "Panama City"): then the country is part of a town's name."""
+        if country_words[0].start() == 0:
+            joined = text[country_words[0].start() : rest_words[0].end()]
+        else:
+            joined = text[rest_words[-1].start() : country_words[-1].end()]
+        return any(hit.place_row[3] not in _CLAIMABLE_KINDS for hit in self._exact_hits(joined))
 
     def _resolves(self, text: str) -> bool:
         """The text (or its core without generic words) has an exact or spelling-family hit."""
@@ -1274,6 +1409,7 @@ class Gazetteer:
                     route_countries=routes,
                 )
         claimed = country.upper() if country else None
+        named_country = claimed  # the country the caseworker or the text names (None: none)
         qualifier = ""  # "Duma, Ghouta", "Ramadi, Anbar": what follows the comma says where the place is
         # "Frankfurt (Oder)", "Halle (Saale)": a bracket or comma that is part of a name is no qualifier
         split = None if self._exact_hits(text) else _split_country(text)
@@ -1305,13 +1441,14 @@ class Gazetteer:
                 )
             if len(set(countries)) == 1 and candidate_head:
                 head = candidate_head
-                claimed = countries[0]
+                claimed = named_country = countries[0]
             elif candidate_head and tail:
                 head, qualifier = candidate_head, tail
         else:
             bare = self._bare_country(text_read)
             if bare is not None:
                 head, claimed = bare
+                named_country = claimed
         near = _without_near_phrase(head)
         if near is not None and not self._exact_hits(head) and self._resolves(near):
             head = near  # "outside Van city", "à côté de Calais": the place the applicant was near
@@ -1343,6 +1480,10 @@ class Gazetteer:
             candidates, ambiguous, reasons, ids = _crossing_and_town(
                 head, candidates, part_bests, ambiguous, reasons, ids
             )
+        if candidates and named_country is not None:
+            candidates, ambiguous, reasons, ids = self._outside_named_country(
+                named_country, candidates, ambiguous, reasons, ids
+            )
         return PlaceResolution(
             text=text,
             candidates=candidates,
@@ -1351,6 +1492,54 @@ class Gazetteer:
             ambiguous_ids=ids,
             claimed_country=claimed,
             route_countries=routes,
+        )
+
+    def _outside_named_country(
+        self,
+        code: str,
+        candidates: tuple[PlaceCandidate, ...],
+        ambiguous: bool,
+        reasons: tuple[AmbiguityReason, ...],
+        ids: tuple[str, ...],
+    ) -> tuple[tuple[PlaceCandidate, ...], bool, tuple[AmbiguityReason, ...], tuple[str, ...]]:
+        """The text or the claim names a country and the best candidate lies outside it even with the
+        claimed-country points ("Hagere Ertra": Haiger in Germany for Eritrea): what the rest of the text names
+        is unsure, so the result is ambiguous (``outside_named_country``) and the country itself is listed second
+        when it is no candidate yet. The ranking of the best does not change."""
+        best = candidates[0]
+        if best.place.country_iso2 == code:
+            return candidates, ambiguous, reasons, ids
+        listed = list(candidates)
+        country_id = f"country:{code}"
+        if all(candidate.place.id != country_id for candidate in listed[:3]):
+            try:
+                place = self.get(country_id)
+            except PlaceNotFoundError:
+                place = None
+            if place is not None:
+                listed = [candidate for candidate in listed if candidate.place.id != country_id]
+                parts = (
+                    ScorePart(ScoreReason.COUNTRY, COUNTRY_POINTS),
+                    ScorePart(ScoreReason.CLAIMED_COUNTRY, CLAIMED_COUNTRY_POINTS),
+                )
+                country = PlaceCandidate(
+                    place=place,
+                    score=sum(part.points for part in parts),
+                    match=MatchKind.EXACT_NAME,
+                    parts=parts,
+                )
+                listed.insert(1, country)
+        shown = ids or (best.place.id,)
+        extra = tuple(
+            candidate.place.id
+            for candidate in listed[1:3]
+            if candidate.place.country_iso2 == code and candidate.place.id not in shown
+        )
+        return (
+            tuple(listed),
+            True,
+            (*reasons, AmbiguityReason.OUTSIDE_NAMED_COUNTRY),
+            (*shown, *extra),
         )
 
     def resolve(
@@ -1392,6 +1581,19 @@ _MAX_COUNTRY_WORDS = 3
 _CLAIMABLE_KINDS = frozenset({PlaceKind.COUNTRY.value, PlaceKind.REGION.value})
 
 
+#: "D.I. Khan", "D. G. Khan": one to three letters with dots, then the rest of the name.
+_INITIALS = re.compile(r"((?:[^\W\d_]\.\s*){1,3})\s*([^\W\d_].*)")
+_TOKEN_OF_NAME = re.compile(r"[^\s\-–—,/]+")
+#: Short forms of names (``Gazetteer._short_form_hits``): weak evidence, about a similar spelling's points.
+SHORT_FORM_POINTS = 82.0
+FIRST_WORD_POINTS = 87.0
+INITIALS_POINTS = 85.0
+INITIALS_MIN_POPULATION = 50_000
+FIRST_WORD_MIN_POPULATION = 50_000
+CLIPPED_MIN_POPULATION = 500_000
+_MIN_CLIPPED_LETTERS = 4
+
+
 _GOOD_MATCHES = frozenset({MatchKind.EXACT_NAME, MatchKind.EXACT_ALTERNATE, MatchKind.SPELLING_FAMILY})
 _MAX_PART_WORDS = 3
 _EXACT_MATCHES = frozenset({MatchKind.EXACT_NAME, MatchKind.EXACT_ALTERNATE})
@@ -1400,7 +1602,9 @@ _EXACT_MATCHES = frozenset({MatchKind.EXACT_NAME, MatchKind.EXACT_ALTERNATE})
 def _text_parts(text: str, words: list[re.Match[str]]) -> Iterable[tuple[str, str]]:
     """The (first, next) parts a text of two or more words is read as: each cut between its words when it
     has at most ``_MAX_PART_WORDS``; else its first and last one or two words ("Gare du Nord Paris":
-    "Gare" / "Paris", "Gare du" / "Nord Paris" …), since a spot in a city is often named before the city."""
+    "Gare" / "Paris", "Gare du" / "Nord Paris" …), since a spot in a city is often named before the city,
+    and all but its last word / its last word ("Puerto del Rosario" / "Fuerteventura": a town of a long name,
+    then its island or province)."""
     if len(words) <= _MAX_PART_WORDS:
         cuts = [(cut, cut) for cut in range(1, len(words))]
     else:
@@ -1409,6 +1613,8 @@ def _text_parts(text: str, words: list[re.Match[str]]) -> Iterable[tuple[str, st
             for first in range(1, _MAX_EDGE_WORDS + 1)
             for last in range(1, _MAX_EDGE_WORDS + 1)
         ]
+        # "Puerto del Rosario Fuerteventura": a town of three or more words, then its island or province
+        cuts.append((len(words) - 1, len(words) - 1))
     for first_end, next_start in cuts:
         if generic_kind(words[next_start].group()) == LANDMARK_KIND:
             continue  # "Victoria | square Athina": the landmark word belongs to the name before it

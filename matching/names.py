@@ -259,14 +259,28 @@ _MIN_ARABIC_LETTERS = 3
 
 
 def arabic_article_variants(key: str) -> list[str]:
-    """The exact key, and for a key in Arabic script the same without its article or with one."""
+    """The exact key, and for a key in Arabic script the same without its article or with one, each also with
+    a final alif also as the alif maqsura it often stands for (``_FINAL_LETTER_SPELLINGS``)."""
     if not key or not _is_abjad(key) or not all(0x0600 <= ord(char) <= 0x06FF for char in key):
         return [key] if key else []
     if key.startswith(ARABIC_SCRIPT_ARTICLE) and len(key) - 2 >= _MIN_ARABIC_LETTERS:
-        return [key, key[len(ARABIC_SCRIPT_ARTICLE) :]]
+        variants = [key, key[len(ARABIC_SCRIPT_ARTICLE) :]]
+    elif len(key) >= _MIN_ARABIC_LETTERS:
+        variants = [key, ARABIC_SCRIPT_ARTICLE + key]
+    else:
+        variants = [key]
     if len(key) >= _MIN_ARABIC_LETTERS:
-        return [key, ARABIC_SCRIPT_ARTICLE + key]
-    return [key]
+        variants += [
+            variant[:-1] + other
+            for variant in list(variants)
+            for other in _FINAL_LETTER_SPELLINGS.get(variant[-1], ())
+        ]
+    return variants
+
+
+#: A final alif maqsura (ى, which the exact key writes as ya) is often written as alif ("باب الهوا" for باب الهوى,
+#: Bab al-Hawa).
+_FINAL_LETTER_SPELLINGS = {"ا": ("ي",)}
 
 
 #: Arabic-script letters as the consonants the fold writes for them (``fold_word``: kh, q, c → k; th → t; dh → d;
@@ -449,9 +463,19 @@ def strip_generic_words(text: str) -> tuple[str, frozenset[str]]:
     while last - first > 1 and (kind := generic_kind(tokens[first].group())) is not None:
         first += 1
         kinds.add(kind)
-        if last - first > 1 and tokens[first].group().casefold() in EZAFE_PARTICLES:
-            first += 1  # "shahr-e Kabul": the ezafe belongs to the generic word
+        if last - first > 1 and tokens[first].group().casefold() in EZAFE_PARTICLES | LINKING_WORDS:
+            first += 1  # "shahr-e Kabul", "Isola di Lampedusa": the ezafe or "of" belongs to the generic word
     if first == 0 and last == len(tokens):
         return text, frozenset()
-    core = text[tokens[first].start() : tokens[last - 1].end()]
+    start = tokens[first].start()
+    if first > 0 and (elided := _ELIDED_ARTICLE.match(tokens[first].group())) is not None:
+        start += elided.end()  # "Camp d'Idomeni", "Isola dell'Elba": the elided "of" too
+    core = text[start : tokens[last - 1].end()]
     return core, frozenset(kind for kind in kinds if kind)
+
+
+#: Words that join a leading generic word to the name ("Port of Piraeus", "Camp de Moria", "Isola di Lampedusa",
+#: "Kamp van Moria"), left out with it.
+LINKING_WORDS = frozenset("of de du des di del della do da van von".split())
+#: An elided article or "of" at the start of the word after a generic word ("Camp d'Idomeni", "Île d'Oléron").
+_ELIDED_ARTICLE = re.compile(r"(?:d|l|dell|dall|nell)[`'’ʼ](?=\w)", re.IGNORECASE)

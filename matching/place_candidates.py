@@ -70,6 +70,18 @@ raise a question for the caseworker, never silently pick the place it would then
   to 30 points above a similar spelling), so the gazetteer does not choose: it asks. The near-spelling
   test keeps out large places the fuzzy search meets through some far-fetched alternate name
   ("Kanjiza" → Kinshasa).
+  For a hamlet (under ``HAMLET_POPULATION`` = 2,000) the larger place need only have
+  ``HAMLET_RIVAL_POPULATION`` = 20,000 people (and 10 times as many), and its matched name may be the one
+  spelt nearly alike ("Rihaniya": a hamlet in Israel named so, and Reyhanlı, GeoNames "Rayhaniyah").
+
+- *a more important namesake far away* (``same_name_far``): another place of the same kind whose own name is
+  the best's own name in the same letters (``ascii_key``: two towns called Hyderabad, one in India and one
+  in Pakistan) lies more than ``AMBIGUITY_DISTANCE_KM`` away, scores within ``SPELLING_AMBIGUITY_MARGIN`` and
+  has more importance points (population, capital, route region), and the best is not ahead by lying in the
+  country the applicant named ("Trablus Lubnan"): the best is ahead only by how the text met
+  its name, and between namesakes that says which spelling looked closer, not which one the applicant meant
+  ("Haiderabad Sindh" is an alternate name of the Indian city and a spelling of the Pakistani one, whose
+  province the text names).
 
 A town or city is rarely a chance match, so the village rules do not apply to one; the last rule
 applies to towns under 50,000 only when the larger place is spelt nearly alike.
@@ -101,6 +113,11 @@ MUCH_LARGER_FACTOR = 10.0
 MUCH_LARGER_POPULATION = 100_000
 MUCH_LARGER_MARGIN = 20.0
 NEAR_SPELLING_RATIO = 80.0
+#: A hamlet named exactly so (under 2,000 people) is weaker still: a town of at least 20,000 (and 10 times as
+#: many people) whose matched name is spelt nearly alike makes the result ambiguous ("Rihaniya": a hamlet in
+#: Israel, and Reyhanlı, whose GeoNames name "Rayhaniyah" the text spells nearly).
+HAMLET_POPULATION = 2_000
+HAMLET_RIVAL_POPULATION = 20_000
 
 
 class MatchKind(enum.StrEnum):
@@ -136,6 +153,8 @@ class ScoreReason(enum.StrEnum):
     LANDMARK_PART = "landmark_part"
     CROSSING_SIDE = "crossing_side"
     SAME_CONSONANTS = "same_consonants"
+    SHORT_FORM = "short_form"
+    INITIALS = "initials"
     COORDINATES = "coordinates"
 
 
@@ -149,6 +168,8 @@ class AmbiguityReason(enum.StrEnum):
     CROSSING_AND_TOWN = "crossing_and_town"
     SIMILAR_ONLY = "similar_only"
     CONSONANTS_ONLY = "consonants_only"
+    SAME_NAME_FAR = "same_name_far"
+    OUTSIDE_NAMED_COUNTRY = "outside_named_country"
 
 
 def reason_text(code: str, language: str = "en") -> str:
@@ -323,13 +344,21 @@ def decide_ambiguity(
                 if AmbiguityReason.SPELLING_NEAR_LARGER not in reasons:
                     reasons.append(AmbiguityReason.SPELLING_NEAR_LARGER)
     if _is_small_exact(best):
-        floor = max(MUCH_LARGER_FACTOR * (best.place.population or 0), MUCH_LARGER_POPULATION)
+        hamlet = (best.place.population or 0) < HAMLET_POPULATION
+        floor = max(
+            MUCH_LARGER_FACTOR * (best.place.population or 0),
+            HAMLET_RIVAL_POPULATION if hamlet else MUCH_LARGER_POPULATION,
+        )
+        said = best.place.matched_name or best.place.name
         for other in candidates[1:]:
             if (
                 other not in rivals
                 and other.match in _INEXACT_MATCHES
                 and (other.place.population or 0) >= floor
-                and near_spelling(best.place.matched_name or best.place.name, other.place.name)
+                and (
+                    near_spelling(said, other.place.name)
+                    or (hamlet and near_spelling(said, other.place.matched_name or other.place.name))
+                )
                 and best.score - other.score <= MUCH_LARGER_MARGIN
                 and gap_km(best.place, other.place) > AMBIGUITY_DISTANCE_KM
             ):
@@ -346,6 +375,22 @@ def decide_ambiguity(
                 rivals.append(other)
                 if AmbiguityReason.SIMILAR_ONLY not in reasons:
                     reasons.append(AmbiguityReason.SIMILAR_ONLY)
+    best_name = ascii_key(best.place.name)
+    best_importance = importance_points(best)
+    best_claimed = _claimed(best)
+    for other in candidates[1:]:
+        if (
+            other not in rivals
+            and best.score - other.score <= SPELLING_AMBIGUITY_MARGIN
+            and importance_points(other) > best_importance
+            and _claimed(other) >= best_claimed
+            and _kind_group(other.place.kind) is _kind_group(best.place.kind)
+            and ascii_key(other.place.name) == best_name
+            and gap_km(best.place, other.place) > AMBIGUITY_DISTANCE_KM
+        ):
+            rivals.append(other)
+            if AmbiguityReason.SAME_NAME_FAR not in reasons:
+                reasons.append(AmbiguityReason.SAME_NAME_FAR)
     weak = best.match is MatchKind.SIMILAR and _is_village(best)
     if weak:
         reasons.append(AmbiguityReason.WEAK_MATCH)
@@ -381,6 +426,16 @@ def _is_village(candidate: PlaceCandidate) -> bool:
         and (place.population or 0) < VILLAGE_POPULATION
         and not any(part.reason is ScoreReason.CURATED_ROUTE_PLACE for part in candidate.parts)
     )
+
+
+def _claimed(candidate: PlaceCandidate) -> bool:
+    """The candidate lies in the country the applicant named (its score has the claimed-country points)."""
+    return any(part.reason is ScoreReason.CLAIMED_COUNTRY for part in candidate.parts)
+
+
+def _kind_group(kind: PlaceKind) -> PlaceKind:
+    """A village and a town are the same kind of place for the namesake rule (GeoNames' size bands)."""
+    return PlaceKind.CITY if kind is PlaceKind.VILLAGE else kind
 
 
 def _is_curated(candidate: PlaceCandidate) -> bool:

@@ -36,7 +36,9 @@ def index(gazetteer: Gazetteer) -> NearestPlaceIndex:
     return NearestPlaceIndex(gazetteer.path)
 
 
-def test_the_index_answers_as_the_rule_read_from_the_file(gazetteer: Gazetteer, index: NearestPlaceIndex) -> None:
+def test_the_index_answers_as_the_rule_read_from_the_file(
+    gazetteer: Gazetteer, index: NearestPlaceIndex
+) -> None:
     with sqlite3.connect(gazetteer.path) as connection:
         rows = connection.execute(
             "SELECT name, country, lat, lon, COALESCE(population, 0), curated FROM places "
@@ -64,6 +66,8 @@ def test_named_carries_population_and_kind(index: NearestPlaceIndex) -> None:
 
 
 def test_the_index_holds_numbers_not_names(index: NearestPlaceIndex) -> None:
-    held = sum(getattr(index, name).nbytes for name in ("rowid", "lat", "lon", "population", "kind_code", "bonus_m"))
+    held = sum(
+        getattr(index, name).nbytes for name in ("rowid", "lat", "lon", "population", "kind_code", "bonus_m")
+    )
     assert held < 12 * 1024 * 1024
     assert not any(isinstance(value, list) and len(value) > 1_000 for value in vars(index).values())

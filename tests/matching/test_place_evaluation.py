@@ -71,3 +71,19 @@ def test_scoring_counts_ranks_and_silent_errors(gazetteer: Gazetteer) -> None:
     assert outcomes[1].rank is None and outcomes[1].silent_far_error and outcomes[1].wrong_top1_km > 200
     table = evaluation.report(outcomes, "test")
     assert "50.0% (1)" in table and "Damascus (on purpose wrong)" in table
+
+
+def test_every_tuning_file_exists_and_a_summary_row_counts_what_it_says(gazetteer: Gazetteer) -> None:
+    evaluation = _module()
+    assert "names_hidden9.csv" not in evaluation.TUNING_FILES  # a held-out set is never a tuning file
+    for name in evaluation.TUNING_FILES:
+        assert (evaluation.NAMES_DIR / name).is_file(), name
+    cases = [
+        evaluation.Case("Halab", "geonames:170063", "Aleppo", None, "arabic"),
+        evaluation.Case(
+            "Halab", "geonames:292223", "Dubai", None, "test"
+        ),  # wrong on purpose: far, unflagged
+    ]
+    row = evaluation.summary_row("two.csv", evaluation.evaluate(gazetteer, cases))
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    assert cells[:5] == ["`two.csv` (2)", "50.0% (1)", "50.0% (1)", "0 (0)", "1"]
