@@ -10,7 +10,8 @@ Usage (from the repository root)::
     python bench/evaluate_places.py --hidden5          # the fifth held-out names (run once; now tuning)
     python bench/evaluate_places.py --hidden6          # the sixth held-out names: run once, at the end
     python bench/evaluate_places.py --hidden7          # the seventh held-out names (run once; now tuning)
-    python bench/evaluate_places.py --hidden8          # the eighth held-out names: run once, at the end
+    python bench/evaluate_places.py --hidden8          # the eighth held-out names (run once; now tuning)
+    python bench/evaluate_places.py --hidden9          # the ninth held-out names: run once, at the end
     python bench/evaluate_places.py --all-tuning       # every tuning file in turn, a summary row each
     python bench/evaluate_places.py --names FILE.csv   # any names file of the same columns
     python bench/evaluate_places.py --cache-dir DIR    # where the gazetteer index is (built if missing)
@@ -198,6 +199,9 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="every tuning file in turn, one index opened once: one summary row each",
     )
+    parser.add_argument(
+        "--hidden9", action="store_true", help="evaluate the ninth held-out names (once, at the end)"
+    )
     parser.add_argument("--names", type=Path, default=None, help="a names CSV of the same columns")
     parser.add_argument("--cache-dir", type=Path, default=None, help="gazetteer index directory")
     parser.add_argument("--show-ambiguous", action="store_true", help="list the results flagged ambiguous")
@@ -222,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
         path, title = NAMES_DIR / "names_hidden7.csv", "Seventh held-out names (names_hidden7.csv)"
     elif args.hidden8:
         path, title = NAMES_DIR / "names_hidden8.csv", "Eighth held-out names (names_hidden8.csv)"
+    elif args.hidden9:
+        path, title = NAMES_DIR / "names_hidden9.csv", "Ninth held-out names (names_hidden9.csv)"
     elif args.hidden4:
         path, title = NAMES_DIR / "names_hidden4.csv", "Fourth held-out names (names_hidden4.csv)"
     elif args.hidden3:
