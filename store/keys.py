@@ -31,8 +31,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store.errors import StoreError
-from store.models import CaseKey
+from store.errors import EvidenceKeyDestroyed, StoreError
+from store.models import Case, CaseKey
 
 KEY_BYTES = 32
 LEGACY_MASTER_KEY = Path("keys") / "master.key"
@@ -201,10 +201,21 @@ def load_keyring(
 
 
 def ensure_case_key(session: Session, keyring: Keyring, case_id: int) -> bytes:
-    """The case's key, created (and wrapped by the current organisation key) on first use."""
+    """The case's key, created (and wrapped by the current organisation key) on first use — never for a
+    deleted case: a route build or job step still running when the case was deleted would otherwise give it a
+    new key after its key was destroyed (found by the two-station test under load). The case row is locked
+    first (PostgreSQL: ``FOR UPDATE``; SQLite's write transactions are serial), so a deletion committing
+    meanwhile is seen, and a deletion that comes later deletes the new key with the rest."""
     row = session.get(CaseKey, case_id)
     if row is not None:
         return keyring.unwrap(case_id, row.wrapped_by, row.wrapped_key)
+    case = session.execute(select(Case.id, Case.status).where(Case.id == case_id).with_for_update()).first()
+    if (
+        case is not None and case.status == "deleted"
+    ):  # a withdrawn consent keeps the case open: new keys allowed
+        raise EvidenceKeyDestroyed(
+            f"case {case_id} was deleted: its evidence key is destroyed and none is made"
+        )
     key = secrets.token_bytes(KEY_BYTES)
     key_id, wrapped = keyring.wrap(case_id, key)
     session.add(
