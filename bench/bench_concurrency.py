@@ -333,33 +333,26 @@ def audit_verifies(base: str) -> dict[str, object] | None:
         return {"error": str(exc)}
 
 
+def py_spy_record(binary: Path, pid: int, output: Path, *, subprocesses: bool) -> subprocess.Popen[bytes]:
+    """py-spy sampling ``pid`` (GIL holders only, 250 Hz) into ``output`` in its raw format, one stack per line;
+    returns once it has attached. Stop it with :func:`stop_py_spy`."""
+    spy = subprocess.Popen(
+        [str(binary), "record", "--pid", str(pid), *(["--subprocesses"] if subprocesses else []), "--gil",
+         "--rate", "250", "--format", "raw", "--output", str(output), "--nonblocking"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    time.sleep(2)  # py-spy attaches
+    return spy
+
+
 def start_py_spy(args: argparse.Namespace, pid: int, tag: str) -> subprocess.Popen[bytes] | None:
     """``--py-spy BIN``: sample the serving process (and its children: ``--workers``) during the load runs,
-    GIL holders only, to ``--spy-out``/<tag>.collapsed (py-spy's raw format, one stack per line)."""
+    to ``--spy-out``/<tag>.collapsed."""
     if not args.py_spy:
         return None
     args.spy_out.mkdir(parents=True, exist_ok=True)
-    spy = subprocess.Popen(
-        [
-            str(args.py_spy),
-            "record",
-            "--pid",
-            str(pid),
-            "--subprocesses",
-            "--gil",
-            "--rate",
-            "250",
-            "--format",
-            "raw",
-            "--output",
-            str(args.spy_out / f"{tag}.collapsed"),
-            "--nonblocking",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    time.sleep(2)  # py-spy attaches
-    return spy
+    return py_spy_record(args.py_spy, pid, args.spy_out / f"{tag}.collapsed", subprocesses=True)
 
 
 def stop_py_spy(spy: subprocess.Popen[bytes] | None) -> None:

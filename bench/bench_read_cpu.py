@@ -89,27 +89,9 @@ def main() -> None:
         profiler = cProfile.Profile() if args.profile else None
         spy = None
         if args.py_spy:
-            import subprocess
+            from bench_concurrency import py_spy_record
 
-            spy = subprocess.Popen(
-                [
-                    str(args.py_spy),
-                    "record",
-                    "--pid",
-                    str(os.getpid()),
-                    "--gil",
-                    "--rate",
-                    "250",
-                    "--format",
-                    "raw",
-                    "--output",
-                    str(args.spy_out),
-                    "--nonblocking",
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            time.sleep(2)
+            spy = py_spy_record(args.py_spy, os.getpid(), args.spy_out, subprocesses=False)
         results = {}
         cpu_started = time.process_time()
         for name, template in ENDPOINTS:
@@ -134,10 +116,9 @@ def main() -> None:
             }
         cpu_ms = (time.process_time() - cpu_started) * 1000 / (args.n * len(ENDPOINTS))
         if spy is not None:
-            import signal
+            from bench_concurrency import stop_py_spy
 
-            spy.send_signal(signal.SIGINT)
-            spy.wait(timeout=60)
+            stop_py_spy(spy)
     print(
         json.dumps(
             {

@@ -143,12 +143,19 @@ def report(outcomes: list[Outcome], title: str) -> str:
     return "\n".join(lines)
 
 
-#: The names files tuned on so far (held-out sets become tuning sets once run): ``--all-tuning`` runs them all.
-TUNING_FILES = (
-    "names_dev.csv",
-    "names_hidden.csv",
-    *(f"names_hidden{number}.csv" for number in range(2, 9)),
-)
+#: The held-out names files by option (``--hidden``, ``--hidden2`` …): each was run once, on its round's final code.
+HELD_OUT = {
+    "hidden": ("names_hidden.csv", "First"),
+    **{
+        f"hidden{number}": (f"names_hidden{number}.csv", ordinal)
+        for number, ordinal in enumerate(
+            ("Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh", "Eighth", "Ninth"), start=2
+        )
+    },
+}
+#: The names files tuned on so far (a held-out set becomes a tuning set once run and looked at; the ninth is the
+#: newest held-out set): ``--all-tuning`` runs them all.
+TUNING_FILES = ("names_dev.csv", *(file for flag, (file, _ordinal) in HELD_OUT.items() if flag != "hidden9"))
 
 
 def summary_row(name: str, outcomes: list[Outcome]) -> str:
@@ -170,37 +177,14 @@ def summary_row(name: str, outcomes: list[Outcome]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--hidden", action="store_true", help="evaluate the held-out names (once, at the end)"
-    )
-    parser.add_argument(
-        "--hidden2", action="store_true", help="evaluate the second held-out names (once, at the end)"
-    )
-    parser.add_argument(
-        "--hidden3", action="store_true", help="evaluate the third held-out names (once, at the end)"
-    )
-    parser.add_argument(
-        "--hidden4", action="store_true", help="evaluate the fourth held-out names (once, at the end)"
-    )
-    parser.add_argument(
-        "--hidden5", action="store_true", help="evaluate the fifth held-out names (once, at the end)"
-    )
-    parser.add_argument(
-        "--hidden6", action="store_true", help="evaluate the sixth held-out names (once, at the end)"
-    )
-    parser.add_argument(
-        "--hidden7", action="store_true", help="evaluate the seventh held-out names (once, at the end)"
-    )
-    parser.add_argument(
-        "--hidden8", action="store_true", help="evaluate the eighth held-out names (once, at the end)"
-    )
+    for flag, (_file, ordinal) in HELD_OUT.items():
+        parser.add_argument(
+            f"--{flag}", action="store_true", help=f"evaluate the {ordinal.lower()} held-out names (run once)"
+        )
     parser.add_argument(
         "--all-tuning",
         action="store_true",
         help="every tuning file in turn, one index opened once: one summary row each",
-    )
-    parser.add_argument(
-        "--hidden9", action="store_true", help="evaluate the ninth held-out names (once, at the end)"
     )
     parser.add_argument("--names", type=Path, default=None, help="a names CSV of the same columns")
     parser.add_argument("--cache-dir", type=Path, default=None, help="gazetteer index directory")
@@ -216,26 +200,12 @@ def main(argv: list[str] | None = None) -> int:
         for name in TUNING_FILES:
             print(summary_row(name, evaluate(gazetteer, load_cases(NAMES_DIR / name))))
         return 0
+    held_out = [flag for flag in HELD_OUT if getattr(args, flag)]
     if args.names is not None:
         path, title = args.names, f"Names ({args.names.name})"
-    elif args.hidden5:
-        path, title = NAMES_DIR / "names_hidden5.csv", "Fifth held-out names (names_hidden5.csv)"
-    elif args.hidden6:
-        path, title = NAMES_DIR / "names_hidden6.csv", "Sixth held-out names (names_hidden6.csv)"
-    elif args.hidden7:
-        path, title = NAMES_DIR / "names_hidden7.csv", "Seventh held-out names (names_hidden7.csv)"
-    elif args.hidden8:
-        path, title = NAMES_DIR / "names_hidden8.csv", "Eighth held-out names (names_hidden8.csv)"
-    elif args.hidden9:
-        path, title = NAMES_DIR / "names_hidden9.csv", "Ninth held-out names (names_hidden9.csv)"
-    elif args.hidden4:
-        path, title = NAMES_DIR / "names_hidden4.csv", "Fourth held-out names (names_hidden4.csv)"
-    elif args.hidden3:
-        path, title = NAMES_DIR / "names_hidden3.csv", "Third held-out names (names_hidden3.csv)"
-    elif args.hidden2:
-        path, title = NAMES_DIR / "names_hidden2.csv", "Second held-out names (names_hidden2.csv)"
-    elif args.hidden:
-        path, title = NAMES_DIR / "names_hidden.csv", "First held-out names (names_hidden.csv)"
+    elif held_out:
+        file, ordinal = HELD_OUT[held_out[0]]
+        path, title = NAMES_DIR / file, f"{ordinal} held-out names ({file})"
     else:
         path, title = NAMES_DIR / "names_dev.csv", "Development names (names_dev.csv)"
     gazetteer = Gazetteer.open(args.cache_dir or default_cache_dir())

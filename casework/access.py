@@ -73,6 +73,11 @@ def visible_cases(actor: Actor) -> ColumnElement[bool]:
     return Case.id.in_(assigned_case_ids(actor.user_id))
 
 
+def sees_released_only(actor: Actor) -> bool:
+    """LEGAL 4: the actor reads findings, map and report only once a legal reviewer released them."""
+    return actor.role == Role.CASEWORKER
+
+
 def refuse_admin(actor: Actor) -> None:
     if actor.role == Role.ADMIN:
         raise services.NotPermitted(
@@ -183,7 +188,7 @@ def require_job_access(session: Session, actor: Actor, job_id: int) -> Extractio
 
 def require_release_for_caseworker(session: Session, actor: Actor, case_id: int) -> None:
     """LEGAL 4: findings, map and report reach a caseworker only after a legal reviewer released them."""
-    if actor.role != Role.CASEWORKER:
+    if not sees_released_only(actor):
         return
     released = session.scalar(
         select(FindingSet.id)
@@ -221,7 +226,7 @@ def require_reading(
         )
     if not reading:
         require_release_for_caseworker(session, actor, case_id)
-    elif actor.role == Role.CASEWORKER and not gate.released:
+    elif sees_released_only(actor) and not gate.released:
         raise _not_released()
 
 
@@ -242,14 +247,14 @@ def released_route_version_ids(case_id: int | BindParameter[int]) -> Select[Any]
 
 def route_version_filter(actor: Actor, case_id: int) -> ColumnElement[bool] | None:
     """A condition on ``RouteVersion`` that keeps a caseworker to released versions (None: no limit)."""
-    if actor.role != Role.CASEWORKER:
+    if not sees_released_only(actor):
         return None
     return RouteVersion.id.in_(released_route_version_ids(case_id))
 
 
 def refuse_unreleased_route_version(session: Session, actor: Actor, case_id: int, version: int) -> None:
     """Raise NotPermitted when ``version`` exists but is not released for this caseworker (else return)."""
-    if actor.role != Role.CASEWORKER:
+    if not sees_released_only(actor):
         return
     exists = session.scalar(
         select(RouteVersion.id).where(RouteVersion.case_id == case_id, RouteVersion.version == version)

@@ -820,6 +820,20 @@ class _NameHit:
     extra: tuple[ScorePart, ...] = ()
     other_language: bool = False  # a country's name in a language of no route (``NAME_OTHER_LANGUAGE``)
 
+    @classmethod
+    def similar(
+        cls,
+        name: str,
+        main: bool,
+        fold: str,
+        place_row: Sequence[object],
+        points: float,
+        how: ScoreReason | None = None,
+    ) -> _NameHit:
+        """A name met only loosely (``MatchKind.SIMILAR``); ``how``: the way it was met, as a part of no points."""
+        extra = () if how is None else (ScorePart(how, 0.0),)
+        return cls(name, main, fold, tuple(place_row), MatchKind.SIMILAR, points, extra)
+
     @property
     def points(self) -> float:
         return self.name_points + sum(part.points for part in self.extra)
@@ -1051,14 +1065,8 @@ class Gazetteer:
                 continue
             seen.add(place_row[1])
             hits.append(
-                _NameHit(
-                    name,
-                    False,
-                    name_fold,
-                    tuple(place_row),
-                    MatchKind.SIMILAR,
-                    SKELETON_POINTS,
-                    (ScorePart(ScoreReason.SAME_CONSONANTS, 0.0),),
+                _NameHit.similar(
+                    name, False, name_fold, place_row, SKELETON_POINTS, ScoreReason.SAME_CONSONANTS
                 )
             )
         return hits
@@ -1102,14 +1110,8 @@ class Gazetteer:
             else:
                 continue
             hits.append(
-                _NameHit(
-                    name,
-                    main == NAME_MAIN,
-                    name_fold,
-                    tuple(place_row),
-                    MatchKind.SIMILAR,
-                    points,
-                    (ScorePart(ScoreReason.SHORT_FORM, 0.0),),
+                _NameHit.similar(
+                    name, main == NAME_MAIN, name_fold, place_row, points, ScoreReason.SHORT_FORM
                 )
             )
         return hits
@@ -1138,14 +1140,8 @@ class Gazetteer:
                 and words[len(letters) :] == rest_words
             ):
                 hits.append(
-                    _NameHit(
-                        name,
-                        main == NAME_MAIN,
-                        name_fold,
-                        tuple(place_row),
-                        MatchKind.SIMILAR,
-                        INITIALS_POINTS,
-                        (ScorePart(ScoreReason.INITIALS, 0.0),),
+                    _NameHit.similar(
+                        name, main == NAME_MAIN, name_fold, place_row, INITIALS_POINTS, ScoreReason.INITIALS
                     )
                 )
         return hits
@@ -1181,14 +1177,7 @@ class Gazetteer:
                 if _is_code(name):
                     continue
                 hits.append(
-                    _NameHit(
-                        name,
-                        main == NAME_MAIN,
-                        name_fold,
-                        tuple(place_row),
-                        MatchKind.SIMILAR,
-                        SIMILAR_FACTOR * ratio,
-                    )
+                    _NameHit.similar(name, main == NAME_MAIN, name_fold, place_row, SIMILAR_FACTOR * ratio)
                 )
         return hits
 

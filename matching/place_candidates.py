@@ -91,7 +91,7 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -331,18 +331,25 @@ def decide_ambiguity(
             rivals.append(other)
     if rivals:
         reasons.append(AmbiguityReason.FAR_APART)
-    if _is_village(best):
-        best_importance = importance_points(best)
+
+    def flag(reason: AmbiguityReason, rival: Callable[[PlaceCandidate], bool]) -> None:
+        """Every further candidate not yet a rival that ``rival`` admits becomes one, flagged by ``reason``."""
         for other in candidates[1:]:
-            if (
-                other not in rivals
-                and best.score - other.score <= SPELLING_AMBIGUITY_MARGIN
+            if other not in rivals and rival(other):
+                rivals.append(other)
+                if reason not in reasons:
+                    reasons.append(reason)
+
+    best_importance = importance_points(best)
+    if _is_village(best):
+        flag(
+            AmbiguityReason.SPELLING_NEAR_LARGER,
+            lambda other: (
+                best.score - other.score <= SPELLING_AMBIGUITY_MARGIN
                 and importance_points(other) > best_importance
                 and gap_km(best.place, other.place) > AMBIGUITY_DISTANCE_KM
-            ):
-                rivals.append(other)
-                if AmbiguityReason.SPELLING_NEAR_LARGER not in reasons:
-                    reasons.append(AmbiguityReason.SPELLING_NEAR_LARGER)
+            ),
+        )
     if _is_small_exact(best):
         hamlet = (best.place.population or 0) < HAMLET_POPULATION
         floor = max(
@@ -350,10 +357,10 @@ def decide_ambiguity(
             HAMLET_RIVAL_POPULATION if hamlet else MUCH_LARGER_POPULATION,
         )
         said = best.place.matched_name or best.place.name
-        for other in candidates[1:]:
-            if (
-                other not in rivals
-                and other.match in _INEXACT_MATCHES
+        flag(
+            AmbiguityReason.SPELLING_NEAR_MUCH_LARGER,
+            lambda other: (
+                other.match in _INEXACT_MATCHES
                 and (other.place.population or 0) >= floor
                 and (
                     near_spelling(said, other.place.name)
@@ -361,36 +368,29 @@ def decide_ambiguity(
                 )
                 and best.score - other.score <= MUCH_LARGER_MARGIN
                 and gap_km(best.place, other.place) > AMBIGUITY_DISTANCE_KM
-            ):
-                rivals.append(other)
-                if AmbiguityReason.SPELLING_NEAR_MUCH_LARGER not in reasons:
-                    reasons.append(AmbiguityReason.SPELLING_NEAR_MUCH_LARGER)
+            ),
+        )
     if best.match is MatchKind.SIMILAR and not _is_village(best) and not _is_curated(best):
-        for other in candidates[1:]:
-            if (
-                other not in rivals
-                and best.score - other.score <= SPELLING_AMBIGUITY_MARGIN
+        flag(
+            AmbiguityReason.SIMILAR_ONLY,
+            lambda other: (
+                best.score - other.score <= SPELLING_AMBIGUITY_MARGIN
                 and gap_km(best.place, other.place) > AMBIGUITY_DISTANCE_KM
-            ):
-                rivals.append(other)
-                if AmbiguityReason.SIMILAR_ONLY not in reasons:
-                    reasons.append(AmbiguityReason.SIMILAR_ONLY)
+            ),
+        )
     best_name = ascii_key(best.place.name)
-    best_importance = importance_points(best)
     best_claimed = _claimed(best)
-    for other in candidates[1:]:
-        if (
-            other not in rivals
-            and best.score - other.score <= SPELLING_AMBIGUITY_MARGIN
+    flag(
+        AmbiguityReason.SAME_NAME_FAR,
+        lambda other: (
+            best.score - other.score <= SPELLING_AMBIGUITY_MARGIN
             and importance_points(other) > best_importance
             and _claimed(other) >= best_claimed
             and _kind_group(other.place.kind) is _kind_group(best.place.kind)
             and ascii_key(other.place.name) == best_name
             and gap_km(best.place, other.place) > AMBIGUITY_DISTANCE_KM
-        ):
-            rivals.append(other)
-            if AmbiguityReason.SAME_NAME_FAR not in reasons:
-                reasons.append(AmbiguityReason.SAME_NAME_FAR)
+        ),
+    )
     weak = best.match is MatchKind.SIMILAR and _is_village(best)
     if weak:
         reasons.append(AmbiguityReason.WEAK_MATCH)

@@ -101,7 +101,7 @@ def _route_for(
         access.require_reading(session, state.policy, actor, case_id, access.ROUTE)
     except services.NotPermitted:
         return None
-    return claim_places.route_context(session, case_id, released_only=actor.role == Role.CASEWORKER)
+    return claim_places.route_context(session, case_id, released_only=access.sees_released_only(actor))
 
 
 def _read(row: ClaimRow) -> ClaimRead:
@@ -394,7 +394,7 @@ def read_findings(
 ) -> Response:
     """Caseworkers see only released sets (403 before release); reviewers and auditors see the latest set."""
     access.require_reading(session, state.policy, actor, case_id, access.MATCHING)
-    query = _finding_set_query(finding_set_id is not None, actor.role == Role.CASEWORKER)
+    query = _finding_set_query(finding_set_id is not None, access.sees_released_only(actor))
     finding_set = session.scalars(query, {"case_id": case_id, "set_id": finding_set_id}).first()
     if finding_set is None:
         raise services.NotFound(f"case {case_id} has no findings yet")

@@ -47,7 +47,7 @@ def route_version(
 ) -> RouteVersion:
     """The version's row; its JSON documents (summary, GeoJSON) load only when read. With ``actor``, a
     caseworker gets only released versions (the latest released one when no version is asked for)."""
-    released_only = actor is not None and access.route_version_filter(actor, case_id) is not None
+    released_only = actor is not None and access.sees_released_only(actor)
     query = _version_query(released_only, bool(version))
     row = session.scalars(query, {"case_id": case_id, "version": version}).first()
     if row is None and version and actor is not None:
